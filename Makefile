@@ -1,0 +1,40 @@
+# The commands a newcomer needs (README.md):
+#   make demo    the main job
+#   make check   the whole test suite: normal, ASan+UBSan and TSan builds
+#   make bench   sluice-bench with every peer installed
+# Each first installs any missing Debian package (deps/debian-packages.txt).
+
+JOBS   ?= $(shell nproc)
+CMAKE  ?= cmake
+# Extra flags for ctest, e.g. make check CTEST_ARGS='-R ring'
+CTEST_ARGS ?=
+
+.PHONY: all build deps demo check bench format clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh build
+
+build: deps
+	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@$(CMAKE) --build build -j $(JOBS)
+
+demo: build
+	@sh scripts/demo.sh build/bin
+
+
+check: deps
+	@sh scripts/deps.sh build check
+	@sh scripts/check.sh $(JOBS) "$(CTEST_ARGS)"
+
+bench: build
+	@sh scripts/deps.sh bench
+	@$(CMAKE) -S . -B build >/dev/null && $(CMAKE) --build build -j $(JOBS)
+	@build/bin/sluice-bench all
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-plain build-address build-thread

@@ -1,0 +1,51 @@
+/* sluice/error.h - error codes shared by every part of sluice.
+ *
+ * Every function that can fail returns 0 (or a count) on success and a
+ * negative code on failure: -errno for what the system reported, or
+ * -SLUICE_E* for sluice's own reasons.  sluice_strerror() names either kind;
+ * sluice_errdetail() adds what differed in the last failure of this thread
+ * (for example both layout fingerprints), since a code alone cannot say it.
+ */
+#ifndef SLUICE_ERROR_H
+#define SLUICE_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* sluice's own codes start above any errno value. Each part appends to its
+ * own block; numbers never change once released. */
+enum sluice_errcode {
+	SLUICE_EBASE = 4096,
+
+	/* segments and primitives (src/shm) */
+	SLUICE_EBADNAME = 4097,  /* segment name empty, without '/', or too long */
+	SLUICE_EMAGIC = 4098,    /* not a sluice segment */
+	SLUICE_EVERSION = 4099,  /* made by an incompatible ABI version */
+	SLUICE_ELAYOUT = 4100,   /* shared struct layout differs from this build's */
+	SLUICE_EKIND = 4101,     /* a segment of another kind */
+	SLUICE_ETRUNCATED = 4102, /* object smaller than its header says */
+	SLUICE_ECORRUPT = 4103,  /* header fields inconsistent */
+	SLUICE_ENOTREADY = 4104, /* creator never finished initialising */
+	SLUICE_EOWNERDEAD = 4105, /* the owner or writer died */
+	SLUICE_EOWNERLIVE = 4106, /* the owner is alive: not reclaimed */
+	SLUICE_ETOOBIG = 4107,   /* message larger than a slot */
+
+	/* channels (src/channel): 4200.. */
+	/* messages (src/fb): 4300.. */
+	/* plugins and erasure (src/plugin, src/erase): 4400.. */
+	/* runtime (src/runtime): 4500.. */
+};
+
+/* A short English description of a negative (or positive) error code. */
+const char *sluice_strerror(int err);
+
+/* What differed or went wrong in this thread's most recent failure, in one
+ * line ("" if the failing call left nothing). Valid until the thread's next
+ * failing sluice call. */
+const char *sluice_errdetail(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

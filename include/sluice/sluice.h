@@ -1,0 +1,7 @@
+/* sluice/sluice.h - everything public in sluice, one include. */
+#ifndef SLUICE_SLUICE_H
+#define SLUICE_SLUICE_H
+
+#include "sluice/error.h"
+
+#endif

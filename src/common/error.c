@@ -1,0 +1,78 @@
+/* error.c - names of sluice's error codes and the per-thread failure detail. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sluice/error.h"
+#include "common/detail.h"
+
+static _Thread_local char detail[512];
+
+static const char *own_error(int code)
+{
+	switch (code) {
+	case SLUICE_EBADNAME:
+		return "invalid segment name";
+	case SLUICE_EMAGIC:
+		return "not a sluice segment (bad magic)";
+	case SLUICE_EVERSION:
+		return "incompatible sluice ABI version";
+	case SLUICE_ELAYOUT:
+		return "shared memory layout differs from this build";
+	case SLUICE_EKIND:
+		return "segment is of another kind";
+	case SLUICE_ETRUNCATED:
+		return "segment is smaller than its header says";
+	case SLUICE_ECORRUPT:
+		return "segment header is inconsistent";
+	case SLUICE_ENOTREADY:
+		return "segment was never completely initialised";
+	case SLUICE_EOWNERDEAD:
+		return "owner process died";
+	case SLUICE_EOWNERLIVE:
+		return "owner process is alive";
+	case SLUICE_ETOOBIG:
+		return "message larger than a slot";
+	default:
+		return NULL;
+	}
+}
+
+const char *sluice_strerror(int err)
+{
+	static _Thread_local char buf[64];
+	int code = err < 0 ? -err : err;
+	const char *s;
+
+	if (code == 0)
+		return "success";
+	if (code > SLUICE_EBASE) {
+		s = own_error(code);
+		if (s)
+			return s;
+		snprintf(buf, sizeof(buf), "unknown sluice error %d", code);
+		return buf;
+	}
+	/* strerror_r (GNU flavour) never fails; it may return a static string. */
+	return strerror_r(code, buf, sizeof(buf));
+}
+
+const char *sluice_errdetail(void)
+{
+	return detail;
+}
+
+int sluice__fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void sluice__clear_detail(void)
+{
+	detail[0] = '\0';
+}
