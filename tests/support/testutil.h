@@ -1,0 +1,36 @@
+/* testutil.h - helpers every sluice test program may use: unique segment
+ * names that are swept away even when a test fails, and child processes
+ * that cannot outlive the test that forked them. */
+#ifndef SLUICE_TESTUTIL_H
+#define SLUICE_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Writes a name unique to this test run ("/sluice-t<pid>-<n>-<tag>") into
+ * buf. Every name made here starts with the run's prefix, which
+ * tu_sweep_names() removes. */
+const char *tu_name(char *buf, size_t len, const char *tag);
+
+/* Unlinks every segment in /dev/shm that carries this run's prefix; returns
+ * how many it removed. Called by tu_run() after the suite, pass or fail. */
+int tu_sweep_names(void);
+
+/* fork() whose child gets SIGKILL when the parent dies, so a failed test
+ * never leaves a process behind. Returns what fork() returns. */
+pid_t tu_fork(void);
+
+/* Waits for pid; returns its exit status, or 128+signal if it was killed,
+ * or -1 if it did not end within timeout_ms (it is then SIGKILLed). */
+int tu_wait(pid_t pid, int timeout_ms);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t tu_now_ns(void);
+
+/* Runs a Check suite built by make_suite() in fork mode, sweeps names, and
+ * returns the exit status for main(). */
+struct Suite;
+int tu_run(struct Suite *(*make_suite)(void));
+
+#endif
