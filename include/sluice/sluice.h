@@ -3,5 +3,8 @@
 #define SLUICE_SLUICE_H
 
 #include "sluice/error.h"
+#include "sluice/shm.h"
+#include "sluice/seqlock.h"
+#include "sluice/ring.h"
 
 #endif

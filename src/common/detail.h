@@ -3,6 +3,8 @@
 #ifndef SLUICE_COMMON_DETAIL_H
 #define SLUICE_COMMON_DETAIL_H
 
+#include "sluice/error.h"
+
 /* Formats the detail for this thread and returns err unchanged, so that a
  * failure path reads: return sluice__fail(-SLUICE_ELAYOUT, "...", ...); */
 int sluice__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
