@@ -34,6 +34,19 @@ enum sluice_errcode {
 	/* channels (src/channel): 4200.. */
 	/* messages (src/fb): 4300.. */
 	/* plugins and erasure (src/plugin, src/erase): 4400.. */
+	SLUICE_ENOTCOPYABLE = 4400,    /* erased object has no clone operation */
+	SLUICE_EPLUGIN_NOTSO = 4401,   /* file is not a shared object */
+	SLUICE_EPLUGIN_DLOPEN = 4402,  /* dlopen refused the file */
+	SLUICE_EPLUGIN_NOENTRY = 4403, /* the plugin entry symbol is missing */
+	SLUICE_EPLUGIN_MAGIC = 4404,   /* descriptor has a wrong magic */
+	SLUICE_EPLUGIN_ABI = 4405,     /* plugin ABI version newer than the host's */
+	SLUICE_EPLUGIN_LAYOUT = 4406,  /* plugin's view of the ABI structs differs */
+	SLUICE_EPLUGIN_DESC = 4407,    /* descriptor malformed (size, name, state) */
+	SLUICE_EPLUGIN_CALLBACK = 4408, /* a required callback is missing */
+	SLUICE_EPLUGIN_PARAM = 4409,   /* invalid parameter declaration */
+	SLUICE_EPLUGIN_PORT = 4410,    /* invalid port declaration */
+	SLUICE_EPARAM_UNKNOWN = 4411,  /* no such parameter */
+	SLUICE_EPARAM_VALUE = 4412,    /* value does not parse as the parameter's type */
 	/* runtime (src/runtime): 4500.. */
 };
 

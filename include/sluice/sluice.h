@@ -3,6 +3,9 @@
 #define SLUICE_SLUICE_H
 
 #include "sluice/error.h"
+#include "sluice/erase.h"
+#include "sluice/plugin.h"
+#include "sluice/loader.h"
 #include "sluice/shm.h"
 #include "sluice/seqlock.h"
 #include "sluice/ring.h"

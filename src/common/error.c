@@ -33,6 +33,32 @@ static const char *own_error(int code)
 		return "owner process is alive";
 	case SLUICE_ETOOBIG:
 		return "message larger than a slot";
+	case SLUICE_ENOTCOPYABLE:
+		return "object cannot be copied (no clone operation)";
+	case SLUICE_EPLUGIN_NOTSO:
+		return "not a shared object";
+	case SLUICE_EPLUGIN_DLOPEN:
+		return "shared object could not be loaded";
+	case SLUICE_EPLUGIN_NOENTRY:
+		return "plugin entry symbol missing";
+	case SLUICE_EPLUGIN_MAGIC:
+		return "not a sluice plugin (bad descriptor magic)";
+	case SLUICE_EPLUGIN_ABI:
+		return "plugin built for a newer sluice plugin ABI";
+	case SLUICE_EPLUGIN_LAYOUT:
+		return "plugin's ABI struct layout differs from this build";
+	case SLUICE_EPLUGIN_DESC:
+		return "malformed plugin descriptor";
+	case SLUICE_EPLUGIN_CALLBACK:
+		return "plugin lacks a required callback";
+	case SLUICE_EPLUGIN_PARAM:
+		return "invalid plugin parameter declaration";
+	case SLUICE_EPLUGIN_PORT:
+		return "invalid plugin port declaration";
+	case SLUICE_EPARAM_UNKNOWN:
+		return "unknown parameter";
+	case SLUICE_EPARAM_VALUE:
+		return "parameter value does not match its type";
 	default:
 		return NULL;
 	}

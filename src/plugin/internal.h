@@ -1,0 +1,28 @@
+/* internal.h - what the loader's files share and nobody else sees. */
+#ifndef SLUICE_PLUGIN_INTERNAL_H
+#define SLUICE_PLUGIN_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "sluice/plugin.h"
+
+#define PATH_MAX_PLUGIN 4096
+
+struct sluice_plugin {
+	atomic_int refs;
+	void *dl;                              /* dlopen handle */
+	const struct sluice_plugin_desc *desc; /* validated */
+	char path[];
+};
+
+/* Resolves a plugin name or path to a file path in out. */
+int sluice__plugin_resolve(const char *name, char *out, size_t len);
+
+/* Parses text as a parameter of the given type into v; strings are pointed
+ * at, not copied. Returns 0 or -SLUICE_EPARAM_VALUE (no detail recorded). */
+int sluice__param_parse(uint32_t type, const char *text, struct sluice_param_value *v);
+
+const char *sluice__param_type_name(uint32_t type);
+
+#endif

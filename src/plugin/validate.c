@@ -1,0 +1,289 @@
+/* validate.c - checks a plugin descriptor before the host calls anything in
+ * it: magic, ABI version, layout (naming what differs), then every field. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sluice/error.h"
+#include "sluice/loader.h"
+#include "common/detail.h"
+#include "plugin/internal.h"
+
+#define MAX_STR    256
+#define MAX_PARAMS 256
+#define MAX_PORTS  64
+#define MAX_LAYOUT 1024
+#define MAX_STATE  ((size_t)1 << 30)
+#define MAX_HZ     1e6
+
+static const struct sluice_layout_entry host_layout[] = {SLUICE_PLUGIN_LAYOUT_TABLE};
+
+/* Offsets where a version-1 descriptor's fields end; a shorter descriptor
+ * cannot be a version-1 one. */
+#define DESC_V1_SIZE (offsetof(struct sluice_plugin_desc, fini) + sizeof(sluice_fini_fn))
+
+static const char *base(const char *file)
+{
+	return file ? file : "(descriptor)";
+}
+
+/* The plugin's row for the host's row h, or NULL. */
+static const struct sluice_layout_entry *plugin_row(const struct sluice_plugin_desc *d,
+						    const struct sluice_layout_entry *h)
+{
+	for (uint32_t j = 0; j < d->n_layout; j++) {
+		const char *w = d->layout[j].what;
+
+		if (w && strnlen(w, MAX_STR) < MAX_STR && !strcmp(w, h->what))
+			return &d->layout[j];
+	}
+	return NULL;
+}
+
+/* Describes the rows of the plugin's layout table that differ from the
+ * host's into buf: members first (they say what moved), then whole
+ * structs, at most three, then how many more. */
+static void layout_diff(const struct sluice_plugin_desc *d, char *buf, size_t len)
+{
+	size_t used = 0, n_host = SLUICE_ARRAY_LEN(host_layout);
+	unsigned shown = 0, more = 0;
+
+	buf[0] = '\0';
+	if (!d->layout || d->n_layout == 0 || d->n_layout > MAX_LAYOUT) {
+		snprintf(buf, len, "; the plugin carries no layout table to compare");
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n_host; i++) {
+			const struct sluice_layout_entry *h = &host_layout[i];
+			const struct sluice_layout_entry *p = plugin_row(d, h);
+			bool whole = strchr(h->what, '.') == NULL;
+			int n;
+
+			if (whole != (pass == 1))
+				continue;
+			if (p && p->offset == h->offset && p->size == h->size)
+				continue;
+			if (shown == 3 || used >= len) {
+				more++;
+				continue;
+			}
+			if (!p)
+				n = snprintf(buf + used, len - used, "; %s: absent in plugin", h->what);
+			else if (!strncmp(h->what, "struct ", 7))
+				n = snprintf(buf + used, len - used,
+					     "; %s: plugin sizeof %u alignof %u, host sizeof %u "
+					     "alignof %u",
+					     h->what, p->size, p->offset, h->size, h->offset);
+			else if (whole)
+				n = snprintf(buf + used, len - used, "; %s: plugin %u, %u, host %u, %u",
+					     h->what, p->offset, p->size, h->offset, h->size);
+			else
+				n = snprintf(buf + used, len - used,
+					     "; %s: plugin offset %u size %u, host offset %u size %u",
+					     h->what, p->offset, p->size, h->offset, h->size);
+			used += (size_t)n;
+			shown++;
+		}
+	}
+	if (more && used < len)
+		snprintf(buf + used, len - used, "; and %u more", more);
+	if (shown == 0)
+		snprintf(buf, len, "; every layout row agrees, so the header versions differ");
+}
+
+static int check_ident(const char *s, bool dots)
+{
+	size_t n;
+
+	if (!s)
+		return -1;
+	n = strnlen(s, MAX_STR);
+	if (n == 0 || n == MAX_STR)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+			  (i > 0 && c >= '0' && c <= '9') || (dots && (c == '.' || c == '-'));
+
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+static bool str_ok(const char *s)
+{
+	return s && strnlen(s, MAX_STR) < MAX_STR;
+}
+
+static int check_params(const struct sluice_plugin_desc *d, const char *file)
+{
+	if (d->n_params > MAX_PARAMS || (d->n_params && !d->params))
+		return sluice__fail(-SLUICE_EPLUGIN_PARAM, "%s: %u parameters declared without a table",
+				    base(file), d->n_params);
+	for (uint32_t i = 0; i < d->n_params; i++) {
+		const struct sluice_param_decl *p = &d->params[i];
+		struct sluice_param_value v;
+
+		if (check_ident(p->name, false))
+			return sluice__fail(-SLUICE_EPLUGIN_PARAM,
+					    "%s: parameter %u has no valid name", base(file), i);
+		if (!sluice__param_type_name(p->type))
+			return sluice__fail(-SLUICE_EPLUGIN_PARAM,
+					    "%s: parameter '%s' has unknown type %u", base(file),
+					    p->name, p->type);
+		if (p->default_value && !str_ok(p->default_value))
+			return sluice__fail(-SLUICE_EPLUGIN_PARAM,
+					    "%s: parameter '%s': default too long", base(file), p->name);
+		if (p->default_value && sluice__param_parse(p->type, p->default_value, &v) < 0)
+			return sluice__fail(-SLUICE_EPLUGIN_PARAM,
+					    "%s: parameter '%s': default \"%s\" is not a valid %s",
+					    base(file), p->name, p->default_value,
+					    sluice__param_type_name(p->type));
+		if (p->help && !str_ok(p->help))
+			return sluice__fail(-SLUICE_EPLUGIN_PARAM, "%s: parameter '%s': help too long",
+					    base(file), p->name);
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(d->params[j].name, p->name))
+				return sluice__fail(-SLUICE_EPLUGIN_PARAM,
+						    "%s: parameter '%s' declared twice", base(file),
+						    p->name);
+	}
+	return 0;
+}
+
+/* Port i of all ports (inputs first, then outputs): name, type, help. */
+static void port_at(const struct sluice_plugin_desc *d, uint32_t i, const char **name,
+		    const char **type, const char **help)
+{
+	if (i < d->n_inputs) {
+		*name = d->inputs[i].name;
+		*type = d->inputs[i].msg_type;
+		*help = d->inputs[i].help;
+	} else {
+		*name = d->outputs[i - d->n_inputs].name;
+		*type = d->outputs[i - d->n_inputs].msg_type;
+		*help = d->outputs[i - d->n_inputs].help;
+	}
+}
+
+static int check_ports(const struct sluice_plugin_desc *d, const char *file)
+{
+	uint32_t n;
+
+	if (d->n_inputs > MAX_PORTS || d->n_outputs > MAX_PORTS ||
+	    (d->n_inputs && !d->inputs) || (d->n_outputs && !d->outputs))
+		return sluice__fail(-SLUICE_EPLUGIN_PORT,
+				    "%s: port counts (%u in, %u out) and tables disagree", base(file),
+				    d->n_inputs, d->n_outputs);
+	n = d->n_inputs + d->n_outputs;
+	for (uint32_t i = 0; i < n; i++) {
+		const char *name, *type, *help;
+		const char *dir = i < d->n_inputs ? "input" : "output";
+
+		port_at(d, i, &name, &type, &help);
+		if (check_ident(name, false))
+			return sluice__fail(-SLUICE_EPLUGIN_PORT, "%s: %s port %u has no valid name",
+					    base(file), dir, i < d->n_inputs ? i : i - d->n_inputs);
+		if (check_ident(type, true))
+			return sluice__fail(-SLUICE_EPLUGIN_PORT,
+					    "%s: %s port '%s' has no valid message type name",
+					    base(file), dir, name);
+		if (help && !str_ok(help))
+			return sluice__fail(-SLUICE_EPLUGIN_PORT, "%s: port '%s': help too long",
+					    base(file), name);
+		for (uint32_t j = 0; j < i; j++) {
+			const char *other, *t2, *h2;
+
+			port_at(d, j, &other, &t2, &h2);
+			if (!strcmp(other, name))
+				return sluice__fail(-SLUICE_EPLUGIN_PORT,
+						    "%s: port name '%s' used twice", base(file), name);
+		}
+	}
+	if (d->n_inputs == 0 && !(d->tick_hz > 0))
+		return sluice__fail(-SLUICE_EPLUGIN_PORT,
+				    "%s: no inputs and no tick rate: nothing would ever run it",
+				    base(file));
+	return 0;
+}
+
+static int check_callbacks(const struct sluice_plugin_desc *d, const char *file)
+{
+	if (!d->init)
+		return sluice__fail(-SLUICE_EPLUGIN_CALLBACK, "%s: required callback init missing",
+				    base(file));
+	if (d->tick_hz > 0 && !d->on_tick)
+		return sluice__fail(-SLUICE_EPLUGIN_CALLBACK,
+				    "%s: tick_hz is %g but on_tick is missing", base(file), d->tick_hz);
+	if (d->tick_hz == 0 && d->on_tick)
+		return sluice__fail(-SLUICE_EPLUGIN_DESC,
+				    "%s: on_tick given but tick_hz is 0, so it would never run",
+				    base(file));
+	for (uint32_t i = 0; i < d->n_inputs; i++)
+		if (!d->inputs[i].on_message)
+			return sluice__fail(-SLUICE_EPLUGIN_CALLBACK,
+					    "%s: input '%s' has no on_message callback", base(file),
+					    d->inputs[i].name);
+	return 0;
+}
+
+int sluice_plugin_validate(const struct sluice_plugin_desc *d, const char *file)
+{
+	int rc;
+
+	if (!d)
+		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: entry returned no descriptor",
+				    base(file));
+	if (d->magic != SLUICE_PLUGIN_MAGIC)
+		return sluice__fail(-SLUICE_EPLUGIN_MAGIC,
+				    "%s: descriptor magic is 0x%016" PRIx64 ", expected 0x%016" PRIx64,
+				    base(file), d->magic, (uint64_t)SLUICE_PLUGIN_MAGIC);
+	if (d->abi_version > SLUICE_PLUGIN_ABI_VERSION)
+		return sluice__fail(-SLUICE_EPLUGIN_ABI,
+				    "%s: built for plugin ABI %u, this host speaks up to %u",
+				    base(file), d->abi_version, SLUICE_PLUGIN_ABI_VERSION);
+	if (d->abi_version == 0)
+		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: plugin ABI version 0 is not valid",
+				    base(file));
+	if (d->fingerprint != SLUICE_PLUGIN_FINGERPRINT) {
+		char diff[440];
+
+		layout_diff(d, diff, sizeof(diff));
+		return sluice__fail(-SLUICE_EPLUGIN_LAYOUT,
+				    "%s: layout fingerprint 0x%016" PRIx64 " differs from the host's "
+				    "0x%016" PRIx64 "%s",
+				    base(file), d->fingerprint, (uint64_t)SLUICE_PLUGIN_FINGERPRINT,
+				    diff);
+	}
+	if (d->desc_size < DESC_V1_SIZE)
+		return sluice__fail(-SLUICE_EPLUGIN_DESC,
+				    "%s: descriptor is %u bytes, a version-1 descriptor has %zu",
+				    base(file), d->desc_size, (size_t)DESC_V1_SIZE);
+	if (check_ident(d->name, true))
+		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: plugin name missing or invalid",
+				    base(file));
+	if (!str_ok(d->version) || !str_ok(d->summary))
+		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: version or summary missing",
+				    base(file));
+	if (d->flags != 0)
+		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: unknown flags 0x%x", base(file),
+				    d->flags);
+	if (d->state_size > MAX_STATE || (d->state_align & (d->state_align - 1)) ||
+	    d->state_align > 4096)
+		return sluice__fail(-SLUICE_EPLUGIN_DESC,
+				    "%s: state size %zu / alignment %zu not acceptable", base(file),
+				    d->state_size, d->state_align);
+	if (!isfinite(d->tick_hz) || d->tick_hz < 0 || d->tick_hz > MAX_HZ)
+		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: tick rate %g Hz out of range",
+				    base(file), d->tick_hz);
+	rc = check_params(d, file);
+	if (rc == 0)
+		rc = check_ports(d, file);
+	if (rc == 0)
+		rc = check_callbacks(d, file);
+	return rc;
+}
