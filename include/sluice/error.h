@@ -33,6 +33,23 @@ enum sluice_errcode {
 
 	/* channels (src/channel): 4200.. */
 	/* messages (src/fb): 4300.. */
+	SLUICE_EFBFULL = 4300, /* builder ran out of room in its buffer */
+	SLUICE_EFBUSAGE = 4301, /* builder calls out of order or over a limit */
+	SLUICE_EFBTOOBIG = 4302, /* a table or vtable passes a 64 KiB format limit */
+	SLUICE_EFBREQUIRED = 4303, /* a required field was not added */
+	SLUICE_EFBBOUNDS = 4304, /* an offset or length points outside the buffer */
+	SLUICE_EFBALIGN = 4305, /* a value is not aligned to its size */
+	SLUICE_EFBVTABLE = 4306, /* a vtable is malformed */
+	SLUICE_EFBFIELD = 4307, /* a field lies outside its table */
+	SLUICE_EFBSTRING = 4308, /* a string is not zero-terminated */
+	SLUICE_EFBOVERFLOW = 4309, /* element count times size overflows */
+	SLUICE_EFBDEPTH = 4310, /* tables nest deeper than the limit */
+	SLUICE_EFBTABLES = 4311, /* more tables than the limit */
+	SLUICE_EFBUNION = 4312, /* union type and value disagree */
+	SLUICE_EFBMISSING = 4313, /* a required field is absent */
+	SLUICE_EFBIDENT = 4314, /* file identifier differs */
+	SLUICE_EFBSCHEMA = 4315, /* schema text is invalid */
+	SLUICE_EFBJSON = 4316, /* JSON text does not match the schema */
 	/* plugins and erasure (src/plugin, src/erase): 4400.. */
 	SLUICE_ENOTCOPYABLE = 4400,    /* erased object has no clone operation */
 	SLUICE_EPLUGIN_NOTSO = 4401,   /* file is not a shared object */

@@ -9,5 +9,6 @@
 #include "sluice/shm.h"
 #include "sluice/seqlock.h"
 #include "sluice/ring.h"
+#include "sluice/fb.h"
 
 #endif

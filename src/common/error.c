@@ -59,6 +59,40 @@ static const char *own_error(int code)
 		return "unknown parameter";
 	case SLUICE_EPARAM_VALUE:
 		return "parameter value does not match its type";
+	case SLUICE_EFBFULL:
+		return "message builder ran out of room";
+	case SLUICE_EFBUSAGE:
+		return "message builder used out of order or over a limit";
+	case SLUICE_EFBTOOBIG:
+		return "table or vtable exceeds a FlatBuffers 64 KiB limit";
+	case SLUICE_EFBREQUIRED:
+		return "required field not added to a table";
+	case SLUICE_EFBBOUNDS:
+		return "message offset or length out of bounds";
+	case SLUICE_EFBALIGN:
+		return "message value misaligned";
+	case SLUICE_EFBVTABLE:
+		return "message vtable malformed";
+	case SLUICE_EFBFIELD:
+		return "message field outside its table";
+	case SLUICE_EFBSTRING:
+		return "message string not zero-terminated";
+	case SLUICE_EFBOVERFLOW:
+		return "message vector size overflows";
+	case SLUICE_EFBDEPTH:
+		return "message nests too deep";
+	case SLUICE_EFBTABLES:
+		return "message has too many tables";
+	case SLUICE_EFBUNION:
+		return "message union type and value disagree";
+	case SLUICE_EFBMISSING:
+		return "message lacks a required field";
+	case SLUICE_EFBIDENT:
+		return "message file identifier differs";
+	case SLUICE_EFBSCHEMA:
+		return "invalid schema";
+	case SLUICE_EFBJSON:
+		return "invalid JSON for the schema";
 	default:
 		return NULL;
 	}

@@ -1,0 +1,11 @@
+/* sluice/fb.h - the FlatBuffers runtime that sluicec-generated code calls:
+ * reading (fb_read.h), building in place (fb_builder.h) and verifying
+ * (fb_verify.h). The wire format is FlatBuffers, byte for byte. */
+#ifndef SLUICE_FB_H
+#define SLUICE_FB_H
+
+#include "sluice/fb_read.h"
+#include "sluice/fb_builder.h"
+#include "sluice/fb_verify.h"
+
+#endif

@@ -1,0 +1,100 @@
+/* sluice/fb_verify.h - checks that an untrusted buffer is a well-formed
+ * FlatBuffers message before anything reads it.
+ *
+ * The checks are the union of those of the C++ flatbuffers::Verifier and
+ * flatcc's verifier: every offset and length in bounds, alignment, vtable
+ * sanity, fields inside their table, strings zero-terminated, count × size
+ * without overflow, nesting depth and table-count limits (against depth
+ * bombs and shared-subtree bombs), union type/value consistency and
+ * required fields. Generated verifiers call these primitives per field. */
+#ifndef SLUICE_FB_VERIFY_H
+#define SLUICE_FB_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SLUICE_FB_DEFAULT_MAX_DEPTH 64
+#define SLUICE_FB_DEFAULT_MAX_TABLES 1000000
+
+typedef struct sluice_fb_verify_opts {
+	unsigned max_depth;  /* 0: SLUICE_FB_DEFAULT_MAX_DEPTH */
+	size_t max_tables;   /* 0: SLUICE_FB_DEFAULT_MAX_TABLES */
+	const char *ident;   /* 4-byte file identifier to require, or NULL */
+	bool size_prefixed;  /* the buffer starts with a 32-bit length */
+} sluice_fb_verify_opts;
+
+/* Verification state; a plain struct so it lives on the stack. */
+typedef struct sluice_fb_verifier {
+	const uint8_t *buf; /* the message proper, after any size prefix */
+	size_t len;
+	unsigned depth, max_depth;
+	size_t tables, max_tables;
+} sluice_fb_verifier;
+
+/* A verified table header: where the table and its vtable are. */
+typedef struct sluice_fb_vtab {
+	const uint8_t *t;
+	const uint8_t *vt;
+	uint16_t vtsize; /* bytes in the vtable */
+	uint16_t tsize;  /* bytes of inline table data */
+} sluice_fb_vtab;
+
+/* Checks the envelope (size prefix, identifier, root offset) and returns
+ * the root table's address in *root, ready for a table verifier. */
+int sluice_fb_verify_begin(sluice_fb_verifier *v, const void *buf, size_t len,
+			   const sluice_fb_verify_opts *opts, const uint8_t **root);
+
+/* Enters table t: header, vtable, depth and table count. Pair with
+ * sluice_fb_verify_table_leave(). */
+int sluice_fb_verify_table_enter(sluice_fb_verifier *v, const uint8_t *t, sluice_fb_vtab *tab);
+void sluice_fb_verify_table_leave(sluice_fb_verifier *v);
+
+/* An inline field (scalar or struct) of size bytes and alignment align. */
+int sluice_fb_verify_field(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned id,
+			   size_t size, size_t align, bool required);
+
+/* An offset field; *target receives what it points to (NULL if absent). */
+int sluice_fb_verify_ref(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned id,
+			 bool required, const uint8_t **target);
+
+/* A string at p. */
+int sluice_fb_verify_string(const sluice_fb_verifier *v, const uint8_t *p);
+
+/* A vector at p of elements of elem_size bytes and alignment align. */
+int sluice_fb_verify_vector(const sluice_fb_verifier *v, const uint8_t *p, size_t elem_size,
+			    size_t align, uint32_t *count);
+
+/* Element i of a verified vector of offsets: *target = what it points to. */
+int sluice_fb_verify_vec_ref(const sluice_fb_verifier *v, const uint8_t *vec, uint32_t i,
+			     const uint8_t **target);
+
+/* A vector of strings at p. */
+int sluice_fb_verify_string_vector(const sluice_fb_verifier *v, const uint8_t *p);
+
+/* A union: type field tid and value field vid. *type and *value receive the
+ * tag and the table (NULL for NONE). A tag without value, or a value without
+ * tag, is refused; an unknown tag (a newer writer) is not followed. */
+int sluice_fb_verify_union(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned tid,
+			   unsigned vid, bool required, uint8_t *type, const uint8_t **value);
+
+/* A nested flatbuffer in a [ubyte] vector: a new verifier over its bytes
+ * that keeps the parent's depth and table budget. */
+int sluice_fb_verify_nested(const sluice_fb_verifier *parent, const uint8_t *vec,
+			    sluice_fb_verifier *child, const uint8_t **root);
+
+/* A verifier function for one table type, as generated code emits them. */
+typedef int (*sluice_fb_table_verifier)(sluice_fb_verifier *v, const uint8_t *t);
+
+/* Verifies a whole buffer whose root table is checked by fn. */
+int sluice_fb_verify_buffer(const void *buf, size_t len, const sluice_fb_verify_opts *opts,
+			    sluice_fb_table_verifier fn);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

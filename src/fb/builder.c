@@ -1,0 +1,327 @@
+/* builder.c - the back-to-front FlatBuffers builder over a caller's buffer
+ * (see sluice/fb_builder.h). Positions are distances from the buffer's end,
+ * which stay valid as the message grows towards the front. */
+#include <stdint.h>
+#include <string.h>
+
+#include "sluice/error.h"
+#include "sluice/fb_builder.h"
+#include "common/detail.h"
+
+/* FlatBuffers offsets are 32-bit and the format caps messages below 2 GiB. */
+#define MAX_MESSAGE 0x7fffffffu
+
+static void fail(sluice_fb_builder *b, int err, const char *what)
+{
+	if (!b->err)
+		b->err = sluice__fail(err, "fb builder: %s", what);
+}
+
+void sluice_fb_builder_init(sluice_fb_builder *b, void *buf, size_t cap)
+{
+	uintptr_t start = (uintptr_t)buf;
+	uintptr_t end = start + cap;
+
+	memset(b, 0, offsetof(sluice_fb_builder, fields));
+	end &= ~(uintptr_t)(SLUICE_FB_MAX_ALIGN - 1);
+	if (!buf || end < start)
+		end = start;
+	b->end = (uint8_t *)end;
+	b->cap = end - start;
+	if (b->cap > MAX_MESSAGE)
+		b->cap = MAX_MESSAGE;
+	b->minalign = 1;
+	b->nvt = 0;
+}
+
+void sluice_fb_builder_reset(sluice_fb_builder *b)
+{
+	sluice_fb_builder_init(b, b->end - b->cap, b->cap);
+}
+
+/* Pads so that after `extra` more bytes the position is a multiple of
+ * align, and checks that padding and extra fit. */
+static int prep(sluice_fb_builder *b, size_t align, size_t extra)
+{
+	size_t pad;
+
+	if (b->err)
+		return 0;
+	if (align > b->minalign)
+		b->minalign = align;
+	pad = (align - ((b->head + extra) & (align - 1))) & (align - 1);
+	if (extra > b->cap || pad + extra > b->cap - b->head) {
+		fail(b, -SLUICE_EFBFULL, "out of room");
+		return 0;
+	}
+	memset(b->end - b->head - pad, 0, pad);
+	b->head += pad;
+	return 1;
+}
+
+/* Claims n bytes that prep() has made room for. */
+static uint8_t *claim(sluice_fb_builder *b, size_t n)
+{
+	b->head += n;
+	return b->end - b->head;
+}
+
+static void put_u32(sluice_fb_builder *b, uint32_t v)
+{
+	memcpy(claim(b, 4), &v, 4);
+}
+
+static int usable_ref(sluice_fb_builder *b, sluice_fb_ref ref)
+{
+	if (ref == 0 || ref > b->head) {
+		fail(b, -SLUICE_EFBUSAGE, "reference to nothing written");
+		return 0;
+	}
+	return 1;
+}
+
+sluice_fb_ref sluice_fb_string(sluice_fb_builder *b, const char *s, size_t len)
+{
+	uint8_t *p;
+
+	if (b->in_table || b->in_vector)
+		fail(b, -SLUICE_EFBUSAGE, "string inside a table");
+	if (len > MAX_MESSAGE) {
+		fail(b, -SLUICE_EFBFULL, "string too long");
+		return 0;
+	}
+	/* room for the bytes, the NUL and the length word in front */
+	if (!prep(b, 4, len + 5))
+		return 0;
+	p = claim(b, len + 1);
+	if (len)
+		memcpy(p, s, len);
+	p[len] = 0;
+	put_u32(b, (uint32_t)len);
+	return (sluice_fb_ref)b->head;
+}
+
+sluice_fb_ref sluice_fb_cstring(sluice_fb_builder *b, const char *s)
+{
+	return sluice_fb_string(b, s, s ? strlen(s) : 0);
+}
+
+void *sluice_fb_vector_alloc(sluice_fb_builder *b, size_t count, size_t elem_size,
+			     size_t align, sluice_fb_ref *ref)
+{
+	size_t n;
+	uint8_t *p;
+
+	*ref = 0;
+	if (b->in_table || b->in_vector)
+		fail(b, -SLUICE_EFBUSAGE, "vector inside a table");
+	if (align == 0 || (align & (align - 1)) || align > SLUICE_FB_MAX_ALIGN)
+		fail(b, -SLUICE_EFBUSAGE, "bad vector alignment");
+	if (elem_size && count > MAX_MESSAGE / elem_size) {
+		fail(b, -SLUICE_EFBFULL, "vector too long");
+		return NULL;
+	}
+	n = count * elem_size;
+	/* The length word is 4-aligned and the elements are align-aligned. */
+	if (!prep(b, 4, n) || !prep(b, align, n))
+		return NULL;
+	p = claim(b, n);
+	if (!prep(b, 4, 4))
+		return NULL;
+	put_u32(b, (uint32_t)count);
+	*ref = (sluice_fb_ref)b->head;
+	return p;
+}
+
+sluice_fb_ref sluice_fb_vector(sluice_fb_builder *b, const void *data, size_t count,
+			       size_t elem_size, size_t align)
+{
+	sluice_fb_ref ref;
+	void *p = sluice_fb_vector_alloc(b, count, elem_size, align, &ref);
+
+	if (p && count)
+		memcpy(p, data, count * elem_size);
+	return ref;
+}
+
+sluice_fb_ref sluice_fb_ref_vector(sluice_fb_builder *b, const sluice_fb_ref *refs,
+				   size_t count)
+{
+	size_t i;
+
+	if (b->in_table || b->in_vector)
+		fail(b, -SLUICE_EFBUSAGE, "vector inside a table");
+	if (count > MAX_MESSAGE / 4) {
+		fail(b, -SLUICE_EFBFULL, "vector too long");
+		return 0;
+	}
+	if (!prep(b, 4, 4 * count + 4))
+		return 0;
+	for (i = count; i-- > 0;) {
+		if (!usable_ref(b, refs[i]))
+			return 0;
+		/* The slot is at end-(head+4); the target at end-ref. */
+		put_u32(b, (uint32_t)(b->head + 4 - refs[i]));
+	}
+	put_u32(b, (uint32_t)count);
+	return (sluice_fb_ref)b->head;
+}
+
+void sluice_fb_table_start(sluice_fb_builder *b)
+{
+	if (b->in_table || b->in_vector)
+		fail(b, -SLUICE_EFBUSAGE, "tables do not nest: build children first");
+	b->in_table = true;
+	b->nfields = 0;
+	b->table_start = b->head;
+}
+
+static void record(sluice_fb_builder *b, unsigned id)
+{
+	b->fields[b->nfields].id = (uint16_t)id;
+	b->fields[b->nfields].pos = (uint32_t)b->head;
+	b->nfields++;
+}
+
+static int field_ok(sluice_fb_builder *b, unsigned id)
+{
+	if (!b->in_table) {
+		fail(b, -SLUICE_EFBUSAGE, "field outside a table");
+		return 0;
+	}
+	if (b->nfields >= SLUICE_FB_MAX_FIELDS || id > 0x7ffd) {
+		fail(b, -SLUICE_EFBUSAGE, "too many fields or field id too large");
+		return 0;
+	}
+	return !b->err;
+}
+
+void sluice_fb_table_scalar(sluice_fb_builder *b, unsigned id, const void *v, size_t size)
+{
+	if (!field_ok(b, id) || !prep(b, size, size))
+		return;
+	memcpy(claim(b, size), v, size);
+	record(b, id);
+}
+
+void sluice_fb_table_struct(sluice_fb_builder *b, unsigned id, const void *v, size_t size,
+			    size_t align)
+{
+	if (!field_ok(b, id) || !prep(b, align, size))
+		return;
+	memcpy(claim(b, size), v, size);
+	record(b, id);
+}
+
+void sluice_fb_table_ref(sluice_fb_builder *b, unsigned id, sluice_fb_ref ref)
+{
+	if (ref == 0 || !field_ok(b, id) || !usable_ref(b, ref) || !prep(b, 4, 4))
+		return;
+	put_u32(b, (uint32_t)(b->head + 4 - ref));
+	record(b, id);
+}
+
+/* Finds an earlier vtable equal to the n bytes at vt, to share it. */
+static uint32_t find_vtable(const sluice_fb_builder *b, const uint8_t *vt, size_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < b->nvt && i < SLUICE_FB_VT_CACHE; i++) {
+		const uint8_t *old = b->end - b->vt[i];
+		uint16_t oldn;
+
+		memcpy(&oldn, old, 2);
+		if (oldn == n && memcmp(old, vt, n) == 0)
+			return b->vt[i];
+	}
+	return 0;
+}
+
+sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required,
+				  size_t nrequired)
+{
+	size_t obj, tsize, vtsize, i, j;
+	unsigned maxid = 0;
+	uint8_t *vt;
+	uint32_t shared;
+	int32_t soff;
+	uint16_t v16;
+
+	if (!b->in_table) {
+		fail(b, -SLUICE_EFBUSAGE, "table_end without table_start");
+		return 0;
+	}
+	b->in_table = false;
+	for (i = 0; i < nrequired; i++) {
+		for (j = 0; j < b->nfields && b->fields[j].id != required[i]; j++)
+			;
+		if (j == b->nfields) {
+			if (!b->err)
+				b->err = sluice__fail(-SLUICE_EFBREQUIRED,
+						      "fb builder: required field %u not added",
+						      (unsigned)required[i]);
+			return 0;
+		}
+	}
+	/* The soffset to the vtable comes first in the table. */
+	if (!prep(b, 4, 4))
+		return 0;
+	claim(b, 4);
+	obj = b->head;
+	tsize = obj - b->table_start;
+	for (i = 0; i < b->nfields; i++)
+		if (b->fields[i].id + 1u > maxid)
+			maxid = b->fields[i].id + 1u;
+	vtsize = 4 + 2 * (size_t)maxid;
+	if (tsize > 0xffff || vtsize > 0xffff) {
+		fail(b, -SLUICE_EFBTOOBIG, "table or vtable over 64 KiB");
+		return 0;
+	}
+	/* Build the candidate vtable in place; drop it again if shared. */
+	if (!prep(b, 2, vtsize))
+		return 0;
+	vt = claim(b, vtsize);
+	memset(vt, 0, vtsize);
+	v16 = (uint16_t)vtsize;
+	memcpy(vt, &v16, 2);
+	v16 = (uint16_t)tsize;
+	memcpy(vt + 2, &v16, 2);
+	for (i = 0; i < b->nfields; i++) {
+		v16 = (uint16_t)(obj - b->fields[i].pos);
+		memcpy(vt + 4 + 2 * b->fields[i].id, &v16, 2);
+	}
+	shared = find_vtable(b, vt, vtsize);
+	if (shared) {
+		b->head -= vtsize;
+		soff = (int32_t)((int64_t)shared - (int64_t)obj);
+	} else {
+		soff = (int32_t)(b->head - obj);
+		b->vt[b->nvt % SLUICE_FB_VT_CACHE] = (uint32_t)b->head;
+		b->nvt++;
+	}
+	memcpy(b->end - obj, &soff, 4);
+	return (sluice_fb_ref)obj;
+}
+
+int sluice_fb_finish(sluice_fb_builder *b, sluice_fb_ref root, const char *ident,
+		     bool size_prefixed, sluice_fb_msg *out)
+{
+	size_t extra = 4 + (ident ? 4 : 0) + (size_prefixed ? 4 : 0);
+
+	if (b->in_table || b->in_vector)
+		fail(b, -SLUICE_EFBUSAGE, "finish inside a table");
+	if (!b->err && !usable_ref(b, root))
+		return b->err;
+	if (!prep(b, b->minalign > 4 ? b->minalign : 4, extra))
+		return b->err;
+	if (ident)
+		memcpy(claim(b, 4), ident, 4);
+	put_u32(b, (uint32_t)(b->head + 4 - root));
+	if (size_prefixed)
+		put_u32(b, (uint32_t)b->head);
+	if (out) {
+		out->offset = b->cap - b->head;
+		out->length = b->head;
+	}
+	return 0;
+}

@@ -1,0 +1,200 @@
+/* test_fb_roundtrip.c - the builder and readers of generated code: a
+ * message with every kind of field reads back equal; out-of-room, misuse
+ * and missing required fields are sticky errors; vtables are shared. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice/error.h"
+#include "testutil.h"
+#include "zoo_build.h"
+#include "zoo_sluice.h"
+
+START_TEST(every_field_reads_back)
+{
+	static uint8_t buf[4096];
+	sluice_fb_msg m;
+	const char *bad;
+
+	ck_assert_int_eq(zoo_build(buf, sizeof(buf), &m), 0);
+	ck_assert_uint_eq(m.offset + m.length, sizeof(buf));
+	ck_assert_int_eq(zoo_Animal_verify(buf + m.offset, m.length), 0);
+	bad = zoo_check(buf + m.offset);
+	ck_assert_msg(bad == NULL, "field %s differs", bad);
+	/* a wrong identifier is refused */
+	{
+		sluice_fb_verify_opts o = {0, 0, "XXXX", false};
+		ck_assert_int_eq(zoo_Animal_verify_root(buf + m.offset, m.length, &o),
+				 -SLUICE_EFBIDENT);
+	}
+}
+END_TEST
+
+/* Every capacity short of the need fails cleanly, never writing outside
+ * a heap block of exactly that size (ASan watches). */
+START_TEST(out_of_room_is_sticky)
+{
+	static uint8_t big[4096];
+	sluice_fb_msg m;
+	size_t need, cap;
+
+	ck_assert_int_eq(zoo_build(big, sizeof(big), &m), 0);
+	need = m.length;
+	for (cap = 0; cap < need; cap++) {
+		uint8_t *p = malloc(cap ? cap : 1);
+
+		ck_assert_int_eq(zoo_build(p, cap, &m), -SLUICE_EFBFULL);
+		free(p);
+	}
+}
+END_TEST
+
+START_TEST(finished_message_is_aligned_in_memory)
+{
+	static uint8_t raw[4096 + 64];
+	sluice_fb_msg m;
+	size_t skew;
+
+	for (skew = 1; skew < 40; skew += 7) {
+		ck_assert_int_eq(zoo_build(raw + skew, 4096, &m), 0);
+		ck_assert_uint_eq((uintptr_t)(raw + skew + m.offset) % 16, 0);
+		ck_assert_int_eq(zoo_Animal_verify(raw + skew + m.offset, m.length), 0);
+		ck_assert_ptr_null(zoo_check(raw + skew + m.offset));
+	}
+}
+END_TEST
+
+static sluice_fb_ref tag(sluice_fb_builder *b, const char *name, int32_t w)
+{
+	sluice_fb_ref s = sluice_fb_cstring(b, name);
+
+	zoo_Tag_start(b);
+	zoo_Tag_add_name(b, s);
+	zoo_Tag_add_weight(b, w);
+	return zoo_Tag_end(b);
+}
+
+START_TEST(vtables_are_shared)
+{
+	uint8_t buf[1024];
+	sluice_fb_builder b;
+	sluice_fb_ref t1, t2, t3;
+	const uint8_t *p1, *p2, *p3;
+	size_t before;
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	t1 = tag(&b, "one", 1);
+	t2 = tag(&b, "two", 2);
+	before = sluice_fb_builder_size(&b);
+	t3 = tag(&b, "three", 7); /* default weight: another vtable shape */
+	ck_assert_int_eq(sluice_fb_builder_error(&b), 0);
+	p1 = b.end - t1;
+	p2 = b.end - t2;
+	p3 = b.end - t3;
+	ck_assert_ptr_eq(p1 - sluice_fb_i32(p1), p2 - sluice_fb_i32(p2));
+	ck_assert_ptr_ne(p3 - sluice_fb_i32(p3), p1 - sluice_fb_i32(p1));
+	/* the third table wrote its own vtable */
+	ck_assert_uint_gt(sluice_fb_builder_size(&b) - before, 12);
+}
+END_TEST
+
+START_TEST(required_field_missing)
+{
+	uint8_t buf[256];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref r;
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	zoo_Animal_start(&b);
+	zoo_Animal_add_age(&b, 1);
+	r = zoo_Animal_end(&b);
+	ck_assert_int_eq(zoo_Animal_finish(&b, r, &m), -SLUICE_EFBREQUIRED);
+	ck_assert_int_eq(sluice_fb_builder_error(&b), -SLUICE_EFBREQUIRED);
+}
+END_TEST
+
+START_TEST(misuse_is_reported)
+{
+	uint8_t buf[256];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	zoo_Tag_start(&b);
+	zoo_Tag_start(&b); /* tables do not nest */
+	ck_assert_int_eq(sluice_fb_builder_error(&b), -SLUICE_EFBUSAGE);
+	ck_assert_int_eq(sluice_fb_finish(&b, 0, NULL, false, &m), -SLUICE_EFBUSAGE);
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	zoo_Tag_add_weight(&b, 3); /* outside a table */
+	ck_assert_int_eq(sluice_fb_builder_error(&b), -SLUICE_EFBUSAGE);
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	zoo_Tag_start(&b);
+	sluice_fb_table_ref(&b, 0, 4000); /* a reference to nothing written */
+	ck_assert_int_eq(sluice_fb_builder_error(&b), -SLUICE_EFBUSAGE);
+	ck_assert_str_ne(sluice_strerror(-SLUICE_EFBUSAGE), "");
+}
+END_TEST
+
+START_TEST(size_prefixed_message)
+{
+	uint8_t buf[256];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref r;
+	const uint8_t *p;
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	r = tag(&b, "sp", 5);
+	ck_assert_int_eq(zoo_Tag_finish_size_prefixed(&b, r, &m), 0);
+	p = buf + m.offset;
+	ck_assert_uint_eq(sluice_fb_u32(p), m.length - 4);
+	ck_assert_int_eq(zoo_Tag_verify_size_prefixed(p, m.length), 0);
+	ck_assert_int_eq(zoo_Tag_weight(zoo_Tag_as_root_size_prefixed(p)), 5);
+	/* a prefix larger than the buffer is refused */
+	ck_assert_int_ne(zoo_Tag_verify_size_prefixed(p, m.length - 1), 0);
+}
+END_TEST
+
+START_TEST(table_too_big_for_vtable)
+{
+	uint8_t *buf = malloc(1 << 20);
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	static uint8_t blob[70000];
+	unsigned i;
+
+	sluice_fb_builder_init(&b, buf, 1 << 20);
+	sluice_fb_table_start(&b);
+	/* more than 64 KiB of inline data cannot be described by a vtable */
+	for (i = 0; i < 3; i++)
+		sluice_fb_table_struct(&b, i, blob, 30000, 8);
+	sluice_fb_table_end(&b, NULL, 0);
+	ck_assert_int_eq(sluice_fb_finish(&b, 8, NULL, false, &m), -SLUICE_EFBTOOBIG);
+	free(buf);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("fb_roundtrip");
+	TCase *tc = tcase_create("builder");
+
+	tcase_add_test(tc, every_field_reads_back);
+	tcase_add_test(tc, out_of_room_is_sticky);
+	tcase_add_test(tc, finished_message_is_aligned_in_memory);
+	tcase_add_test(tc, vtables_are_shared);
+	tcase_add_test(tc, required_field_missing);
+	tcase_add_test(tc, misuse_is_reported);
+	tcase_add_test(tc, size_prefixed_message);
+	tcase_add_test(tc, table_too_big_for_vtable);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(make_suite);
+}

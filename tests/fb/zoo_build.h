@@ -1,0 +1,18 @@
+/* zoo_build.h - builds and checks the reference zoo.Animal message that
+ * the round-trip and interop tests share, so every writer and reader
+ * agrees on one set of values. */
+#ifndef TEST_FB_ZOO_BUILD_H
+#define TEST_FB_ZOO_BUILD_H
+
+#include <stddef.h>
+
+#include "sluice/fb.h"
+
+/* Builds the reference Animal into buf; returns 0 and where it lies. */
+int zoo_build(void *buf, size_t cap, sluice_fb_msg *out);
+
+/* Checks every field of a (verified) reference Animal; returns NULL when
+ * all match, or the name of the first field that differs. */
+const char *zoo_check(const void *msg);
+
+#endif

@@ -1,0 +1,409 @@
+/* check.c - resolves names in a parsed schema, lays out structs, assigns
+ * field ids and rejects everything flatc 2.0.8 rejects, plus the limits
+ * flatc forgets (a table's inline size under 64 KiB, ids in range). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lex.h"
+#include "schema.h"
+
+int sc_check(struct schema *s, struct lexer *lx);
+
+static struct def *lookup(const struct schema *s, const char *name, const char *ns)
+{
+	char buf[2048];
+	char *cut;
+	struct def *d;
+
+	snprintf(buf, sizeof(buf), "%s", ns ? ns : "");
+	/* innermost namespace first, then each enclosing one */
+	for (;;) {
+		char full[4096];
+
+		snprintf(full, sizeof(full), "%s%s%s", buf, *buf ? "." : "", name);
+		d = sc_find(s, full);
+		if (d)
+			return d;
+		if (!*buf)
+			return NULL;
+		cut = strrchr(buf, '.');
+		if (cut)
+			*cut = 0;
+		else
+			*buf = 0;
+	}
+}
+
+static void resolve(struct schema *s, struct lexer *lx, struct type *t, const struct loc *l)
+{
+	struct def *d;
+	bool vec = t->base == B_VECTOR || t->base == B_ARRAY;
+
+	if (!t->ref_name)
+		return;
+	d = lookup(s, t->ref_name, t->ref_ns);
+	if (!d)
+		lex_error(lx, l, "type referenced but not defined (check namespace): %s",
+			  t->ref_name);
+	t->ref = d;
+	if (d->kind == D_ENUM) {
+		if (vec)
+			t->elem = d->underlying;
+		else
+			t->base = d->underlying;
+	} else if (d->kind == D_UNION) {
+		if (vec)
+			lex_error(lx, l, "vectors of unions are not supported by sluicec");
+		t->base = B_UNION;
+	} else {
+		if (vec)
+			t->elem = B_OBJ;
+		else
+			t->base = B_OBJ;
+	}
+}
+
+static bool fits(enum base b, bool neg, uint64_t mag)
+{
+	switch (b) {
+	case B_BOOL:
+		return !neg && mag <= 1;
+	case B_I8:
+		return neg ? mag <= 128 : mag <= 127;
+	case B_U8:
+	case B_UTYPE:
+		return !neg && mag <= 255;
+	case B_I16:
+		return neg ? mag <= 32768 : mag <= 32767;
+	case B_U16:
+		return !neg && mag <= 65535;
+	case B_I32:
+		return neg ? mag <= 2147483648u : mag <= 2147483647u;
+	case B_U32:
+		return !neg && mag <= 4294967295u;
+	case B_I64:
+		return neg ? mag <= (uint64_t)INT64_MAX + 1 : mag <= (uint64_t)INT64_MAX;
+	case B_U64:
+		return !neg;
+	default:
+		return true;
+	}
+}
+
+static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
+{
+	size_t i, j;
+
+	if (d->kind == D_ENUM && d->bit_flags &&
+	    (d->underlying == B_I8 || d->underlying == B_I16 || d->underlying == B_I32 ||
+	     d->underlying == B_I64))
+		lex_error(lx, &d->loc, "underlying type of bit_flags enum must be unsigned");
+	for (i = 0; i < d->nvals; i++) {
+		struct enumval *e = &d->vals[i];
+		bool neg = e->utype.fixed_len != 0;
+		uint64_t mag = neg ? 0 - (uint64_t)e->value : (uint64_t)e->value;
+
+		e->utype.fixed_len = 0;
+		for (j = 0; j < i; j++)
+			if (strcmp(d->vals[j].name, e->name) == 0)
+				lex_error(lx, &e->loc, "enum value already exists: %s", e->name);
+		if (d->kind == D_UNION) {
+			if (i == 0)
+				continue;
+			resolve(s, lx, &e->utype, &e->loc);
+			if (e->utype.base != B_OBJ || e->utype.ref->kind != D_TABLE)
+				lex_error(lx, &e->loc, "union members must be tables: %s", e->name);
+			if (neg || mag > 255)
+				lex_error(lx, &e->loc, "enum value does not fit, \"%s\"", e->name);
+		} else if (d->bit_flags) {
+			uint32_t bits = 8 * sc_scalar_size(d->underlying);
+
+			if (neg || mag >= bits)
+				lex_error(lx, &e->loc, "bit flag out of range of underlying integral type");
+			e->value = (int64_t)((uint64_t)1 << mag);
+		} else if (!fits(d->underlying, neg, mag)) {
+			lex_error(lx, &e->loc, "enum value does not fit, \"%s\"", e->name);
+		}
+		if (i > 0) {
+			bool asc = d->underlying == B_U64 && !d->bit_flags
+					   ? (uint64_t)e->value > (uint64_t)d->vals[i - 1].value
+					   : e->value > d->vals[i - 1].value;
+			if (!asc)
+				lex_error(lx, &e->loc, "enum values must be specified in ascending order");
+		}
+	}
+}
+
+/* Structs are laid out once their member structs are. */
+static void layout(struct lexer *lx, struct def *d, int depth)
+{
+	size_t i;
+	uint32_t off = 0, align = 1;
+	const struct attr *fa;
+
+	if (d->size)
+		return;
+	if (depth > 64)
+		lex_error(lx, &d->loc, "struct %s contains itself", d->name);
+	for (i = 0; i < d->nfields; i++) {
+		struct field *f = &d->fields[i];
+		struct def *r = f->type.ref;
+		uint32_t fs, fa2;
+
+		if (r && r->kind == D_STRUCT) {
+			if (r == d)
+				lex_error(lx, &f->loc, "struct %s contains itself", d->name);
+			layout(lx, r, depth + 1);
+		}
+		fs = sc_inline_size(&f->type);
+		fa2 = sc_inline_align(&f->type);
+		off = (off + fa2 - 1) & ~(fa2 - 1);
+		if (i > 0)
+			d->fields[i - 1].padding = off - (d->fields[i - 1].offset +
+							  sc_inline_size(&d->fields[i - 1].type));
+		f->offset = off;
+		off += fs;
+		if (fa2 > align)
+			align = fa2;
+	}
+	fa = sc_attr(d->attrs, "force_align");
+	if (fa) {
+		char *end;
+		long v = fa->value ? strtol(fa->value, &end, 0) : 0;
+
+		if (!fa->value || *end || v < (long)align || v > 32 || (v & (v - 1)))
+			lex_error(lx, &d->loc,
+				  "force_align must be a power of two integer ranging from the "
+				  "struct's natural alignment to 32");
+		align = (uint32_t)v;
+		d->force_align = align;
+	}
+	d->align = align;
+	d->size = (off + align - 1) & ~(align - 1);
+	if (d->nfields)
+		d->fields[d->nfields - 1].padding =
+			d->size - (d->fields[d->nfields - 1].offset +
+				   sc_inline_size(&d->fields[d->nfields - 1].type));
+	if (d->size == 0)
+		lex_error(lx, &d->loc, "size 0 structs not allowed");
+}
+
+static void check_struct_fields(struct lexer *lx, struct def *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nfields; i++) {
+		struct field *f = &d->fields[i];
+		enum base b = f->type.base == B_ARRAY ? f->type.elem : f->type.base;
+
+		if (!(sc_is_scalar(b) || (b == B_OBJ && f->type.ref->kind == D_STRUCT)) ||
+		    f->type.base == B_VECTOR)
+			lex_error(lx, &f->loc, "structs may contain only scalar or struct fields");
+		if (f->has_default || f->optional)
+			lex_error(lx, &f->loc, "default values are not supported for struct fields");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(d->fields[j].name, f->name) == 0)
+				lex_error(lx, &f->loc, "field already exists: %s", f->name);
+	}
+}
+
+static void default_value(struct schema *s, struct lexer *lx, struct field *f)
+{
+	const struct attr *a = sc_attr(f->attrs, "$default");
+	enum base b = f->type.base;
+
+	if (a) {
+		struct def *e = f->type.ref;
+		size_t i;
+
+		/* drop the placeholder from the attribute list */
+		if (f->attrs == a)
+			f->attrs = a->next;
+		if (!e || e->kind != D_ENUM)
+			lex_error(lx, &f->loc, "cannot parse value string: %s", a->value);
+		for (i = 0; i < e->nvals && strcmp(e->vals[i].name, a->value) != 0; i++)
+			;
+		if (i == e->nvals)
+			lex_error(lx, &f->loc, "unknown enum value: %s", a->value);
+		f->dflt.is_neg = e->vals[i].value < 0 && e->underlying != B_U64;
+		f->dflt.u = f->dflt.is_neg ? 0 - (uint64_t)e->vals[i].value
+					   : (uint64_t)e->vals[i].value;
+		f->dflt.f = (double)e->vals[i].value;
+		return;
+	}
+	(void)s;
+	if (!f->has_default)
+		return;
+	if (!sc_is_scalar(b))
+		lex_error(lx, &f->loc, "default values currently only supported for scalars in tables");
+	if (sc_is_integer(b)) {
+		if (f->dflt.is_float)
+			lex_error(lx, &f->loc, "invalid default value for integer field %s", f->name);
+		if (!fits(b, f->dflt.is_neg, f->dflt.u))
+			lex_error(lx, &f->loc, "default value out of range for field %s", f->name);
+		if (f->type.ref && f->type.ref->kind == D_ENUM && !f->type.ref->bit_flags) {
+			struct def *e = f->type.ref;
+			int64_t v = f->dflt.is_neg ? (int64_t)(0 - f->dflt.u) : (int64_t)f->dflt.u;
+			size_t i;
+
+			for (i = 0; i < e->nvals && e->vals[i].value != v; i++)
+				;
+			if (i == e->nvals)
+				lex_error(lx, &f->loc, "default value of %s%llu for field %s is not part of enum %s",
+					  f->dflt.is_neg ? "-" : "", (unsigned long long)f->dflt.u,
+					  f->name, e->name);
+		}
+	}
+}
+
+static void check_table(struct schema *s, struct lexer *lx, struct def *d)
+{
+	size_t i, j, nslots = 0, nid = 0, inl = 4;
+	bool *used;
+	struct field *key = NULL;
+
+	for (i = 0; i < d->nfields; i++) {
+		struct field *f = &d->fields[i];
+		const struct attr *a;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(d->fields[j].name, f->name) == 0)
+				lex_error(lx, &f->loc, "field already exists: %s", f->name);
+		if (f->type.base == B_ARRAY)
+			lex_error(lx, &f->loc,
+				  "fixed-length array in table must be wrapped in struct");
+		if (f->type.base == B_VECTOR && f->type.elem == B_NONE)
+			lex_error(lx, &f->loc, "bad vector element type");
+		f->deprecated = sc_attr(f->attrs, "deprecated") != NULL;
+		f->required = sc_attr(f->attrs, "required") != NULL;
+		f->key = sc_attr(f->attrs, "key") != NULL;
+		a = sc_attr(f->attrs, "id");
+		if (a) {
+			char *end;
+			long v = a->value ? strtol(a->value, &end, 10) : -1;
+
+			if (!a->value || *end || v < 0 || v > 0x7ffd)
+				lex_error(lx, &f->loc, "field id out of range: %s", a->value ? a->value : "");
+			f->has_id = true;
+			f->id = (int)v;
+			nid++;
+		}
+		if (f->required && sc_is_scalar(f->type.base))
+			lex_error(lx, &f->loc, "only non-scalar fields in tables may be 'required'");
+		if (f->optional && !sc_is_scalar(f->type.base))
+			lex_error(lx, &f->loc, "only scalar fields may be optional (= null)");
+		if (f->optional && f->required)
+			lex_error(lx, &f->loc, "an optional field cannot be required");
+		if (f->key) {
+			if (key)
+				lex_error(lx, &f->loc, "only one field may be set as 'key'");
+			if (!sc_is_scalar(f->type.base) && f->type.base != B_STRING)
+				lex_error(lx, &f->loc, "'key' field must be string or scalar type");
+			key = f;
+		}
+		if (f->type.base == B_UNION) {
+			char tn[512];
+
+			if (f->type.ref->nvals < 2)
+				lex_error(lx, &f->loc, "union %s has no members", f->type.ref->name);
+			snprintf(tn, sizeof(tn), "%s_type", f->name);
+			for (j = 0; j < d->nfields; j++)
+				if (strcmp(d->fields[j].name, tn) == 0)
+					lex_error(lx, &d->fields[j].loc, "field already exists: %s", tn);
+		}
+		a = sc_attr(f->attrs, "nested_flatbuffer");
+		if (a) {
+			if (f->type.base != B_VECTOR || f->type.elem != B_U8)
+				lex_error(lx, &f->loc, "nested_flatbuffer attribute may only apply to a vector of ubyte");
+			f->nested_def = a->value ? lookup(s, a->value, d->ns) : NULL;
+			if (!f->nested_def || f->nested_def->kind != D_TABLE)
+				lex_error(lx, &f->loc, "nested_flatbuffer names no table: %s",
+					  a->value ? a->value : "");
+			f->nested = a->value;
+		}
+		default_value(s, lx, f);
+		/* inline bytes: the widest a writer may need, with padding */
+		{
+			uint32_t sz = f->type.base == B_UNION ? 5 : sc_inline_size(&f->type);
+			uint32_t al = sc_inline_align(&f->type);
+
+			inl += sz + (al > 1 ? al - 1 : 0);
+		}
+		nslots += f->type.base == B_UNION ? 2 : 1;
+	}
+	if (nid && nid != d->nfields)
+		lex_error(lx, &d->loc, "either all fields or no fields must have an 'id' attribute");
+	if (inl >= 65536)
+		lex_error(lx, &d->loc, "table %s is too large: inline fields need %zu bytes (limit 65535)",
+			  d->name, inl);
+	if (nslots > 0x7ffd)
+		lex_error(lx, &d->loc, "too many fields in table %s", d->name);
+	used = sc_alloc(nslots + 1);
+	if (nid) {
+		for (i = 0; i < d->nfields; i++) {
+			struct field *f = &d->fields[i];
+			size_t lo = f->type.base == B_UNION ? (size_t)f->id - 1 : (size_t)f->id;
+
+			if (f->type.base == B_UNION && f->id == 0)
+				lex_error(lx, &f->loc, "union field id must be at least 1: %s", f->name);
+			if ((size_t)f->id >= nslots)
+				lex_error(lx, &f->loc, "field id's must be consecutive from 0, id %d out of range", f->id);
+			for (j = lo; j <= (size_t)f->id; j++) {
+				if (used[j])
+					lex_error(lx, &f->loc, "field id's must be consecutive from 0, id %zu is used twice", j);
+				used[j] = true;
+			}
+		}
+	} else {
+		size_t next = 0;
+
+		for (i = 0; i < d->nfields; i++) {
+			struct field *f = &d->fields[i];
+
+			if (f->type.base == B_UNION)
+				next++;
+			f->id = (int)next++;
+		}
+	}
+}
+
+int sc_check(struct schema *s, struct lexer *lx)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->ndefs; i++) {
+		struct def *d = s->defs[i];
+
+		for (j = 0; j < d->nfields; j++)
+			resolve(s, lx, &d->fields[j].type, &d->fields[j].loc);
+	}
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->kind == D_ENUM || s->defs[i]->kind == D_UNION)
+			check_enum(s, lx, s->defs[i]);
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->kind == D_STRUCT)
+			check_struct_fields(lx, s->defs[i]);
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->kind == D_STRUCT)
+			layout(lx, s->defs[i], 0);
+	for (i = 0; i < s->ndefs; i++) {
+		struct def *d = s->defs[i];
+
+		if (d->kind == D_TABLE)
+			check_table(s, lx, d);
+		else if (d->kind != D_STRUCT && sc_attr(d->attrs, "force_align"))
+			lex_error(lx, &d->loc, "force_align applies to structs only");
+	}
+	if (s->root) {
+		struct def *r = lookup(s, s->root->name, s->root->ns);
+
+		if (!r)
+			lex_error(lx, &s->root->loc, "unknown root type: %s", s->root->name);
+		if (r->kind != D_TABLE)
+			lex_error(lx, &s->root->loc, "root type must be a table");
+		s->root = r;
+	}
+	return 0;
+}

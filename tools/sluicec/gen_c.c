@@ -1,0 +1,451 @@
+/* gen_c.c - writes the C header for a schema: readers, builders and a
+ * verifier per type, all static inline over the sluice/fb.h runtime. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "schema.h"
+
+/* The C type of a scalar field, enums by their underlying type. */
+static const char *ctype(enum base b)
+{
+	return sc_c_scalar(b);
+}
+
+/* An integer literal of base type b that C parses without warnings. */
+static void int_lit(FILE *o, enum base b, bool neg, uint64_t mag)
+{
+	if (b == B_BOOL) {
+		fprintf(o, "%s", mag ? "true" : "false");
+	} else if (neg) {
+		if (mag == (uint64_t)INT64_MAX + 1)
+			fprintf(o, "(-INT64_C(9223372036854775807) - 1)");
+		else
+			fprintf(o, "(%s)(-INT64_C(%llu))", ctype(b), (unsigned long long)mag);
+	} else {
+		fprintf(o, "(%s)UINT64_C(%llu)", ctype(b), (unsigned long long)mag);
+	}
+}
+
+static void float_lit(FILE *o, enum base b, double f)
+{
+	if (isnan(f))
+		fprintf(o, "(%s)NAN", ctype(b));
+	else if (isinf(f))
+		fprintf(o, "(%s)%sINFINITY", ctype(b), f < 0 ? "-" : "");
+	else
+		fprintf(o, "(%s)%a", ctype(b), f);
+}
+
+static void default_lit(FILE *o, const struct field *f)
+{
+	enum base b = f->type.base;
+
+	if (sc_is_float(b))
+		float_lit(o, b, f->has_default ? f->dflt.f : 0.0);
+	else if (f->has_default)
+		int_lit(o, b, f->dflt.is_neg, f->dflt.u);
+	else
+		int_lit(o, b, false, 0);
+}
+
+/* C type name of a struct, table pointer or scalar element. */
+static void elem_ctype(FILE *o, enum base b, const struct def *ref)
+{
+	if (b == B_OBJ && ref && ref->kind == D_STRUCT)
+		fprintf(o, "%s", ref->cname);
+	else if (b == B_BOOL)
+		fprintf(o, "uint8_t");
+	else
+		fprintf(o, "%s", ctype(b));
+}
+
+static void gen_enum(FILE *o, const struct def *d)
+{
+	size_t i;
+	enum base u = d->kind == D_UNION ? B_U8 : d->underlying;
+
+	fprintf(o, "/* %s %s */\n", d->kind == D_UNION ? "union" : "enum", d->fullname);
+	fprintf(o, "typedef %s %s_t;\n", ctype(u), d->cname);
+	for (i = 0; i < d->nvals; i++) {
+		const struct enumval *e = &d->vals[i];
+		bool neg = e->value < 0 && u != B_U64;
+
+		fprintf(o, "#define %s_%s ", d->cname, e->name);
+		int_lit(o, u, neg, neg ? 0 - (uint64_t)e->value : (uint64_t)e->value);
+		fprintf(o, "\n");
+	}
+	fprintf(o, "static inline const char *%s_name(%s_t v)\n{\n", d->cname, d->cname);
+	if (d->bit_flags || d->nvals == 0) {
+		for (i = 0; i < d->nvals; i++) {
+			fprintf(o, "\tif (v == %s_%s)\n\t\treturn \"%s\";\n", d->cname, d->vals[i].name,
+				d->vals[i].name);
+		}
+	} else {
+		fprintf(o, "\tswitch (v) {\n");
+		for (i = 0; i < d->nvals; i++)
+			fprintf(o, "\tcase %s_%s:\n\t\treturn \"%s\";\n", d->cname, d->vals[i].name,
+				d->vals[i].name);
+		fprintf(o, "\tdefault:\n\t\tbreak;\n\t}\n");
+	}
+	fprintf(o, "\treturn \"\";\n}\n\n");
+}
+
+static void gen_struct(FILE *o, const struct def *d)
+{
+	size_t i;
+
+	fprintf(o, "/* struct %s: %u bytes, aligned to %u */\n", d->fullname, d->size, d->align);
+	fprintf(o, "typedef struct %s {\n", d->cname);
+	for (i = 0; i < d->nfields; i++) {
+		const struct field *f = &d->fields[i];
+		enum base b = f->type.base == B_ARRAY ? f->type.elem : f->type.base;
+
+		fprintf(o, "\t");
+		if (i == 0 && d->force_align)
+			fprintf(o, "_Alignas(%u) ", d->force_align);
+		elem_ctype(o, b, f->type.ref);
+		fprintf(o, " %s", f->name);
+		if (f->type.base == B_ARRAY)
+			fprintf(o, "[%u]", f->type.fixed_len);
+		fprintf(o, ";\n");
+		if (f->padding)
+			fprintf(o, "\tuint8_t sluice_pad%zu_[%u];\n", i, f->padding);
+	}
+	fprintf(o, "} %s;\n", d->cname);
+	fprintf(o, "_Static_assert(sizeof(%s) == %u, \"layout of %s\");\n", d->cname, d->size,
+		d->fullname);
+	fprintf(o, "_Static_assert(_Alignof(%s) == %u, \"alignment of %s\");\n\n", d->cname,
+		d->align, d->fullname);
+}
+
+static bool is_struct(const struct def *r)
+{
+	return r && r->kind == D_STRUCT;
+}
+
+static void gen_reader(FILE *o, const struct def *d, const struct field *f)
+{
+	const char *P = d->cname, *F = f->name;
+	enum base b = f->type.base;
+	const struct def *r = f->type.ref;
+
+	if (sc_is_scalar(b)) {
+		fprintf(o, "static inline %s %s_%s(const uint8_t *t)\n{\n", ctype(b), P, F);
+		fprintf(o, "\tconst uint8_t *p = sluice_fb_field_ptr(t, %d);\n", f->id);
+		fprintf(o, "\treturn p ? sluice_fb_%s(p) : ", sc_fb_name(b));
+		default_lit(o, f);
+		fprintf(o, ";\n}\n");
+	} else if (b == B_STRING) {
+		fprintf(o, "static inline const char *%s_%s(const uint8_t *t)\n{\n", P, F);
+		fprintf(o, "\treturn (const char *)sluice_fb_data(sluice_fb_field_ref(t, %d));\n}\n",
+			f->id);
+		fprintf(o, "static inline uint32_t %s_%s_len(const uint8_t *t)\n{\n", P, F);
+		fprintf(o, "\treturn sluice_fb_len(sluice_fb_field_ref(t, %d));\n}\n", f->id);
+	} else if (b == B_OBJ && is_struct(r)) {
+		fprintf(o, "static inline %s %s_%s(const uint8_t *t)\n{\n", r->cname, P, F);
+		fprintf(o, "\t%s v;\n\tconst uint8_t *p = sluice_fb_field_ptr(t, %d);\n\n", r->cname,
+			f->id);
+		fprintf(o, "\tif (p)\n\t\tmemcpy(&v, p, sizeof(v));\n\telse\n\t\tmemset(&v, 0, sizeof(v));\n");
+		fprintf(o, "\treturn v;\n}\n");
+		fprintf(o, "static inline const uint8_t *%s_%s_ptr(const uint8_t *t)\n{\n", P, F);
+		fprintf(o, "\treturn sluice_fb_field_ptr(t, %d);\n}\n", f->id);
+	} else if (b == B_OBJ) {
+		fprintf(o, "static inline const uint8_t *%s_%s(const uint8_t *t)\n{\n", P, F);
+		fprintf(o, "\treturn sluice_fb_field_ref(t, %d);\n}\n", f->id);
+	} else if (b == B_UNION) {
+		fprintf(o, "static inline %s_t %s_%s_type(const uint8_t *t)\n{\n", r->cname, P, F);
+		fprintf(o, "\tconst uint8_t *p = sluice_fb_field_ptr(t, %d);\n", f->id - 1);
+		fprintf(o, "\treturn p ? sluice_fb_u8(p) : 0;\n}\n");
+		fprintf(o, "static inline const uint8_t *%s_%s(const uint8_t *t)\n{\n", P, F);
+		fprintf(o, "\treturn sluice_fb_field_ref(t, %d);\n}\n", f->id);
+	} else if (b == B_VECTOR) {
+		enum base e = f->type.elem;
+
+		fprintf(o, "static inline const uint8_t *%s_%s_vec(const uint8_t *t)\n{\n", P, F);
+		fprintf(o, "\treturn sluice_fb_field_ref(t, %d);\n}\n", f->id);
+		fprintf(o, "static inline uint32_t %s_%s_len(const uint8_t *t)\n{\n", P, F);
+		fprintf(o, "\treturn sluice_fb_len(sluice_fb_field_ref(t, %d));\n}\n", f->id);
+		/* element i, or a zero value past the end */
+		if (sc_is_scalar(e)) {
+			fprintf(o, "static inline %s %s_%s_at(const uint8_t *t, uint32_t i)\n{\n", ctype(e), P, F);
+			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id);
+			fprintf(o, "\treturn i < sluice_fb_len(v) ? sluice_fb_%s(v + 4 + (size_t)i * %u) : 0;\n}\n",
+				sc_fb_name(e), sc_scalar_size(e));
+		} else if (e == B_OBJ && is_struct(r)) {
+			fprintf(o, "static inline %s %s_%s_at(const uint8_t *t, uint32_t i)\n{\n", r->cname, P, F);
+			fprintf(o, "\t%s s;\n\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", r->cname, f->id);
+			fprintf(o, "\tif (i < sluice_fb_len(v))\n\t\tmemcpy(&s, v + 4 + (size_t)i * sizeof(s), sizeof(s));\n");
+			fprintf(o, "\telse\n\t\tmemset(&s, 0, sizeof(s));\n\treturn s;\n}\n");
+		} else if (e == B_STRING) {
+			fprintf(o, "static inline const char *%s_%s_at(const uint8_t *t, uint32_t i)\n{\n", P, F);
+			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id);
+			fprintf(o, "\treturn i < sluice_fb_len(v) ? (const char *)sluice_fb_vec_ref(v, i) + 4 : NULL;\n}\n");
+			fprintf(o, "static inline uint32_t %s_%s_at_len(const uint8_t *t, uint32_t i)\n{\n", P, F);
+			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id);
+			fprintf(o, "\treturn i < sluice_fb_len(v) ? sluice_fb_u32(sluice_fb_vec_ref(v, i)) : 0;\n}\n");
+		} else {
+			fprintf(o, "static inline const uint8_t *%s_%s_at(const uint8_t *t, uint32_t i)\n{\n", P, F);
+			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id);
+			fprintf(o, "\treturn i < sluice_fb_len(v) ? sluice_fb_vec_ref(v, i) : NULL;\n}\n");
+		}
+		if (f->nested_def) {
+			fprintf(o, "/* the root table of the nested %s */\n", f->nested_def->fullname);
+			fprintf(o, "static inline const uint8_t *%s_%s_nested_root(const uint8_t *t)\n{\n", P, F);
+			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id);
+			fprintf(o, "\treturn v ? sluice_fb_root(v + 4) : NULL;\n}\n");
+		}
+	}
+	fprintf(o, "static inline bool %s_%s_is_present(const uint8_t *t)\n{\n", P, F);
+	fprintf(o, "\treturn sluice_fb_field(t, %d) != 0;\n}\n", f->id);
+}
+
+static void gen_builder(FILE *o, const struct def *d, const struct field *f)
+{
+	const char *P = d->cname, *F = f->name;
+	enum base b = f->type.base;
+	const struct def *r = f->type.ref;
+
+	if (sc_is_scalar(b)) {
+		fprintf(o, "static inline void %s_add_%s(sluice_fb_builder *b, %s v)\n{\n", P, F, ctype(b));
+		if (f->optional) {
+			/* optional scalars are stored whenever they are set */
+			if (b == B_BOOL)
+				fprintf(o, "\tuint8_t u = v ? 1 : 0;\n\n\tsluice_fb_table_scalar(b, %d, &u, 1);\n", f->id);
+			else
+				fprintf(o, "\tsluice_fb_table_scalar(b, %d, &v, sizeof(v));\n", f->id);
+		} else {
+			fprintf(o, "\tsluice_fb_add_%s(b, %d, v, ", sc_fb_name(b), f->id);
+			default_lit(o, f);
+			fprintf(o, ");\n");
+		}
+		fprintf(o, "}\n");
+		/* stores the value even when it equals the default */
+		fprintf(o, "static inline void %s_force_%s(sluice_fb_builder *b, %s v)\n{\n", P, F, ctype(b));
+		if (b == B_BOOL)
+			fprintf(o, "\tuint8_t u = v ? 1 : 0;\n\n\tsluice_fb_table_scalar(b, %d, &u, 1);\n}\n", f->id);
+		else
+			fprintf(o, "\tsluice_fb_table_scalar(b, %d, &v, sizeof(v));\n}\n", f->id);
+	} else if (b == B_OBJ && is_struct(r)) {
+		fprintf(o, "static inline void %s_add_%s(sluice_fb_builder *b, const %s *v)\n{\n", P, F, r->cname);
+		fprintf(o, "\tsluice_fb_table_struct(b, %d, v, sizeof(*v), %u);\n}\n", f->id, r->align);
+	} else if (b == B_UNION) {
+		fprintf(o, "static inline void %s_add_%s(sluice_fb_builder *b, %s_t type, sluice_fb_ref value)\n{\n",
+			P, F, r->cname);
+		fprintf(o, "\tif (type && value) {\n\t\tsluice_fb_table_scalar(b, %d, &type, 1);\n", f->id - 1);
+		fprintf(o, "\t\tsluice_fb_table_ref(b, %d, value);\n\t}\n}\n", f->id);
+	} else {
+		fprintf(o, "static inline void %s_add_%s(sluice_fb_builder *b, sluice_fb_ref r)\n{\n", P, F);
+		fprintf(o, "\tsluice_fb_table_ref(b, %d, r);\n}\n", f->id);
+	}
+	if (b == B_VECTOR) {
+		enum base e = f->type.elem;
+
+		if (sc_is_scalar(e) || (e == B_OBJ && is_struct(r))) {
+			fprintf(o, "static inline sluice_fb_ref %s_create_%s(sluice_fb_builder *b, const ", P, F);
+			elem_ctype(o, e, r);
+			fprintf(o, " *v, size_t n)\n{\n\treturn sluice_fb_vector(b, v, n, sizeof(*v), %u);\n}\n",
+				e == B_OBJ ? r->align : sc_scalar_size(e));
+		} else {
+			fprintf(o, "static inline sluice_fb_ref %s_create_%s(sluice_fb_builder *b, const sluice_fb_ref *v, size_t n)\n{\n",
+				P, F);
+			fprintf(o, "\treturn sluice_fb_ref_vector(b, v, n);\n}\n");
+		}
+	}
+}
+
+static void gen_verify_field(FILE *o, const struct field *f)
+{
+	enum base b = f->type.base;
+	const struct def *r = f->type.ref;
+	const char *req = f->required ? "true" : "false";
+
+	if (sc_is_scalar(b)) {
+		fprintf(o, "\tif ((rc = sluice_fb_verify_field(v, &tab, %d, %u, %u, false)))\n\t\treturn rc;\n",
+			f->id, sc_scalar_size(b), sc_scalar_size(b));
+		return;
+	}
+	if (b == B_OBJ && is_struct(r)) {
+		fprintf(o, "\tif ((rc = sluice_fb_verify_field(v, &tab, %d, %u, %u, %s)))\n\t\treturn rc;\n",
+			f->id, r->size, r->align, req);
+		return;
+	}
+	if (b == B_UNION) {
+		size_t i;
+
+		fprintf(o, "\tif ((rc = sluice_fb_verify_union(v, &tab, %d, %d, %s, &ut, &p)))\n\t\treturn rc;\n",
+			f->id - 1, f->id, req);
+		fprintf(o, "\tswitch (ut) {\n");
+		for (i = 1; i < r->nvals; i++)
+			fprintf(o, "\tcase %lld:\n\t\tif ((rc = %s_verify_table(v, p)))\n\t\t\treturn rc;\n\t\tbreak;\n",
+				(long long)r->vals[i].value, r->vals[i].utype.ref->cname);
+		fprintf(o, "\tdefault:\n\t\tbreak; /* NONE, or a member newer than this schema */\n\t}\n");
+		return;
+	}
+	fprintf(o, "\tif ((rc = sluice_fb_verify_ref(v, &tab, %d, %s, &p)))\n\t\treturn rc;\n", f->id, req);
+	if (b == B_STRING) {
+		fprintf(o, "\tif (p && (rc = sluice_fb_verify_string(v, p)))\n\t\treturn rc;\n");
+	} else if (b == B_OBJ) {
+		fprintf(o, "\tif (p && (rc = %s_verify_table(v, p)))\n\t\treturn rc;\n", r->cname);
+	} else if (b == B_VECTOR) {
+		enum base e = f->type.elem;
+
+		if (sc_is_scalar(e) || (e == B_OBJ && is_struct(r))) {
+			uint32_t sz = e == B_OBJ ? r->size : sc_scalar_size(e);
+			uint32_t al = e == B_OBJ ? r->align : sc_scalar_size(e);
+
+			fprintf(o, "\tif (p && (rc = sluice_fb_verify_vector(v, p, %u, %u, &n)))\n\t\treturn rc;\n",
+				sz, al);
+			if (f->nested_def) {
+				fprintf(o, "\tif (p) {\n\t\tsluice_fb_verifier c;\n\t\tconst uint8_t *r;\n\n");
+				fprintf(o, "\t\tif ((rc = sluice_fb_verify_nested(v, p, &c, &r)) || (rc = %s_verify_table(&c, r)))\n\t\t\treturn rc;\n\t}\n",
+					f->nested_def->cname);
+			}
+		} else if (e == B_STRING) {
+			fprintf(o, "\tif (p && (rc = sluice_fb_verify_string_vector(v, p)))\n\t\treturn rc;\n");
+		} else {
+			fprintf(o, "\tif (p) {\n\t\tif ((rc = sluice_fb_verify_vector(v, p, 4, 4, &n)))\n\t\t\treturn rc;\n");
+			fprintf(o, "\t\tfor (i = 0; i < n; i++) {\n\t\t\tconst uint8_t *e;\n\n");
+			fprintf(o, "\t\t\tif ((rc = sluice_fb_verify_vec_ref(v, p, i, &e)) || (rc = %s_verify_table(v, e)))\n\t\t\t\treturn rc;\n\t\t}\n\t}\n",
+				r->cname);
+		}
+	}
+}
+
+static void gen_table(FILE *o, const struct schema *s, const struct def *d)
+{
+	size_t i, nreq = 0;
+	const char *P = d->cname;
+
+	fprintf(o, "/* table %s */\n", d->fullname);
+	for (i = 0; i < d->nfields; i++)
+		if (!d->fields[i].deprecated)
+			gen_reader(o, d, &d->fields[i]);
+	fprintf(o, "static inline const uint8_t *%s_as_root(const void *buf)\n{\n\treturn sluice_fb_root(buf);\n}\n", P);
+	fprintf(o, "static inline const uint8_t *%s_as_root_size_prefixed(const void *buf)\n{\n\treturn sluice_fb_root_size_prefixed(buf);\n}\n", P);
+	/* builders */
+	fprintf(o, "static inline void %s_start(sluice_fb_builder *b)\n{\n\tsluice_fb_table_start(b);\n}\n", P);
+	for (i = 0; i < d->nfields; i++)
+		if (!d->fields[i].deprecated)
+			gen_builder(o, d, &d->fields[i]);
+	fprintf(o, "static inline sluice_fb_ref %s_end(sluice_fb_builder *b)\n{\n", P);
+	for (i = 0; i < d->nfields; i++)
+		nreq += d->fields[i].required && !d->fields[i].deprecated;
+	if (nreq) {
+		fprintf(o, "\tstatic const uint16_t required[] = {");
+		for (i = 0; i < d->nfields; i++)
+			if (d->fields[i].required && !d->fields[i].deprecated)
+				fprintf(o, " %d,", d->fields[i].id);
+		fprintf(o, " };\n\n\treturn sluice_fb_table_end(b, required, %zu);\n}\n", nreq);
+	} else {
+		fprintf(o, "\treturn sluice_fb_table_end(b, NULL, 0);\n}\n");
+	}
+	{
+		const char *id = d == s->root && s->ident[0] ? "" : NULL;
+		char lit[16];
+
+		if (id)
+			snprintf(lit, sizeof(lit), "\"%s\"", s->ident);
+		else
+			snprintf(lit, sizeof(lit), "NULL");
+		fprintf(o, "static inline int %s_finish(sluice_fb_builder *b, sluice_fb_ref root, sluice_fb_msg *out)\n{\n", P);
+		fprintf(o, "\treturn sluice_fb_finish(b, root, %s, false, out);\n}\n", lit);
+		fprintf(o, "static inline int %s_finish_size_prefixed(sluice_fb_builder *b, sluice_fb_ref root, sluice_fb_msg *out)\n{\n", P);
+		fprintf(o, "\treturn sluice_fb_finish(b, root, %s, true, out);\n}\n", lit);
+		/* verifier */
+		fprintf(o, "static inline int %s_verify_table(sluice_fb_verifier *v, const uint8_t *t)\n{\n", P);
+		fprintf(o, "\tsluice_fb_vtab tab;\n\tconst uint8_t *p = NULL;\n\tuint32_t n = 0, i = 0;\n\tuint8_t ut = 0;\n\tint rc;\n\n");
+		fprintf(o, "\t(void)p;\n\t(void)n;\n\t(void)i;\n\t(void)ut;\n");
+		fprintf(o, "\tif ((rc = sluice_fb_verify_table_enter(v, t, &tab)))\n\t\treturn rc;\n");
+		for (i = 0; i < d->nfields; i++)
+			if (!d->fields[i].deprecated)
+				gen_verify_field(o, &d->fields[i]);
+		fprintf(o, "\tsluice_fb_verify_table_leave(v);\n\treturn 0;\n}\n");
+		fprintf(o, "/* Verifies buf[0..len) as a message whose root is a %s. */\n", d->name);
+		fprintf(o, "static inline int %s_verify_root(const void *buf, size_t len, const sluice_fb_verify_opts *opts)\n{\n", P);
+		fprintf(o, "\treturn sluice_fb_verify_buffer(buf, len, opts, %s_verify_table);\n}\n", P);
+		fprintf(o, "static inline int %s_verify(const void *buf, size_t len)\n{\n", P);
+		fprintf(o, "\tsluice_fb_verify_opts o = {0, 0, %s, false};\n\n", lit);
+		fprintf(o, "\treturn sluice_fb_verify_buffer(buf, len, &o, %s_verify_table);\n}\n", P);
+		fprintf(o, "static inline int %s_verify_size_prefixed(const void *buf, size_t len)\n{\n", P);
+		fprintf(o, "\tsluice_fb_verify_opts o = {0, 0, %s, true};\n\n", lit);
+		fprintf(o, "\treturn sluice_fb_verify_buffer(buf, len, &o, %s_verify_table);\n}\n\n", P);
+	}
+}
+
+int sc_gen_c(const struct schema *s, const char *path, const char *base, char *err, size_t errlen)
+{
+	FILE *o = fopen(path, "w");
+	char guard[256];
+	size_t i;
+
+	if (!o) {
+		snprintf(err, errlen, "%s: error: cannot write", path);
+		return -1;
+	}
+	for (i = 0; base[i] && i + 12 < sizeof(guard); i++)
+		guard[i] = isalnum((unsigned char)base[i]) ? (char)toupper((unsigned char)base[i]) : '_';
+	guard[i] = 0;
+	fprintf(o, "/* %s_sluice.h - readers, builders and verifiers for %s.\n", base, s->main_file);
+	fprintf(o, " * Generated by sluicec: do not edit. */\n");
+	fprintf(o, "#ifndef %s_SLUICE_H\n#define %s_SLUICE_H\n\n", guard, guard);
+	fprintf(o, "#include <math.h>\n#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n");
+	fprintf(o, "#include \"sluice/fb.h\"\n");
+	for (i = 0; i < s->nincludes; i++) {
+		const char *n = strrchr(s->includes[i], '/');
+		const char *dot;
+
+		n = n ? n + 1 : s->includes[i];
+		dot = strrchr(n, '.');
+		fprintf(o, "#include \"%.*s_sluice.h\"\n", (int)(dot ? (size_t)(dot - n) : strlen(n)), n);
+	}
+	fprintf(o, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+	if (s->ident[0] && s->root && s->root->in_main)
+		fprintf(o, "#define %s_IDENTIFIER \"%s\"\n\n", s->root->cname, s->ident);
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->in_main && (s->defs[i]->kind == D_ENUM || s->defs[i]->kind == D_UNION))
+			gen_enum(o, s->defs[i]);
+	/* structs after the structs they contain */
+	{
+		bool *done = sc_alloc(s->ndefs + 1);
+		bool progress = true;
+
+		while (progress) {
+			progress = false;
+			for (i = 0; i < s->ndefs; i++) {
+				const struct def *d = s->defs[i];
+				size_t j, k;
+				bool ready = true;
+
+				if (done[i] || d->kind != D_STRUCT)
+					continue;
+				for (j = 0; j < d->nfields; j++) {
+					const struct def *r = d->fields[j].type.ref;
+					for (k = 0; r && r->kind == D_STRUCT && k < s->ndefs; k++)
+						if (s->defs[k] == r && !done[k])
+							ready = false;
+				}
+				if (!ready)
+					continue;
+				done[i] = progress = true;
+				if (d->in_main)
+					gen_struct(o, d);
+			}
+		}
+	}
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
+			fprintf(o, "static inline int %s_verify_table(sluice_fb_verifier *v, const uint8_t *t);\n",
+				s->defs[i]->cname);
+	fprintf(o, "\n");
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
+			gen_table(o, s, s->defs[i]);
+	fprintf(o, "#ifdef __cplusplus\n}\n#endif\n#endif\n");
+	if (fclose(o) != 0) {
+		snprintf(err, errlen, "%s: error: write failed", path);
+		return -1;
+	}
+	return 0;
+}
