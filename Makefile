@@ -18,7 +18,8 @@ deps:
 
 build: deps
 	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@$(CMAKE) --build build -j $(JOBS)
+	@echo "building into build/ (log: build.log)"
+	@$(CMAKE) --build build -j $(JOBS) >build.log 2>&1 || { tail -n 40 build.log; exit 1; }
 
 demo: build
 	@sh scripts/demo.sh build/bin
