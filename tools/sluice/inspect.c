@@ -1,0 +1,149 @@
+/* inspect.c - `sluice inspect [PLUGIN]`: what a plugin declares (in the
+ * manner of gst-inspect-1.0), or every plugin on the search path. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sluice/erase.h"
+#include "sluice/error.h"
+#include "sluice/loader.h"
+#include "cmd.h"
+
+static const char *type_name(uint32_t t)
+{
+	switch (t) {
+	case SLUICE_PARAM_BOOL:
+		return "bool";
+	case SLUICE_PARAM_INT:
+		return "int";
+	case SLUICE_PARAM_DOUBLE:
+		return "double";
+	case SLUICE_PARAM_STRING:
+		return "string";
+	default:
+		return "?";
+	}
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static void print_plugin(const struct sluice_plugin *p)
+{
+	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(p);
+	int state_inline = d->state_size <= SLUICE_ERASE_INLINE &&
+			   d->state_align <= _Alignof(max_align_t);
+
+	printf("Plugin Details:\n");
+	printf("  %-18s%s\n", "Name", d->name);
+	printf("  %-18s%s\n", "Summary", d->summary);
+	printf("  %-18s%s\n", "Version", d->version);
+	printf("  %-18s%s\n", "Filename", sluice_plugin_file(p));
+	printf("  %-18s%u (layout fingerprint 0x%016llx)\n", "ABI", d->abi_version,
+	       (unsigned long long)d->fingerprint);
+	printf("  %-18s%zu bytes, alignment %zu, kept %s\n", "State", d->state_size,
+	       d->state_align, state_inline ? "inline" : "on the heap");
+	if (d->tick_hz > 0)
+		printf("  %-18s%g Hz\n", "Tick rate", d->tick_hz);
+	else
+		printf("  %-18snone (runs on message arrival)\n", "Tick rate");
+	printf("  %-18sinit%s%s\n", "Callbacks", d->on_tick ? ", on_tick" : "",
+	       d->fini ? ", fini" : "");
+
+	printf("\nParameters:\n");
+	if (d->n_params == 0)
+		printf("  none\n");
+	for (uint32_t i = 0; i < d->n_params; i++) {
+		const struct sluice_param_decl *q = &d->params[i];
+
+		printf("  %-16s %-7s ", q->name, type_name(q->type));
+		if (q->default_value)
+			printf("default: %s\n", q->default_value);
+		else
+			printf("required (no default)\n");
+		if (q->help && *q->help)
+			printf("  %-16s %s\n", "", q->help);
+	}
+
+	printf("\nInput ports:\n");
+	if (d->n_inputs == 0)
+		printf("  none (a source)\n");
+	for (uint32_t i = 0; i < d->n_inputs; i++)
+		printf("  %-16s %-28s %s\n", d->inputs[i].name, d->inputs[i].msg_type,
+		       or_empty(d->inputs[i].help));
+	printf("\nOutput ports:\n");
+	if (d->n_outputs == 0)
+		printf("  none (a sink)\n");
+	for (uint32_t i = 0; i < d->n_outputs; i++)
+		printf("  %-16s %-28s %s\n", d->outputs[i].name, d->outputs[i].msg_type,
+		       or_empty(d->outputs[i].help));
+}
+
+struct listing {
+	int good, refused;
+};
+
+static int list_one(const char *path, void *arg)
+{
+	struct listing *l = arg;
+	struct sluice_plugin *p;
+	int rc = sluice_plugin_open(path, &p);
+
+	if (rc < 0) {
+		const char *base = strrchr(path, '/');
+
+		/* The detail names the file and the reason. */
+		printf("  %-16s REFUSED  %s\n", base ? base + 1 : path, sluice_errdetail());
+		l->refused++;
+		return 0;
+	}
+	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(p);
+
+	printf("  %-16s %-8s %s\n", d->name, d->version, d->summary);
+	l->good++;
+	sluice_plugin_unref(p);
+	return 0;
+}
+
+static int inspect_main(int argc, char **argv)
+{
+	if (argc > 2)
+		return cli_error("inspect", "expected at most one PLUGIN, got %d arguments (see --help)",
+				 argc - 1);
+	if (argc == 2) {
+		struct sluice_plugin *p;
+		int rc = sluice_plugin_open(argv[1], &p);
+
+		if (rc < 0)
+			return cli_error("inspect", "%s: %s", sluice_strerror(rc),
+					 sluice_errdetail());
+		print_plugin(p);
+		sluice_plugin_unref(p);
+		return 0;
+	}
+
+	struct listing l = {0, 0};
+
+	printf("Plugins on the search path %s:\n", sluice_plugin_search_path());
+	sluice_plugin_foreach(list_one, &l);
+	printf("\n%d plugin%s", l.good, l.good == 1 ? "" : "s");
+	if (l.refused)
+		printf(", %d file%s refused", l.refused, l.refused == 1 ? "" : "s");
+	printf("\n");
+	return 0;
+}
+
+SLUICE_CMD(inspect, "inspect", "show a plugin's parameters and ports, or list plugins",
+	   "usage: sluice inspect [PLUGIN]\n"
+	   "\n"
+	   "With PLUGIN (a name looked up as NAME.so on the search path, or a path with\n"
+	   "a '/'), print its name, version, summary, state, tick rate, parameters\n"
+	   "(type, default, help) and ports (message types). Without, list every\n"
+	   "plugin on the search path, and every file there that the loader refuses\n"
+	   "with the reason.\n"
+	   "\n"
+	   "Search path: $SLUICE_PLUGIN_PATH (colon-separated), then the build tree's\n"
+	   "lib/sluice/plugins, then the install directory.\n"
+	   "Exit status: 0, or 1 if PLUGIN cannot be loaded (reason on stderr).\n",
+	   inspect_main)
