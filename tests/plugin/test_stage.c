@@ -21,7 +21,7 @@ struct host {
 	uint32_t outputs[16];
 	int n_published;
 	char log[256];
-	double final_sum, ticks;
+	double final_sum, ticks, inline0, inline1;
 	int n_reports;
 };
 
@@ -29,10 +29,13 @@ static int h_publish(const struct sluice_ctx *c, uint32_t out, const void *d, si
 {
 	struct host *h = (struct host *)c;
 
-	if (n != sizeof(double) || h->n_published == 16)
+	/* Each double published is recorded as one entry. */
+	if (n == 0 || n % sizeof(double) || h->n_published + n / sizeof(double) > 16)
 		return -EINVAL;
-	memcpy(&h->published[h->n_published], d, n);
-	h->outputs[h->n_published++] = out;
+	for (size_t k = 0; k < n / sizeof(double); k++) {
+		memcpy(&h->published[h->n_published], (const double *)d + k, sizeof(double));
+		h->outputs[h->n_published++] = out;
+	}
 	return 0;
 }
 
@@ -59,6 +62,10 @@ static int h_report(const struct sluice_ctx *c, const char *key, double v)
 		h->final_sum = v;
 	else if (!strcmp(key, "ticks"))
 		h->ticks = v;
+	else if (!strcmp(key, "inline0"))
+		h->inline0 = v;
+	else if (!strcmp(key, "inline1"))
+		h->inline1 = v;
 	else
 		return -EINVAL;
 	return 0;
@@ -181,6 +188,40 @@ START_TEST(param_errors)
 }
 END_TEST
 
+static int send_double(struct sluice_stage *s, uint32_t input, double v)
+{
+	struct sluice_msg m = {.data = &v, .size = sizeof(v), .input = input};
+
+	return sluice_stage_on_message(s, &m);
+}
+
+/* Issue 7's fusion shape: per-input sensor readers held as erased objects
+ * inside the plugin's state (the plugin links its own libsluice copy). */
+START_TEST(erased_readers_in_plugin)
+{
+	struct sluice_plugin *p;
+	struct sluice_stage *s;
+	struct host h;
+
+	host_init(&h);
+	ck_assert_int_eq(sluice_plugin_open(TP("readers.so"), &p), 0);
+	ck_assert_int_eq(sluice_stage_create(p, &h.ctx, NULL, 0, &s), 0);
+	sluice_plugin_unref(p);
+	ck_assert(!sluice_stage_state_inline(s)); /* two 64-byte erased objects */
+	ck_assert_int_eq(send_double(s, 0, 1.5), 0);
+	ck_assert_int_eq(send_double(s, 0, 2.5), 0);
+	ck_assert_int_eq(send_double(s, 1, 4.0), 0);
+	ck_assert_int_eq(send_double(s, 1, 8.0), 0);
+	ck_assert_int_eq(sluice_stage_tick(s), 0);
+	ck_assert_int_eq(h.n_published, 2);
+	ck_assert_double_eq(h.published[0], 2.5); /* last value */
+	ck_assert_double_eq(h.published[1], 6.0); /* mean */
+	ck_assert_double_eq(h.inline0, 1);
+	ck_assert_double_eq(h.inline1, 0);
+	sluice_stage_destroy(s);
+}
+END_TEST
+
 START_TEST(context_required)
 {
 	struct sluice_param_setting set[] = {{"start", "1"}};
@@ -202,6 +243,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, inline_state);
 	tcase_add_test(t, heap_state);
 	tcase_add_test(t, param_errors);
+	tcase_add_test(t, erased_readers_in_plugin);
 	tcase_add_test(t, context_required);
 	suite_add_tcase(s, t);
 	return s;
