@@ -36,7 +36,8 @@ static struct def *lookup(const struct schema *s, const char *name, const char *
 	}
 }
 
-static void resolve(struct schema *s, struct lexer *lx, struct type *t, const struct loc *l)
+static void resolve(struct schema *s, struct lexer *lx, struct type *t, const struct loc *l,
+		    const struct def *user)
 {
 	struct def *d;
 	bool vec = t->base == B_VECTOR || t->base == B_ARRAY;
@@ -48,6 +49,9 @@ static void resolve(struct schema *s, struct lexer *lx, struct type *t, const st
 		lex_error(lx, l, "type referenced but not defined (check namespace): %s",
 			  t->ref_name);
 	t->ref = d;
+	/* flatc needs an enum's size where it is used: declared before use */
+	if ((d->kind == D_ENUM || d->kind == D_UNION) && user && d->order > user->order)
+		lex_error(lx, l, "enum or union %s used before its declaration", t->ref_name);
 	if (d->kind == D_ENUM) {
 		if (vec)
 			t->elem = d->underlying;
@@ -96,10 +100,6 @@ static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 {
 	size_t i, j;
 
-	if (d->kind == D_ENUM && d->bit_flags &&
-	    (d->underlying == B_I8 || d->underlying == B_I16 || d->underlying == B_I32 ||
-	     d->underlying == B_I64))
-		lex_error(lx, &d->loc, "underlying type of bit_flags enum must be unsigned");
 	for (i = 0; i < d->nvals; i++) {
 		struct enumval *e = &d->vals[i];
 		bool neg = e->utype.fixed_len != 0;
@@ -112,7 +112,7 @@ static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 		if (d->kind == D_UNION) {
 			if (i == 0)
 				continue;
-			resolve(s, lx, &e->utype, &e->loc);
+			resolve(s, lx, &e->utype, &e->loc, NULL);
 			if (e->utype.base != B_OBJ || e->utype.ref->kind != D_TABLE)
 				lex_error(lx, &e->loc, "union members must be tables: %s", e->name);
 			if (neg || mag > 255)
@@ -126,13 +126,11 @@ static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 		} else if (!fits(d->underlying, neg, mag)) {
 			lex_error(lx, &e->loc, "enum value does not fit, \"%s\"", e->name);
 		}
-		if (i > 0) {
-			bool asc = d->underlying == B_U64 && !d->bit_flags
-					   ? (uint64_t)e->value > (uint64_t)d->vals[i - 1].value
-					   : e->value > d->vals[i - 1].value;
-			if (!asc)
-				lex_error(lx, &e->loc, "enum values must be specified in ascending order");
-		}
+		/* flatc 2.0.8 accepts values in any order, but not twice */
+		for (j = (d->kind == D_UNION); j < i; j++)
+			if (d->vals[j].value == e->value)
+				lex_error(lx, &e->loc, "enum value %s repeats the value of %s", e->name,
+					  d->vals[j].name);
 	}
 }
 
@@ -238,6 +236,10 @@ static void default_value(struct schema *s, struct lexer *lx, struct field *f)
 		return;
 	if (!sc_is_scalar(b))
 		lex_error(lx, &f->loc, "default values currently only supported for scalars in tables");
+	if (f->dflt.lit == 'b' && b != B_BOOL)
+		lex_error(lx, &f->loc, "true or false is a default for bool fields only: %s", f->name);
+	if (f->dflt.lit == 'x' && sc_is_float(b))
+		lex_error(lx, &f->loc, "invalid default value for float field %s", f->name);
 	if (sc_is_integer(b)) {
 		if (f->dflt.is_float)
 			lex_error(lx, &f->loc, "invalid default value for integer field %s", f->name);
@@ -377,7 +379,7 @@ int sc_check(struct schema *s, struct lexer *lx)
 		struct def *d = s->defs[i];
 
 		for (j = 0; j < d->nfields; j++)
-			resolve(s, lx, &d->fields[j].type, &d->fields[j].loc);
+			resolve(s, lx, &d->fields[j].type, &d->fields[j].loc, d);
 	}
 	for (i = 0; i < s->ndefs; i++)
 		if (s->defs[i]->kind == D_ENUM || s->defs[i]->kind == D_UNION)

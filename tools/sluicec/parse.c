@@ -365,8 +365,6 @@ static void enum_decl(struct parser *p, bool is_union)
 		lex_next(lx);
 	}
 	expect(lx, '}');
-	if (!is_union && d->nvals == 0)
-		lex_error(lx, &l, "enum %s has no values", d->name);
 }
 
 static void field_decl(struct parser *p, struct def *d, size_t *cap)
@@ -398,10 +396,12 @@ static void field_decl(struct parser *p, struct def *d, size_t *cap)
 		if (lx->tok == TK_INT || lx->tok == TK_FLOAT) {
 			snprintf(buf, sizeof(buf), "%s%s", neg ? "-" : "", lx->text);
 			if (lx->tok == TK_INT && parse_int(buf, &f->dflt)) {
+				f->dflt.lit = strchr(buf, 'x') || strchr(buf, 'X') ? 'x' : 'i';
 				/* also keep it as a double for float fields */
 				f->dflt.f = f->dflt.is_neg ? -(double)f->dflt.u : (double)f->dflt.u;
 			} else if (lx->tok == TK_FLOAT) {
 				f->dflt.is_float = true;
+				f->dflt.lit = 'f';
 				f->dflt.f = strtod(buf, NULL);
 			} else {
 				lex_error(lx, &vl, "invalid default value");
@@ -414,6 +414,7 @@ static void field_decl(struct parser *p, struct def *d, size_t *cap)
 				f->optional = true;
 			} else if (strcmp(t, "true") == 0 || strcmp(t, "false") == 0) {
 				f->dflt.u = t[0] == 't';
+				f->dflt.lit = 'b';
 				f->dflt.f = (double)f->dflt.u;
 			} else if (strcmp(t, "inf") == 0 || strcmp(t, "infinity") == 0) {
 				f->dflt.is_float = true;

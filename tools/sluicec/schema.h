@@ -46,6 +46,7 @@ struct type {
 struct value {
 	bool is_float;
 	bool is_neg;
+	char lit;    /* as written: 'i' integer, 'x' hex, 'f' float, 'b' true/false */
 	uint64_t u;  /* magnitude or bit pattern of an integer */
 	double f;
 };
