@@ -4,6 +4,7 @@
 #ifndef SLUICE_FB_H
 #define SLUICE_FB_H
 
+#include "sluice/error.h"
 #include "sluice/fb_read.h"
 #include "sluice/fb_builder.h"
 #include "sluice/fb_verify.h"
