@@ -32,7 +32,12 @@
  * Compatibility: the descriptor starts with a fixed prefix (magic, ABI
  * version, size, fingerprint, layout table) whose fields are naturally
  * aligned, so every compiler and packing reads it the same way. New fields
- * are only ever appended; the host reads desc_size to know which exist.
+ * are only ever appended (to the descriptor and to sluice_ctx); the host
+ * reads desc_size, and a plugin reads ctx->size, to know which exist. When
+ * version 2 appends fields, they go in a second member list: the
+ * fingerprint of version N covers the lists of versions 1..N, and a host
+ * checks a plugin against the fingerprint of the plugin's own version, so
+ * older plugins stay loadable.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -323,7 +328,9 @@ typedef const struct sluice_plugin_desc *(*sluice_plugin_entry_fn)(void);
 	const struct sluice_plugin_desc *sluice_plugin_entry(void)                              \
 	{                                                                                       \
 		return &sluice__plugin_desc;                                                    \
-	}
+	}                                                                                       \
+	/* a redeclaration, so that the use ends with ';' like any declaration */               \
+	const struct sluice_plugin_desc *sluice_plugin_entry(void)
 
 /* --- calling the host from a plugin ----------------------------------- */
 

@@ -28,4 +28,4 @@ static const struct sluice_input_decl noop_inputs[] = {
 
 SLUICE_PLUGIN(.name = "bench_noop", .version = "1.0.0",
 	      .summary = "does nothing per message (for sluice-bench dispatch)",
-	      SLUICE_INPUTS(noop_inputs), SLUICE_STATE(struct noop), .init = noop_init)
+	      SLUICE_INPUTS(noop_inputs), SLUICE_STATE(struct noop), .init = noop_init);

@@ -109,4 +109,4 @@ SLUICE_PLUGIN(.name = ACCUM_NAME, .version = "1.2.3",
 	      .summary = "adds up its input and publishes the scaled sum at 50 Hz",
 	      SLUICE_PARAMS(accum_params), SLUICE_INPUTS(accum_inputs),
 	      SLUICE_OUTPUTS(accum_outputs), SLUICE_STATE(struct accum), .tick_hz = 50,
-	      .init = accum_init, .on_tick = accum_tick, .fini = accum_fini)
+	      .init = accum_init, .on_tick = accum_tick, .fini = accum_fini);

@@ -30,4 +30,4 @@ static const struct sluice_input_decl inputs[] = {{"in", "sluice.test.Double", "
 
 SLUICE_PLUGIN(.name = "puzzle01", .version = "1", .summary = "packed differently from the host",
 	      SLUICE_PARAMS(params), SLUICE_INPUTS(inputs), .state_size = 8, .state_align = 8,
-	      .init = p_init)
+	      .init = p_init);

@@ -163,4 +163,4 @@ SLUICE_PLUGIN(.name = "readers", .version = "0.1.0",
 	      .summary = "two sensor readers behind one erased interface",
 	      SLUICE_INPUTS(readers_inputs), SLUICE_OUTPUTS(readers_outputs),
 	      SLUICE_STATE(struct readers), .tick_hz = 10, .init = readers_init,
-	      .on_tick = readers_tick, .fini = readers_fini)
+	      .on_tick = readers_tick, .fini = readers_fini);
