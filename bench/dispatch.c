@@ -78,10 +78,10 @@ struct big_counter {
 };
 
 static const struct adder_iface small_iface = {
-	{"counter", sizeof(struct counter), _Alignof(struct counter), NULL, NULL, NULL}, add_any};
+    {"counter", sizeof(struct counter), _Alignof(struct counter), NULL, NULL, NULL}, add_any};
 static const struct adder_iface big_iface = {
-	{"big_counter", sizeof(struct big_counter), _Alignof(struct big_counter), NULL, NULL, NULL},
-	add_any};
+    {"big_counter", sizeof(struct big_counter), _Alignof(struct big_counter), NULL, NULL, NULL},
+    add_any};
 
 static uint64_t now_ns(void)
 {
@@ -93,7 +93,7 @@ static uint64_t now_ns(void)
 
 enum { M_DIRECT, M_FNPTR, M_VTABLE, M_ERASED_INLINE, M_ERASED_HEAP, M_PLUGIN, M_COUNT };
 static const char *const method_names[M_COUNT] = {"direct",        "fnptr",       "vtable",
-						  "erased-inline", "erased-heap", "plugin"};
+                                                  "erased-inline", "erased-heap", "plugin"};
 
 /* One timed loop per method. The callee only reads its object and returns
  * a value the loop sums, so no store-to-load chain through memory links one
@@ -142,13 +142,14 @@ NOINLINE static uint64_t loop_erased(struct sluice_erased *e, uint64_t n)
 
 	HIDE(e);
 	for (uint64_t i = 0; i < n; i++)
-		acc += SLUICE_ERASED_IFACE(e, const struct adder_iface)->add(sluice_erased_get(e), i);
+		acc +=
+		    SLUICE_ERASED_IFACE(e, const struct adder_iface)->add(sluice_erased_get(e), i);
 	return acc;
 }
 
 NOINLINE static uint64_t loop_plugin(struct sluice_stage *s, uint64_t n)
 {
-	struct sluice_msg m = {0};
+	struct sluice_stage_msg m = {0};
 	uint64_t acc = 0;
 
 	HIDE(s);
@@ -174,9 +175,10 @@ static uint64_t ctx_now(const struct sluice_ctx *c)
 	return now_ns();
 }
 
-static const struct sluice_ctx bench_ctx = {
-	.size = sizeof(struct sluice_ctx), .stage_name = "bench", .publish = nop_publish,
-	.now_ns = ctx_now};
+static const struct sluice_ctx bench_ctx = {.size = sizeof(struct sluice_ctx),
+                                            .stage_name = "bench",
+                                            .publish = nop_publish,
+                                            .now_ns = ctx_now};
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -193,18 +195,19 @@ static double median(double *v, int n)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sluice-bench dispatch [--iters N] [--repeats R] [--json]\n"
-		   "\n"
-		   "Times one call to the same tiny callee (it returns a field of its object\n"
-		   "plus the argument) by six routes: direct, fnptr, vtable, erased-inline,\n"
-		   "erased-heap, and plugin (the host's sluice_stage_on_message() into the\n"
-		   "dlopen'd bench_noop plugin).\n"
-		   "Each repeat runs every method for N calls (default 2000000), methods\n"
-		   "interleaved; the figure is the median over R repeats (default 51) of\n"
-		   "ns/call, loop overhead included; \"x fnptr\" is the median of each\n"
-		   "repeat's ratio to fnptr (the goal: erased-inline <= 1.2).\n"
-		   "--json prints [{\"method\": ..., \"ns_per_call\": ..., \"x_fnptr\": ...}, ...]\n"
-		   "only.\n");
+	fprintf(f,
+	        "usage: sluice-bench dispatch [--iters N] [--repeats R] [--json]\n"
+	        "\n"
+	        "Times one call to the same tiny callee (it returns a field of its object\n"
+	        "plus the argument) by six routes: direct, fnptr, vtable, erased-inline,\n"
+	        "erased-heap, and plugin (the host's sluice_stage_on_message() into the\n"
+	        "dlopen'd bench_noop plugin).\n"
+	        "Each repeat runs every method for N calls (default 2000000), methods\n"
+	        "interleaved; the figure is the median over R repeats (default 51) of\n"
+	        "ns/call, loop overhead included; \"x fnptr\" is the median of each\n"
+	        "repeat's ratio to fnptr (the goal: erased-inline <= 1.2).\n"
+	        "--json prints [{\"method\": ..., \"ns_per_call\": ..., \"x_fnptr\": ...}, ...]\n"
+	        "only.\n");
 }
 
 static int dispatch_main(int argc, char **argv)
@@ -256,7 +259,7 @@ static int dispatch_main(int argc, char **argv)
 	have_plugin = rc == 0;
 	if (!have_plugin)
 		fprintf(stderr, "sluice-bench dispatch: plugin case skipped: %s: %s\n",
-			sluice_strerror(rc), sluice_errdetail());
+		        sluice_strerror(rc), sluice_errdetail());
 
 	for (int m = 0; m < M_COUNT; m++) {
 		ns[m] = calloc((size_t)repeats, sizeof(double));
@@ -330,11 +333,13 @@ static int dispatch_main(int argc, char **argv)
 				printf("%-14s %9s\n", method_names[m], "skipped");
 				continue;
 			}
-			printf("%-14s %9.3f %9.3f %9.3f\n", method_names[m], med[m], lo[m], rmed[m]);
+			printf("%-14s %9.3f %9.3f %9.3f\n", method_names[m], med[m], lo[m],
+			       rmed[m]);
 		}
 		printf("\nx fnptr: median of the %d per-repeat ratios to fnptr\n"
 		       "erased-inline / fnptr = %.3f (goal <= 1.2): %s\n",
-		       repeats, rmed[M_ERASED_INLINE], rmed[M_ERASED_INLINE] <= 1.2 ? "met" : "NOT met");
+		       repeats, rmed[M_ERASED_INLINE],
+		       rmed[M_ERASED_INLINE] <= 1.2 ? "met" : "NOT met");
 	}
 	(void)sink;
 	for (int m = 0; m < M_COUNT; m++) {
@@ -348,4 +353,5 @@ static int dispatch_main(int argc, char **argv)
 	return 0;
 }
 
-SLUICE_BENCH(dispatch, "call cost: direct, fnptr, vtable, erased inline/heap, plugin", dispatch_main)
+SLUICE_BENCH(dispatch, "call cost: direct, fnptr, vtable, erased inline/heap, plugin",
+             dispatch_main)

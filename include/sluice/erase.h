@@ -45,7 +45,10 @@ struct sluice_erase_ops {
 };
 
 /* Ops for a plain type: bytes relocatable, nothing to destroy, no clone. */
-#define SLUICE_ERASE_PLAIN_OPS(T) {#T, sizeof(T), alignof(T), NULL, NULL, NULL}
+#define SLUICE_ERASE_PLAIN_OPS(T)                                                                  \
+	{                                                                                          \
+#T, sizeof(T), alignof(T), NULL, NULL, NULL                                        \
+	}
 
 struct sluice_erased {
 	const struct sluice_erase_ops *ops; /* NULL when empty */
@@ -53,7 +56,13 @@ struct sluice_erased {
 	alignas(max_align_t) unsigned char buf[SLUICE_ERASE_INLINE];
 };
 
-#define SLUICE_ERASED_EMPTY {NULL, NULL, {0}}
+#define SLUICE_ERASED_EMPTY                                                                        \
+	{                                                                                          \
+		NULL, NULL,                                                                        \
+		{                                                                                  \
+			0                                                                          \
+		}                                                                                  \
+	}
 
 /* True when an object of this type is stored inline rather than on the heap. */
 static inline bool sluice_erase_fits_inline(const struct sluice_erase_ops *ops)
@@ -121,12 +130,15 @@ struct sluice_callable {
 	struct sluice_erased capture;
 };
 
-#define SLUICE_CALLABLE_EMPTY {NULL, SLUICE_ERASED_EMPTY}
+#define SLUICE_CALLABLE_EMPTY                                                                      \
+	{                                                                                          \
+		NULL, SLUICE_ERASED_EMPTY                                                          \
+	}
 
 /* Binds fn to a capture moved in from cap (as sluice_erased_make). cap_ops
  * may be NULL for a function with no capture (it then receives NULL). */
 int sluice_callable_bind(struct sluice_callable *c, sluice_call_fn fn,
-			 const struct sluice_erase_ops *cap_ops, void *cap);
+                         const struct sluice_erase_ops *cap_ops, void *cap);
 
 static inline int sluice_callable_call(const struct sluice_callable *c, void *arg)
 {

@@ -62,17 +62,18 @@ struct sluice_param_setting {
  * -SLUICE_EPARAM_UNKNOWN, -SLUICE_EPARAM_VALUE, or -EINVAL for a required
  * parameter left unset. */
 int sluice_params_check(const struct sluice_plugin_desc *d, const struct sluice_param_setting *set,
-			size_t n);
+                        size_t n);
 
 /* Creates an instance: parses parameters (defaults, then settings),
  * allocates the state (inline in the instance when it fits, else on the
  * heap; zeroed either way), and calls init. ctx must outlive the stage.
  * The stage holds a reference to p. */
 int sluice_stage_create(struct sluice_plugin *p, const struct sluice_ctx *ctx,
-			const struct sluice_param_setting *set, size_t n, struct sluice_stage **out);
+                        const struct sluice_param_setting *set, size_t n,
+                        struct sluice_stage **out);
 
 /* Delivers one message to input msg->input's on_message. */
-int sluice_stage_on_message(struct sluice_stage *s, const struct sluice_msg *msg);
+int sluice_stage_on_message(struct sluice_stage *s, const struct sluice_stage_msg *msg);
 
 /* Calls on_tick (-ENOTSUP for a stage without a tick rate). */
 int sluice_stage_tick(struct sluice_stage *s);

@@ -85,7 +85,7 @@ struct sluice_param_value {
 };
 
 /* A message handed to on_message, valid only during the call. */
-struct sluice_msg {
+struct sluice_stage_msg {
 	const void *data;
 	size_t size;
 	uint64_t publish_ns; /* CLOCK_MONOTONIC time the publisher committed it */
@@ -96,9 +96,9 @@ struct sluice_msg {
 struct sluice_ctx;
 
 typedef int (*sluice_init_fn)(void *state, const struct sluice_ctx *ctx,
-			      const struct sluice_param_value *params);
+                              const struct sluice_param_value *params);
 typedef int (*sluice_message_fn)(void *state, const struct sluice_ctx *ctx,
-				 const struct sluice_msg *msg);
+                                 const struct sluice_stage_msg *msg);
 typedef int (*sluice_tick_fn)(void *state, const struct sluice_ctx *ctx);
 typedef void (*sluice_fini_fn)(void *state, const struct sluice_ctx *ctx);
 
@@ -130,17 +130,17 @@ enum sluice_log_level {
  * the stage's life. Each function takes the context itself, so the host can
  * embed it in its own per-stage record. */
 struct sluice_ctx {
-	uint32_t size;          /* sizeof(struct sluice_ctx) as the host built it */
+	uint32_t size; /* sizeof(struct sluice_ctx) as the host built it */
 	uint32_t reserved;
 	const char *stage_name; /* the instance's name in the pipeline */
 	void *host;             /* the host's own data; plugins leave it alone */
 	/* Copies size bytes as one message on output port `output`. */
 	int (*publish)(const struct sluice_ctx *ctx, uint32_t output, const void *data,
-		       size_t size);
+	               size_t size);
 	/* Zero copy: borrow a slot of at least min_size bytes on an output,
 	 * build the message in it, then commit it (or commit 0 to drop it). */
 	int (*loan)(const struct sluice_ctx *ctx, uint32_t output, size_t min_size, void **buf,
-		    size_t *capacity);
+	            size_t *capacity);
 	int (*commit)(const struct sluice_ctx *ctx, uint32_t output, size_t size);
 	void (*log)(const struct sluice_ctx *ctx, int level, const char *fmt, va_list ap);
 	uint64_t (*now_ns)(const struct sluice_ctx *ctx); /* CLOCK_MONOTONIC */
@@ -177,10 +177,10 @@ struct sluice_plugin_desc {
 	const struct sluice_input_decl *inputs;
 	const struct sluice_output_decl *outputs;
 	uint32_t n_outputs;
-	uint32_t flags; /* none defined yet; must be 0 */
-	size_t state_size;  /* bytes of per-instance state the host allocates, zeroed */
-	size_t state_align; /* its alignment (power of two) */
-	double tick_hz;     /* > 0: on_tick runs at this rate; 0: never */
+	uint32_t flags;         /* none defined yet; must be 0 */
+	size_t state_size;      /* bytes of per-instance state the host allocates, zeroed */
+	size_t state_align;     /* its alignment (power of two) */
+	double tick_hz;         /* > 0: on_tick runs at this rate; 0: never */
 	sluice_init_fn init;    /* required */
 	sluice_tick_fn on_tick; /* required when tick_hz > 0 */
 	sluice_fini_fn fini;    /* optional */
@@ -192,90 +192,91 @@ typedef const struct sluice_plugin_desc *(*sluice_plugin_entry_fn)(void);
 
 /* Every ABI struct, every member: X(struct, member, index-in-struct). Both
  * the fingerprint and the layout table are generated from this one list. */
-#define SLUICE__ABI_MEMBERS(X)                                                                  \
-	X(sluice_param_decl, name, 0)                                                           \
-	X(sluice_param_decl, type, 1)                                                           \
-	X(sluice_param_decl, default_value, 2)                                                  \
-	X(sluice_param_decl, help, 3)                                                           \
-	X(sluice_param_value, name, 0)                                                          \
-	X(sluice_param_value, type, 1)                                                          \
-	X(sluice_param_value, v, 2)                                                             \
-	X(sluice_msg, data, 0)                                                                  \
-	X(sluice_msg, size, 1)                                                                  \
-	X(sluice_msg, publish_ns, 2)                                                            \
-	X(sluice_msg, seq, 3)                                                                   \
-	X(sluice_msg, input, 4)                                                                 \
-	X(sluice_input_decl, name, 0)                                                           \
-	X(sluice_input_decl, msg_type, 1)                                                       \
-	X(sluice_input_decl, help, 2)                                                           \
-	X(sluice_input_decl, on_message, 3)                                                     \
-	X(sluice_output_decl, name, 0)                                                          \
-	X(sluice_output_decl, msg_type, 1)                                                      \
-	X(sluice_output_decl, help, 2)                                                          \
-	X(sluice_ctx, size, 0)                                                                  \
-	X(sluice_ctx, reserved, 1)                                                              \
-	X(sluice_ctx, stage_name, 2)                                                            \
-	X(sluice_ctx, host, 3)                                                                  \
-	X(sluice_ctx, publish, 4)                                                               \
-	X(sluice_ctx, loan, 5)                                                                  \
-	X(sluice_ctx, commit, 6)                                                                \
-	X(sluice_ctx, log, 7)                                                                   \
-	X(sluice_ctx, now_ns, 8)                                                                \
-	X(sluice_ctx, report, 9)                                                                \
-	X(sluice_layout_entry, what, 0)                                                         \
-	X(sluice_layout_entry, offset, 1)                                                       \
-	X(sluice_layout_entry, size, 2)                                                         \
-	X(sluice_plugin_desc, magic, 0)                                                         \
-	X(sluice_plugin_desc, abi_version, 1)                                                   \
-	X(sluice_plugin_desc, desc_size, 2)                                                     \
-	X(sluice_plugin_desc, fingerprint, 3)                                                   \
-	X(sluice_plugin_desc, layout, 4)                                                        \
-	X(sluice_plugin_desc, n_layout, 5)                                                      \
-	X(sluice_plugin_desc, reserved, 6)                                                      \
-	X(sluice_plugin_desc, name, 7)                                                          \
-	X(sluice_plugin_desc, version, 8)                                                       \
-	X(sluice_plugin_desc, summary, 9)                                                       \
-	X(sluice_plugin_desc, params, 10)                                                       \
-	X(sluice_plugin_desc, n_params, 11)                                                     \
-	X(sluice_plugin_desc, n_inputs, 12)                                                     \
-	X(sluice_plugin_desc, inputs, 13)                                                       \
-	X(sluice_plugin_desc, outputs, 14)                                                      \
-	X(sluice_plugin_desc, n_outputs, 15)                                                    \
-	X(sluice_plugin_desc, flags, 16)                                                        \
-	X(sluice_plugin_desc, state_size, 17)                                                   \
-	X(sluice_plugin_desc, state_align, 18)                                                  \
-	X(sluice_plugin_desc, tick_hz, 19)                                                      \
-	X(sluice_plugin_desc, init, 20)                                                         \
-	X(sluice_plugin_desc, on_tick, 21)                                                      \
+#define SLUICE__ABI_MEMBERS(X)                                                                     \
+	X(sluice_param_decl, name, 0)                                                              \
+	X(sluice_param_decl, type, 1)                                                              \
+	X(sluice_param_decl, default_value, 2)                                                     \
+	X(sluice_param_decl, help, 3)                                                              \
+	X(sluice_param_value, name, 0)                                                             \
+	X(sluice_param_value, type, 1)                                                             \
+	X(sluice_param_value, v, 2)                                                                \
+	X(sluice_stage_msg, data, 0)                                                               \
+	X(sluice_stage_msg, size, 1)                                                               \
+	X(sluice_stage_msg, publish_ns, 2)                                                         \
+	X(sluice_stage_msg, seq, 3)                                                                \
+	X(sluice_stage_msg, input, 4)                                                              \
+	X(sluice_input_decl, name, 0)                                                              \
+	X(sluice_input_decl, msg_type, 1)                                                          \
+	X(sluice_input_decl, help, 2)                                                              \
+	X(sluice_input_decl, on_message, 3)                                                        \
+	X(sluice_output_decl, name, 0)                                                             \
+	X(sluice_output_decl, msg_type, 1)                                                         \
+	X(sluice_output_decl, help, 2)                                                             \
+	X(sluice_ctx, size, 0)                                                                     \
+	X(sluice_ctx, reserved, 1)                                                                 \
+	X(sluice_ctx, stage_name, 2)                                                               \
+	X(sluice_ctx, host, 3)                                                                     \
+	X(sluice_ctx, publish, 4)                                                                  \
+	X(sluice_ctx, loan, 5)                                                                     \
+	X(sluice_ctx, commit, 6)                                                                   \
+	X(sluice_ctx, log, 7)                                                                      \
+	X(sluice_ctx, now_ns, 8)                                                                   \
+	X(sluice_ctx, report, 9)                                                                   \
+	X(sluice_layout_entry, what, 0)                                                            \
+	X(sluice_layout_entry, offset, 1)                                                          \
+	X(sluice_layout_entry, size, 2)                                                            \
+	X(sluice_plugin_desc, magic, 0)                                                            \
+	X(sluice_plugin_desc, abi_version, 1)                                                      \
+	X(sluice_plugin_desc, desc_size, 2)                                                        \
+	X(sluice_plugin_desc, fingerprint, 3)                                                      \
+	X(sluice_plugin_desc, layout, 4)                                                           \
+	X(sluice_plugin_desc, n_layout, 5)                                                         \
+	X(sluice_plugin_desc, reserved, 6)                                                         \
+	X(sluice_plugin_desc, name, 7)                                                             \
+	X(sluice_plugin_desc, version, 8)                                                          \
+	X(sluice_plugin_desc, summary, 9)                                                          \
+	X(sluice_plugin_desc, params, 10)                                                          \
+	X(sluice_plugin_desc, n_params, 11)                                                        \
+	X(sluice_plugin_desc, n_inputs, 12)                                                        \
+	X(sluice_plugin_desc, inputs, 13)                                                          \
+	X(sluice_plugin_desc, outputs, 14)                                                         \
+	X(sluice_plugin_desc, n_outputs, 15)                                                       \
+	X(sluice_plugin_desc, flags, 16)                                                           \
+	X(sluice_plugin_desc, state_size, 17)                                                      \
+	X(sluice_plugin_desc, state_align, 18)                                                     \
+	X(sluice_plugin_desc, tick_hz, 19)                                                         \
+	X(sluice_plugin_desc, init, 20)                                                            \
+	X(sluice_plugin_desc, on_tick, 21)                                                         \
 	X(sluice_plugin_desc, fini, 22)
 
 /* Every ABI struct as a whole: X(struct, index). */
-#define SLUICE__ABI_STRUCTS(X)                                                                  \
-	X(sluice_param_decl, 0)                                                                 \
-	X(sluice_param_value, 1)                                                                \
-	X(sluice_msg, 2)                                                                        \
-	X(sluice_input_decl, 3)                                                                 \
-	X(sluice_output_decl, 4)                                                                \
-	X(sluice_ctx, 5)                                                                        \
-	X(sluice_layout_entry, 6)                                                               \
+#define SLUICE__ABI_STRUCTS(X)                                                                     \
+	X(sluice_param_decl, 0)                                                                    \
+	X(sluice_param_value, 1)                                                                   \
+	X(sluice_stage_msg, 2)                                                                     \
+	X(sluice_input_decl, 3)                                                                    \
+	X(sluice_output_decl, 4)                                                                   \
+	X(sluice_ctx, 5)                                                                           \
+	X(sluice_layout_entry, 6)                                                                  \
 	X(sluice_plugin_desc, 7)
 
 /* A constant-expression mixer (the finaliser of splitmix64), so that the
  * fingerprint can sit in a static initialiser. */
-#define SLUICE__M1(x)  (((x) ^ ((x) >> 30)) * 0xbf58476d1ce4e5b9ULL)
-#define SLUICE__M2(x)  (((x) ^ ((x) >> 27)) * 0x94d049bb133111ebULL)
-#define SLUICE__MIX(x) (SLUICE__M2(SLUICE__M1((uint64_t)(x))) ^ (SLUICE__M2(SLUICE__M1((uint64_t)(x))) >> 31))
+#define SLUICE__M1(x) (((x) ^ ((x) >> 30)) * 0xbf58476d1ce4e5b9ULL)
+#define SLUICE__M2(x) (((x) ^ ((x) >> 27)) * 0x94d049bb133111ebULL)
+#define SLUICE__MIX(x)                                                                             \
+	(SLUICE__M2(SLUICE__M1((uint64_t)(x))) ^ (SLUICE__M2(SLUICE__M1((uint64_t)(x))) >> 31))
 
 #define SLUICE__MEMBER_SIZE(s, m) sizeof(((struct s *)0)->m)
 /* Each term mixes where a member is, how big it is, and which member of which
  * struct it is (struct name length, member index), then all terms are summed. */
-#define SLUICE__FP_MEMBER(s, m, i)                                                              \
-	+SLUICE__MIX(((uint64_t)offsetof(struct s, m) << 32) ^                                  \
-		     ((uint64_t)SLUICE__MEMBER_SIZE(s, m) << 16) ^ ((uint64_t)sizeof(#s) << 8) ^    \
-		     (uint64_t)(i))
-#define SLUICE__FP_STRUCT(s, i)                                                                 \
-	+SLUICE__MIX(((uint64_t)sizeof(struct s) << 32) ^ ((uint64_t)alignof(struct s) << 16) ^ \
-		     ((uint64_t)0xa5 << 8) ^ (uint64_t)(i))
+#define SLUICE__FP_MEMBER(s, m, i)                                                                 \
+	+SLUICE__MIX(((uint64_t)offsetof(struct s, m) << 32) ^                                     \
+	             ((uint64_t)SLUICE__MEMBER_SIZE(s, m) << 16) ^ ((uint64_t)sizeof(#s) << 8) ^   \
+	             (uint64_t)(i))
+#define SLUICE__FP_STRUCT(s, i)                                                                    \
+	+SLUICE__MIX(((uint64_t)sizeof(struct s) << 32) ^ ((uint64_t)alignof(struct s) << 16) ^    \
+	             ((uint64_t)0xa5 << 8) ^ (uint64_t)(i))
 
 /* Byte order as a constant: 1 on little-endian, 2 on big-endian machines. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -284,18 +285,19 @@ typedef const struct sluice_plugin_desc *(*sluice_plugin_entry_fn)(void);
 #define SLUICE__BYTE_ORDER 1u
 #endif
 
-#define SLUICE_PLUGIN_FINGERPRINT                                                               \
-	((uint64_t)(SLUICE__MIX(((uint64_t)SLUICE__BYTE_ORDER << 8) | sizeof(void *))           \
-		    SLUICE__ABI_MEMBERS(SLUICE__FP_MEMBER) SLUICE__ABI_STRUCTS(SLUICE__FP_STRUCT)))
+#define SLUICE_PLUGIN_FINGERPRINT                                                                  \
+	((uint64_t)(SLUICE__MIX(((uint64_t)SLUICE__BYTE_ORDER << 8) | sizeof(void *))              \
+	                SLUICE__ABI_MEMBERS(SLUICE__FP_MEMBER)                                     \
+	                    SLUICE__ABI_STRUCTS(SLUICE__FP_STRUCT)))
 
 /* Layout table rows. The names are what the host prints on a mismatch. */
-#define SLUICE__LAYOUT_MEMBER(s, m, i)                                                          \
+#define SLUICE__LAYOUT_MEMBER(s, m, i)                                                             \
 	{#s "." #m, (uint32_t)offsetof(struct s, m), (uint32_t)SLUICE__MEMBER_SIZE(s, m)},
-#define SLUICE__LAYOUT_STRUCT(s, i)                                                             \
+#define SLUICE__LAYOUT_STRUCT(s, i)                                                                \
 	{"struct " #s, (uint32_t)alignof(struct s), (uint32_t)sizeof(struct s)},
-#define SLUICE_PLUGIN_LAYOUT_TABLE                                                              \
-	{"byte order, pointer size", SLUICE__BYTE_ORDER, (uint32_t)sizeof(void *)},             \
-		SLUICE__ABI_STRUCTS(SLUICE__LAYOUT_STRUCT) SLUICE__ABI_MEMBERS(SLUICE__LAYOUT_MEMBER)
+#define SLUICE_PLUGIN_LAYOUT_TABLE                                                                 \
+	{"byte order, pointer size", SLUICE__BYTE_ORDER, (uint32_t)sizeof(void *)},                \
+	    SLUICE__ABI_STRUCTS(SLUICE__LAYOUT_STRUCT) SLUICE__ABI_MEMBERS(SLUICE__LAYOUT_MEMBER)
 
 /* --- writing a plugin ------------------------------------------------- */
 
@@ -313,29 +315,29 @@ typedef const struct sluice_plugin_desc *(*sluice_plugin_entry_fn)(void);
 
 /* Defines the descriptor from designated initialisers (name, version,
  * summary, ports, state, callbacks) and the one exported entry function. */
-#define SLUICE_PLUGIN(...)                                                                      \
-	static const struct sluice_layout_entry sluice__plugin_layout[] = {                     \
-		SLUICE_PLUGIN_LAYOUT_TABLE};                                                    \
-	static const struct sluice_plugin_desc sluice__plugin_desc = {                          \
-		.magic = SLUICE_PLUGIN_MAGIC,                                                   \
-		.abi_version = SLUICE_PLUGIN_ABI_VERSION,                                       \
-		.desc_size = (uint32_t)sizeof(struct sluice_plugin_desc),                       \
-		.fingerprint = SLUICE_PLUGIN_FINGERPRINT,                                       \
-		.layout = sluice__plugin_layout,                                                \
-		.n_layout = (uint32_t)SLUICE_ARRAY_LEN(sluice__plugin_layout),                  \
-		__VA_ARGS__};                                                                   \
-	SLUICE_PLUGIN_EXPORT const struct sluice_plugin_desc *sluice_plugin_entry(void);        \
-	const struct sluice_plugin_desc *sluice_plugin_entry(void)                              \
-	{                                                                                       \
-		return &sluice__plugin_desc;                                                    \
-	}                                                                                       \
-	/* a redeclaration, so that the use ends with ';' like any declaration */               \
+#define SLUICE_PLUGIN(...)                                                                         \
+	static const struct sluice_layout_entry sluice__plugin_layout[] = {                        \
+	    SLUICE_PLUGIN_LAYOUT_TABLE};                                                           \
+	static const struct sluice_plugin_desc sluice__plugin_desc = {                             \
+	    .magic = SLUICE_PLUGIN_MAGIC,                                                          \
+	    .abi_version = SLUICE_PLUGIN_ABI_VERSION,                                              \
+	    .desc_size = (uint32_t)sizeof(struct sluice_plugin_desc),                              \
+	    .fingerprint = SLUICE_PLUGIN_FINGERPRINT,                                              \
+	    .layout = sluice__plugin_layout,                                                       \
+	    .n_layout = (uint32_t)SLUICE_ARRAY_LEN(sluice__plugin_layout),                         \
+	    __VA_ARGS__};                                                                          \
+	SLUICE_PLUGIN_EXPORT const struct sluice_plugin_desc *sluice_plugin_entry(void);           \
+	const struct sluice_plugin_desc *sluice_plugin_entry(void)                                 \
+	{                                                                                          \
+		return &sluice__plugin_desc;                                                       \
+	}                                                                                          \
+	/* a redeclaration, so that the use ends with ';' like any declaration */                  \
 	const struct sluice_plugin_desc *sluice_plugin_entry(void)
 
 /* --- calling the host from a plugin ----------------------------------- */
 
 static inline int sluice_publish(const struct sluice_ctx *ctx, uint32_t output, const void *data,
-				 size_t size)
+                                 size_t size)
 {
 	return ctx->publish(ctx, output, data, size);
 }
@@ -353,7 +355,8 @@ static inline int sluice_report(const struct sluice_ctx *ctx, const char *key, d
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static inline void sluice_log(const struct sluice_ctx *ctx, int level, const char *fmt, ...)
+static inline void
+sluice_log(const struct sluice_ctx *ctx, int level, const char *fmt, ...)
 {
 	va_list ap;
 

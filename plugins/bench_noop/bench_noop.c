@@ -15,7 +15,7 @@ static int noop_init(void *st, const struct sluice_ctx *ctx, const struct sluice
 	return 0;
 }
 
-static int noop_in(void *st, const struct sluice_ctx *ctx, const struct sluice_msg *m)
+static int noop_in(void *st, const struct sluice_ctx *ctx, const struct sluice_stage_msg *m)
 {
 	(void)ctx;
 	/* Never true (sum stays 0): a read the compiler cannot drop. */
@@ -23,9 +23,9 @@ static int noop_in(void *st, const struct sluice_ctx *ctx, const struct sluice_m
 }
 
 static const struct sluice_input_decl noop_inputs[] = {
-	{"in", "sluice.bench.Any", "any message; ignored", noop_in},
+    {"in", "sluice.bench.Any", "any message; ignored", noop_in},
 };
 
 SLUICE_PLUGIN(.name = "bench_noop", .version = "1.0.0",
-	      .summary = "does nothing per message (for sluice-bench dispatch)",
-	      SLUICE_INPUTS(noop_inputs), SLUICE_STATE(struct noop), .init = noop_init);
+              .summary = "does nothing per message (for sluice-bench dispatch)",
+              SLUICE_INPUTS(noop_inputs), SLUICE_STATE(struct noop), .init = noop_init);

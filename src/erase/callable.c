@@ -6,7 +6,7 @@
 #include "common/detail.h"
 
 int sluice_callable_bind(struct sluice_callable *c, sluice_call_fn fn,
-			 const struct sluice_erase_ops *cap_ops, void *cap)
+                         const struct sluice_erase_ops *cap_ops, void *cap)
 {
 	int rc = 0;
 

@@ -50,8 +50,8 @@ int sluice_erased_emplace(struct sluice_erased *e, const struct sluice_erase_ops
 	} else {
 		p = heap_alloc(ops);
 		if (!p)
-			return sluice__fail(-ENOMEM, "erase: no memory for a %zu-byte %s", ops->size,
-					    ops->type_name ? ops->type_name : "object");
+			return sluice__fail(-ENOMEM, "erase: no memory for a %zu-byte %s",
+			                    ops->size, ops->type_name ? ops->type_name : "object");
 		e->heap = p;
 	}
 	e->ops = ops;
@@ -125,7 +125,7 @@ int sluice_erased_clone(struct sluice_erased *dst, const struct sluice_erased *s
 	}
 	if (!ops->clone)
 		return sluice__fail(-SLUICE_ENOTCOPYABLE, "erase: %s has no clone operation",
-				    ops->type_name ? ops->type_name : "object");
+		                    ops->type_name ? ops->type_name : "object");
 	rc = sluice_erased_emplace(dst, ops, &p);
 	if (rc < 0)
 		return rc;

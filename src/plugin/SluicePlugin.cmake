@@ -15,6 +15,7 @@ function(sluice_add_plugin name)
   endif()
   if(NOT P_OUTPUT_DIR)
     set(P_OUTPUT_DIR ${SLUICE_PLUGIN_BUILD_DIR})
+    set(P_INSTALL ON)
   endif()
   add_library(${P_TARGET} MODULE ${P_SOURCES})
   target_include_directories(${P_TARGET} PRIVATE ${PROJECT_SOURCE_DIR}/include)
@@ -29,4 +30,8 @@ function(sluice_add_plugin name)
     PREFIX "" SUFFIX ".so" OUTPUT_NAME ${name}
     C_VISIBILITY_PRESET hidden
     LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR})
+  if(P_INSTALL)
+    # Plugins on the default path are installed where the loader looks.
+    install(TARGETS ${P_TARGET} LIBRARY DESTINATION ${SLUICE_PLUGIN_INSTALL_DIR})
+  endif()
 endfunction()

@@ -33,22 +33,22 @@ static int check_elf(const char *path)
 	n = read(fd, &h, sizeof(h));
 	close(fd);
 	if (n < (ssize_t)EI_NIDENT || memcmp(h.e_ident, ELFMAG, SELFMAG) != 0)
-		return sluice__fail(-SLUICE_EPLUGIN_NOTSO, "%s: not a shared object (no ELF header)",
-				    path);
+		return sluice__fail(-SLUICE_EPLUGIN_NOTSO,
+		                    "%s: not a shared object (no ELF header)", path);
 	if (h.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32))
 		return sluice__fail(-SLUICE_EPLUGIN_NOTSO,
-				    "%s: not a shared object for this machine (ELF class %u)", path,
-				    h.e_ident[EI_CLASS]);
+		                    "%s: not a shared object for this machine (ELF class %u)", path,
+		                    h.e_ident[EI_CLASS]);
 	/* e_type sits at the same offset in 32- and 64-bit headers. */
 	if (n < (ssize_t)(offsetof(Elf64_Ehdr, e_type) + sizeof(h.e_type)))
 		return sluice__fail(-SLUICE_EPLUGIN_NOTSO, "%s: truncated ELF header", path);
 	if (h.e_type != ET_DYN)
 		return sluice__fail(-SLUICE_EPLUGIN_NOTSO, "%s: not a shared object but an ELF %s",
-				    path,
-				    h.e_type == ET_REL	  ? "relocatable object (.o)"
-				    : h.e_type == ET_EXEC ? "executable"
-				    : h.e_type == ET_CORE ? "core file"
-							  : "file of unknown type");
+		                    path,
+		                    h.e_type == ET_REL    ? "relocatable object (.o)"
+		                    : h.e_type == ET_EXEC ? "executable"
+		                    : h.e_type == ET_CORE ? "core file"
+		                                          : "file of unknown type");
 	return 0;
 }
 
@@ -81,7 +81,7 @@ int sluice_plugin_open(const char *name, struct sluice_plugin **out)
 	if (!dl) {
 		err = dlerror();
 		return sluice__fail(-SLUICE_EPLUGIN_DLOPEN, "%s: dlopen failed: %s", path,
-				    err ? err : "(no reason given)");
+		                    err ? err : "(no reason given)");
 	}
 
 	/* A symbol's value may legitimately be NULL, so dlerror() is what says
@@ -91,7 +91,7 @@ int sluice_plugin_open(const char *name, struct sluice_plugin **out)
 	err = dlerror();
 	if (err || !sym) {
 		rc = sluice__fail(-SLUICE_EPLUGIN_NOENTRY, "%s: no exported symbol %s: %s", path,
-				  SLUICE_PLUGIN_ENTRY, err ? err : "its value is NULL");
+		                  SLUICE_PLUGIN_ENTRY, err ? err : "its value is NULL");
 		goto fail;
 	}
 	/* POSIX guarantees a data pointer from dlsym converts to a function

@@ -24,8 +24,8 @@ const char *sluice_plugin_search_path(void)
 	const char *env = getenv("SLUICE_PLUGIN_PATH");
 
 	snprintf(buf, sizeof(buf), "%s%s%s%s%s", env && *env ? env : "", env && *env ? ":" : "",
-		 SLUICE_PLUGIN_BUILD_DIR, *SLUICE_PLUGIN_BUILD_DIR ? ":" : "",
-		 SLUICE_PLUGIN_INSTALL_DIR);
+	         SLUICE_PLUGIN_BUILD_DIR, *SLUICE_PLUGIN_BUILD_DIR ? ":" : "",
+	         SLUICE_PLUGIN_INSTALL_DIR);
 	return buf;
 }
 
@@ -86,7 +86,7 @@ int sluice__plugin_resolve(const char *name, char *out, size_t len)
 	if (each_dir(find_in, &f))
 		return 0;
 	return sluice__fail(-ENOENT, "plugin '%s': no such file %s.so in the search path %s", name,
-			    name, sluice_plugin_search_path());
+	                    name, sluice_plugin_search_path());
 }
 
 static int by_name(const void *a, const void *b)

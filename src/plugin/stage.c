@@ -30,13 +30,15 @@ static int find_param(const struct sluice_plugin_desc *d, const char *name)
 }
 
 /* Fills vals (n_params entries) from defaults then settings. */
-static int resolve_params(const struct sluice_plugin_desc *d, const struct sluice_param_setting *set,
-			  size_t n, struct sluice_param_value *vals)
+static int resolve_params(const struct sluice_plugin_desc *d,
+                          const struct sluice_param_setting *set, size_t n,
+                          struct sluice_param_value *vals)
 {
 	for (uint32_t i = 0; i < d->n_params; i++) {
 		vals[i].name = NULL;
 		if (d->params[i].default_value)
-			sluice__param_parse(d->params[i].type, d->params[i].default_value, &vals[i]);
+			sluice__param_parse(d->params[i].type, d->params[i].default_value,
+			                    &vals[i]);
 	}
 	for (uint32_t i = 0; i < d->n_params; i++)
 		if (d->params[i].default_value)
@@ -45,24 +47,24 @@ static int resolve_params(const struct sluice_plugin_desc *d, const struct sluic
 		int i = set[k].name ? find_param(d, set[k].name) : -1;
 
 		if (i < 0)
-			return sluice__fail(-SLUICE_EPARAM_UNKNOWN, "%s: no parameter '%s'", d->name,
-					    set[k].name ? set[k].name : "(null)");
+			return sluice__fail(-SLUICE_EPARAM_UNKNOWN, "%s: no parameter '%s'",
+			                    d->name, set[k].name ? set[k].name : "(null)");
 		if (sluice__param_parse(d->params[i].type, set[k].value, &vals[i]) < 0)
 			return sluice__fail(-SLUICE_EPARAM_VALUE,
-					    "%s: parameter '%s': \"%s\" is not a valid %s", d->name,
-					    set[k].name, set[k].value ? set[k].value : "(null)",
-					    sluice__param_type_name(d->params[i].type));
+			                    "%s: parameter '%s': \"%s\" is not a valid %s", d->name,
+			                    set[k].name, set[k].value ? set[k].value : "(null)",
+			                    sluice__param_type_name(d->params[i].type));
 		vals[i].name = d->params[i].name;
 	}
 	for (uint32_t i = 0; i < d->n_params; i++)
 		if (!vals[i].name)
 			return sluice__fail(-EINVAL, "%s: required parameter '%s' not set", d->name,
-					    d->params[i].name);
+			                    d->params[i].name);
 	return 0;
 }
 
 int sluice_params_check(const struct sluice_plugin_desc *d, const struct sluice_param_setting *set,
-			size_t n)
+                        size_t n)
 {
 	struct sluice_param_value *vals = calloc(d->n_params ? d->n_params : 1, sizeof(*vals));
 	int rc;
@@ -87,7 +89,7 @@ static void free_stage(struct sluice_stage *s)
 }
 
 int sluice_stage_create(struct sluice_plugin *p, const struct sluice_ctx *ctx,
-			const struct sluice_param_setting *set, size_t n, struct sluice_stage **out)
+                        const struct sluice_param_setting *set, size_t n, struct sluice_stage **out)
 {
 	const struct sluice_plugin_desc *d = p->desc;
 	struct sluice_stage *s;
@@ -146,7 +148,7 @@ fail:
 	return rc;
 }
 
-int sluice_stage_on_message(struct sluice_stage *s, const struct sluice_msg *msg)
+int sluice_stage_on_message(struct sluice_stage *s, const struct sluice_stage_msg *msg)
 {
 	if (msg->input >= s->desc->n_inputs)
 		return -EINVAL;

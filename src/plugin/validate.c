@@ -31,7 +31,7 @@ static const char *base(const char *file)
 
 /* The plugin's row for the host's row h, or NULL. */
 static const struct sluice_layout_entry *plugin_row(const struct sluice_plugin_desc *d,
-						    const struct sluice_layout_entry *h)
+                                                    const struct sluice_layout_entry *h)
 {
 	for (uint32_t j = 0; j < d->n_layout; j++) {
 		const char *w = d->layout[j].what;
@@ -71,19 +71,22 @@ static void layout_diff(const struct sluice_plugin_desc *d, char *buf, size_t le
 				continue;
 			}
 			if (!p)
-				n = snprintf(buf + used, len - used, "; %s: absent in plugin", h->what);
+				n = snprintf(buf + used, len - used, "; %s: absent in plugin",
+				             h->what);
 			else if (!strncmp(h->what, "struct ", 7))
 				n = snprintf(buf + used, len - used,
-					     "; %s: plugin sizeof %u alignof %u, host sizeof %u "
-					     "alignof %u",
-					     h->what, p->size, p->offset, h->size, h->offset);
+				             "; %s: plugin sizeof %u alignof %u, host sizeof %u "
+				             "alignof %u",
+				             h->what, p->size, p->offset, h->size, h->offset);
 			else if (whole)
-				n = snprintf(buf + used, len - used, "; %s: plugin %u, %u, host %u, %u",
-					     h->what, p->offset, p->size, h->offset, h->size);
-			else
 				n = snprintf(buf + used, len - used,
-					     "; %s: plugin offset %u size %u, host offset %u size %u",
-					     h->what, p->offset, p->size, h->offset, h->size);
+				             "; %s: plugin %u, %u, host %u, %u", h->what, p->offset,
+				             p->size, h->offset, h->size);
+			else
+				n = snprintf(
+				    buf + used, len - used,
+				    "; %s: plugin offset %u size %u, host offset %u size %u",
+				    h->what, p->offset, p->size, h->offset, h->size);
 			used += (size_t)n;
 			shown++;
 		}
@@ -106,7 +109,7 @@ static int check_ident(const char *s, bool dots)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-			  (i > 0 && c >= '0' && c <= '9') || (dots && (c == '.' || c == '-'));
+		          (i > 0 && c >= '0' && c <= '9') || (dots && (c == '.' || c == '-'));
 
 		if (!ok)
 			return -1;
@@ -122,42 +125,45 @@ static bool str_ok(const char *s)
 static int check_params(const struct sluice_plugin_desc *d, const char *file)
 {
 	if (d->n_params > MAX_PARAMS || (d->n_params && !d->params))
-		return sluice__fail(-SLUICE_EPLUGIN_PARAM, "%s: %u parameters declared without a table",
-				    base(file), d->n_params);
+		return sluice__fail(-SLUICE_EPLUGIN_PARAM,
+		                    "%s: %u parameters declared without a table", base(file),
+		                    d->n_params);
 	for (uint32_t i = 0; i < d->n_params; i++) {
 		const struct sluice_param_decl *p = &d->params[i];
 		struct sluice_param_value v;
 
 		if (check_ident(p->name, false))
 			return sluice__fail(-SLUICE_EPLUGIN_PARAM,
-					    "%s: parameter %u has no valid name", base(file), i);
+			                    "%s: parameter %u has no valid name", base(file), i);
 		if (!sluice__param_type_name(p->type))
 			return sluice__fail(-SLUICE_EPLUGIN_PARAM,
-					    "%s: parameter '%s' has unknown type %u", base(file),
-					    p->name, p->type);
+			                    "%s: parameter '%s' has unknown type %u", base(file),
+			                    p->name, p->type);
 		if (p->default_value && !str_ok(p->default_value))
 			return sluice__fail(-SLUICE_EPLUGIN_PARAM,
-					    "%s: parameter '%s': default too long", base(file), p->name);
+			                    "%s: parameter '%s': default too long", base(file),
+			                    p->name);
 		if (p->default_value && sluice__param_parse(p->type, p->default_value, &v) < 0)
 			return sluice__fail(-SLUICE_EPLUGIN_PARAM,
-					    "%s: parameter '%s': default \"%s\" is not a valid %s",
-					    base(file), p->name, p->default_value,
-					    sluice__param_type_name(p->type));
+			                    "%s: parameter '%s': default \"%s\" is not a valid %s",
+			                    base(file), p->name, p->default_value,
+			                    sluice__param_type_name(p->type));
 		if (p->help && !str_ok(p->help))
-			return sluice__fail(-SLUICE_EPLUGIN_PARAM, "%s: parameter '%s': help too long",
-					    base(file), p->name);
+			return sluice__fail(-SLUICE_EPLUGIN_PARAM,
+			                    "%s: parameter '%s': help too long", base(file),
+			                    p->name);
 		for (uint32_t j = 0; j < i; j++)
 			if (!strcmp(d->params[j].name, p->name))
 				return sluice__fail(-SLUICE_EPLUGIN_PARAM,
-						    "%s: parameter '%s' declared twice", base(file),
-						    p->name);
+				                    "%s: parameter '%s' declared twice", base(file),
+				                    p->name);
 	}
 	return 0;
 }
 
 /* Port i of all ports (inputs first, then outputs): name, type, help. */
 static void port_at(const struct sluice_plugin_desc *d, uint32_t i, const char **name,
-		    const char **type, const char **help)
+                    const char **type, const char **help)
 {
 	if (i < d->n_inputs) {
 		*name = d->inputs[i].name;
@@ -174,11 +180,11 @@ static int check_ports(const struct sluice_plugin_desc *d, const char *file)
 {
 	uint32_t n;
 
-	if (d->n_inputs > MAX_PORTS || d->n_outputs > MAX_PORTS ||
-	    (d->n_inputs && !d->inputs) || (d->n_outputs && !d->outputs))
+	if (d->n_inputs > MAX_PORTS || d->n_outputs > MAX_PORTS || (d->n_inputs && !d->inputs) ||
+	    (d->n_outputs && !d->outputs))
 		return sluice__fail(-SLUICE_EPLUGIN_PORT,
-				    "%s: port counts (%u in, %u out) and tables disagree", base(file),
-				    d->n_inputs, d->n_outputs);
+		                    "%s: port counts (%u in, %u out) and tables disagree",
+		                    base(file), d->n_inputs, d->n_outputs);
 	n = d->n_inputs + d->n_outputs;
 	for (uint32_t i = 0; i < n; i++) {
 		const char *name, *type, *help;
@@ -186,28 +192,30 @@ static int check_ports(const struct sluice_plugin_desc *d, const char *file)
 
 		port_at(d, i, &name, &type, &help);
 		if (check_ident(name, false))
-			return sluice__fail(-SLUICE_EPLUGIN_PORT, "%s: %s port %u has no valid name",
-					    base(file), dir, i < d->n_inputs ? i : i - d->n_inputs);
+			return sluice__fail(-SLUICE_EPLUGIN_PORT,
+			                    "%s: %s port %u has no valid name", base(file), dir,
+			                    i < d->n_inputs ? i : i - d->n_inputs);
 		if (check_ident(type, true))
 			return sluice__fail(-SLUICE_EPLUGIN_PORT,
-					    "%s: %s port '%s' has no valid message type name",
-					    base(file), dir, name);
+			                    "%s: %s port '%s' has no valid message type name",
+			                    base(file), dir, name);
 		if (help && !str_ok(help))
 			return sluice__fail(-SLUICE_EPLUGIN_PORT, "%s: port '%s': help too long",
-					    base(file), name);
+			                    base(file), name);
 		for (uint32_t j = 0; j < i; j++) {
 			const char *other, *t2, *h2;
 
 			port_at(d, j, &other, &t2, &h2);
 			if (!strcmp(other, name))
 				return sluice__fail(-SLUICE_EPLUGIN_PORT,
-						    "%s: port name '%s' used twice", base(file), name);
+				                    "%s: port name '%s' used twice", base(file),
+				                    name);
 		}
 	}
 	if (d->n_inputs == 0 && !(d->tick_hz > 0))
 		return sluice__fail(-SLUICE_EPLUGIN_PORT,
-				    "%s: no inputs and no tick rate: nothing would ever run it",
-				    base(file));
+		                    "%s: no inputs and no tick rate: nothing would ever run it",
+		                    base(file));
 	return 0;
 }
 
@@ -215,19 +223,20 @@ static int check_callbacks(const struct sluice_plugin_desc *d, const char *file)
 {
 	if (!d->init)
 		return sluice__fail(-SLUICE_EPLUGIN_CALLBACK, "%s: required callback init missing",
-				    base(file));
+		                    base(file));
 	if (d->tick_hz > 0 && !d->on_tick)
 		return sluice__fail(-SLUICE_EPLUGIN_CALLBACK,
-				    "%s: tick_hz is %g but on_tick is missing", base(file), d->tick_hz);
+		                    "%s: tick_hz is %g but on_tick is missing", base(file),
+		                    d->tick_hz);
 	if (d->tick_hz == 0 && d->on_tick)
 		return sluice__fail(-SLUICE_EPLUGIN_DESC,
-				    "%s: on_tick given but tick_hz is 0, so it would never run",
-				    base(file));
+		                    "%s: on_tick given but tick_hz is 0, so it would never run",
+		                    base(file));
 	for (uint32_t i = 0; i < d->n_inputs; i++)
 		if (!d->inputs[i].on_message)
 			return sluice__fail(-SLUICE_EPLUGIN_CALLBACK,
-					    "%s: input '%s' has no on_message callback", base(file),
-					    d->inputs[i].name);
+			                    "%s: input '%s' has no on_message callback", base(file),
+			                    d->inputs[i].name);
 	return 0;
 }
 
@@ -237,49 +246,50 @@ int sluice_plugin_validate(const struct sluice_plugin_desc *d, const char *file)
 
 	if (!d)
 		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: entry returned no descriptor",
-				    base(file));
+		                    base(file));
 	if (d->magic != SLUICE_PLUGIN_MAGIC)
 		return sluice__fail(-SLUICE_EPLUGIN_MAGIC,
-				    "%s: descriptor magic is 0x%016" PRIx64 ", expected 0x%016" PRIx64,
-				    base(file), d->magic, (uint64_t)SLUICE_PLUGIN_MAGIC);
+		                    "%s: descriptor magic is 0x%016" PRIx64
+		                    ", expected 0x%016" PRIx64,
+		                    base(file), d->magic, (uint64_t)SLUICE_PLUGIN_MAGIC);
 	if (d->abi_version > SLUICE_PLUGIN_ABI_VERSION)
 		return sluice__fail(-SLUICE_EPLUGIN_ABI,
-				    "%s: built for plugin ABI %u, this host speaks up to %u",
-				    base(file), d->abi_version, SLUICE_PLUGIN_ABI_VERSION);
+		                    "%s: built for plugin ABI %u, this host speaks up to %u",
+		                    base(file), d->abi_version, SLUICE_PLUGIN_ABI_VERSION);
 	if (d->abi_version == 0)
 		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: plugin ABI version 0 is not valid",
-				    base(file));
+		                    base(file));
 	if (d->fingerprint != SLUICE_PLUGIN_FINGERPRINT) {
 		char diff[440];
 
 		layout_diff(d, diff, sizeof(diff));
-		return sluice__fail(-SLUICE_EPLUGIN_LAYOUT,
-				    "%s: layout fingerprint 0x%016" PRIx64 " differs from the host's "
-				    "0x%016" PRIx64 "%s",
-				    base(file), d->fingerprint, (uint64_t)SLUICE_PLUGIN_FINGERPRINT,
-				    diff);
+		return sluice__fail(
+		    -SLUICE_EPLUGIN_LAYOUT,
+		    "%s: layout fingerprint 0x%016" PRIx64 " differs from the host's "
+		    "0x%016" PRIx64 "%s",
+		    base(file), d->fingerprint, (uint64_t)SLUICE_PLUGIN_FINGERPRINT, diff);
 	}
 	if (d->desc_size < DESC_V1_SIZE)
 		return sluice__fail(-SLUICE_EPLUGIN_DESC,
-				    "%s: descriptor is %u bytes, a version-1 descriptor has %zu",
-				    base(file), d->desc_size, (size_t)DESC_V1_SIZE);
+		                    "%s: descriptor is %u bytes, a version-1 descriptor has %zu",
+		                    base(file), d->desc_size, (size_t)DESC_V1_SIZE);
 	if (check_ident(d->name, true))
 		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: plugin name missing or invalid",
-				    base(file));
+		                    base(file));
 	if (!str_ok(d->version) || !str_ok(d->summary))
 		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: version or summary missing",
-				    base(file));
+		                    base(file));
 	if (d->flags != 0)
 		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: unknown flags 0x%x", base(file),
-				    d->flags);
+		                    d->flags);
 	if (d->state_size > MAX_STATE || (d->state_align & (d->state_align - 1)) ||
 	    d->state_align > 4096)
 		return sluice__fail(-SLUICE_EPLUGIN_DESC,
-				    "%s: state size %zu / alignment %zu not acceptable", base(file),
-				    d->state_size, d->state_align);
+		                    "%s: state size %zu / alignment %zu not acceptable", base(file),
+		                    d->state_size, d->state_align);
 	if (!isfinite(d->tick_hz) || d->tick_hz < 0 || d->tick_hz > MAX_HZ)
 		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: tick rate %g Hz out of range",
-				    base(file), d->tick_hz);
+		                    base(file), d->tick_hz);
 	rc = check_params(d, file);
 	if (rc == 0)
 		rc = check_ports(d, file);

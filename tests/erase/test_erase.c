@@ -42,11 +42,10 @@ static int named_clone(void *dst, const void *src)
 	return 0;
 }
 
-static const struct sluice_erase_ops named_ops = {"named", sizeof(struct named),
-						  alignof(struct named), named_destroy, NULL,
-						  named_clone};
+static const struct sluice_erase_ops named_ops = {
+    "named", sizeof(struct named), alignof(struct named), named_destroy, NULL, named_clone};
 static const struct sluice_erase_ops named_nocopy_ops = {
-	"named", sizeof(struct named), alignof(struct named), named_destroy, NULL, NULL};
+    "named", sizeof(struct named), alignof(struct named), named_destroy, NULL, NULL};
 
 /* Too big for the inline buffer. */
 struct big {
@@ -60,8 +59,8 @@ static void big_destroy(void *o)
 	free(((struct big *)o)->name);
 }
 
-static const struct sluice_erase_ops big_ops = {"big", sizeof(struct big), alignof(struct big),
-						big_destroy, NULL, NULL};
+static const struct sluice_erase_ops big_ops = {
+    "big", sizeof(struct big), alignof(struct big), big_destroy, NULL, NULL};
 
 /* Small but over-aligned: must go to the heap, aligned. */
 struct aligned {
@@ -89,12 +88,11 @@ static void selfref_move(void *dst, void *src)
 	s->self = NULL;
 }
 
-static const struct sluice_erase_ops selfref_ops = {"selfref", sizeof(struct selfref),
-						    alignof(struct selfref), NULL, selfref_move,
-						    NULL};
+static const struct sluice_erase_ops selfref_ops = {
+    "selfref", sizeof(struct selfref), alignof(struct selfref), NULL, selfref_move, NULL};
 
 static void make_named(struct sluice_erased *e, const struct sluice_erase_ops *ops,
-		       const char *name, int id)
+                       const char *name, int id)
 {
 	struct named n = {strdup(name), id};
 
@@ -248,7 +246,7 @@ static int fail_clone(void *dst, const void *src)
 }
 
 static const struct sluice_erase_ops big_failclone_ops = {
-	"big", sizeof(struct big), alignof(struct big), big_destroy, NULL, fail_clone};
+    "big", sizeof(struct big), alignof(struct big), big_destroy, NULL, fail_clone};
 
 START_TEST(failed_clone_frees_storage)
 {
@@ -298,7 +296,7 @@ static int adder_clone(void *dst, const void *src)
 }
 
 static const struct sluice_erase_ops adder_ops = {
-	"adder", sizeof(struct adder), alignof(struct adder), NULL, NULL, adder_clone};
+    "adder", sizeof(struct adder), alignof(struct adder), NULL, NULL, adder_clone};
 
 static int big_fn(void *cap, void *arg)
 {

@@ -22,7 +22,7 @@ static void expect_refusal(const char *path, int code, const char *reason)
 	const char *d = sluice_errdetail();
 
 	ck_assert_msg(rc == code, "%s: got %d (%s), want %d (%s); detail: %s", path, rc,
-		      sluice_strerror(rc), code, sluice_strerror(code), d);
+	              sluice_strerror(rc), code, sluice_strerror(code), d);
 	ck_assert_ptr_null(p);
 	ck_assert_msg(strstr(d, path) != NULL, "detail does not name the file: %s", d);
 	ck_assert_msg(strstr(d, reason) != NULL, "detail lacks \"%s\": %s", reason, d);
@@ -80,14 +80,14 @@ END_TEST
 START_TEST(refuse_missing_callback)
 {
 	expect_refusal(TP("bad_callback.so"), -SLUICE_EPLUGIN_CALLBACK,
-		       "input 'in' has no on_message");
+	               "input 'in' has no on_message");
 }
 END_TEST
 
 START_TEST(refuse_bad_param)
 {
 	expect_refusal(TP("bad_param.so"), -SLUICE_EPLUGIN_PARAM,
-		       "parameter 'rate': default \"fast\" is not a valid int");
+	               "parameter 'rate': default \"fast\" is not a valid int");
 }
 END_TEST
 
@@ -103,9 +103,9 @@ START_TEST(refuse_puzzle01_packing)
 {
 	expect_refusal(TP("puzzle01.so"), -SLUICE_EPLUGIN_LAYOUT, "layout fingerprint");
 	expect_refusal(TP("puzzle01.so"), -SLUICE_EPLUGIN_LAYOUT,
-		       "sluice_param_value.v: plugin offset 12 size 8, host offset 16");
+	               "sluice_param_value.v: plugin offset 12 size 8, host offset 16");
 	expect_refusal(TP("puzzle01.so"), -SLUICE_EPLUGIN_LAYOUT,
-		       "sluice_param_decl.default_value: plugin offset 12 size 8, host offset 16");
+	               "sluice_param_decl.default_value: plugin offset 12 size 8, host offset 16");
 }
 END_TEST
 
@@ -226,8 +226,8 @@ static bool lib_loaded(const char *path)
  * plugin handle itself is released; the last release unloads it. */
 START_TEST(refcount_keeps_library)
 {
-	static const struct sluice_ctx ctx = {.size = sizeof(ctx), .publish = nop_publish,
-					      .now_ns = nop_now};
+	static const struct sluice_ctx ctx = {
+	    .size = sizeof(ctx), .publish = nop_publish, .now_ns = nop_now};
 	struct sluice_param_setting set[] = {{"start", "5"}};
 	struct sluice_plugin *p;
 	struct sluice_stage *s;

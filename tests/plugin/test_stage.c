@@ -84,8 +84,8 @@ static void host_init(struct host *h)
 
 static int send_int(struct sluice_stage *s, uint32_t input, int64_t v)
 {
-	struct sluice_msg m = {.data = &v, .size = sizeof(v), .publish_ns = tu_now_ns(),
-			       .input = input};
+	struct sluice_stage_msg m = {
+	    .data = &v, .size = sizeof(v), .publish_ns = tu_now_ns(), .input = input};
 
 	return sluice_stage_on_message(s, &m);
 }
@@ -95,7 +95,7 @@ static int send_int(struct sluice_stage *s, uint32_t input, int64_t v)
 static void drive(const char *file, bool want_inline, size_t want_align)
 {
 	struct sluice_param_setting set[] = {
-		{"step", "3"}, {"label", "alpha"}, {"start", "10"}, {"verbose", "yes"}};
+	    {"step", "3"}, {"label", "alpha"}, {"start", "10"}, {"verbose", "yes"}};
 	struct sluice_plugin *p;
 	struct sluice_stage *s;
 	struct host h;
@@ -115,7 +115,7 @@ static void drive(const char *file, bool want_inline, size_t want_align)
 	ck_assert_str_eq(h.log, "accum alpha starts at 10");
 	ck_assert_double_eq(sluice_stage_descriptor(s)->tick_hz, 50);
 
-	ck_assert_int_eq(send_int(s, 0, 4), 0); /* 10 + 4*3 = 22 */
+	ck_assert_int_eq(send_int(s, 0, 4), 0);  /* 10 + 4*3 = 22 */
 	ck_assert_int_eq(send_int(s, 0, -1), 0); /* 19 */
 	ck_assert_int_eq(sluice_stage_tick(s), 0);
 	ck_assert_int_eq(send_int(s, 1, 0), 0); /* reset */
@@ -124,7 +124,7 @@ static void drive(const char *file, bool want_inline, size_t want_align)
 	ck_assert_int_eq(send_int(s, 2, 0), -EINVAL); /* no third input */
 	{
 		/* a message of the wrong size is the plugin's to refuse */
-		struct sluice_msg m = {.data = "ab", .size = 2, .input = 0};
+		struct sluice_stage_msg m = {.data = "ab", .size = 2, .input = 0};
 
 		ck_assert_int_eq(sluice_stage_on_message(s, &m), -22);
 	}
@@ -190,7 +190,7 @@ END_TEST
 
 static int send_double(struct sluice_stage *s, uint32_t input, double v)
 {
-	struct sluice_msg m = {.data = &v, .size = sizeof(v), .input = input};
+	struct sluice_stage_msg m = {.data = &v, .size = sizeof(v), .input = input};
 
 	return sluice_stage_on_message(s, &m);
 }

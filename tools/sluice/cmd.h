@@ -13,8 +13,8 @@
 
 struct cli_cmd {
 	const char *name;
-	const char *summary; /* one line, for `sluice --help` */
-	const char *usage;   /* full text for `sluice NAME --help` */
+	const char *summary;               /* one line, for `sluice --help` */
+	const char *usage;                 /* full text for `sluice NAME --help` */
 	int (*run)(int argc, char **argv); /* argv[0] is the command's name */
 	struct cli_cmd *next;
 };
@@ -24,11 +24,11 @@ void cli_register(struct cli_cmd *cmd);
 /* Prints "sluice NAME: " and the message to stderr; returns exit status 1. */
 int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define SLUICE_CMD(id, name_, summary_, usage_, fn)                                             \
-	static struct cli_cmd cli_cmd_##id = {name_, summary_, usage_, fn, 0};                  \
-	__attribute__((constructor)) static void cli_register_##id(void)                      \
-	{                                                                                       \
-		cli_register(&cli_cmd_##id);                                                    \
+#define SLUICE_CMD(id, name_, summary_, usage_, fn)                                                \
+	static struct cli_cmd cli_cmd_##id = {name_, summary_, usage_, fn, 0};                     \
+	__attribute__((constructor)) static void cli_register_##id(void)                           \
+	{                                                                                          \
+		cli_register(&cli_cmd_##id);                                                       \
 	}
 
 #endif

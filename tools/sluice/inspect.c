@@ -32,8 +32,8 @@ static const char *or_empty(const char *s)
 static void print_plugin(const struct sluice_plugin *p)
 {
 	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(p);
-	int state_inline = d->state_size <= SLUICE_ERASE_INLINE &&
-			   d->state_align <= _Alignof(max_align_t);
+	int state_inline =
+	    d->state_size <= SLUICE_ERASE_INLINE && d->state_align <= _Alignof(max_align_t);
 
 	printf("Plugin Details:\n");
 	printf("  %-18s%s\n", "Name", d->name);
@@ -42,8 +42,8 @@ static void print_plugin(const struct sluice_plugin *p)
 	printf("  %-18s%s\n", "Filename", sluice_plugin_file(p));
 	printf("  %-18s%u (layout fingerprint 0x%016llx)\n", "ABI", d->abi_version,
 	       (unsigned long long)d->fingerprint);
-	printf("  %-18s%zu bytes, alignment %zu, kept %s\n", "State", d->state_size,
-	       d->state_align, state_inline ? "inline" : "on the heap");
+	printf("  %-18s%zu bytes, alignment %zu, kept %s\n", "State", d->state_size, d->state_align,
+	       state_inline ? "inline" : "on the heap");
 	if (d->tick_hz > 0)
 		printf("  %-18s%g Hz\n", "Tick rate", d->tick_hz);
 	else
@@ -109,15 +109,16 @@ static int list_one(const char *path, void *arg)
 static int inspect_main(int argc, char **argv)
 {
 	if (argc > 2)
-		return cli_error("inspect", "expected at most one PLUGIN, got %d arguments (see --help)",
-				 argc - 1);
+		return cli_error("inspect",
+		                 "expected at most one PLUGIN, got %d arguments (see --help)",
+		                 argc - 1);
 	if (argc == 2) {
 		struct sluice_plugin *p;
 		int rc = sluice_plugin_open(argv[1], &p);
 
 		if (rc < 0)
 			return cli_error("inspect", "%s: %s", sluice_strerror(rc),
-					 sluice_errdetail());
+			                 sluice_errdetail());
 		print_plugin(p);
 		sluice_plugin_unref(p);
 		return 0;
@@ -135,15 +136,15 @@ static int inspect_main(int argc, char **argv)
 }
 
 SLUICE_CMD(inspect, "inspect", "show a plugin's parameters and ports, or list plugins",
-	   "usage: sluice inspect [PLUGIN]\n"
-	   "\n"
-	   "With PLUGIN (a name looked up as NAME.so on the search path, or a path with\n"
-	   "a '/'), print its name, version, summary, state, tick rate, parameters\n"
-	   "(type, default, help) and ports (message types). Without, list every\n"
-	   "plugin on the search path, and every file there that the loader refuses\n"
-	   "with the reason.\n"
-	   "\n"
-	   "Search path: $SLUICE_PLUGIN_PATH (colon-separated), then the build tree's\n"
-	   "lib/sluice/plugins, then the install directory.\n"
-	   "Exit status: 0, or 1 if PLUGIN cannot be loaded (reason on stderr).\n",
-	   inspect_main)
+           "usage: sluice inspect [PLUGIN]\n"
+           "\n"
+           "With PLUGIN (a name looked up as NAME.so on the search path, or a path with\n"
+           "a '/'), print its name, version, summary, state, tick rate, parameters\n"
+           "(type, default, help) and ports (message types). Without, list every\n"
+           "plugin on the search path, and every file there that the loader refuses\n"
+           "with the reason.\n"
+           "\n"
+           "Search path: $SLUICE_PLUGIN_PATH (colon-separated), then the build tree's\n"
+           "lib/sluice/plugins, then the install directory.\n"
+           "Exit status: 0, or 1 if PLUGIN cannot be loaded (reason on stderr).\n",
+           inspect_main)

@@ -44,7 +44,7 @@ static int accum_init(void *st, const struct sluice_ctx *ctx, const struct sluic
 	return 0;
 }
 
-static int accum_in(void *st, const struct sluice_ctx *ctx, const struct sluice_msg *m)
+static int accum_in(void *st, const struct sluice_ctx *ctx, const struct sluice_stage_msg *m)
 {
 	struct accum *a = st;
 	int64_t v;
@@ -60,7 +60,7 @@ static int accum_in(void *st, const struct sluice_ctx *ctx, const struct sluice_
 	return 0;
 }
 
-static int accum_reset(void *st, const struct sluice_ctx *ctx, const struct sluice_msg *m)
+static int accum_reset(void *st, const struct sluice_ctx *ctx, const struct sluice_stage_msg *m)
 {
 	struct accum *a = st;
 
@@ -89,24 +89,24 @@ static void accum_fini(void *st, const struct sluice_ctx *ctx)
 }
 
 static const struct sluice_param_decl accum_params[] = {
-	{"step", SLUICE_PARAM_INT, "1", "multiplier for each input value"},
-	{"scale", SLUICE_PARAM_DOUBLE, "0.5", "factor applied to the published sum"},
-	{"label", SLUICE_PARAM_STRING, "acc", "name used in log lines"},
-	{"verbose", SLUICE_PARAM_BOOL, "false", "log every message"},
-	{"start", SLUICE_PARAM_INT, NULL, "initial sum (required)"},
+    {"step", SLUICE_PARAM_INT, "1", "multiplier for each input value"},
+    {"scale", SLUICE_PARAM_DOUBLE, "0.5", "factor applied to the published sum"},
+    {"label", SLUICE_PARAM_STRING, "acc", "name used in log lines"},
+    {"verbose", SLUICE_PARAM_BOOL, "false", "log every message"},
+    {"start", SLUICE_PARAM_INT, NULL, "initial sum (required)"},
 };
 
 static const struct sluice_input_decl accum_inputs[] = {
-	{"in", "sluice.test.Int64", "values to add", accum_in},
-	{"reset", "sluice.test.Empty", "any message clears the sum", accum_reset},
+    {"in", "sluice.test.Int64", "values to add", accum_in},
+    {"reset", "sluice.test.Empty", "any message clears the sum", accum_reset},
 };
 
 static const struct sluice_output_decl accum_outputs[] = {
-	{"sum", "sluice.test.Double", "scaled sum, once per tick"},
+    {"sum", "sluice.test.Double", "scaled sum, once per tick"},
 };
 
 SLUICE_PLUGIN(.name = ACCUM_NAME, .version = "1.2.3",
-	      .summary = "adds up its input and publishes the scaled sum at 50 Hz",
-	      SLUICE_PARAMS(accum_params), SLUICE_INPUTS(accum_inputs),
-	      SLUICE_OUTPUTS(accum_outputs), SLUICE_STATE(struct accum), .tick_hz = 50,
-	      .init = accum_init, .on_tick = accum_tick, .fini = accum_fini);
+              .summary = "adds up its input and publishes the scaled sum at 50 Hz",
+              SLUICE_PARAMS(accum_params), SLUICE_INPUTS(accum_inputs),
+              SLUICE_OUTPUTS(accum_outputs), SLUICE_STATE(struct accum), .tick_hz = 50,
+              .init = accum_init, .on_tick = accum_tick, .fini = accum_fini);

@@ -12,7 +12,8 @@ static int ok_init(void *st, const struct sluice_ctx *ctx, const struct sluice_p
 	return 0;
 }
 
-__attribute__((unused)) static int ok_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_msg *m)
+__attribute__((unused)) static int ok_msg(void *st, const struct sluice_ctx *ctx,
+                                          const struct sluice_stage_msg *m)
 {
 	(void)st;
 	(void)ctx;
@@ -25,19 +26,19 @@ static const struct sluice_layout_entry layout[] = {SLUICE_PLUGIN_LAYOUT_TABLE};
 #ifdef BAD_PARAM
 /* An int parameter whose default is not an int. */
 static const struct sluice_param_decl params[] = {
-	{"rate", SLUICE_PARAM_INT, "fast", "a rate"},
+    {"rate", SLUICE_PARAM_INT, "fast", "a rate"},
 };
 #else
 static const struct sluice_param_decl params[] = {
-	{"rate", SLUICE_PARAM_INT, "10", "a rate"},
+    {"rate", SLUICE_PARAM_INT, "10", "a rate"},
 };
 #endif
 
 static const struct sluice_input_decl inputs[] = {
 #ifdef BAD_CALLBACK
-	{"in", "sluice.test.Int64", "no handler", NULL},
+    {"in", "sluice.test.Int64", "no handler", NULL},
 #else
-	{"in", "sluice.test.Int64", "values", ok_msg},
+    {"in", "sluice.test.Int64", "values", ok_msg},
 #endif
 };
 
@@ -50,28 +51,28 @@ static const struct sluice_output_decl outputs[] = {{"out", "sluice.test.Int64",
 
 static const struct sluice_plugin_desc desc = {
 #ifdef BAD_MAGIC
-	.magic = 0x4e49554c50544f4eULL,
+    .magic = 0x4e49554c50544f4eULL,
 #else
-	.magic = SLUICE_PLUGIN_MAGIC,
+    .magic = SLUICE_PLUGIN_MAGIC,
 #endif
 #ifdef BAD_ABI
-	.abi_version = SLUICE_PLUGIN_ABI_VERSION + 1,
+    .abi_version = SLUICE_PLUGIN_ABI_VERSION + 1,
 #else
-	.abi_version = SLUICE_PLUGIN_ABI_VERSION,
+    .abi_version = SLUICE_PLUGIN_ABI_VERSION,
 #endif
-	.desc_size = sizeof(struct sluice_plugin_desc),
-	.fingerprint = SLUICE_PLUGIN_FINGERPRINT,
-	.layout = layout,
-	.n_layout = SLUICE_ARRAY_LEN(layout),
-	.name = "bad",
-	.version = "0",
-	.summary = "a plugin the loader must refuse",
-	SLUICE_PARAMS(params),
-	SLUICE_INPUTS(inputs),
-	SLUICE_OUTPUTS(outputs),
-	.state_size = 8,
-	.state_align = 8,
-	.init = ok_init,
+    .desc_size = sizeof(struct sluice_plugin_desc),
+    .fingerprint = SLUICE_PLUGIN_FINGERPRINT,
+    .layout = layout,
+    .n_layout = SLUICE_ARRAY_LEN(layout),
+    .name = "bad",
+    .version = "0",
+    .summary = "a plugin the loader must refuse",
+    SLUICE_PARAMS(params),
+    SLUICE_INPUTS(inputs),
+    SLUICE_OUTPUTS(outputs),
+    .state_size = 8,
+    .state_align = 8,
+    .init = ok_init,
 };
 
 #ifdef BAD_NOENTRY

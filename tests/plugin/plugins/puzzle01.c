@@ -15,7 +15,7 @@ static int p_init(void *st, const struct sluice_ctx *ctx, const struct sluice_pa
 	return 0;
 }
 
-static int p_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_msg *m)
+static int p_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_stage_msg *m)
 {
 	(void)st;
 	(void)ctx;
@@ -24,10 +24,10 @@ static int p_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_msg
 }
 
 static const struct sluice_param_decl params[] = {
-	{"gain", SLUICE_PARAM_DOUBLE, "2.0", "multiplier"},
+    {"gain", SLUICE_PARAM_DOUBLE, "2.0", "multiplier"},
 };
 static const struct sluice_input_decl inputs[] = {{"in", "sluice.test.Double", "x", p_msg}};
 
 SLUICE_PLUGIN(.name = "puzzle01", .version = "1", .summary = "packed differently from the host",
-	      SLUICE_PARAMS(params), SLUICE_INPUTS(inputs), .state_size = 8, .state_align = 8,
-	      .init = p_init);
+              SLUICE_PARAMS(params), SLUICE_INPUTS(inputs), .state_size = 8, .state_align = 8,
+              .init = p_init);

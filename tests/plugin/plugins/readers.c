@@ -41,10 +41,11 @@ static double last_estimate(const void *self)
 	return *((const struct last_reader *)self)->last;
 }
 
-static const struct reader_iface last_iface = {
-	{"last_reader", sizeof(struct last_reader), _Alignof(struct last_reader), last_destroy, NULL,
-	 NULL},
-	last_feed, last_estimate};
+static const struct reader_iface last_iface = {{"last_reader", sizeof(struct last_reader),
+                                                _Alignof(struct last_reader), last_destroy, NULL,
+                                                NULL},
+                                               last_feed,
+                                               last_estimate};
 
 /* Averages a window of values (large: heap). */
 struct mean_reader {
@@ -80,10 +81,11 @@ static double mean_estimate(const void *self)
 	return k ? s / k : 0;
 }
 
-static const struct reader_iface mean_iface = {
-	{"mean_reader", sizeof(struct mean_reader), _Alignof(struct mean_reader), mean_destroy,
-	 NULL, NULL},
-	mean_feed, mean_estimate};
+static const struct reader_iface mean_iface = {{"mean_reader", sizeof(struct mean_reader),
+                                                _Alignof(struct mean_reader), mean_destroy, NULL,
+                                                NULL},
+                                               mean_feed,
+                                               mean_estimate};
 
 struct readers {
 	struct sluice_erased reader[2];
@@ -119,14 +121,14 @@ static int readers_init(void *st, const struct sluice_ctx *ctx, const struct slu
 	return 0;
 }
 
-static int on_sensor(void *st, const struct sluice_ctx *ctx, const struct sluice_msg *m)
+static int on_sensor(void *st, const struct sluice_ctx *ctx, const struct sluice_stage_msg *m)
 {
 	struct sluice_erased *r = &((struct readers *)st)->reader[m->input];
 
 	(void)ctx;
 	/* The stage sees only the interface, whichever reader this is. */
 	return SLUICE_ERASED_IFACE(r, const struct reader_iface)
-		->feed(sluice_erased_get(r), m->data, m->size);
+	    ->feed(sluice_erased_get(r), m->data, m->size);
 }
 
 static int readers_tick(void *st, const struct sluice_ctx *ctx)
@@ -136,7 +138,7 @@ static int readers_tick(void *st, const struct sluice_ctx *ctx)
 
 	for (int i = 0; i < 2; i++)
 		out[i] = SLUICE_ERASED_IFACE(&s->reader[i], const struct reader_iface)
-				 ->estimate(sluice_erased_get(&s->reader[i]));
+		             ->estimate(sluice_erased_get(&s->reader[i]));
 	sluice_report(ctx, "inline0", sluice_erased_is_inline(&s->reader[0]));
 	sluice_report(ctx, "inline1", sluice_erased_is_inline(&s->reader[1]));
 	return sluice_publish(ctx, 0, out, sizeof(out));
@@ -152,15 +154,15 @@ static void readers_fini(void *st, const struct sluice_ctx *ctx)
 }
 
 static const struct sluice_input_decl readers_inputs[] = {
-	{"fast", "sluice.test.Double", "fed to a last-value reader", on_sensor},
-	{"slow", "sluice.test.Double", "fed to a windowed-mean reader", on_sensor},
+    {"fast", "sluice.test.Double", "fed to a last-value reader", on_sensor},
+    {"slow", "sluice.test.Double", "fed to a windowed-mean reader", on_sensor},
 };
 static const struct sluice_output_decl readers_outputs[] = {
-	{"estimates", "sluice.test.Double2", "both readers' estimates"},
+    {"estimates", "sluice.test.Double2", "both readers' estimates"},
 };
 
 SLUICE_PLUGIN(.name = "readers", .version = "0.1.0",
-	      .summary = "two sensor readers behind one erased interface",
-	      SLUICE_INPUTS(readers_inputs), SLUICE_OUTPUTS(readers_outputs),
-	      SLUICE_STATE(struct readers), .tick_hz = 10, .init = readers_init,
-	      .on_tick = readers_tick, .fini = readers_fini);
+              .summary = "two sensor readers behind one erased interface",
+              SLUICE_INPUTS(readers_inputs), SLUICE_OUTPUTS(readers_outputs),
+              SLUICE_STATE(struct readers), .tick_hz = 10, .init = readers_init,
+              .on_tick = readers_tick, .fini = readers_fini);
