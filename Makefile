@@ -29,10 +29,13 @@ check: deps
 	@sh scripts/deps.sh build check
 	@sh scripts/check.sh $(JOBS) "$(CTEST_ARGS)"
 
+# The ipc table also goes to bench-out/: ipc.txt, ipc.json, ipc.csv and the
+# gnuplot ipc.png / ipc.svg (SLUICE_BENCH_OUT; see docs/benchmarks.md).
 bench: build
 	@sh scripts/deps.sh bench
 	@$(CMAKE) -S . -B build >/dev/null && $(CMAKE) --build build -j $(JOBS)
-	@build/bin/sluice-bench all
+	@mkdir -p bench-out
+	@SLUICE_BENCH_OUT=bench-out build/bin/sluice-bench all
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,0 +1,200 @@
+/* ipc_iceoryx.c - transport "iceoryx": iceoryx 2.x through its C binding,
+ * one publisher and one subscriber per side, the receiver busy-polling
+ * iox_sub_take_chunk (iceoryx's fastest mode, as sluice-ring busy-polls).
+ * Queues block the publisher when full, so nothing is dropped.
+ *
+ * iceoryx needs its daemon: setup() starts iox-roudi in the background (its
+ * own process group, stopped by pid in teardown) unless one already runs,
+ * which is then used and left alone. Children call iox_runtime_init after
+ * the fork, each with a name unique to the run. */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "iceoryx_binding_c/chunk.h"
+#include "iceoryx_binding_c/log.h"
+#include "iceoryx_binding_c/publisher.h"
+#include "iceoryx_binding_c/runtime.h"
+#include "iceoryx_binding_c/subscriber.h"
+
+#include "ipc_transport.h"
+
+/* Driver side: the roudi we started, and the read end of its stdout (kept
+ * open: roudi would die of SIGPIPE when it next logs). */
+static int roudi_out = -1;
+
+static int roudi_running(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		char path[300], comm[64] = "";
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "iox-roudi\n"))
+			found = 1;
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static int iox_setup(struct ipc_link *l)
+{
+	char *argv[] = {"iox-roudi", NULL};
+	char buf[4096];
+	size_t have = 0;
+
+	if (roudi_running())
+		return 0;
+	pid_t pid = ipc_spawn(argv, &roudi_out);
+	if (pid < 0)
+		return (int)pid;
+	l->daemon = pid;
+	/* ready when it says so, within 10 s */
+	uint64_t end = ipc_now_ns() + 10000000000ull;
+	while (ipc_now_ns() < end) {
+		struct pollfd p = {.fd = roudi_out, .events = POLLIN};
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		ssize_t n = read(roudi_out, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			return -ECHILD; /* it exited: another roudi raced us, or no shm */
+		have += (size_t)n;
+		buf[have] = 0;
+		if (strstr(buf, "RouDi is ready"))
+			return 0;
+		if (have > sizeof(buf) / 2) {
+			memmove(buf, buf + have / 2, have - have / 2);
+			have -= have / 2;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+static void iox_teardown(struct ipc_link *l)
+{
+	char path[300];
+
+	/* each runtime's socket and lock in /tmp, left when a child was killed */
+	for (int side = 0; side < 2; side++) {
+		snprintf(path, sizeof(path), "/tmp/%s-s%d", l->tag, side);
+		unlink(path);
+		snprintf(path, sizeof(path), "/tmp/%s-s%d.lock", l->tag, side);
+		unlink(path);
+	}
+	if (l->daemon > 0)
+		ipc_stop_pid(l->daemon, 5000);
+	if (roudi_out >= 0)
+		close(roudi_out);
+	roudi_out = -1;
+}
+
+/* Child side. */
+struct iox_priv {
+	iox_pub_storage_t pub_storage;
+	iox_sub_storage_t sub_storage;
+	iox_pub_t pub;
+	iox_sub_t sub;
+};
+
+static struct iox_priv ip;
+
+static int iox_open(struct ipc_link *l)
+{
+	char name[100];
+	const char *dir[2] = {"ab", "ba"};
+
+	if (roudi_out >= 0)
+		close(roudi_out); /* the driver's, not ours */
+	snprintf(name, sizeof(name), "%s-s%d", l->tag, l->side);
+	iox_set_loglevel(Iceoryx_LogLevel_Warn); /* its debug lines would bury the table */
+	iox_runtime_init(name);
+
+	iox_pub_options_t po;
+	iox_pub_options_init(&po);
+	po.historyCapacity = 0;
+	po.subscriberTooSlowPolicy = ConsumerTooSlowPolicy_WAIT_FOR_CONSUMER;
+	ip.pub = iox_pub_init(&ip.pub_storage, "sluice-bench", l->tag, dir[l->side], &po);
+
+	iox_sub_options_t so;
+	iox_sub_options_init(&so);
+	so.queueCapacity = 64;
+	so.historyRequest = 0;
+	so.queueFullPolicy = QueueFullPolicy_BLOCK_PRODUCER;
+	ip.sub = iox_sub_init(&ip.sub_storage, "sluice-bench", l->tag, dir[!l->side], &so);
+	if (!ip.pub || !ip.sub)
+		return -ENOMEM;
+
+	/* connected both ways before anyone sends: a chunk published before
+	 * the subscription is complete would be lost, not queued */
+	uint64_t end = ipc_now_ns() + 10000000000ull;
+	while (iox_sub_get_subscription_state(ip.sub) != SubscribeState_SUBSCRIBED ||
+	       !iox_pub_has_subscribers(ip.pub)) {
+		if (ipc_now_ns() > end)
+			return -ETIMEDOUT;
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	l->priv = &ip;
+	return 0;
+}
+
+static int iox_send(struct ipc_link *l, const void *msg)
+{
+	void *chunk = NULL;
+	enum iox_AllocationResult r;
+
+	while ((r = iox_pub_loan_chunk(ip.pub, &chunk, (uint32_t)l->size)) != AllocationResult_SUCCESS) {
+		if (r != AllocationResult_RUNNING_OUT_OF_CHUNKS)
+			return -ENOMEM;
+	}
+	memcpy(chunk, msg, l->size);
+	iox_pub_publish_chunk(ip.pub, chunk);
+	return 0;
+}
+
+static int iox_recv(struct ipc_link *l, void *msg)
+{
+	const void *chunk = NULL;
+	enum iox_ChunkReceiveResult r;
+
+	while ((r = iox_sub_take_chunk(ip.sub, &chunk)) != ChunkReceiveResult_SUCCESS)
+		if (r != ChunkReceiveResult_NO_CHUNK_AVAILABLE)
+			return -EIO;
+	memcpy(msg, chunk, l->size);
+	iox_sub_release_chunk(ip.sub, chunk);
+	return 0;
+}
+
+static void iox_close(struct ipc_link *l)
+{
+	(void)l;
+	if (ip.sub)
+		iox_sub_deinit(ip.sub);
+	if (ip.pub)
+		iox_pub_deinit(ip.pub);
+	iox_runtime_shutdown();
+}
+
+static const char *iox_unsupported(size_t size)
+{
+	/* roudi's built-in mempools end at 4 MiB chunks */
+	return size > (4u << 20) - 4096 ? "larger than roudi's default mempools (4 MiB)" : NULL;
+}
+
+IPC_TRANSPORT(iceoryx, .name = "iceoryx", .flags = IPC_EXIT, .crossings = "0", .unsupported = iox_unsupported,
+	      .setup = iox_setup, .open = iox_open, .send = iox_send, .recv = iox_recv,
+	      .close = iox_close, .teardown = iox_teardown)
