@@ -4,6 +4,7 @@
  * under ASan this also proves init's allocation is freed by fini. */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -222,6 +223,71 @@ START_TEST(erased_readers_in_plugin)
 }
 END_TEST
 
+/* Stages of one plugin created, driven and destroyed from several threads
+ * at once while the creator drops its own reference (what `sluice run
+ * --threads` does): the refcount keeps the library until the last stage is
+ * gone. Run under TSan, this also checks the count's memory ordering. */
+struct worker {
+	struct sluice_plugin *plugin;
+	int failures;
+};
+
+static uint64_t w_now(const struct sluice_ctx *c)
+{
+	(void)c;
+	return 0;
+}
+
+static int w_publish(const struct sluice_ctx *c, uint32_t o, const void *d, size_t n)
+{
+	(void)c;
+	(void)o;
+	(void)d;
+	return n == sizeof(double) ? 0 : -EINVAL;
+}
+
+static void *worker_main(void *arg)
+{
+	static const struct sluice_ctx ctx = {
+	    .size = sizeof(ctx), .publish = w_publish, .now_ns = w_now};
+	struct sluice_param_setting set[] = {{"start", "1"}, {"label", "w"}};
+	struct worker *w = arg;
+
+	for (int i = 0; i < 200; i++) {
+		struct sluice_stage *s;
+
+		if (sluice_stage_create(w->plugin, &ctx, set, 2, &s) < 0) {
+			w->failures++;
+			continue;
+		}
+		if (send_int(s, 0, i) < 0 || sluice_stage_tick(s) < 0)
+			w->failures++;
+		sluice_stage_destroy(s);
+	}
+	sluice_plugin_unref(w->plugin);
+	return NULL;
+}
+
+START_TEST(stages_from_threads)
+{
+	struct sluice_plugin *p;
+	struct worker w[4];
+	pthread_t t[4];
+
+	ck_assert_int_eq(sluice_plugin_open(TP("accum.so"), &p), 0);
+	for (int i = 0; i < 4; i++) {
+		w[i].plugin = sluice_plugin_ref(p);
+		w[i].failures = 0;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+	}
+	sluice_plugin_unref(p); /* the workers' references keep it loaded */
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_int_eq(w[i].failures, 0);
+	}
+}
+END_TEST
+
 START_TEST(context_required)
 {
 	struct sluice_param_setting set[] = {{"start", "1"}};
@@ -244,6 +310,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, heap_state);
 	tcase_add_test(t, param_errors);
 	tcase_add_test(t, erased_readers_in_plugin);
+	tcase_add_test(t, stages_from_threads);
 	tcase_add_test(t, context_required);
 	suite_add_tcase(s, t);
 	return s;
