@@ -32,6 +32,9 @@ enum sluice_errcode {
 	SLUICE_ETOOBIG = 4107,   /* message larger than a slot */
 
 	/* channels (src/channel): 4200.. */
+	SLUICE_ETORN = 4200,    /* a lossy message was overwritten while read */
+	SLUICE_ETYPE = 4201,    /* the topic carries another message type */
+	SLUICE_EEVICTED = 4202, /* this subscriber was evicted from its topic */
 	/* messages (src/fb): 4300.. */
 	SLUICE_EFBFULL = 4300, /* builder ran out of room in its buffer */
 	SLUICE_EFBUSAGE = 4301, /* builder calls out of order or over a limit */

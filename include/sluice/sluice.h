@@ -9,6 +9,7 @@
 #include "sluice/shm.h"
 #include "sluice/seqlock.h"
 #include "sluice/ring.h"
+#include "sluice/channel.h"
 #include "sluice/fb.h"
 
 #endif

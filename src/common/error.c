@@ -33,6 +33,12 @@ static const char *own_error(int code)
 		return "owner process is alive";
 	case SLUICE_ETOOBIG:
 		return "message larger than a slot";
+	case SLUICE_ETORN:
+		return "message was overwritten while it was read";
+	case SLUICE_ETYPE:
+		return "topic carries another message type";
+	case SLUICE_EEVICTED:
+		return "subscriber was evicted from the topic";
 	case SLUICE_ENOTCOPYABLE:
 		return "object cannot be copied (no clone operation)";
 	case SLUICE_EPLUGIN_NOTSO:

@@ -8,7 +8,7 @@
 
 #include "shm/layout.h"
 
-static uint64_t mix(uint64_t h, uint64_t v)
+uint64_t sluice__fp_mix(uint64_t h, uint64_t v)
 {
 	/* FNV-1a over the 8 bytes of v. */
 	for (int i = 0; i < 8; i++) {
@@ -18,8 +18,7 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h;
 }
 
-#define STRUCT(h, T) h = mix(mix(h, sizeof(T)), _Alignof(T))
-#define FIELD(h, T, f) h = mix(mix(h, offsetof(T, f)), sizeof(((T *)0)->f))
+
 
 uint64_t sluice_layout_fingerprint(void)
 {
@@ -29,45 +28,45 @@ uint64_t sluice_layout_fingerprint(void)
 	} order = {SLUICE_BYTE_ORDER_MARK};
 	uint64_t h = UINT64_C(0xcbf29ce484222325);
 
-	h = mix(h, order.first);
-	h = mix(h, sizeof(void *));
+	h = sluice__fp_mix(h, order.first);
+	h = sluice__fp_mix(h, sizeof(void *));
 
-	STRUCT(h, struct sluice_shm_header);
-	FIELD(h, struct sluice_shm_header, magic);
-	FIELD(h, struct sluice_shm_header, abi_version);
-	FIELD(h, struct sluice_shm_header, fingerprint);
-	FIELD(h, struct sluice_shm_header, byte_order);
-	FIELD(h, struct sluice_shm_header, header_size);
-	FIELD(h, struct sluice_shm_header, pointer_size);
-	FIELD(h, struct sluice_shm_header, state);
-	FIELD(h, struct sluice_shm_header, kind);
-	FIELD(h, struct sluice_shm_header, total_size);
-	FIELD(h, struct sluice_shm_header, payload_offset);
-	FIELD(h, struct sluice_shm_header, payload_size);
-	FIELD(h, struct sluice_shm_header, owner_pid);
-	FIELD(h, struct sluice_shm_header, owner_uid);
-	FIELD(h, struct sluice_shm_header, owner_start);
-	FIELD(h, struct sluice_shm_header, created_ns);
-	FIELD(h, struct sluice_shm_header, name);
+	SLUICE_FP_STRUCT(h, struct sluice_shm_header);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, magic);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, abi_version);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, fingerprint);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, byte_order);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, header_size);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, pointer_size);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, state);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, kind);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, total_size);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, payload_offset);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, payload_size);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, owner_pid);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, owner_uid);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, owner_start);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, created_ns);
+	SLUICE_FP_FIELD(h, struct sluice_shm_header, name);
 
-	STRUCT(h, struct sluice_waitq);
-	FIELD(h, struct sluice_waitq, seq);
-	FIELD(h, struct sluice_waitq, waiters);
+	SLUICE_FP_STRUCT(h, struct sluice_waitq);
+	SLUICE_FP_FIELD(h, struct sluice_waitq, seq);
+	SLUICE_FP_FIELD(h, struct sluice_waitq, waiters);
 
-	STRUCT(h, struct sluice_seqlock_shared);
-	FIELD(h, struct sluice_seqlock_shared, seq);
-	FIELD(h, struct sluice_seqlock_shared, value_size);
-	FIELD(h, struct sluice_seqlock_shared, value_offset);
-	FIELD(h, struct sluice_seqlock_shared, writer_pid);
-	FIELD(h, struct sluice_seqlock_shared, writer_start);
+	SLUICE_FP_STRUCT(h, struct sluice_seqlock_shared);
+	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, seq);
+	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, value_size);
+	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, value_offset);
+	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, writer_pid);
+	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, writer_start);
 
-	STRUCT(h, struct sluice_ring_shared);
-	FIELD(h, struct sluice_ring_shared, slot_size);
-	FIELD(h, struct sluice_ring_shared, capacity);
-	FIELD(h, struct sluice_ring_shared, slots_offset);
-	FIELD(h, struct sluice_ring_shared, head);
-	FIELD(h, struct sluice_ring_shared, tail);
-	FIELD(h, struct sluice_ring_shared, data_q);
-	FIELD(h, struct sluice_ring_shared, space_q);
+	SLUICE_FP_STRUCT(h, struct sluice_ring_shared);
+	SLUICE_FP_FIELD(h, struct sluice_ring_shared, slot_size);
+	SLUICE_FP_FIELD(h, struct sluice_ring_shared, capacity);
+	SLUICE_FP_FIELD(h, struct sluice_ring_shared, slots_offset);
+	SLUICE_FP_FIELD(h, struct sluice_ring_shared, head);
+	SLUICE_FP_FIELD(h, struct sluice_ring_shared, tail);
+	SLUICE_FP_FIELD(h, struct sluice_ring_shared, data_q);
+	SLUICE_FP_FIELD(h, struct sluice_ring_shared, space_q);
 	return h;
 }

@@ -46,6 +46,13 @@ struct sluice_shm_header {
 	char name[SLUICE_SHM_NAME_MAX + 1];
 };
 
+/* Building blocks of layout fingerprints (layout.c); other parts with
+ * shared structs of their own fingerprint them the same way. */
+uint64_t sluice__fp_mix(uint64_t h, uint64_t v);
+#define SLUICE_FP_STRUCT(h, T) h = sluice__fp_mix(sluice__fp_mix(h, sizeof(T)), _Alignof(T))
+#define SLUICE_FP_FIELD(h, T, f)                                                                   \
+	h = sluice__fp_mix(sluice__fp_mix(h, offsetof(T, f)), sizeof(((T *)0)->f))
+
 #define SLUICE_SHM_PAYLOAD_OFFSET                                                                  \
 	((sizeof(struct sluice_shm_header) + SLUICE_LINE - 1) / SLUICE_LINE * SLUICE_LINE)
 

@@ -1,0 +1,126 @@
+/* chan.h - a topic's layout in shared memory and what the publisher,
+ * subscriber and introspection code share.
+ *
+ * Payload of a CHANNEL segment:
+ *   header | subscriber records (one per 128-byte pair of lines) | slots | schema
+ * A slot is a 64-byte header (version, sequence, stamp, offset, length) then
+ * slot_size bytes of message.  version is odd while the publisher writes
+ * the slot, so a reader can tell a slot that changed under it. */
+#ifndef SLUICE_CHANNEL_CHAN_H
+#define SLUICE_CHANNEL_CHAN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shm/layout.h"
+#include "sluice/channel.h"
+
+#define CHAN_SLOT_HEADER 64
+#define CHAN_MAX_SLOTS   (UINT64_C(1) << 24)
+#define CHAN_MAX_SLOT    (UINT64_C(1) << 30)
+/* A waiting side spins this long before it sleeps (see DESIGN.md: a
+ * sleeping wake-up costs tens of microseconds on a VM). */
+#define CHAN_DEFAULT_SPIN_NS 20000u
+/* A waiting subscriber looks for a dead publisher this often. */
+#define CHAN_LIVENESS_NS 50000000u
+
+enum chan_pub_state {
+	CHAN_PUB_NONE = 0,   /* no publisher yet */
+	CHAN_PUB_LIVE = 1,   /* pub_pid/pub_start name it */
+	CHAN_PUB_CLOSED = 2, /* it left cleanly */
+};
+
+enum chan_sub_state {
+	CHAN_SUB_FREE = 0,
+	CHAN_SUB_CLAIMED = 1, /* being set up by a joining subscriber */
+	CHAN_SUB_ACTIVE = 2,
+	CHAN_SUB_EVICTED = 3, /* died; counters kept for introspection */
+};
+
+struct chan_header {
+	/* Written by the creator before READY, then constant. */
+	_Alignas(SLUICE_LINE) uint64_t layout_fp;
+	uint64_t slot_size;
+	uint64_t slot_stride;
+	uint64_t slot_count;
+	uint32_t max_subs;
+	uint32_t delivery;
+	uint64_t subs_offset;
+	uint64_t slots_offset;
+	uint64_t schema_offset;
+	uint64_t schema_len;
+	uint64_t base_seq;
+	uint64_t schema_hash;
+	char type_name[SLUICE_TYPE_NAME_MAX + 1];
+	/* The publisher's hot word: the next sequence to commit. */
+	_Alignas(SLUICE_LINE) _Atomic uint64_t head;
+	/* Publisher identity and rarely written counters. */
+	_Alignas(SLUICE_LINE) _Atomic uint32_t pub_state;
+	_Atomic int32_t pub_pid;
+	_Atomic uint64_t pub_start;
+	_Atomic uint64_t evicted;
+	_Atomic uint32_t sub_epoch; /* bumped when a subscriber joins or leaves */
+	/* Subscribers sleep here for data, the publisher for room. */
+	_Alignas(SLUICE_LINE) struct sluice_waitq data_q;
+	_Alignas(SLUICE_LINE) struct sluice_waitq space_q;
+};
+
+struct chan_slot {
+	_Atomic uint64_t version;
+	_Atomic uint64_t seq;
+	_Atomic uint64_t stamp_ns;
+	_Atomic uint32_t offset;
+	_Atomic uint32_t len;
+};
+
+/* Written by its subscriber only (the publisher reads cursor). */
+struct chan_subrec {
+	_Alignas(SLUICE_LINE) _Atomic uint64_t cursor; /* next sequence to read */
+	_Atomic uint64_t delivered;
+	_Atomic uint64_t lost;
+	_Atomic uint32_t state;
+	_Atomic int32_t pid;
+	_Atomic uint64_t start;
+};
+
+/* The topic's shape, copied out of the header once and validated: the
+ * mapping is untrusted, these are not. */
+struct chan_geom {
+	struct sluice_shm *shm;
+	struct chan_header *h;
+	struct chan_subrec *subs;
+	unsigned char *slots;
+	const unsigned char *schema;
+	uint64_t slot_size, stride, count, mask, base_seq, schema_len, schema_hash;
+	uint32_t max_subs, delivery;
+	char type_name[SLUICE_TYPE_NAME_MAX + 1];
+};
+
+static inline struct chan_slot *chan_slot(const struct chan_geom *g, uint64_t seq)
+{
+	return (struct chan_slot *)(g->slots + (seq & g->mask) * g->stride);
+}
+
+static inline unsigned char *chan_slot_data(struct chan_slot *s)
+{
+	return (unsigned char *)s + CHAN_SLOT_HEADER;
+}
+
+uint64_t sluice__chan_layout_fp(void);
+
+/* Creates a topic segment from opts (READY on return); -EEXIST if it exists. */
+int sluice__chan_create(const char *topic, const struct sluice_topic_opts *opts,
+			struct chan_geom *g);
+
+/* Opens and validates a topic.  type_name NULL skips the type check. */
+int sluice__chan_attach(const char *topic, const struct sluice_shm_opts *shm_opts,
+			const char *type_name, uint64_t schema_hash, struct chan_geom *g);
+
+void sluice__chan_detach(struct chan_geom *g);
+
+/* Whether the recorded publisher is gone (closed or dead); *why, if given,
+ * gets a word for the error detail. */
+bool sluice__chan_pub_gone(const struct chan_geom *g, const char **why);
+
+#endif

@@ -1,0 +1,247 @@
+/* pub.c - the publisher side of a topic: loan, commit, lossless waiting,
+ * eviction of dead subscribers, take-over of a dead publisher's topic.
+ *
+ * Lossless flow control works like the ring's: the publisher caches the
+ * slowest live subscriber's cursor and rescans the subscriber records only
+ * when the ring looks full or the membership changed (sub_epoch), so a
+ * publish touches no subscriber's cache line in the common case. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "channel/chan.h"
+#include "common/detail.h"
+#include "shm/waitq.h"
+
+/* How often a blocked publisher checks whether the subscribers it waits
+ * for are alive: bounds how long a dead one can hold it (issue: 100 ms). */
+#define LIVENESS_PERIOD_NS 20000000u
+
+struct sluice_pub {
+	struct chan_geom g;
+	uint64_t head;       /* next sequence to commit */
+	uint64_t min_cursor; /* lossless: slowest active subscriber seen */
+	uint32_t epoch_seen;
+	uint64_t loan_version; /* odd while a slot is loaned */
+	bool loaned;
+	uint32_t spin_ns;
+	char name[SLUICE_SHM_NAME_MAX + 1];
+};
+
+static int claim_publisher(struct sluice_pub *p, const char *topic)
+{
+	struct chan_header *h = p->g.h;
+	struct sluice_proc_id self = sluice_proc_self();
+
+	for (;;) {
+		uint32_t state = atomic_load_explicit(&h->pub_state, memory_order_acquire);
+		int32_t pid = atomic_load_explicit(&h->pub_pid, memory_order_relaxed);
+
+		if (state == CHAN_PUB_LIVE && !sluice__chan_pub_gone(&p->g, NULL))
+			return sluice__fail(-EBUSY, "%s: publisher pid %d is alive", topic, (int)pid);
+		/* Whoever swaps the pid first owns the topic. */
+		if (atomic_compare_exchange_strong(&h->pub_pid, &pid, self.pid))
+			break;
+	}
+	atomic_store_explicit(&h->pub_start, self.start, memory_order_relaxed);
+	atomic_store_explicit(&h->pub_state, CHAN_PUB_LIVE, memory_order_release);
+	/* Continue the sequence where the last publisher's commits ended. */
+	p->head = atomic_load_explicit(&h->head, memory_order_acquire);
+	p->min_cursor = p->head;
+	p->epoch_seen = atomic_load_explicit(&h->sub_epoch, memory_order_acquire) - 1;
+	return 0;
+}
+
+int sluice_pub_open(const char *topic, const struct sluice_topic_opts *opts,
+		    struct sluice_pub **out)
+{
+	struct sluice_pub *p;
+	int rc;
+
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	rc = sluice__chan_create(topic, opts, &p->g);
+	if (rc == -EEXIST)
+		rc = sluice__chan_attach(topic, opts ? &opts->shm : NULL,
+					 opts && opts->type_name ? opts->type_name : "bytes",
+					 opts ? opts->schema_hash : 0, &p->g);
+	if (rc == 0 && opts && opts->slot_size > p->g.slot_size)
+		rc = sluice__fail(-SLUICE_ETOOBIG, "%s has %llu-byte slots, %u wanted", topic,
+				  (unsigned long long)p->g.slot_size, opts->slot_size);
+	if (rc == 0)
+		rc = claim_publisher(p, topic);
+	if (rc) {
+		if (p->g.shm)
+			sluice__chan_detach(&p->g);
+		free(p);
+		return rc;
+	}
+	p->spin_ns = opts && opts->spin_ns ? opts->spin_ns : CHAN_DEFAULT_SPIN_NS;
+	strcpy(p->name, topic);
+	*out = p;
+	return 0;
+}
+
+void sluice_pub_close(struct sluice_pub *p)
+{
+	if (!p)
+		return;
+	atomic_store_explicit(&p->g.h->pub_state, CHAN_PUB_CLOSED, memory_order_release);
+	/* Subscribers asleep must learn it now, not at their next timeout. */
+	sluice__waitq_wake_slow(&p->g.h->data_q);
+	sluice__chan_detach(&p->g);
+	free(p);
+}
+
+size_t sluice_pub_slot_size(const struct sluice_pub *p)
+{
+	return p->g.slot_size;
+}
+
+uint64_t sluice_pub_next_seq(const struct sluice_pub *p)
+{
+	return p->head;
+}
+
+/* Recomputes the slowest active cursor.  With check_liveness, subscribers
+ * at that cursor that died are evicted so they stop holding the ring. */
+static void rescan(struct sluice_pub *p, bool check_liveness)
+{
+	struct chan_geom *g = &p->g;
+	uint64_t behind = 0; /* how far the slowest is behind head */
+
+	p->epoch_seen = atomic_load_explicit(&g->h->sub_epoch, memory_order_acquire);
+	for (uint32_t i = 0; i < g->max_subs; i++) {
+		struct chan_subrec *r = &g->subs[i];
+
+		if (atomic_load_explicit(&r->state, memory_order_acquire) != CHAN_SUB_ACTIVE)
+			continue;
+		uint64_t d = p->head - atomic_load_explicit(&r->cursor, memory_order_acquire);
+
+		/* A cursor ahead of head, or more than a ring behind, is not a
+		 * state a live subscriber can be in; it holds nothing back. */
+		if (d > g->count)
+			continue;
+		if (check_liveness && d == g->count) {
+			struct sluice_proc_id id = {atomic_load_explicit(&r->pid, memory_order_relaxed),
+						    atomic_load_explicit(&r->start, memory_order_relaxed)};
+			uint32_t active = CHAN_SUB_ACTIVE;
+
+			if (!sluice_proc_alive(id) &&
+			    atomic_compare_exchange_strong(&r->state, &active, CHAN_SUB_EVICTED)) {
+				atomic_fetch_add_explicit(&g->h->evicted, 1, memory_order_relaxed);
+				atomic_fetch_add_explicit(&g->h->sub_epoch, 1, memory_order_release);
+				continue;
+			}
+		}
+		if (d > behind)
+			behind = d;
+	}
+	p->min_cursor = p->head - behind;
+}
+
+static inline bool has_room(struct sluice_pub *p)
+{
+	if (p->g.delivery == SLUICE_LOSSY)
+		return true;
+	if (p->head - p->min_cursor < p->g.count &&
+	    atomic_load_explicit(&p->g.h->sub_epoch, memory_order_acquire) == p->epoch_seen)
+		return true;
+	rescan(p, false);
+	return p->head - p->min_cursor < p->g.count;
+}
+
+static bool room_cond(void *arg)
+{
+	return has_room(arg);
+}
+
+static int wait_room(struct sluice_pub *p, int64_t timeout_ns)
+{
+	uint64_t now = sluice__now_ns();
+	uint64_t deadline = sluice__deadline(now, timeout_ns);
+	uint64_t spin_until = now + p->spin_ns;
+
+	for (;;) {
+		rescan(p, true);
+		if (p->head - p->min_cursor < p->g.count)
+			return 0;
+		if (timeout_ns == 0)
+			return -EAGAIN;
+		now = sluice__now_ns();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		/* Sleep in slices, to look for dead subscribers between them. */
+		uint64_t slice = now + LIVENESS_PERIOD_NS < deadline ? now + LIVENESS_PERIOD_NS
+								      : deadline;
+		int rc = sluice__waitq_wait(&p->g.h->space_q, room_cond, p, spin_until, slice, false);
+
+		if (rc == 0)
+			return 0;
+	}
+}
+
+int sluice_pub_loan(struct sluice_pub *p, size_t size, void **buf, int64_t timeout_ns)
+{
+	struct chan_slot *s = chan_slot(&p->g, p->head);
+
+	if (size > p->g.slot_size)
+		return sluice__fail(-SLUICE_ETOOBIG, "%s: %zu bytes asked, slots hold %llu", p->name,
+				    size, (unsigned long long)p->g.slot_size);
+	if (!p->loaned) {
+		if (!has_room(p)) {
+			int rc = wait_room(p, timeout_ns);
+
+			if (rc)
+				return rc;
+		}
+		/* Odd version: readers of the message this slot held see it
+		 * change (lossy) before any byte of it does. */
+		uint64_t v = atomic_load_explicit(&s->version, memory_order_relaxed);
+
+		p->loan_version = (v & 1) ? v + 2 : v + 1;
+		atomic_store_explicit(&s->version, p->loan_version, memory_order_relaxed);
+		sluice__fence_release();
+		p->loaned = true;
+	}
+	*buf = chan_slot_data(s);
+	return 0;
+}
+
+int sluice_pub_commit(struct sluice_pub *p, size_t offset, size_t len)
+{
+	struct chan_slot *s = chan_slot(&p->g, p->head);
+	struct timespec ts;
+
+	if (!p->loaned)
+		return sluice__fail(-EINVAL, "%s: commit without a loan", p->name);
+	if (offset > p->g.slot_size || len > p->g.slot_size - offset)
+		return sluice__fail(-SLUICE_ETOOBIG, "%s: message at %zu+%zu outside a %llu-byte slot",
+				    p->name, offset, len, (unsigned long long)p->g.slot_size);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	atomic_store_explicit(&s->seq, p->head, memory_order_relaxed);
+	atomic_store_explicit(&s->stamp_ns, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+			      memory_order_relaxed);
+	atomic_store_explicit(&s->offset, (uint32_t)offset, memory_order_relaxed);
+	atomic_store_explicit(&s->len, (uint32_t)len, memory_order_relaxed);
+	atomic_store_explicit(&s->version, p->loan_version + 1, memory_order_release);
+	p->loaned = false;
+	p->head++;
+	atomic_store_explicit(&p->g.h->head, p->head, memory_order_release);
+	sluice__waitq_notify(&p->g.h->data_q);
+	return 0;
+}
+
+int sluice_pub_publish(struct sluice_pub *p, const void *data, size_t len, int64_t timeout_ns)
+{
+	void *buf;
+	int rc = sluice_pub_loan(p, len, &buf, timeout_ns);
+
+	if (rc)
+		return rc;
+	memcpy(buf, data, len);
+	return sluice_pub_commit(p, 0, len);
+}

@@ -1,0 +1,338 @@
+/* sub.c - the subscriber side of a topic: join, take a view in place,
+ * release it, count what was delivered and what was lost.
+ *
+ * A take reads the slot's version before the message and release rereads
+ * it after: if the publisher (lossy) rewrote the slot in between, the view
+ * was torn and release says so.  Lossless publishers never rewrite a slot
+ * before every live subscriber's cursor has passed it, and the cursor moves
+ * only at release, so a lossless view stays valid until released. */
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "channel/chan.h"
+#include "channel/sub.h"
+#include "common/detail.h"
+#include "shm/waitq.h"
+
+static int claim_record(struct sluice_sub *s, const char *topic)
+{
+	struct chan_geom *g = &s->g;
+	struct sluice_proc_id self = sluice_proc_self();
+
+	/* A free record first; an evicted one's counters are kept for
+	 * introspection until nothing else is left. */
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t want = pass == 0 ? CHAN_SUB_FREE : CHAN_SUB_EVICTED;
+
+		for (uint32_t i = 0; i < g->max_subs; i++) {
+			uint32_t st = want;
+
+			if (atomic_compare_exchange_strong(&g->subs[i].state, &st, CHAN_SUB_CLAIMED)) {
+				s->rec = &g->subs[i];
+				goto claimed;
+			}
+		}
+	}
+	/* Last, the place of a subscriber that died without being evicted
+	 * (a lossy publisher never evicts anyone). */
+	for (uint32_t i = 0; i < g->max_subs; i++) {
+		struct chan_subrec *r = &g->subs[i];
+		uint32_t st = CHAN_SUB_ACTIVE;
+		struct sluice_proc_id id = {atomic_load_explicit(&r->pid, memory_order_relaxed),
+					    atomic_load_explicit(&r->start, memory_order_relaxed)};
+
+		if (atomic_load_explicit(&r->state, memory_order_acquire) == CHAN_SUB_ACTIVE &&
+		    !sluice_proc_alive(id) &&
+		    atomic_compare_exchange_strong(&r->state, &st, CHAN_SUB_CLAIMED)) {
+			atomic_fetch_add_explicit(&g->h->evicted, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&g->h->sub_epoch, 1, memory_order_release);
+			s->rec = r;
+			goto claimed;
+		}
+	}
+	return sluice__fail(-ENOSPC, "%s: all %u subscriber places are taken", topic, g->max_subs);
+
+claimed:
+	atomic_store_explicit(&s->rec->pid, self.pid, memory_order_relaxed);
+	atomic_store_explicit(&s->rec->start, self.start, memory_order_relaxed);
+	atomic_store_explicit(&s->rec->delivered, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->rec->lost, 0, memory_order_relaxed);
+	return 0;
+}
+
+/* Chooses the first sequence to read and publishes the record as ACTIVE.
+ * The publisher may be committing while we join; see the comment below. */
+static void join(struct sluice_sub *s, uint32_t how)
+{
+	struct chan_geom *g = &s->g;
+	uint64_t h = atomic_load_explicit(&g->h->head, memory_order_acquire);
+
+	/* Hold the oldest slot we might want before becoming visible... */
+	atomic_store_explicit(&s->rec->cursor, h - (g->count - 1), memory_order_relaxed);
+	atomic_store_explicit(&s->rec->state, CHAN_SUB_ACTIVE, memory_order_release);
+	atomic_fetch_add_explicit(&g->h->sub_epoch, 1, memory_order_seq_cst);
+	/* ...then make sure the publisher's next loan sees the new epoch, or
+	 * we see its last commit: either way no slot we keep can be reused
+	 * under us, except the one an in-flight loan already holds. */
+	if (sluice__membarrier_ok)
+		syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
+	h = atomic_load_explicit(&g->h->head, memory_order_acquire);
+
+	uint64_t retained = h - g->base_seq;
+
+	if (retained > g->count - 1)
+		retained = g->count - 1;
+	s->cursor = how == SLUICE_JOIN_OLDEST ? h - retained : h;
+	atomic_store_explicit(&s->rec->cursor, s->cursor, memory_order_release);
+	s->head_seen = h;
+}
+
+int sluice_sub_open(const char *topic, const struct sluice_sub_opts *opts,
+		    struct sluice_sub **out)
+{
+	struct sluice_sub *s;
+	int rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	rc = sluice__chan_attach(topic, opts ? &opts->shm : NULL, opts ? opts->type_name : NULL,
+				 opts ? opts->schema_hash : 0, &s->g);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	rc = claim_record(s, topic);
+	if (rc) {
+		sluice__chan_detach(&s->g);
+		free(s);
+		return rc;
+	}
+	s->busy = opts && (opts->flags & SLUICE_SUB_BUSY_POLL);
+	s->spin_ns = opts && opts->spin_ns ? opts->spin_ns : CHAN_DEFAULT_SPIN_NS;
+	strcpy(s->name, topic);
+	join(s, opts ? opts->join : SLUICE_JOIN_NEXT);
+	*out = s;
+	return 0;
+}
+
+void sluice_sub_close(struct sluice_sub *s)
+{
+	if (!s)
+		return;
+	uint32_t active = CHAN_SUB_ACTIVE;
+
+	/* Free the place (unless we were evicted), and let a lossless
+	 * publisher waiting on our cursor go on. */
+	if (atomic_compare_exchange_strong(&s->rec->state, &active, CHAN_SUB_FREE)) {
+		atomic_fetch_add_explicit(&s->g.h->sub_epoch, 1, memory_order_release);
+		sluice__waitq_wake_slow(&s->g.h->space_q);
+	}
+	sluice__chan_detach(&s->g);
+	free(s);
+}
+
+static void count_lost(struct sluice_sub *s, uint64_t n)
+{
+	s->lost += n;
+	s->lost_pending += n;
+	atomic_store_explicit(&s->rec->lost, s->lost, memory_order_relaxed);
+}
+
+bool sluice__sub_has_data(struct sluice_sub *s)
+{
+	if (s->cursor != s->head_seen)
+		return true;
+	s->head_seen = atomic_load_explicit(&s->g.h->head, memory_order_acquire);
+	return s->cursor != s->head_seen;
+}
+
+bool sluice__sub_evicted(const struct sluice_sub *s)
+{
+	return atomic_load_explicit(&s->rec->state, memory_order_relaxed) != CHAN_SUB_ACTIVE;
+}
+
+/* 1 with a view in *m, 0 if nothing is readable now. */
+static int try_take(struct sluice_sub *s, struct sluice_msg *m)
+{
+	struct chan_geom *g = &s->g;
+
+	while (sluice__sub_has_data(s)) {
+		uint64_t avail = s->head_seen - s->cursor;
+
+		if (avail > g->count) {
+			/* Lapped (lossy): the oldest ones are gone. */
+			count_lost(s, avail - g->count);
+			s->cursor = s->head_seen - g->count;
+		}
+		struct chan_slot *slot = chan_slot(g, s->cursor);
+		uint64_t v = atomic_load_explicit(&slot->version, memory_order_acquire);
+		uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+		uint32_t off = atomic_load_explicit(&slot->offset, memory_order_relaxed);
+		uint32_t len = atomic_load_explicit(&slot->len, memory_order_relaxed);
+
+		if ((v & 1) || seq != s->cursor || off > g->slot_size || len > g->slot_size - off) {
+			/* Being overwritten, already overwritten, or not a
+			 * message a correct publisher writes: it is lost. */
+			count_lost(s, 1);
+			s->cursor++;
+			continue;
+		}
+		m->data = chan_slot_data(slot) + off;
+		m->len = len;
+		m->seq = s->cursor;
+		m->stamp_ns = atomic_load_explicit(&slot->stamp_ns, memory_order_relaxed);
+		m->lost_before = s->lost_pending;
+		m->version_ = v;
+		m->slot_ = (uint32_t)(s->cursor & g->mask);
+		s->lost_pending = 0;
+		s->viewing = true;
+		return 1;
+	}
+	/* Skips are published so introspection sees this cursor. */
+	atomic_store_explicit(&s->rec->cursor, s->cursor, memory_order_release);
+	return 0;
+}
+
+static bool ready_cond(void *arg)
+{
+	struct sluice_sub *s = arg;
+
+	return sluice__sub_has_data(s) || sluice__sub_evicted(s);
+}
+
+int sluice__sub_check_gone(struct sluice_sub *s)
+{
+	const char *why;
+
+	if (sluice__sub_evicted(s))
+		return sluice__fail(-SLUICE_EEVICTED, "%s: this subscriber was evicted", s->name);
+	if (sluice__chan_pub_gone(&s->g, &why) && !sluice__sub_has_data(s))
+		return sluice__fail(-SLUICE_EOWNERDEAD, "%s: the publisher %s", s->name, why);
+	return 0;
+}
+
+int sluice_sub_take(struct sluice_sub *s, struct sluice_msg *m, int64_t timeout_ns)
+{
+	uint64_t now, deadline;
+	int rc;
+
+	if (s->viewing)
+		return sluice__fail(-EINVAL, "%s: release the current view first", s->name);
+	if (sluice__sub_evicted(s))
+		return sluice__sub_check_gone(s);
+	if (try_take(s, m))
+		return 0;
+	if (timeout_ns == 0)
+		return (rc = sluice__sub_check_gone(s)) ? rc : -EAGAIN;
+
+	now = sluice__now_ns();
+	deadline = sluice__deadline(now, timeout_ns);
+	uint64_t spin_until = now + s->spin_ns;
+	for (;;) {
+		/* Look for a gone publisher at most every CHAN_LIVENESS_NS. */
+		if (now - s->last_liveness_ns >= CHAN_LIVENESS_NS) {
+			s->last_liveness_ns = now;
+			if ((rc = sluice__sub_check_gone(s)) != 0)
+				return rc;
+		}
+		uint64_t slice = deadline - now > CHAN_LIVENESS_NS ? now + CHAN_LIVENESS_NS : deadline;
+
+		rc = sluice__waitq_wait(&s->g.h->data_q, ready_cond, s, spin_until, slice, s->busy);
+		if (rc == 0) {
+			if (try_take(s, m))
+				return 0;
+			if (sluice__sub_evicted(s))
+				return sluice__sub_check_gone(s);
+		}
+		now = sluice__now_ns();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+	}
+}
+
+/* Ends the view; counts it delivered (if intact and wanted) or lost. */
+static int finish(struct sluice_sub *s, struct sluice_msg *m, bool deliver)
+{
+	struct chan_geom *g = &s->g;
+	struct chan_slot *slot;
+
+	if (!s->viewing || m->seq != s->cursor)
+		return sluice__fail(-EINVAL, "%s: release of a view that is not current", s->name);
+	slot = chan_slot(g, s->cursor);
+	/* Every read of the view must be done before the version is reread. */
+	sluice__fence_acquire();
+	uint64_t v = atomic_load_explicit(&slot->version, SLUICE_GUARDED_LOAD);
+
+	s->viewing = false;
+	s->cursor++;
+	atomic_store_explicit(&s->rec->cursor, s->cursor, memory_order_release);
+	if (g->delivery == SLUICE_LOSSLESS)
+		sluice__waitq_notify(&g->h->space_q);
+	if (v != m->version_) {
+		count_lost(s, 1);
+		s->lost_pending--; /* reported now, by the error, not with the next message */
+		return sluice__fail(-SLUICE_ETORN, "%s: message %llu was overwritten while read",
+				    s->name, (unsigned long long)m->seq);
+	}
+	if (!deliver) {
+		count_lost(s, 1);
+		s->lost_pending--;
+		return 0;
+	}
+	s->delivered++;
+	atomic_store_explicit(&s->rec->delivered, s->delivered, memory_order_relaxed);
+	return 0;
+}
+
+int sluice_sub_release(struct sluice_sub *s, struct sluice_msg *m)
+{
+	return finish(s, m, true);
+}
+
+int sluice_sub_take_copy(struct sluice_sub *s, void *buf, size_t cap, struct sluice_msg *info,
+			 int64_t timeout_ns)
+{
+	struct sluice_msg m;
+	uint64_t lost_before = 0;
+
+	for (;;) {
+		int rc = sluice_sub_take(s, &m, timeout_ns);
+
+		if (rc)
+			return rc;
+		lost_before += m.lost_before;
+		if (m.len > cap) {
+			(void)finish(s, &m, false);
+			return sluice__fail(-SLUICE_ETOOBIG, "%s: message %llu has %zu bytes, %zu fit",
+					    s->name, (unsigned long long)m.seq, m.len, cap);
+		}
+		memcpy(buf, m.data, m.len);
+		rc = finish(s, &m, true);
+		if (rc == -SLUICE_ETORN) {
+			lost_before++;
+			continue; /* never hand out a torn copy: try the next one */
+		}
+		if (info) {
+			*info = m;
+			info->data = buf;
+			info->lost_before = lost_before;
+		}
+		return m.len > INT32_MAX ? -SLUICE_ETOOBIG : (int)m.len;
+	}
+}
+
+void sluice_sub_stats(const struct sluice_sub *s, struct sluice_sub_stats *st)
+{
+	st->pid = sluice_proc_self().pid;
+	st->alive = 1;
+	st->cursor = s->cursor;
+	st->delivered = s->delivered;
+	st->lost = s->lost;
+	st->evicted = sluice__sub_evicted(s);
+}
