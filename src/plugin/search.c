@@ -63,7 +63,10 @@ static int find_in(const char *dir, void *arg)
 {
 	struct find *f = arg;
 	struct stat st;
-	int n = snprintf(f->out, f->len, "%s/%s.so", dir, f->name);
+	size_t l = strlen(f->name);
+	/* "accum" and "accum.so" name the same file. */
+	const char *suffix = l > 3 && !strcmp(f->name + l - 3, ".so") ? "" : ".so";
+	int n = snprintf(f->out, f->len, "%s/%s%s", dir, f->name, suffix);
 
 	if (n < 0 || (size_t)n >= f->len)
 		return 0;

@@ -157,6 +157,9 @@ START_TEST(open_by_name_on_search_path)
 	ck_assert_str_eq(sluice_plugin_file(p), TP("accum.so"));
 	ck_assert_ptr_nonnull(strstr(sluice_plugin_search_path(), "/nonexistent-dir:" TP_DIR ":"));
 	sluice_plugin_unref(p);
+	ck_assert_int_eq(sluice_plugin_open("accum_big.so", &p), 0);
+	ck_assert_str_eq(sluice_plugin_file(p), TP("accum_big.so"));
+	sluice_plugin_unref(p);
 }
 END_TEST
 
