@@ -93,12 +93,10 @@ int main(int argc, char **argv)
 		break;
 	case 1:
 		snprintf(path, sizeof(path), "%s/%s.bin", outdir, base_name(data));
-		rc = -1; (void)size_prefixed;
-		snprintf(err, sizeof(err), "sluicec: JSON conversion is not implemented yet");
+		rc = sc_json_to_bin(&s, data, path, size_prefixed, err, sizeof(err));
 		break;
 	case 2:
-		rc = -1;
-		snprintf(err, sizeof(err), "sluicec: JSON conversion is not implemented yet");
+		rc = sc_bin_to_json(&s, data, stdout, size_prefixed, err, sizeof(err));
 		break;
 	default:
 		break;

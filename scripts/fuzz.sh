@@ -1,0 +1,39 @@
+#!/bin/sh
+# fuzz.sh SECONDS - builds the messages part's libFuzzer targets (fuzz/)
+# with clang and runs each for SECONDS (default 10). Corpora grow in
+# $FUZZ_OUT (default build-fuzz/); crashes are left there too.
+set -eu
+
+secs=${1:-10}
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${FUZZ_OUT:-$root/build-fuzz}
+cc=${CC:-clang}
+mkdir -p "$out/gen" "$out/corpus-verify" "$out/corpus-schema"
+
+inc="-I$root/include -I$root/src -I$root/tools/sluicec -I$out/gen"
+core="$root/tools/sluicec/util.c $root/tools/sluicec/lex.c $root/tools/sluicec/parse.c
+      $root/tools/sluicec/check.c $root/tools/sluicec/gen_c.c $root/tools/sluicec/dynverify.c
+      $root/tools/sluicec/json_print.c $root/tools/sluicec/json_parse.c"
+runtime="$root/src/fb/builder.c $root/src/fb/verify.c $root/src/common/error.c"
+cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror"
+san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+
+# A plain sluicec to generate the verifier the first target uses.
+# shellcheck disable=SC2086
+$cc $cflags $inc "$root/tools/sluicec/main.c" $core $runtime -lm -o "$out/sluicec"
+"$out/sluicec" -o "$out/gen" "$root/tests/fb/schemas/zoo.fbs"
+"$out/sluicec" -o "$out/gen" "$root/tests/fb/schemas/zoo_common.fbs"
+
+# shellcheck disable=SC2086
+$cc $cflags $san $inc -DZOO_FBS="\"$root/tests/fb/schemas/zoo.fbs\"" \
+	"$root/fuzz/fuzz_verify.c" $core $runtime -lm -o "$out/fuzz_verify"
+# shellcheck disable=SC2086
+$cc $cflags $san $inc "$root/fuzz/fuzz_schema.c" $core $runtime -lm -o "$out/fuzz_schema"
+
+cd "$out"
+echo "fuzz_verify for ${secs}s"
+./fuzz_verify -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	corpus-verify "$root/fuzz/seeds/verify"
+echo "fuzz_schema for ${secs}s"
+./fuzz_schema -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	-dict="$root/fuzz/schema.dict" corpus-schema "$root/fuzz/seeds/schema"
