@@ -10,7 +10,8 @@
  * Search path: the directories in $SLUICE_PLUGIN_PATH (colon-separated),
  * then the build tree's plugin directory (for programs run from the build
  * tree), then the install directory. A name without '/' is looked up as
- * <dir>/<name>.so in that order; a name with '/' is used as a path.
+ * <dir>/<name>.so (or <dir>/<name> if it already ends in .so) in that
+ * order; a name with '/' is used as a path.
  */
 #ifndef SLUICE_LOADER_H
 #define SLUICE_LOADER_H
