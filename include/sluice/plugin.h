@@ -138,7 +138,10 @@ struct sluice_ctx {
 	int (*publish)(const struct sluice_ctx *ctx, uint32_t output, const void *data,
 	               size_t size);
 	/* Zero copy: borrow a slot of at least min_size bytes on an output,
-	 * build the message in it, then commit it (or commit 0 to drop it). */
+	 * build the message in it, then commit it (or commit 0 to drop it).
+	 * The committed message is the LAST size bytes of the *capacity bytes
+	 * at *buf: where a FlatBuffers builder, writing back to front over the
+	 * whole loan, leaves it. */
 	int (*loan)(const struct sluice_ctx *ctx, uint32_t output, size_t min_size, void **buf,
 	            size_t *capacity);
 	int (*commit)(const struct sluice_ctx *ctx, uint32_t output, size_t size);
