@@ -185,18 +185,22 @@ pid_t ipc_spawn(char *const argv[], int *out_fd)
 	return pid;
 }
 
-void ipc_stop_pid(pid_t pid, int ms)
+int ipc_stop_pid(pid_t pid, int ms)
 {
+	int st = -1;
+
 	if (pid <= 0)
-		return;
+		return -1;
 	kill(pid, SIGTERM);
 	for (int waited = 0; waited < ms; waited += 5) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
 		sleep_ns(5000000);
 	}
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
 }
 
 /* --- messages ---------------------------------------------------------- */
@@ -863,11 +867,14 @@ static void write_plot(const char *prefix, const struct row *rows, int n, const 
 		if (!f)
 			return;
 		fprintf(f,
-			"set title 'sluice-bench ipc: one-way latency, %zu-byte messages' noenhanced\n"
-			"set ylabel 'one-way latency (ns, log scale)'\n"
+			"set title 'sluice-bench ipc: one-way latency (round trip / 2), %zu-byte "
+			"messages' noenhanced\n"
+			"set ylabel 'one-way latency (log scale)'\n"
 			"set logscale y\nset grid ytics mytics\nset key outside right top\n"
-			"set xtics rotate by -40 noenhanced\nset style data linespoints\n"
-			"set offsets 0.5, 0.5, 0, 0\nset format y '%%.0s%%c'\n",
+			"set xtics rotate by -40 noenhanced\nset style data points\nset pointsize 1.4\n"
+			"set offsets 0.5, 0.5, 0, 0\n"
+			"set ytics ('10 ns' 10, '100 ns' 100, '1 us' 1e3, '10 us' 1e4, '100 us' 1e5, "
+			"'1 ms' 1e6, '10 ms' 1e7, '100 ms' 1e8, '1 s' 1e9)\n",
 			o->sizes[s]);
 		for (int k = 0; k < 2; k++) {
 			if (k == 0)

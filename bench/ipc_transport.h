@@ -109,8 +109,9 @@ void *ipc_map_shared(size_t len);
  * or a negative errno. */
 pid_t ipc_spawn(char *const argv[], int *out_fd);
 
-/* SIGTERM, wait up to ms, then SIGKILL and reap. */
-void ipc_stop_pid(pid_t pid, int ms);
+/* SIGTERM, wait up to ms, then SIGKILL and reap. Returns the wait status
+ * (-1 if pid was not ours). */
+int ipc_stop_pid(pid_t pid, int ms);
 
 /* write()/read() exactly len bytes, retrying short transfers and EINTR:
  * 0, or a negative errno (-EPIPE for end of file). */

@@ -9,10 +9,15 @@
  * the fork, each with a name unique to the run. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,12 +57,38 @@ static int roudi_running(void)
 	return found;
 }
 
+/* One roudi serves every iceoryx user on the machine, so two benches (or a
+ * bench and the test suite) running at once must not start and stop it under
+ * each other: the whole run, from the roudi check to its stop, holds an
+ * exclusive lock. The kernel drops it if we die. */
+static int roudi_lock = -1;
+
+static int take_lock(void)
+{
+	roudi_lock = open("/tmp/sluice-bench-iceoryx.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (roudi_lock < 0)
+		return -errno;
+	uint64_t end = ipc_now_ns() + 120000000000ull;
+	while (flock(roudi_lock, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK || ipc_now_ns() > end) {
+			close(roudi_lock);
+			roudi_lock = -1;
+			return -EBUSY;
+		}
+		nanosleep(&(struct timespec){0, 20000000}, NULL);
+	}
+	return 0;
+}
+
 static int iox_setup(struct ipc_link *l)
 {
 	char *argv[] = {"iox-roudi", NULL};
 	char buf[4096];
 	size_t have = 0;
+	int rc;
 
+	if ((rc = take_lock()) < 0)
+		return rc;
 	if (roudi_running())
 		return 0;
 	pid_t pid = ipc_spawn(argv, &roudi_out);
@@ -96,11 +127,29 @@ static void iox_teardown(struct ipc_link *l)
 		snprintf(path, sizeof(path), "/tmp/%s-s%d.lock", l->tag, side);
 		unlink(path);
 	}
-	if (l->daemon > 0)
-		ipc_stop_pid(l->daemon, 5000);
+	if (l->daemon > 0) {
+		int st = ipc_stop_pid(l->daemon, 5000);
+		/* roudi 2.0 aborts on shutdown when a client died without
+		 * deregistering (a killed child): then remove what it left, since
+		 * it was ours and nobody else's roudi runs (we hold the lock) */
+		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			struct passwd *pw = getpwuid(getuid());
+			if (pw) {
+				snprintf(path, sizeof(path), "/%s", pw->pw_name);
+				shm_unlink(path);
+			}
+			shm_unlink("/iceoryx_mgmt");
+			unlink("/tmp/roudi");
+			unlink("/tmp/roudi.lock");
+			unlink("/tmp/iox-unique-roudi.lock");
+		}
+	}
 	if (roudi_out >= 0)
 		close(roudi_out);
 	roudi_out = -1;
+	if (roudi_lock >= 0)
+		close(roudi_lock);
+	roudi_lock = -1;
 }
 
 /* Child side. */
@@ -120,6 +169,8 @@ static int iox_open(struct ipc_link *l)
 
 	if (roudi_out >= 0)
 		close(roudi_out); /* the driver's, not ours */
+	if (roudi_lock >= 0)
+		close(roudi_lock); /* still held by the driver's descriptor */
 	snprintf(name, sizeof(name), "%s-s%d", l->tag, l->side);
 	iox_set_loglevel(Iceoryx_LogLevel_Warn); /* its debug lines would bury the table */
 	iox_runtime_init(name);
