@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bfbs.h"
 #include "schema.h"
 
 /* The C type of a scalar field, enums by their underlying type. */
@@ -374,6 +375,18 @@ static void gen_table(FILE *o, const struct schema *s, const struct def *d)
 	}
 }
 
+/* base made into a C identifier */
+static const char *guard_lower(const char *base)
+{
+	char *c = sc_strdup(base);
+	size_t i;
+
+	for (i = 0; c[i]; i++)
+		if (!isalnum((unsigned char)c[i]))
+			c[i] = '_';
+	return c;
+}
+
 int sc_gen_c(const struct schema *s, const char *path, const char *base, char *err, size_t errlen)
 {
 	FILE *o = fopen(path, "w");
@@ -442,6 +455,23 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 	for (i = 0; i < s->ndefs; i++)
 		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
 			gen_table(o, s, s->defs[i]);
+	/* the schema itself, for topics that carry their own schema */
+	{
+		uint8_t *bf;
+		size_t n, k;
+
+		if (sc_bfbs(s, &bf, &n, err, errlen)) {
+			fclose(o);
+			return -1;
+		}
+		fprintf(o, "/* %s as a binary schema (.bfbs, reflection.fbs layout), %zu bytes. */\n",
+			s->main_file, n);
+		fprintf(o, "static inline const uint8_t *sluice_bfbs_%s(size_t *len)\n{\n", guard_lower(base));
+		fprintf(o, "\t_Alignas(8) static const uint8_t data[%zu] = {", n);
+		for (k = 0; k < n; k++)
+			fprintf(o, "%s%u,", k % 16 ? " " : "\n\t\t", bf[k]);
+		fprintf(o, "\n\t};\n\n\t*len = sizeof(data);\n\treturn data;\n}\n\n");
+	}
 	fprintf(o, "#ifdef __cplusplus\n}\n#endif\n#endif\n");
 	if (fclose(o) != 0) {
 		snprintf(err, errlen, "%s: error: write failed", path);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bfbs.h"
 #include "convert.h"
 #include "schema.h"
 
@@ -12,6 +13,7 @@ static void usage(FILE *f)
 	fputs("usage: sluicec [-I dir]... [-o dir] schema.fbs        write <schema>_sluice.h\n"
 	      "       sluicec -b [-I dir]... [-o dir] schema.fbs data.json   write data.bin\n"
 	      "       sluicec --json [--size-prefixed] schema.fbs data.bin    print JSON\n"
+	      "       sluicec --bfbs [-o dir] schema.fbs                      write <schema>.bfbs\n"
 	      "       sluicec --check schema.fbs                              only check\n",
 	      f);
 }
@@ -37,7 +39,7 @@ int main(int argc, char **argv)
 	size_t ninc = 0;
 	int mode = 0; /* 0 C, 1 -b, 2 --json, 3 --check */
 	bool size_prefixed = false;
-	char err[1024], path[4096];
+	char err[4600], path[4096];
 	int i, rc = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -53,6 +55,8 @@ int main(int argc, char **argv)
 			mode = 2;
 		} else if (strcmp(a, "--check") == 0) {
 			mode = 3;
+		} else if (strcmp(a, "--bfbs") == 0 || strcmp(a, "--schema") == 0) {
+			mode = 4;
 		} else if (strcmp(a, "--size-prefixed") == 0) {
 			size_prefixed = true;
 		} else if (strcmp(a, "--raw-binary") == 0 || strcmp(a, "--strict-json") == 0 ||
@@ -98,6 +102,22 @@ int main(int argc, char **argv)
 	case 2:
 		rc = sc_bin_to_json(&s, data, stdout, size_prefixed, err, sizeof(err));
 		break;
+	case 4: {
+		uint8_t *bf;
+		size_t n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s.bfbs", outdir, base_name(schema));
+		rc = sc_bfbs(&s, &bf, &n, err, sizeof(err));
+		if (!rc) {
+			f = fopen(path, "wb");
+			if (!f || fwrite(bf, 1, n, f) != n || fclose(f) != 0) {
+				snprintf(err, sizeof(err), "%s: error: cannot write", path);
+				rc = -1;
+			}
+		}
+		break;
+	}
 	default:
 		break;
 	}

@@ -1,0 +1,136 @@
+/* test_fb_bfbs.c - sluicec's binary schemas (.bfbs): equal by value to
+ * what flatc --binary --schema writes (both printed as JSON through
+ * reflection.fbs), accepted by flatc's C++ reflection verifier and by the
+ * sluice verifier generated from reflection.fbs, and embedded byte for
+ * byte in the generated header. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reflection_sluice.h"
+#include "testutil.h"
+#include "zoo_sluice.h"
+
+static const char *const schemas[] = {
+	FB_SCHEMAS "/zoo.fbs",       FB_SCHEMAS "/evo_v1.fbs",  FB_SCHEMAS "/evo_v2.fbs",
+	FB_SCHEMAS "/reflection.fbs", PIPE_SCHEMAS "/imu.fbs",  PIPE_SCHEMAS "/gps.fbs",
+	PIPE_SCHEMAS "/pose.fbs",     PIPE_SCHEMAS "/common.fbs",
+};
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/sluice-bfbs-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static size_t slurp(const char *path, uint8_t **buf)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	*buf = malloc(n ? n : 1);
+	ck_assert_uint_eq(fread(*buf, 1, n, f), n);
+	fclose(f);
+	return n;
+}
+
+START_TEST(equal_to_flatc)
+{
+	const char *fbs = schemas[_i];
+	const char *base = strrchr(fbs, '/') + 1;
+	char stem[64], path[256];
+	uint8_t *buf;
+	size_t n;
+
+	snprintf(stem, sizeof(stem), "%.*s", (int)(strchr(base, '.') - base), base);
+	ck_assert_int_eq(sh("mkdir -p '%s/f' '%s/s' '%s/fj' '%s/sj'", dir, dir, dir, dir), 0);
+	ck_assert_int_eq(sh("'%s' --binary --schema -o '%s/f' '%s'", FLATC, dir, fbs), 0);
+	ck_assert_int_eq(sh("'%s' --bfbs -o '%s/s' '%s'", SLUICEC, dir, fbs), 0);
+	ck_assert_int_eq(sh("'%s' --json --strict-json -o '%s/fj' " FB_SCHEMAS "/reflection.fbs -- '%s/f/%s.bfbs'",
+			    FLATC, dir, dir, stem),
+			 0);
+	ck_assert_int_eq(sh("'%s' --json --strict-json -o '%s/sj' " FB_SCHEMAS "/reflection.fbs -- '%s/s/%s.bfbs'",
+			    FLATC, dir, dir, stem),
+			 0);
+	ck_assert_int_eq(sh("/usr/bin/python3 " JSON_EQUAL " '%s/fj/%s.json' '%s/sj/%s.json'", dir,
+			    stem, dir, stem),
+			 0);
+	snprintf(path, sizeof(path), "%s/s/%s.bfbs", dir, stem);
+	ck_assert_int_eq(sh("'%s' bfbs '%s'", INTEROP_CPP, path), 0);
+	n = slurp(path, &buf);
+	ck_assert_int_eq(reflection_Schema_verify(buf, n), 0);
+	free(buf);
+}
+END_TEST
+
+START_TEST(embedded_in_the_header)
+{
+	char path[256];
+	uint8_t *buf;
+	size_t n, en;
+	const uint8_t *emb = sluice_bfbs_zoo(&en);
+	const uint8_t *schema, *root;
+
+	ck_assert_int_eq(sh("'%s' --bfbs -o '%s' " FB_SCHEMAS "/zoo.fbs", SLUICEC, dir), 0);
+	snprintf(path, sizeof(path), "%s/zoo.bfbs", dir);
+	n = slurp(path, &buf);
+	ck_assert_uint_eq(en, n);
+	ck_assert_int_eq(memcmp(emb, buf, n), 0);
+	free(buf);
+	/* and it reads through the generated reflection readers */
+	ck_assert_int_eq(reflection_Schema_verify(emb, en), 0);
+	schema = reflection_Schema_as_root(emb);
+	root = reflection_Schema_root_table(schema);
+	ck_assert_str_eq(reflection_Object_name(root), "zoo.Animal");
+	ck_assert_str_eq(reflection_Schema_file_ident(schema), "ZOO1");
+	ck_assert_uint_eq(reflection_Schema_objects_len(schema), 7);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("fb_bfbs");
+	TCase *tc = tcase_create("bfbs");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, equal_to_flatc, 0, (int)(sizeof(schemas) / sizeof(schemas[0])));
+	tcase_add_test(tc, embedded_in_the_header);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(make_suite);
+}

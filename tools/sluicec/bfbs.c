@@ -1,0 +1,446 @@
+/* bfbs.c - see bfbs.h. Field ids below are those of reflection.fbs; the
+ * choices (sorted objects, enums and fields, the hidden union type field,
+ * "optional" on every non-scalar, only user attributes, "//"-relative file
+ * names) follow what flatc 2.0.8 writes, so the two compare equal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bfbs.h"
+#include "sluice/fb.h"
+
+/* reflection.fbs BaseType values equal enum base (schema.h). */
+
+struct bf {
+	const struct schema *s;
+	sluice_fb_builder *b;
+	const struct def **objs, **enums;
+	size_t nobjs, nenums;
+	const char *root_dir;
+};
+
+static int cmp_def(const void *a, const void *b)
+{
+	return strcmp((*(const struct def *const *)a)->fullname,
+		      (*(const struct def *const *)b)->fullname);
+}
+
+static int index_of(const struct bf *x, const struct def *d)
+{
+	size_t i;
+
+	if (!d)
+		return -1;
+	for (i = 0; i < x->nobjs; i++)
+		if (x->objs[i] == d)
+			return (int)i;
+	for (i = 0; i < x->nenums; i++)
+		if (x->enums[i] == d)
+			return (int)i;
+	return -1;
+}
+
+/* flatc's SizeOf(BaseType): NONE and UTYPE count as a byte, offsets and
+ * arrays as 4. */
+static uint32_t size_of(enum base b)
+{
+	if (b == B_NONE || b == B_UTYPE)
+		return 1;
+	return sc_is_scalar(b) ? sc_scalar_size(b) : 4;
+}
+
+static sluice_fb_ref type_ref(struct bf *x, enum base base, enum base elem, const struct def *ref,
+			      uint16_t fixed)
+{
+	sluice_fb_builder *b = x->b;
+	int32_t index = index_of(x, ref);
+
+	sluice_fb_table_start(b);
+	sluice_fb_add_i8(b, 0, (int8_t)base, 0);
+	sluice_fb_add_i8(b, 1, (int8_t)elem, 0);
+	sluice_fb_add_i32(b, 2, index, -1);
+	sluice_fb_add_u16(b, 3, fixed, 0);
+	sluice_fb_add_u32(b, 4, size_of(base), 4);
+	sluice_fb_add_u32(b, 5, size_of(elem), 0);
+	return sluice_fb_table_end(b, NULL, 0);
+}
+
+static bool builtin_attr(const char *name)
+{
+	static const char *const names[] = {
+		"id", "deprecated", "required", "key", "force_align", "bit_flags",
+		"nested_flatbuffer", "flexbuffer", "hash", "original_order", "native_inline",
+		"native_default", "native_custom_alloc", "native_type", "native_type_pack_name",
+		"cpp_type", "cpp_ptr_type", "cpp_ptr_type_get", "cpp_str_type", "cpp_str_flex_ctor",
+		"shared", "idempotent", "streaming", "private", "csharp_partial", "java_package",
+		"$default", NULL,
+	};
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int cmp_attr(const void *a, const void *b)
+{
+	return strcmp((*(const struct attr *const *)a)->name, (*(const struct attr *const *)b)->name);
+}
+
+/* The user-declared attributes, sorted by key; 0 when there are none. */
+static sluice_fb_ref attributes(struct bf *x, const struct attr *list)
+{
+	const struct attr *a, **v;
+	sluice_fb_ref *refs;
+	size_t n = 0, i;
+
+	for (a = list; a; a = a->next)
+		n += !builtin_attr(a->name);
+	if (!n)
+		return 0;
+	v = sc_alloc(n * sizeof(*v));
+	refs = sc_alloc(n * sizeof(*refs));
+	n = 0;
+	for (a = list; a; a = a->next)
+		if (!builtin_attr(a->name))
+			v[n++] = a;
+	qsort(v, n, sizeof(*v), cmp_attr);
+	for (i = 0; i < n; i++) {
+		sluice_fb_ref k = sluice_fb_cstring(x->b, v[i]->name);
+		sluice_fb_ref val = v[i]->value ? sluice_fb_cstring(x->b, v[i]->value) : 0;
+
+		sluice_fb_table_start(x->b);
+		sluice_fb_table_ref(x->b, 0, k);
+		sluice_fb_table_ref(x->b, 1, val);
+		refs[i] = sluice_fb_table_end(x->b, NULL, 0);
+	}
+	return sluice_fb_ref_vector(x->b, refs, n);
+}
+
+/* "//" and the path relative to the main schema's folder, as flatc does. */
+static const char *decl_file(const struct bf *x, const char *path)
+{
+	size_t n = strlen(x->root_dir);
+	char *out;
+
+	if (n && strncmp(path, x->root_dir, n) == 0 && path[n] == '/')
+		path += n + 1;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	out = sc_alloc(strlen(path) + 3);
+	sprintf(out, "//%s", path);
+	return out;
+}
+
+struct fentry {
+	const char *name;
+	const struct field *f;
+	bool utype; /* the hidden type field of union f */
+};
+
+static int cmp_fentry(const void *a, const void *b)
+{
+	return strcmp(((const struct fentry *)a)->name, ((const struct fentry *)b)->name);
+}
+
+static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct fentry *e, size_t idx)
+{
+	sluice_fb_builder *b = x->b;
+	const struct field *f = e->f;
+	const struct type *t = &f->type;
+	sluice_fb_ref name = sluice_fb_cstring(b, e->name), type, attrs = 0;
+	bool scalar = e->utype || sc_is_scalar(t->base);
+	uint16_t id = 0, off;
+	bool is_struct = d->kind == D_STRUCT;
+
+	if (e->utype)
+		type = type_ref(x, B_UTYPE, B_NONE, t->ref, 0);
+	else if (t->base == B_VECTOR || t->base == B_ARRAY)
+		type = type_ref(x, t->base, t->elem, t->ref, (uint16_t)t->fixed_len);
+	else
+		type = type_ref(x, t->base, B_NONE, t->ref, 0);
+	if (!e->utype)
+		attrs = attributes(x, f->attrs);
+	if (is_struct) {
+		id = (uint16_t)idx;
+		off = (uint16_t)f->offset;
+	} else {
+		id = (uint16_t)(e->utype ? f->id - 1 : f->id);
+		off = (uint16_t)(4 + 2 * id);
+	}
+	sluice_fb_table_start(b);
+	sluice_fb_table_ref(b, 0, name);
+	sluice_fb_table_ref(b, 1, type);
+	sluice_fb_add_u16(b, 2, id, 0);
+	sluice_fb_add_u16(b, 3, off, 0);
+	if (!e->utype && f->has_default && sc_is_scalar(t->base)) {
+		if (sc_is_float(t->base)) {
+			sluice_fb_add_f64(b, 5, f->dflt.f, 0.0);
+		} else {
+			int64_t v = f->dflt.is_neg ? (int64_t)(0 - f->dflt.u) : (int64_t)f->dflt.u;
+
+			/* flatc 2.0.8 writes 0 for a ulong default above INT64_MAX */
+			if (!f->dflt.is_neg && f->dflt.u > (uint64_t)INT64_MAX)
+				v = 0;
+			sluice_fb_add_i64(b, 4, v, 0);
+		}
+	}
+	if (!e->utype) {
+		/* a string key is required, as flatc makes it */
+		bool required = f->required || (f->key && t->base == B_STRING);
+
+		sluice_fb_add_bool(b, 6, f->deprecated, false);
+		sluice_fb_add_bool(b, 7, required, false);
+		sluice_fb_add_bool(b, 8, f->key, false);
+		sluice_fb_table_ref(b, 9, attrs);
+		sluice_fb_add_bool(b, 11, f->optional || (!scalar && !required), false);
+		if (is_struct)
+			sluice_fb_add_u16(b, 12, (uint16_t)f->padding, 0);
+	}
+	return sluice_fb_table_end(b, NULL, 0);
+}
+
+static sluice_fb_ref object_ref(struct bf *x, const struct def *d)
+{
+	sluice_fb_builder *b = x->b;
+	struct fentry *e = sc_alloc((2 * d->nfields + 1) * sizeof(*e));
+	sluice_fb_ref *refs, fields, name, attrs, file;
+	size_t n = 0, i;
+
+	for (i = 0; i < d->nfields; i++) {
+		const struct field *f = &d->fields[i];
+
+		if (f->type.base == B_UNION) {
+			char *tn = sc_alloc(strlen(f->name) + 6);
+
+			sprintf(tn, "%s_type", f->name);
+			e[n].name = tn;
+			e[n].f = f;
+			e[n].utype = true;
+			n++;
+		}
+		e[n].name = f->name;
+		e[n].f = f;
+		e[n].utype = false;
+		n++;
+	}
+	refs = sc_alloc((n + 1) * sizeof(*refs));
+	/* struct field ids are their positions in declaration order */
+	for (i = 0; i < n; i++)
+		refs[i] = field_ref(x, d, &e[i], d->kind == D_STRUCT ? i : 0);
+	{
+		/* sort by name, carrying the references along */
+		size_t k, j;
+
+		for (k = 1; k < n; k++)
+			for (j = k; j > 0 && cmp_fentry(&e[j - 1], &e[j]) > 0; j--) {
+				struct fentry te = e[j];
+				sluice_fb_ref tr = refs[j];
+
+				e[j] = e[j - 1];
+				refs[j] = refs[j - 1];
+				e[j - 1] = te;
+				refs[j - 1] = tr;
+			}
+	}
+	fields = sluice_fb_ref_vector(b, refs, n);
+	name = sluice_fb_cstring(b, d->fullname);
+	attrs = attributes(x, d->attrs);
+	file = sluice_fb_cstring(b, decl_file(x, d->loc.file));
+	sluice_fb_table_start(b);
+	sluice_fb_table_ref(b, 0, name);
+	sluice_fb_table_ref(b, 1, fields);
+	sluice_fb_add_bool(b, 2, d->kind == D_STRUCT, false);
+	sluice_fb_add_i32(b, 3, d->kind == D_STRUCT ? (int32_t)d->align : 1, 0);
+	sluice_fb_add_i32(b, 4, d->kind == D_STRUCT ? (int32_t)d->size : 0, 0);
+	sluice_fb_table_ref(b, 5, attrs);
+	sluice_fb_table_ref(b, 7, file);
+	return sluice_fb_table_end(b, NULL, 0);
+}
+
+static int cmp_val(const void *a, const void *b)
+{
+	int64_t x = ((const struct enumval *)a)->value, y = ((const struct enumval *)b)->value;
+
+	return x < y ? -1 : x > y;
+}
+
+static sluice_fb_ref enum_ref(struct bf *x, const struct def *d)
+{
+	sluice_fb_builder *b = x->b;
+	struct enumval *v = sc_alloc((d->nvals + 1) * sizeof(*v));
+	sluice_fb_ref *refs = sc_alloc((d->nvals + 1) * sizeof(*refs));
+	sluice_fb_ref vals, name, under, attrs, file;
+	size_t i;
+
+	memcpy(v, d->vals, d->nvals * sizeof(*v));
+	qsort(v, d->nvals, sizeof(*v), cmp_val);
+	for (i = 0; i < d->nvals; i++) {
+		sluice_fb_ref n = sluice_fb_cstring(b, v[i].name), ut;
+
+		if (d->kind == D_UNION && v[i].utype.ref)
+			ut = type_ref(x, B_OBJ, B_NONE, v[i].utype.ref, 0);
+		else
+			ut = type_ref(x, B_NONE, B_NONE, NULL, 0);
+		sluice_fb_table_start(b);
+		sluice_fb_table_ref(b, 0, n);
+		sluice_fb_add_i64(b, 1, v[i].value, 0);
+		sluice_fb_table_ref(b, 3, ut);
+		refs[i] = sluice_fb_table_end(b, NULL, 0);
+	}
+	vals = sluice_fb_ref_vector(b, refs, d->nvals);
+	name = sluice_fb_cstring(b, d->fullname);
+	under = type_ref(x, d->kind == D_UNION ? B_UTYPE : d->underlying, B_NONE, d, 0);
+	attrs = attributes(x, d->attrs);
+	file = sluice_fb_cstring(b, decl_file(x, d->loc.file));
+	sluice_fb_table_start(b);
+	sluice_fb_table_ref(b, 0, name);
+	sluice_fb_table_ref(b, 1, vals);
+	sluice_fb_add_bool(b, 2, d->kind == D_UNION, false);
+	sluice_fb_table_ref(b, 3, under);
+	sluice_fb_table_ref(b, 4, attrs);
+	sluice_fb_table_ref(b, 6, file);
+	return sluice_fb_table_end(b, NULL, 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The schema files: each declaring file, with the files it includes. */
+static sluice_fb_ref files_ref(struct bf *x)
+{
+	const char **names = sc_alloc((x->s->ndefs + 2) * sizeof(*names));
+	sluice_fb_ref *refs;
+	size_t n = 0, i, j;
+
+	names[n++] = decl_file(x, x->s->main_file);
+	for (i = 0; i < x->s->ndefs; i++) {
+		const char *f = decl_file(x, x->s->defs[i]->loc.file);
+
+		for (j = 0; j < n && strcmp(names[j], f) != 0; j++)
+			;
+		if (j == n)
+			names[n++] = f;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	refs = sc_alloc(n * sizeof(*refs));
+	for (i = 0; i < n; i++) {
+		sluice_fb_ref fn, inc = 0;
+		const char **incs = NULL;
+		size_t ninc = 0;
+
+		/* only the main file's includes are known by name */
+		if (strcmp(names[i], decl_file(x, x->s->main_file)) == 0 && x->s->nincludes) {
+			incs = sc_alloc(x->s->nincludes * sizeof(*incs));
+			for (j = 0; j < x->s->nincludes; j++)
+				incs[ninc++] = decl_file(x, x->s->includes[j]);
+			qsort(incs, ninc, sizeof(*incs), cmp_str);
+		}
+		{
+			sluice_fb_ref *ir = sc_alloc((ninc + 1) * sizeof(*ir));
+
+			for (j = 0; j < ninc; j++)
+				ir[j] = sluice_fb_cstring(x->b, incs[j]);
+			inc = sluice_fb_ref_vector(x->b, ir, ninc);
+		}
+		fn = sluice_fb_cstring(x->b, names[i]);
+		sluice_fb_table_start(x->b);
+		sluice_fb_table_ref(x->b, 0, fn);
+		sluice_fb_table_ref(x->b, 1, inc);
+		refs[i] = sluice_fb_table_end(x->b, NULL, 0);
+	}
+	return sluice_fb_ref_vector(x->b, refs, n);
+}
+
+static uint64_t features(const struct schema *s)
+{
+	uint64_t f = 0;
+	size_t i, j;
+
+	for (i = 0; i < s->ndefs; i++)
+		for (j = 0; j < s->defs[i]->nfields; j++) {
+			const struct field *fl = &s->defs[i]->fields[j];
+
+			if (fl->type.base == B_ARRAY)
+				f |= 1; /* AdvancedArrayFeatures */
+			if (fl->optional)
+				f |= 4; /* OptionalScalars */
+		}
+	return f;
+}
+
+int sc_bfbs(const struct schema *s, uint8_t **out, size_t *len, char *err, size_t errlen)
+{
+	size_t cap = 1 << 16, i;
+	struct bf x;
+	char *dir = sc_strdup(s->main_file), *slash = strrchr(dir, '/');
+
+	memset(&x, 0, sizeof(x));
+	x.s = s;
+	x.root_dir = slash ? (*slash = 0, dir) : "";
+	x.objs = sc_alloc((s->ndefs + 1) * sizeof(*x.objs));
+	x.enums = sc_alloc((s->ndefs + 1) * sizeof(*x.enums));
+	for (i = 0; i < s->ndefs; i++) {
+		if (s->defs[i]->kind == D_STRUCT || s->defs[i]->kind == D_TABLE)
+			x.objs[x.nobjs++] = s->defs[i];
+		else
+			x.enums[x.nenums++] = s->defs[i];
+	}
+	qsort(x.objs, x.nobjs, sizeof(*x.objs), cmp_def);
+	qsort(x.enums, x.nenums, sizeof(*x.enums), cmp_def);
+	for (;;) {
+		uint8_t *buf = sc_alloc(cap);
+		sluice_fb_builder *b = sc_alloc(sizeof(*b));
+		sluice_fb_ref *r = sc_alloc((s->ndefs + 1) * sizeof(*r));
+		sluice_fb_ref objs, enums, ident = 0, ext = 0, services, files, root;
+		sluice_fb_msg m;
+		int rc;
+
+		x.b = b;
+		sluice_fb_builder_init(b, buf, cap);
+		for (i = 0; i < x.nobjs; i++)
+			r[i] = object_ref(&x, x.objs[i]);
+		objs = sluice_fb_ref_vector(b, r, x.nobjs);
+		for (i = 0; i < x.nenums; i++)
+			r[i] = enum_ref(&x, x.enums[i]);
+		enums = sluice_fb_ref_vector(b, r, x.nenums);
+		ident = sluice_fb_cstring(b, s->ident);
+		/* flatc writes an extension, empty when the schema names none */
+		ext = sluice_fb_cstring(b, s->ext ? s->ext : "");
+		services = sluice_fb_ref_vector(b, r, 0);
+		files = files_ref(&x);
+		/* the root Object is shared with the objects vector */
+		root = 0;
+		if (s->root && objs && !b->err) {
+			int k = index_of(&x, s->root);
+			const uint8_t *vec = b->end - objs;
+
+			root = (sluice_fb_ref)(b->end - sluice_fb_vec_ref(vec, (uint32_t)k));
+		}
+		sluice_fb_table_start(b);
+		sluice_fb_table_ref(b, 0, objs);
+		sluice_fb_table_ref(b, 1, enums);
+		sluice_fb_table_ref(b, 2, ident);
+		sluice_fb_table_ref(b, 3, ext);
+		sluice_fb_table_ref(b, 4, root);
+		sluice_fb_table_ref(b, 5, services);
+		sluice_fb_add_u64(b, 6, features(s), 0);
+		sluice_fb_table_ref(b, 7, files);
+		rc = sluice_fb_finish(b, sluice_fb_table_end(b, NULL, 0), "BFBS", false, &m);
+		if (rc == -SLUICE_EFBFULL && cap < ((size_t)1 << 30)) {
+			cap *= 4;
+			continue;
+		}
+		if (rc) {
+			snprintf(err, errlen, "%s: error: binary schema: %s", s->main_file,
+				 sluice_strerror(rc));
+			return -1;
+		}
+		*out = buf + m.offset;
+		*len = m.length;
+		return 0;
+	}
+}
