@@ -485,6 +485,7 @@ static void child(struct ipc_link *l, int side, const sigset_t *oldmask, pid_t p
 /* --- the driver ---------------------------------------------------------- */
 
 static volatile int interrupted;
+static sigset_t g_mask0; /* signal mask before cmd_ipc blocked SIGINT/SIGTERM */
 
 /* Waits for both children until the deadline; kills them past it. Returns
  * 0, or -ETIMEDOUT if they had to be killed. Ctrl-C ends them as well. */
@@ -579,9 +580,8 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 	}
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	old = g_mask0; /* the children get the mask we started with */
 	fflush(NULL);
 	pid_t me = getpid();
 	for (int side = 0; side < 2; side++) {
@@ -605,14 +605,17 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 	double timeout = g_o->timeout > 0 ? g_o->timeout
 					  : g_o->warmup + (g_o->duration > 0 ? g_o->duration : 0) + 20.0;
 	rc = reap(pid, status, timeout);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	if (t->teardown)
 		t->teardown(&l);
 
 	if (rc == -ETIMEDOUT) {
 		int p0 = atomic_load(&sh->phase[0]), p1 = atomic_load(&sh->phase[1]);
-		snprintf(why, whylen, "failed: %s after %.0f s (killed; side 0 %s, side 1 %s%s)%s%s",
-			 interrupted ? "interrupted" : "timed out", timeout, phase_name[p0],
+		char after[48] = "";
+		if (!interrupted)
+			snprintf(after, sizeof(after), " after %.0f s", timeout);
+		snprintf(why, whylen, "failed: %s%s (killed; side 0 %s, side 1 %s%s)%s%s",
+			 interrupted ? "interrupted" : "timed out", after, phase_name[p0],
 			 phase_name[p1], mode == IPC_STREAM ? ", streaming" : "",
 			 sh->err[0][0] || sh->err[1][0] ? ": " : "",
 			 sh->err[0][0] ? sh->err[0] : sh->err[1]);
@@ -1192,6 +1195,13 @@ static int cmd_ipc(int argc, char **argv)
 	if (parse_opts(argc, argv, &o) < 0)
 		return 2;
 	g_o = &o;
+	/* Ctrl-C and SIGTERM are taken only while children run (reap), so that
+	 * set-up and tear-down always finish and every name is removed */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &g_mask0);
 	g_sh = ipc_map_shared(sizeof(struct ipc_shared));
 	if (!g_sh) {
 		perror("sluice-bench ipc: mmap");
@@ -1211,14 +1221,20 @@ static int cmd_ipc(int argc, char **argv)
 	printf("sluice-bench ipc: one-way = round trip / 2; CPUs %d,%d; %s\n", o.cpu[0], o.cpu[1],
 	       o.smoke ? "smoke test" : "");
 	fflush(stdout);
-	for (int r = 0; r < o.rounds && !interrupted; r++) {
+	for (int r = 0; r < o.rounds; r++) {
 		int k = 0;
 		for (int s = 0; s < o.nsizes; s++)
 			for (size_t i = 0; i < NORDER; i++) {
 				if (!o.sel[i])
 					continue;
-				if (!interrupted)
+				if (!interrupted) {
 					run_row((int)i, o.sizes[s], g_sh, &rounds[r][k]);
+				} else {
+					rounds[r][k].idx = (int)i;
+					rounds[r][k].size = o.sizes[s];
+					snprintf(rounds[r][k].skipped, sizeof(rounds[r][k].skipped),
+						 "skipped: interrupted");
+				}
 				if (o.rounds > 1 || o.smoke) {
 					fprintf(stderr, "  round %d: %-14s %7zu B %s\n", r + 1, order[i].name,
 						o.sizes[s], rounds[r][k].skipped[0] ? rounds[r][k].skipped : "ok");
