@@ -68,6 +68,7 @@ enum sluice_errcode {
 	SLUICE_EPARAM_UNKNOWN = 4411,  /* no such parameter */
 	SLUICE_EPARAM_VALUE = 4412,    /* value does not parse as the parameter's type */
 	/* runtime (src/runtime): 4500.. */
+	SLUICE_EPIPELINE = 4500, /* the pipeline file is invalid (detail: file:line:col) */
 };
 
 /* A short English description of a negative (or positive) error code. */

@@ -33,6 +33,8 @@ static const char *own_error(int code)
 		return "owner process is alive";
 	case SLUICE_ETOOBIG:
 		return "message larger than a slot";
+	case SLUICE_EPIPELINE:
+		return "invalid pipeline file";
 	case SLUICE_ETORN:
 		return "message was overwritten while it was read";
 	case SLUICE_ETYPE:

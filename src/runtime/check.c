@@ -1,0 +1,246 @@
+/* check.c - judges a parsed pipeline before anything starts: every plugin
+ * loads and validates, parameters exist and parse as their declared types,
+ * ports exist, topics exist and carry the port's message type, every topic
+ * has exactly one producer and every input a producer.  Errors name the
+ * file, line and column of the offending item. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/detail.h"
+#include "plugin/internal.h"
+#include "runtime/model.h"
+
+static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sluice__fail(-SLUICE_EPIPELINE, "%s:%d:%d: %s", pl->file, p.line, p.col, msg);
+}
+
+static int find_topic(const struct sluice_pipeline *pl, const char *name)
+{
+	for (int i = 0; i < pl->ntopics; i++)
+		if (!strcmp(pl->topics[i].name, name))
+			return i;
+	return -1;
+}
+
+static int check_params(const struct sluice_pipeline *pl, const struct pl_stage *st)
+{
+	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(st->plugin);
+
+	for (int i = 0; i < st->nparams; i++) {
+		const struct sluice_param_decl *decl = NULL;
+		struct sluice_param_value v;
+
+		for (uint32_t k = 0; k < d->n_params; k++)
+			if (!strcmp(d->params[k].name, st->params[i].name))
+				decl = &d->params[k];
+		if (!decl)
+			return fail_at(pl, st->param_pos[i], "plugin %s has no parameter \"%s\"",
+				       d->name, st->params[i].name);
+		if (sluice__param_parse(decl->type, st->params[i].value, &v) != 0)
+			return fail_at(pl, st->param_pos[i],
+				       "parameter \"%s\" of %s is a %s; \"%s\" is not one",
+				       decl->name, d->name, sluice__param_type_name(decl->type),
+				       st->params[i].value);
+	}
+	for (uint32_t k = 0; k < d->n_params; k++) {
+		int set = 0;
+
+		for (int i = 0; i < st->nparams; i++)
+			set |= !strcmp(d->params[k].name, st->params[i].name);
+		if (!set && !d->params[k].default_value)
+			return fail_at(pl, st->pos, "stage %s must set parameter \"%s\" (%s)", st->name,
+				       d->params[k].name, d->params[k].help ? d->params[k].help : "");
+	}
+	return 0;
+}
+
+/* Binds each port of the stage to the plugin's port and the pipeline's topic. */
+static int check_ports(struct sluice_pipeline *pl, int si, int outputs)
+{
+	struct pl_stage *st = &pl->stages[si];
+	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(st->plugin);
+	struct pl_port *ports = outputs ? st->outputs : st->inputs;
+	int n = outputs ? st->noutputs : st->ninputs;
+	uint32_t nd = outputs ? d->n_outputs : d->n_inputs;
+
+	for (int i = 0; i < n; i++) {
+		struct pl_port *p = &ports[i];
+		const char *type = NULL;
+
+		for (uint32_t k = 0; k < nd; k++) {
+			const char *pname = outputs ? d->outputs[k].name : d->inputs[k].name;
+
+			if (!strcmp(pname, p->port)) {
+				p->index = (int)k;
+				type = outputs ? d->outputs[k].msg_type : d->inputs[k].msg_type;
+			}
+		}
+		if (p->index < 0)
+			return fail_at(pl, p->pos, "plugin %s has no %s port \"%s\"", d->name,
+				       outputs ? "output" : "input", p->port);
+		for (int j = 0; j < i; j++)
+			if (ports[j].index == p->index)
+				return fail_at(pl, p->pos, "port \"%s\" of stage %s is connected twice",
+					       p->port, st->name);
+		p->topic_index = find_topic(pl, p->topic);
+		if (p->topic_index < 0)
+			return fail_at(pl, p->pos, "unknown topic \"%s\"", p->topic);
+		struct pl_topic *t = &pl->topics[p->topic_index];
+
+		if (strcmp(type, "*") != 0 && strcmp(type, t->type) != 0)
+			return fail_at(pl, p->pos,
+				       "port %s.%s carries %s but topic \"%s\" carries %s", st->name,
+				       p->port, type, t->name, t->type);
+		if (outputs) {
+			if (t->producer >= 0)
+				return fail_at(pl, p->pos,
+					       "topic \"%s\" has two producers: stages %s and %s",
+					       t->name, pl->stages[t->producer].name, st->name);
+			t->producer = si;
+		}
+	}
+	/* Every declared input must be fed: on_message expects it. */
+	if (!outputs)
+		for (uint32_t k = 0; k < nd; k++) {
+			int bound = 0;
+
+			for (int i = 0; i < n; i++)
+				bound |= ports[i].index == (int)k;
+			if (!bound)
+				return fail_at(pl, st->pos, "input \"%s\" of stage %s is not connected",
+					       d->inputs[k].name, st->name);
+		}
+	return 0;
+}
+
+int sluice__pipeline_check(struct sluice_pipeline *pl)
+{
+	int rc;
+
+	for (int i = 0; i < pl->ntopics; i++) {
+		struct pl_topic *t = &pl->topics[i];
+
+		if ((size_t)snprintf(t->seg, sizeof(t->seg), "/%s.%s", pl->name, t->name) >=
+		    sizeof(t->seg))
+			return fail_at(pl, t->pos, "topic name too long");
+		if (strlen(t->type) > SLUICE_TYPE_NAME_MAX)
+			return fail_at(pl, t->pos, "type name longer than %d", SLUICE_TYPE_NAME_MAX);
+	}
+	for (int i = 0; i < pl->nstages; i++) {
+		struct pl_stage *st = &pl->stages[i];
+
+		rc = sluice_plugin_open(st->plugin_name, &st->plugin);
+		if (rc)
+			return fail_at(pl, st->pos, "stage %s: plugin \"%s\": %s", st->name,
+				       st->plugin_name, sluice_errdetail());
+		if ((rc = check_params(pl, st)) != 0)
+			return rc;
+		if ((rc = check_ports(pl, i, 1)) != 0)
+			return rc;
+	}
+	/* Inputs after all outputs, so producers are known. */
+	for (int i = 0; i < pl->nstages; i++) {
+		struct pl_stage *st = &pl->stages[i];
+		const struct sluice_plugin_desc *d = sluice_plugin_descriptor(st->plugin);
+
+		if ((rc = check_ports(pl, i, 0)) != 0)
+			return rc;
+		for (int k = 0; k < st->ninputs; k++) {
+			struct pl_topic *t = &pl->topics[st->inputs[k].topic_index];
+
+			if (t->producer < 0)
+				return fail_at(pl, st->inputs[k].pos,
+					       "input %s.%s reads topic \"%s\", which no stage produces",
+					       st->name, st->inputs[k].port, t->name);
+		}
+		if (st->ninputs == 0 && !(d->tick_hz > 0))
+			return fail_at(pl, st->pos, "stage %s has no inputs and its plugin %s does not tick",
+				       st->name, d->name);
+	}
+	return 0;
+}
+
+static void free_model(struct sluice_pipeline *pl)
+{
+	for (int i = 0; i < pl->ntopics; i++) {
+		free(pl->topics[i].name);
+		free(pl->topics[i].type);
+	}
+	for (int i = 0; i < pl->nstages; i++) {
+		struct pl_stage *st = &pl->stages[i];
+
+		free(st->name);
+		free(st->plugin_name);
+		for (int k = 0; k < st->nparams; k++) {
+			free((char *)st->params[k].name);
+			free((char *)st->params[k].value);
+		}
+		for (int k = 0; k < st->ninputs; k++) {
+			free(st->inputs[k].port);
+			free(st->inputs[k].topic);
+		}
+		for (int k = 0; k < st->noutputs; k++) {
+			free(st->outputs[k].port);
+			free(st->outputs[k].topic);
+		}
+		if (st->plugin)
+			sluice_plugin_unref(st->plugin);
+	}
+	free(pl->file);
+	free(pl->name);
+	free(pl);
+}
+
+void sluice_pipeline_free(struct sluice_pipeline *pl)
+{
+	if (pl)
+		free_model(pl);
+}
+
+int sluice_pipeline_load(const char *file, const char *name_override, struct sluice_pipeline **out)
+{
+	struct sluice_pipeline *pl = calloc(1, sizeof(*pl));
+	int rc;
+
+	*out = NULL;
+	if (!pl)
+		return -ENOMEM;
+	pl->file = strdup(file);
+	rc = sluice__pipeline_parse(file, pl);
+	if (!rc) {
+		if (name_override) {
+			free(pl->name);
+			pl->name = strdup(name_override);
+		}
+		if (!pl->name) {
+			/* The file's base name, without .yaml. */
+			const char *base = strrchr(file, '/');
+			char *dot;
+
+			pl->name = strdup(base ? base + 1 : file);
+			dot = strrchr(pl->name, '.');
+			if (dot && dot != pl->name)
+				*dot = '\0';
+		}
+		rc = sluice__pipeline_check(pl);
+	}
+	if (rc) {
+		free_model(pl);
+		return rc;
+	}
+	*out = pl;
+	return 0;
+}

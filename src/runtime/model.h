@@ -1,0 +1,73 @@
+/* model.h - a loaded pipeline: what the file said, where it said it, and
+ * the plugins it resolved to. */
+#ifndef SLUICE_RUNTIME_MODEL_H
+#define SLUICE_RUNTIME_MODEL_H
+
+#include <stdint.h>
+
+#include "sluice/loader.h"
+#include "sluice/pipeline.h"
+#include "sluice/channel.h"
+#include "sluice/shm.h"
+
+#define PL_MAX_STAGES 64
+#define PL_MAX_TOPICS 128
+#define PL_MAX_PORTS  16
+#define PL_MAX_PARAMS 32
+
+struct pl_pos {
+	int line, col; /* 1-based */
+};
+
+struct pl_topic {
+	char *name;
+	char *type;
+	uint32_t slots, slot_size, delivery;
+	char seg[SLUICE_SHM_NAME_MAX + 1]; /* "/<pipeline>.<topic>" */
+	struct pl_pos pos;
+	int producer; /* stage index, -1 if none */
+};
+
+struct pl_port {
+	char *port;
+	char *topic;
+	int index; /* port index in the plugin, topic index in the pipeline */
+	int topic_index;
+	struct pl_pos pos;
+};
+
+struct pl_stage {
+	char *name;
+	char *plugin_name;
+	struct sluice_plugin *plugin;
+	struct sluice_param_setting params[PL_MAX_PARAMS];
+	struct pl_pos param_pos[PL_MAX_PARAMS];
+	int nparams;
+	struct pl_port inputs[PL_MAX_PORTS], outputs[PL_MAX_PORTS];
+	int ninputs, noutputs;
+	int restart; /* enum sluice_restart */
+	struct pl_pos pos;
+};
+
+struct sluice_pipeline {
+	char *file;
+	char *name;
+	struct pl_topic topics[PL_MAX_TOPICS];
+	int ntopics;
+	struct pl_stage stages[PL_MAX_STAGES];
+	int nstages;
+};
+
+/* Parses the YAML into pl (no plugin loaded yet); file:line:col errors. */
+int sluice__pipeline_parse(const char *file, struct sluice_pipeline *pl);
+
+/* Loads the plugins and checks the graph; file:line:col errors. */
+int sluice__pipeline_check(struct sluice_pipeline *pl);
+
+/* A stage is a source when it ticks and reads nothing. */
+static inline int pl_is_source(const struct pl_stage *s)
+{
+	return s->ninputs == 0;
+}
+
+#endif

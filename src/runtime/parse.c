@@ -1,0 +1,340 @@
+/* parse.c - reads a pipeline file (YAML, via libyaml's document API) into
+ * the model, keeping each item's line and column for error messages.
+ * Only the shape is checked here; check.c judges plugins and the graph. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "common/detail.h"
+#include "runtime/model.h"
+
+struct doc {
+	const char *file;
+	yaml_document_t d;
+};
+
+static struct pl_pos pos_of(const yaml_node_t *n)
+{
+	return (struct pl_pos){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
+}
+
+static int fail_at(const struct doc *doc, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(const struct doc *doc, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+	struct pl_pos p = pos_of(n);
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sluice__fail(-SLUICE_EPIPELINE, "%s:%d:%d: %s", doc->file, p.line, p.col, msg);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int want_mapping(const struct doc *doc, const yaml_node_t *n, const char *what)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(doc, n, "%s must be a mapping (key: value)", what);
+	return 0;
+}
+
+static int want_scalar(const struct doc *doc, const yaml_node_t *n, const char *what,
+		       const char **out)
+{
+	*out = scalar(n);
+	if (!*out || !**out)
+		return fail_at(doc, n, "%s must be a non-empty value", what);
+	return 0;
+}
+
+/* A whole decimal number in [1, max]. */
+static int want_count(const struct doc *doc, const yaml_node_t *n, const char *what,
+		      uint64_t max, uint32_t *out)
+{
+	const char *s;
+	char *end;
+	int rc = want_scalar(doc, n, what, &s);
+
+	if (rc)
+		return rc;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || s[0] == '-' || v == 0 || v > max)
+		return fail_at(doc, n, "%s must be a whole number from 1 to %llu, not \"%s\"", what,
+			       (unsigned long long)max, s);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+#define FOR_PAIRS(doc, map, pair)                                                                  \
+	for (yaml_node_pair_t *pair = (map)->data.mapping.pairs.start;                             \
+	     pair < (map)->data.mapping.pairs.top; pair++)
+
+static yaml_node_t *node(struct doc *doc, int id)
+{
+	return yaml_document_get_node(&doc->d, id);
+}
+
+static int name_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int parse_topic(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *k, yaml_node_t *v)
+{
+	struct pl_topic *t;
+	const char *name;
+	int rc;
+
+	if ((rc = want_scalar(doc, k, "a topic name", &name)) != 0)
+		return rc;
+	if (!name_ok(name))
+		return fail_at(doc, k, "topic name \"%s\": use letters, digits, '_' and '-'", name);
+	for (int i = 0; i < pl->ntopics; i++)
+		if (!strcmp(pl->topics[i].name, name))
+			return fail_at(doc, k, "topic \"%s\" is defined twice", name);
+	if (pl->ntopics == PL_MAX_TOPICS)
+		return fail_at(doc, k, "more than %d topics", PL_MAX_TOPICS);
+	if ((rc = want_mapping(doc, v, "a topic")) != 0)
+		return rc;
+	t = &pl->topics[pl->ntopics++];
+	t->name = strdup(name);
+	t->pos = pos_of(k);
+	t->slots = 64;
+	t->slot_size = 4096;
+	t->delivery = SLUICE_LOSSLESS;
+	t->producer = -1;
+	FOR_PAIRS(doc, v, p)
+	{
+		yaml_node_t *pk = node(doc, p->key), *pv = node(doc, p->value);
+		const char *key = scalar(pk), *s;
+
+		if (!key)
+			return fail_at(doc, pk, "keys must be plain words");
+		if (!strcmp(key, "type")) {
+			if ((rc = want_scalar(doc, pv, "type", &s)) != 0)
+				return rc;
+			free(t->type);
+			t->type = strdup(s);
+		} else if (!strcmp(key, "slots")) {
+			if ((rc = want_count(doc, pv, "slots", 1u << 24, &t->slots)) != 0)
+				return rc;
+			if (t->slots & (t->slots - 1))
+				return fail_at(doc, pv, "slots must be a power of two, not %u",
+					       t->slots);
+		} else if (!strcmp(key, "slot_size")) {
+			if ((rc = want_count(doc, pv, "slot_size", 1u << 30, &t->slot_size)) != 0)
+				return rc;
+		} else if (!strcmp(key, "delivery")) {
+			if ((rc = want_scalar(doc, pv, "delivery", &s)) != 0)
+				return rc;
+			if (!strcmp(s, "lossless"))
+				t->delivery = SLUICE_LOSSLESS;
+			else if (!strcmp(s, "lossy"))
+				t->delivery = SLUICE_LOSSY;
+			else
+				return fail_at(doc, pv, "delivery must be lossless or lossy, not \"%s\"",
+					       s);
+		} else {
+			return fail_at(doc, pk, "unknown topic key \"%s\" (type, slots, slot_size, "
+						"delivery)",
+				       key);
+		}
+	}
+	if (!t->type)
+		return fail_at(doc, k, "topic \"%s\" has no type", name);
+	return 0;
+}
+
+static int parse_ports(struct doc *doc, yaml_node_t *map, struct pl_port *ports, int *n,
+		       const char *what)
+{
+	int rc;
+
+	if ((rc = want_mapping(doc, map, what)) != 0)
+		return rc;
+	FOR_PAIRS(doc, map, p)
+	{
+		yaml_node_t *pk = node(doc, p->key), *pv = node(doc, p->value);
+		const char *port, *topic;
+
+		if ((rc = want_scalar(doc, pk, "a port name", &port)) != 0 ||
+		    (rc = want_scalar(doc, pv, "a topic name", &topic)) != 0)
+			return rc;
+		if (*n == PL_MAX_PORTS)
+			return fail_at(doc, pk, "more than %d %s", PL_MAX_PORTS, what);
+		ports[*n] = (struct pl_port){.port = strdup(port), .topic = strdup(topic),
+					     .pos = pos_of(pv), .index = -1, .topic_index = -1};
+		(*n)++;
+	}
+	return 0;
+}
+
+static int parse_stage(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *k, yaml_node_t *v)
+{
+	struct pl_stage *st;
+	const char *name, *s;
+	int rc;
+
+	if ((rc = want_scalar(doc, k, "a stage name", &name)) != 0)
+		return rc;
+	if (!name_ok(name))
+		return fail_at(doc, k, "stage name \"%s\": use letters, digits, '_' and '-'", name);
+	for (int i = 0; i < pl->nstages; i++)
+		if (!strcmp(pl->stages[i].name, name))
+			return fail_at(doc, k, "stage \"%s\" is defined twice", name);
+	if (pl->nstages == PL_MAX_STAGES)
+		return fail_at(doc, k, "more than %d stages", PL_MAX_STAGES);
+	if ((rc = want_mapping(doc, v, "a stage")) != 0)
+		return rc;
+	st = &pl->stages[pl->nstages++];
+	st->name = strdup(name);
+	st->pos = pos_of(k);
+	FOR_PAIRS(doc, v, p)
+	{
+		yaml_node_t *pk = node(doc, p->key), *pv = node(doc, p->value);
+		const char *key = scalar(pk);
+
+		if (!key)
+			return fail_at(doc, pk, "keys must be plain words");
+		if (!strcmp(key, "plugin")) {
+			if ((rc = want_scalar(doc, pv, "plugin", &s)) != 0)
+				return rc;
+			free(st->plugin_name);
+			st->plugin_name = strdup(s);
+		} else if (!strcmp(key, "params")) {
+			if ((rc = want_mapping(doc, pv, "params")) != 0)
+				return rc;
+			FOR_PAIRS(doc, pv, q)
+			{
+				yaml_node_t *qk = node(doc, q->key), *qv = node(doc, q->value);
+				const char *pname, *pval;
+
+				if ((rc = want_scalar(doc, qk, "a parameter name", &pname)) != 0)
+					return rc;
+				pval = scalar(qv);
+				if (!pval)
+					return fail_at(doc, qv, "parameter \"%s\" must be a single value",
+						       pname);
+				if (st->nparams == PL_MAX_PARAMS)
+					return fail_at(doc, qk, "more than %d parameters", PL_MAX_PARAMS);
+				st->params[st->nparams].name = strdup(pname);
+				st->params[st->nparams].value = strdup(pval);
+				st->param_pos[st->nparams++] = pos_of(qk);
+			}
+		} else if (!strcmp(key, "inputs")) {
+			if ((rc = parse_ports(doc, pv, st->inputs, &st->ninputs, "inputs")) != 0)
+				return rc;
+		} else if (!strcmp(key, "outputs")) {
+			if ((rc = parse_ports(doc, pv, st->outputs, &st->noutputs, "outputs")) != 0)
+				return rc;
+		} else if (!strcmp(key, "restart")) {
+			if ((rc = want_scalar(doc, pv, "restart", &s)) != 0)
+				return rc;
+			if (!strcmp(s, "never"))
+				st->restart = SLUICE_RESTART_NEVER;
+			else if (!strcmp(s, "on-failure"))
+				st->restart = SLUICE_RESTART_ON_FAILURE;
+			else if (!strcmp(s, "always"))
+				st->restart = SLUICE_RESTART_ALWAYS;
+			else
+				return fail_at(doc, pv,
+					       "restart must be never, on-failure or always, not \"%s\"",
+					       s);
+		} else {
+			return fail_at(doc, pk,
+				       "unknown stage key \"%s\" (plugin, params, inputs, outputs, "
+				       "restart)",
+				       key);
+		}
+	}
+	if (!st->plugin_name)
+		return fail_at(doc, k, "stage \"%s\" names no plugin", name);
+	return 0;
+}
+
+static int parse_root(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *root)
+{
+	int rc;
+
+	if (!root)
+		return sluice__fail(-SLUICE_EPIPELINE, "%s:1:1: the file is empty", doc->file);
+	if ((rc = want_mapping(doc, root, "a pipeline file")) != 0)
+		return rc;
+	FOR_PAIRS(doc, root, p)
+	{
+		yaml_node_t *k = node(doc, p->key), *v = node(doc, p->value);
+		const char *key = scalar(k), *s;
+
+		if (!key)
+			return fail_at(doc, k, "keys must be plain words");
+		if (!strcmp(key, "name")) {
+			if ((rc = want_scalar(doc, v, "name", &s)) != 0)
+				return rc;
+			if (!name_ok(s))
+				return fail_at(doc, v, "name \"%s\": use letters, digits, '_' and '-'",
+					       s);
+			free(pl->name);
+			pl->name = strdup(s);
+		} else if (!strcmp(key, "topics") || !strcmp(key, "stages")) {
+			int topics = key[0] == 't';
+
+			if ((rc = want_mapping(doc, v, key)) != 0)
+				return rc;
+			FOR_PAIRS(doc, v, q)
+			{
+				yaml_node_t *qk = node(doc, q->key), *qv = node(doc, q->value);
+
+				rc = topics ? parse_topic(doc, pl, qk, qv) : parse_stage(doc, pl, qk, qv);
+				if (rc)
+					return rc;
+			}
+		} else {
+			return fail_at(doc, k, "unknown key \"%s\" (name, topics, stages)", key);
+		}
+	}
+	if (pl->nstages == 0)
+		return fail_at(doc, root, "no stages");
+	return 0;
+}
+
+int sluice__pipeline_parse(const char *file, struct sluice_pipeline *pl)
+{
+	struct doc doc = {.file = file};
+	yaml_parser_t parser;
+	FILE *f = fopen(file, "rb");
+	int rc;
+
+	if (!f)
+		return sluice__fail(-errno, "%s: cannot open: %s", file, strerror(errno));
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc.d)) {
+		rc = sluice__fail(-SLUICE_EPIPELINE, "%s:%zu:%zu: YAML: %s", file,
+				  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				  parser.problem ? parser.problem : "unreadable");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return rc;
+	}
+	rc = parse_root(&doc, pl, yaml_document_get_root_node(&doc.d));
+	yaml_document_delete(&doc.d);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return rc;
+}

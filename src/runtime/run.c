@@ -1,0 +1,324 @@
+/* run.c - the supervisor: creates a pipeline's topics and control segment,
+ * starts each stage as a process (or a thread), restarts or reports stages
+ * that crash, shows live figures, and stops in order: sources first, then
+ * the rest once they have drained what the sources sent. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/detail.h"
+#include "runtime/ctl.h"
+#include "runtime/report.h"
+#include "shm/waitq.h"
+
+#define READY_TIMEOUT_NS (5 * 1000000000ull)
+#define DRAIN_TIMEOUT_NS (3 * 1000000000ull)
+#define EXIT_TIMEOUT_NS  (2 * 1000000000ull)
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+struct slot {
+	pid_t pid;          /* process mode */
+	pthread_t thread;   /* thread mode */
+	bool running;
+	bool done;          /* exited and not to be restarted */
+	int status;         /* last exit: 0 clean, else 1 or 128+signal */
+	uint64_t restart_at; /* back-off: when to start it again (0: not pending) */
+	unsigned backoff_ms;
+};
+
+struct runner {
+	struct sluice_pipeline *pl;
+	const struct sluice_run_opts *o;
+	struct run_ctl *ctl;
+	struct sluice_shm *ctl_shm;
+	char ctl_name[SLUICE_SHM_NAME_MAX + 1];
+	struct slot slots[PL_MAX_STAGES];
+	struct report rep;
+};
+
+struct thread_arg {
+	struct runner *r;
+	int si;
+};
+
+static void *stage_thread(void *p)
+{
+	struct thread_arg *a = p;
+	int rc = sluice__host_run(a->r->pl, a->si, a->r->ctl);
+
+	a->r->slots[a->si].status = rc;
+	free(a);
+	return NULL;
+}
+
+static int start_stage(struct runner *r, int si)
+{
+	struct slot *s = &r->slots[si];
+	struct ctl_stage *rec = &r->ctl->stages[si];
+
+	atomic_store(&rec->state, STAGE_STARTING);
+	if (r->o->threads) {
+		struct thread_arg *a = malloc(sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		*a = (struct thread_arg){r, si};
+		if (pthread_create(&s->thread, NULL, stage_thread, a) != 0) {
+			free(a);
+			return -EAGAIN;
+		}
+		atomic_store(&rec->pid, getpid());
+	} else {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return -errno;
+		if (pid == 0) {
+			/* A stage never outlives its supervisor, and Ctrl-C in
+			 * the terminal is the supervisor's to handle. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			signal(SIGINT, SIG_IGN);
+			signal(SIGTERM, SIG_IGN);
+			prctl(PR_SET_NAME, r->pl->stages[si].name);
+			_exit(sluice__host_run(r->pl, si, r->ctl));
+		}
+		s->pid = pid;
+		atomic_store(&rec->pid, pid);
+	}
+	s->running = true;
+	return 0;
+}
+
+/* Collects stages that ended; returns how many are still running. */
+static int reap(struct runner *r, bool stopping)
+{
+	int running = 0;
+
+	for (int i = 0; i < r->pl->nstages; i++) {
+		struct slot *s = &r->slots[i];
+		struct pl_stage *st = &r->pl->stages[i];
+
+		if (!s->running)
+			continue;
+		if (r->o->threads) {
+			if (pthread_tryjoin_np(s->thread, NULL) != 0) {
+				running++;
+				continue;
+			}
+		} else {
+			int status;
+			pid_t p = waitpid(s->pid, &status, WNOHANG);
+
+			if (p == 0) {
+				running++;
+				continue;
+			}
+			s->status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+			if (WIFSIGNALED(status)) {
+				atomic_store(&r->ctl->stages[i].last_signal, WTERMSIG(status));
+				fprintf(stderr, "sluice run: stage %s (pid %d) killed by signal %d (%s)\n",
+					st->name, (int)s->pid, WTERMSIG(status),
+					strsignal(WTERMSIG(status)));
+			}
+		}
+		s->running = false;
+		bool failed = s->status != 0;
+
+		if (!stopping && (st->restart == SLUICE_RESTART_ALWAYS ||
+				  (failed && st->restart == SLUICE_RESTART_ON_FAILURE))) {
+			s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 100;
+			if (s->backoff_ms > 5000)
+				s->backoff_ms = 5000;
+			s->restart_at = sluice__now_ns() + (uint64_t)s->backoff_ms * 1000000u;
+			fprintf(stderr, "sluice run: restarting %s in %u ms\n", st->name,
+				s->backoff_ms);
+		} else {
+			s->done = true;
+			if (failed && !stopping)
+				fprintf(stderr, "sluice run: stage %s failed (status %d), not restarted\n",
+					st->name, s->status);
+		}
+	}
+	return running;
+}
+
+static void restart_due(struct runner *r)
+{
+	uint64_t now = sluice__now_ns();
+
+	for (int i = 0; i < r->pl->nstages; i++) {
+		struct slot *s = &r->slots[i];
+
+		if (!s->running && s->restart_at && now >= s->restart_at) {
+			s->restart_at = 0;
+			atomic_fetch_add(&r->ctl->stages[i].restarts, 1);
+			if (start_stage(r, i) != 0)
+				s->done = true;
+		}
+	}
+}
+
+/* Waits until no stage in the set (sources, or all) runs, up to a deadline. */
+static int wait_stages(struct runner *r, uint64_t timeout_ns)
+{
+	uint64_t deadline = sluice__now_ns() + timeout_ns;
+	int running;
+
+	while ((running = reap(r, true)) > 0 && sluice__now_ns() < deadline) {
+		struct timespec ms = {0, 5000000};
+		nanosleep(&ms, NULL);
+	}
+	return running;
+}
+
+static int sources_running(struct runner *r)
+{
+	int n = 0;
+
+	reap(r, true);
+	for (int i = 0; i < r->pl->nstages; i++)
+		n += r->slots[i].running && pl_is_source(&r->pl->stages[i]);
+	return n;
+}
+
+static void stop_everything(struct runner *r)
+{
+	uint64_t deadline;
+
+	/* Sources first... */
+	atomic_store(&r->ctl->stop_sources, 1);
+	deadline = sluice__now_ns() + EXIT_TIMEOUT_NS;
+	while (sources_running(r) && sluice__now_ns() < deadline) {
+		struct timespec ms = {0, 5000000};
+		nanosleep(&ms, NULL);
+	}
+	/* ...then the rest drain what is queued and leave on their own... */
+	if (wait_stages(r, DRAIN_TIMEOUT_NS) == 0)
+		return;
+	/* ...or are told to leave now... */
+	atomic_store(&r->ctl->stop_all, 1);
+	if (wait_stages(r, EXIT_TIMEOUT_NS) == 0 || r->o->threads)
+		return;
+	/* ...or are killed (process mode only). */
+	for (int i = 0; i < r->pl->nstages; i++)
+		if (r->slots[i].running) {
+			fprintf(stderr, "sluice run: stage %s does not stop; killing it\n",
+				r->pl->stages[i].name);
+			kill(r->slots[i].pid, SIGKILL);
+		}
+	wait_stages(r, EXIT_TIMEOUT_NS);
+}
+
+/* Creates name afresh, removing a leftover of a run whose owner died. */
+static int create_topic(struct pl_topic *t)
+{
+	struct sluice_topic_opts o = {.slot_size = t->slot_size, .slot_count = t->slots,
+				      .delivery = t->delivery, .type_name = t->type};
+	int rc = sluice_topic_create(t->seg, &o);
+
+	if (rc == -EEXIST && sluice_shm_reclaim(t->seg) == 0)
+		rc = sluice_topic_create(t->seg, &o);
+	if (rc == -EEXIST)
+		return sluice__fail(rc, "topic %s is in use by a live process", t->seg);
+	return rc;
+}
+
+static void remove_names(struct runner *r, int ntopics)
+{
+	for (int i = 0; i < ntopics; i++)
+		sluice_shm_unlink(r->pl->topics[i].seg);
+}
+
+int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
+{
+	struct runner r = {.pl = pl, .o = o};
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+	int rc, created = 0;
+
+	snprintf(r.ctl_name, sizeof(r.ctl_name), "/%s.ctl", pl->name);
+	rc = sluice_shm_create(r.ctl_name, SLUICE_SHM_RAW, sizeof(struct run_ctl), NULL, &r.ctl_shm);
+	if (rc == -EEXIST && sluice_shm_reclaim(r.ctl_name) == 0)
+		rc = sluice_shm_create(r.ctl_name, SLUICE_SHM_RAW, sizeof(struct run_ctl), NULL,
+				       &r.ctl_shm);
+	if (rc)
+		return rc == -EEXIST ? sluice__fail(rc, "pipeline %s is already running", pl->name)
+				     : rc;
+	sluice_shm_publish(r.ctl_shm);
+	r.ctl = sluice_shm_payload(r.ctl_shm);
+	for (; created < pl->ntopics; created++)
+		if ((rc = create_topic(&pl->topics[created])) != 0)
+			goto out;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	got_signal = 0;
+	sluice__report_init(&r.rep, pl, r.ctl, o);
+
+	/* Readers first, so that nothing a source sends is missed. */
+	for (int pass = 0; pass < 2 && rc == 0; pass++)
+		for (int i = 0; i < pl->nstages && rc == 0; i++)
+			if (pl_is_source(&pl->stages[i]) == (pass == 1))
+				rc = start_stage(&r, i);
+	uint64_t t0 = sluice__now_ns();
+	for (int i = 0; i < pl->nstages && rc == 0; i++)
+		while (atomic_load(&r.ctl->stages[i].state) == STAGE_STARTING && !r.slots[i].done &&
+		       sluice__now_ns() - t0 < READY_TIMEOUT_NS) {
+			reap(&r, false);
+			struct timespec ms = {0, 2000000};
+			nanosleep(&ms, NULL);
+		}
+	if (rc)
+		fprintf(stderr, "sluice run: cannot start a stage: %s\n", sluice_strerror(rc));
+
+	uint64_t start = sluice__now_ns(), next_report = start + 1000000000u;
+	while (rc == 0 && !got_signal) {
+		uint64_t now = sluice__now_ns();
+
+		if (o->duration_s > 0 && now - start >= (uint64_t)(o->duration_s * 1e9))
+			break;
+		int running = reap(&r, false);
+
+		restart_due(&r);
+		bool pending = false;
+		for (int i = 0; i < pl->nstages; i++)
+			pending |= r.slots[i].restart_at != 0;
+		if (running == 0 && !pending) {
+			fprintf(stderr, "sluice run: every stage has ended\n");
+			break;
+		}
+		if (now >= next_report) {
+			sluice__report_tick(&r.rep, now);
+			next_report += 1000000000u;
+		}
+		struct timespec ms = {0, 20000000};
+		nanosleep(&ms, NULL);
+	}
+	if (got_signal)
+		fprintf(stderr, "\nsluice run: %s: stopping (sources first, then draining)\n",
+			strsignal(got_signal));
+	stop_everything(&r);
+	sluice__report_final(&r.rep, sluice__now_ns() - start);
+	sluice__report_free(&r.rep);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+out:
+	if (!o->keep)
+		remove_names(&r, created);
+	sluice_shm_close(r.ctl_shm);
+	sluice_shm_unlink(r.ctl_name);
+	return rc;
+}

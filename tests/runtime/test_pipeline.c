@@ -1,0 +1,302 @@
+/* test_pipeline.c - pipeline files and `sluice run`: a table of bad files,
+ * each refused with file:line:col; real runs in process and thread mode;
+ * a stage that crashes and is restarted while the rest go on; Ctrl-C
+ * leaving no process and no segment behind. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sluice/sluice.h"
+#include "sluice/pipeline.h"
+#include "testutil.h"
+
+static const char *write_file(const char *tag, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/sluice-test-%ld-%s.yaml", (long)getpid(), tag);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char good[] =
+	"topics:\n"
+	"  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+	"  b: { type: test.Count, slots: 64, slot_size: 64 }\n"
+	"stages:\n"
+	"  src:   { plugin: t_source, outputs: { out: a } }\n"
+	"  relay: { plugin: t_relay, inputs: { in: a }, outputs: { out: b } }\n"
+	"  sink:  { plugin: t_sink, inputs: { in: b } }\n";
+
+struct bad {
+	const char *text;
+	int line, col;
+	const char *says;
+};
+
+static const struct bad bad_files[] = {
+	{"stages:\n  s: { plugin: no_such_plugin }\n", 2, 3, "plugin \"no_such_plugin\""},
+	{"topics:\n  a: { type: test.Count }\nstages:\n"
+	 "  s: { plugin: t_source, params: { speed: 3 }, outputs: { out: a } }\n",
+	 4, 36, "has no parameter \"speed\""},
+	{"topics:\n  a: { type: test.Count }\nstages:\n"
+	 "  s: { plugin: t_source, params: { limit: lots }, outputs: { out: a } }\n",
+	 4, 36, "is a int"},
+	{"topics:\n  a: { type: test.Other }\nstages:\n"
+	 "  s: { plugin: t_source, outputs: { out: a } }\n",
+	 4, 42, "carries test.Count but topic \"a\" carries test.Other"},
+	{"topics:\n  a: { type: test.Count }\nstages:\n"
+	 "  k: { plugin: t_sink, inputs: { in: a } }\n",
+	 4, 38, "which no stage produces"},
+	{"topics:\n  a: { type: test.Count }\nstages:\n"
+	 "  s1: { plugin: t_source, outputs: { out: a } }\n"
+	 "  s2: { plugin: t_source, outputs: { out: a } }\n",
+	 5, 43, "has two producers"},
+	{"stages:\n  s: { plugin: t_source, outputs: { out: nowhere } }\n", 2, 42,
+	 "unknown topic \"nowhere\""},
+	{"topics:\n  a: { type: test.Count, slots: 100 }\nstages:\n  s: { plugin: t_source }\n", 2,
+	 33, "power of two"},
+	{"topics:\n  a: { type: test.Count, slot_size: 0 }\nstages:\n  s: { plugin: t_source }\n", 2,
+	 37, "whole number from 1"},
+	{"topics:\n  a: { type: test.Count }\nstages:\n"
+	 "  s: { plugin: t_source, outputs: { nope: a } }\n",
+	 4, 43, "has no output port \"nope\""},
+	{"stages:\n  s: { plugin: t_source, restart: sometimes }\n", 2, 35,
+	 "restart must be never, on-failure or always"},
+	{"stages:\n  s: { plugin: t_source }\n  s: { plugin: t_source }\n", 3, 3, "defined twice"},
+	{"stages:\n  s: [ t_source ]\n", 2, 6, "must be a mapping"},
+	{"stages:\n  s: { plugin: t_source, outputs: { out: a }\n", 3, 1, "YAML"},
+	{"topics:\n  a: { type: test.Count, delivery: sometimes }\nstages:\n  s: { plugin: t_source }\n",
+	 2, 36, "lossless or lossy"},
+	{"topics:\n  a: { type: test.Count }\nstages:\n  r: { plugin: t_relay, outputs: { out: a } }\n",
+	 4, 3, "input \"in\" of stage r is not connected"},
+	{"pipeline: 1\n", 1, 1, "unknown key \"pipeline\""},
+	{"topics:\n  a: { slots: 4 }\nstages:\n  s: { plugin: t_source }\n", 2, 3, "has no type"},
+};
+
+START_TEST(bad_files_are_refused_with_position)
+{
+	const struct bad *b = &bad_files[_i];
+	const char *path = write_file("bad", b->text);
+	struct sluice_pipeline *pl;
+	char where[300];
+
+	ck_assert_int_eq(sluice_pipeline_load(path, NULL, &pl), -SLUICE_EPIPELINE);
+	ck_assert_ptr_null(pl);
+	snprintf(where, sizeof(where), "%s:%d:%d: ", path, b->line, b->col);
+	ck_assert_msg(strncmp(sluice_errdetail(), where, strlen(where)) == 0,
+		      "file %d: want \"%s...\", got \"%s\"", _i, where, sluice_errdetail());
+	ck_assert_msg(strstr(sluice_errdetail(), b->says), "file %d: want \"%s\" in \"%s\"", _i,
+		      b->says, sluice_errdetail());
+	unlink(path);
+}
+END_TEST
+
+START_TEST(good_file_loads)
+{
+	struct sluice_pipeline *pl;
+	const char *path = write_file("good", good);
+
+	ck_assert_int_eq(sluice_pipeline_load(path, NULL, &pl), 0);
+	sluice_pipeline_free(pl);
+	unlink(path);
+}
+END_TEST
+
+/* Reads one number out of the summary JSON with Debian's python3. */
+static double json_get(const char *file, const char *expr)
+{
+	char cmd[1024];
+	double v = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); "
+		 "print(float(%s))' %s",
+		 expr, file);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%lf", &v), 1);
+	pclose(p);
+	return v;
+}
+
+static int shm_left(const char *prefix)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void run_good(int threads)
+{
+	struct sluice_pipeline *pl;
+	char name[64], summary[256], prefix[80];
+	const char *path = write_file(threads ? "thr" : "proc", good);
+
+	snprintf(name, sizeof(name), "tp%ld%c", (long)getpid(), threads ? 't' : 'p');
+	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
+	snprintf(prefix, sizeof(prefix), "%s.", name);
+	ck_assert_int_eq(sluice_pipeline_load(path, name, &pl), 0);
+	struct sluice_run_opts o = {.duration_s = 2, .threads = threads, .live = -1,
+				    .summary_path = summary};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+
+	double received = json_get(summary, "s[\"figures\"][\"received\"]");
+	ck_assert_double_gt(received, 300); /* 500 Hz for about 2 s */
+	ck_assert_double_eq(json_get(summary, "s[\"figures\"][\"gaps\"]"), 0);
+	ck_assert_double_eq(json_get(summary, "s[\"figures\"][\"bad\"]"), 0);
+	ck_assert_double_eq(json_get(summary, "sum(t[\"lost\"] for t in s[\"topics\"])"), 0);
+	/* Everything the source sent reached the sink: drained, not cut. */
+	ck_assert_double_eq(json_get(summary, "s[\"topics\"][0][\"published\"]"), received);
+	ck_assert_double_gt(json_get(summary, "s[\"topics\"][1][\"latency_p50_ns\"]"), 0);
+	ck_assert_double_eq(json_get(summary, "sum(x[\"restarts\"] for x in s[\"stages\"])"), 0);
+	ck_assert_int_eq(shm_left(prefix), 0);
+	unlink(summary);
+	unlink(path);
+}
+
+START_TEST(runs_in_process_mode)
+{
+	run_good(0);
+}
+END_TEST
+
+START_TEST(runs_in_thread_mode)
+{
+	run_good(1);
+}
+END_TEST
+
+START_TEST(crashed_stage_is_restarted)
+{
+	char marker[256], text[1024], summary[256], name[64];
+	struct sluice_pipeline *pl;
+
+	snprintf(marker, sizeof(marker), "/tmp/sluice-test-%ld.died", (long)getpid());
+	unlink(marker);
+	snprintf(text, sizeof(text),
+		 "topics:\n  a: { type: test.Count }\n  b: { type: test.Count }\n"
+		 "stages:\n  src: { plugin: t_source, outputs: { out: a } }\n"
+		 "  relay: { plugin: t_relay, params: { die_once: %s }, inputs: { in: a },"
+		 " outputs: { out: b }, restart: on-failure }\n"
+		 "  sink: { plugin: t_sink, inputs: { in: b } }\n",
+		 marker);
+	const char *path = write_file("crash", text);
+	snprintf(name, sizeof(name), "tc%ld", (long)getpid());
+	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
+	ck_assert_int_eq(sluice_pipeline_load(path, name, &pl), 0);
+	struct sluice_run_opts o = {.duration_s = 2.5, .live = -1, .summary_path = summary};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_int_eq(access(marker, F_OK), 0); /* it did crash */
+	ck_assert_double_eq(json_get(summary, "s[\"stages\"][1][\"restarts\"]"), 1);
+	ck_assert_double_eq(json_get(summary, "s[\"stages\"][0][\"restarts\"]"), 0);
+	ck_assert_double_eq(json_get(summary, "s[\"stages\"][2][\"restarts\"]"), 0);
+	/* The rest went on: far more than the 50 before the crash arrived. */
+	ck_assert_double_gt(json_get(summary, "s[\"figures\"][\"received\"]"), 300);
+	unlink(marker);
+	unlink(summary);
+	unlink(path);
+}
+END_TEST
+
+static int processes_named(const char *comm)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)) != NULL) {
+		char path[300], buf[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && !strncmp(buf, comm, strlen(comm)))
+			n++;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* The CLI, as a user runs it: Ctrl-C stops it cleanly, nothing is left. */
+START_TEST(sigint_leaves_nothing_behind)
+{
+	char text[1024], name[64], prefix[80], stage[32];
+
+	snprintf(stage, sizeof(stage), "zz%ld", (long)getpid() % 100000);
+	snprintf(text, sizeof(text),
+		 "topics:\n  a: { type: test.Count }\n  b: { type: test.Count }\n"
+		 "stages:\n  %ssrc: { plugin: t_source, outputs: { out: a } }\n"
+		 "  %srel: { plugin: t_relay, inputs: { in: a }, outputs: { out: b } }\n"
+		 "  %ssnk: { plugin: t_sink, inputs: { in: b } }\n",
+		 stage, stage, stage);
+	const char *path = write_file("sigint", text);
+	snprintf(name, sizeof(name), "ts%ld", (long)getpid());
+	snprintf(prefix, sizeof(prefix), "%s.", name);
+	pid_t pid = tu_fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		execl(SLUICE_BIN, "sluice", "run", path, "--name", name, (char *)NULL);
+		_exit(127);
+	}
+	usleep(1000000);
+	ck_assert_int_eq(processes_named(stage), 3);
+	ck_assert_int_ge(shm_left(prefix), 3);
+	kill(pid, SIGINT);
+	ck_assert_int_eq(tu_wait(pid, 10000), 0);
+	ck_assert_int_eq(processes_named(stage), 0);
+	ck_assert_int_eq(shm_left(prefix), 0);
+	unlink(path);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("pipeline");
+	TCase *tc = tcase_create("pipeline");
+
+	setenv("SLUICE_PLUGIN_PATH", T_PLUGIN_DIR, 1);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, bad_files_are_refused_with_position, 0,
+			    (int)(sizeof(bad_files) / sizeof(bad_files[0])));
+	tcase_add_test(tc, good_file_loads);
+	tcase_add_test(tc, runs_in_process_mode);
+	tcase_add_test(tc, runs_in_thread_mode);
+	tcase_add_test(tc, crashed_stage_is_restarted);
+	tcase_add_test(tc, sigint_leaves_nothing_behind);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(make_suite);
+}
