@@ -84,7 +84,11 @@ static pid_t spawn_reader(const char *name, uint64_t reads, int fd)
 
 		if (sluice_seqlock_open(name, NULL, &r) != 0)
 			_exit(1);
-		while (c.reads < reads) {
+		uint64_t t0 = tu_now_ns();
+
+		/* Enough reads, and long enough to race the writer many times
+		 * even when a loaded machine leaves it little CPU. */
+		while (c.reads < reads || (c.distinct < 1000 && tu_now_ns() - t0 < 10000000000u)) {
 			if (sluice_seqlock_read(r, got, sizeof(got), NULL) != 0)
 				continue;
 			c.reads++;
