@@ -104,13 +104,37 @@ void sluice_fb_table_ref(sluice_fb_builder *b, unsigned id, sluice_fb_ref ref);
 sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required,
 				  size_t nrequired);
 
+/* The common case of sluice_fb_table_scalar() inline: room, no error, in a
+ * table. Anything else takes the out-of-line path, which reports it. */
+static inline void sluice_fb_scalar_(sluice_fb_builder *b, unsigned id, const void *v, size_t size)
+{
+	size_t pad = (size - (b->head & (size - 1))) & (size - 1);
+
+	if (b->in_table && !b->err && b->nfields < SLUICE_FB_MAX_FIELDS && id <= 0x7ffd &&
+	    pad + size <= b->cap - b->head) {
+		if (size > b->minalign)
+			b->minalign = size;
+		while (pad--) {
+			b->head++;
+			*(b->end - b->head) = 0;
+		}
+		b->head += size;
+		memcpy(b->end - b->head, v, size);
+		b->fields[b->nfields].id = (uint16_t)id;
+		b->fields[b->nfields].pos = (uint32_t)b->head;
+		b->nfields++;
+		return;
+	}
+	sluice_fb_table_scalar(b, id, v, size);
+}
+
 /* Scalars that equal their schema default are not stored, as flatc does. */
 #define SLUICE_FB_ADD_(name, type)                                                        \
 	static inline void sluice_fb_add_##name(sluice_fb_builder *b, unsigned id, type v,     \
 					       type dflt)                                     \
 	{                                                                                  \
 		if (v != dflt)                                                             \
-			sluice_fb_table_scalar(b, id, &v, sizeof(v));                      \
+			sluice_fb_scalar_(b, id, &v, sizeof(v));                           \
 	}
 SLUICE_FB_ADD_(u8, uint8_t)
 SLUICE_FB_ADD_(i8, int8_t)
@@ -126,13 +150,13 @@ SLUICE_FB_ADD_(i64, int64_t)
 static inline void sluice_fb_add_f32(sluice_fb_builder *b, unsigned id, float v, float dflt)
 {
 	if (memcmp(&v, &dflt, sizeof(v)) != 0)
-		sluice_fb_table_scalar(b, id, &v, sizeof(v));
+		sluice_fb_scalar_(b, id, &v, sizeof(v));
 }
 
 static inline void sluice_fb_add_f64(sluice_fb_builder *b, unsigned id, double v, double dflt)
 {
 	if (memcmp(&v, &dflt, sizeof(v)) != 0)
-		sluice_fb_table_scalar(b, id, &v, sizeof(v));
+		sluice_fb_scalar_(b, id, &v, sizeof(v));
 }
 
 static inline void sluice_fb_add_bool(sluice_fb_builder *b, unsigned id, bool v, bool dflt)
@@ -140,7 +164,7 @@ static inline void sluice_fb_add_bool(sluice_fb_builder *b, unsigned id, bool v,
 	uint8_t u = v ? 1 : 0;
 
 	if (v != dflt)
-		sluice_fb_table_scalar(b, id, &u, 1);
+		sluice_fb_scalar_(b, id, &u, 1);
 }
 
 /* Finishes the message with root as its root table. ident is a 4-byte

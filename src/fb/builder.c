@@ -54,8 +54,11 @@ static int prep(sluice_fb_builder *b, size_t align, size_t extra)
 		fail(b, -SLUICE_EFBFULL, "out of room");
 		return 0;
 	}
-	memset(b->end - b->head - pad, 0, pad);
-	b->head += pad;
+	/* padding is under SLUICE_FB_MAX_ALIGN bytes: a loop beats a call */
+	while (pad--) {
+		b->head++;
+		*(b->end - b->head) = 0;
+	}
 	return 1;
 }
 
@@ -225,13 +228,15 @@ void sluice_fb_table_ref(sluice_fb_builder *b, unsigned id, sluice_fb_ref ref)
 static uint32_t find_vtable(const sluice_fb_builder *b, const uint8_t *vt, size_t n)
 {
 	unsigned i;
+	size_t k;
 
 	for (i = 0; i < b->nvt && i < SLUICE_FB_VT_CACHE; i++) {
 		const uint8_t *old = b->end - b->vt[i];
-		uint16_t oldn;
 
-		memcpy(&oldn, old, 2);
-		if (oldn == n && memcmp(old, vt, n) == 0)
+		/* vtables are short: compare inline rather than call memcmp */
+		for (k = 0; k < n && old[k] == vt[k]; k++)
+			;
+		if (k == n)
 			return b->vt[i];
 	}
 	return 0;
@@ -281,7 +286,8 @@ sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required
 	if (!prep(b, 2, vtsize))
 		return 0;
 	vt = claim(b, vtsize);
-	memset(vt, 0, vtsize);
+	for (i = 4; i < vtsize; i++)
+		vt[i] = 0;
 	v16 = (uint16_t)vtsize;
 	memcpy(vt, &v16, 2);
 	v16 = (uint16_t)tsize;

@@ -1,0 +1,613 @@
+/* serial.c - sluice-bench serial: the seed's serialization table (2.1)
+ * measured. Encode and decode cost per message, wire bytes and the seed's
+ * columns (zero-copy, schema, human-readable) for the seed's 32-byte
+ * Msg {ts, x, y, z} and for a richer message (strings, a vector, a nested
+ * table). Decode includes traversing every field. Peers that need a
+ * library this build does not link are listed as skipped. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+#include "sluice/fb.h"
+
+/* ---- the two messages ---- */
+
+struct msg32 {
+	uint64_t ts;
+	double x, y, z;
+};
+
+#define RICH_N 16
+struct rich {
+	uint64_t ts;
+	uint32_t seq;
+	char name[32];
+	char frame[16];
+	float samples[RICH_N];
+	double px, py, pz; /* the nested table */
+};
+
+static const struct msg32 m32 = {1700000000123456789ull, 1.5, -2.25, 3.125};
+static struct rich rich_ref;
+
+static void rich_init(void)
+{
+	int i;
+
+	rich_ref.ts = 1700000000123456789ull;
+	rich_ref.seq = 42;
+	strcpy(rich_ref.name, "front-left-camera");
+	strcpy(rich_ref.frame, "base_link");
+	for (i = 0; i < RICH_N; i++)
+		rich_ref.samples[i] = (float)i * 0.5f;
+	rich_ref.px = 10.0;
+	rich_ref.py = -3.5;
+	rich_ref.pz = 0.25;
+}
+
+static volatile double sink;
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* A method: encode into buf (returns bytes or 0), decode and traverse
+ * (returns a checksum, NAN on a refusal). */
+struct method {
+	const char *name;
+	const char *skip; /* why it is skipped, or NULL */
+	bool zero_copy, schema, human;
+	size_t (*enc32)(uint8_t *buf, size_t cap);
+	double (*dec32)(const uint8_t *buf, size_t len);
+	size_t (*encr)(uint8_t *buf, size_t cap);
+	double (*decr)(const uint8_t *buf, size_t len);
+};
+
+static double sum32(const struct msg32 *m)
+{
+	return (double)m->ts + m->x + m->y + m->z;
+}
+
+/* ---- raw memcpy of a POD struct ---- */
+
+static size_t raw_enc32(uint8_t *b, size_t cap)
+{
+	(void)cap;
+	memcpy(b, &m32, sizeof(m32));
+	return sizeof(m32);
+}
+
+static double raw_dec32(const uint8_t *b, size_t len)
+{
+	struct msg32 m;
+
+	(void)len;
+	memcpy(&m, b, sizeof(m));
+	return sum32(&m);
+}
+
+static size_t raw_encr(uint8_t *b, size_t cap)
+{
+	(void)cap;
+	memcpy(b, &rich_ref, sizeof(rich_ref));
+	return sizeof(rich_ref);
+}
+
+static double rich_sum(const struct rich *r)
+{
+	double s = (double)r->ts + r->seq + r->px + r->py + r->pz + (double)strlen(r->name) +
+		   (double)strlen(r->frame);
+	int i;
+
+	for (i = 0; i < RICH_N; i++)
+		s += r->samples[i];
+	return s;
+}
+
+static double raw_decr(const uint8_t *b, size_t len)
+{
+	const struct rich *r = (const struct rich *)(const void *)b;
+
+	(void)len;
+	return rich_sum(r);
+}
+
+/* ---- hand-rolled little-endian binary, with bounds checks on decode ---- */
+
+static uint8_t *put(uint8_t *p, const void *v, size_t n)
+{
+	memcpy(p, v, n);
+	return p + n;
+}
+
+static size_t hand_enc32(uint8_t *b, size_t cap)
+{
+	uint8_t *p = b;
+
+	(void)cap;
+	p = put(p, &m32.ts, 8);
+	p = put(p, &m32.x, 8);
+	p = put(p, &m32.y, 8);
+	p = put(p, &m32.z, 8);
+	return (size_t)(p - b);
+}
+
+static double hand_dec32(const uint8_t *b, size_t len)
+{
+	struct msg32 m;
+
+	if (len < 32)
+		return NAN;
+	memcpy(&m.ts, b, 8);
+	memcpy(&m.x, b + 8, 8);
+	memcpy(&m.y, b + 16, 8);
+	memcpy(&m.z, b + 24, 8);
+	return sum32(&m);
+}
+
+static size_t hand_encr(uint8_t *b, size_t cap)
+{
+	uint8_t *p = b;
+	uint16_t n1 = (uint16_t)strlen(rich_ref.name), n2 = (uint16_t)strlen(rich_ref.frame);
+	uint16_t ns = RICH_N;
+
+	(void)cap;
+	p = put(p, &rich_ref.ts, 8);
+	p = put(p, &rich_ref.seq, 4);
+	p = put(p, &n1, 2);
+	p = put(p, rich_ref.name, n1);
+	p = put(p, &n2, 2);
+	p = put(p, rich_ref.frame, n2);
+	p = put(p, &ns, 2);
+	p = put(p, rich_ref.samples, sizeof(rich_ref.samples));
+	p = put(p, &rich_ref.px, 8);
+	p = put(p, &rich_ref.py, 8);
+	p = put(p, &rich_ref.pz, 8);
+	return (size_t)(p - b);
+}
+
+static double hand_decr(const uint8_t *b, size_t len)
+{
+	size_t at = 0;
+	uint64_t ts;
+	uint32_t seq;
+	uint16_t n1, n2, ns, i;
+	double s, v;
+	float f;
+
+#define TAKE(dst, n)                                                                          \
+	do {                                                                                  \
+		if (len - at < (n))                                                           \
+			return NAN;                                                           \
+		memcpy((dst), b + at, (n));                                                   \
+		at += (n);                                                                    \
+	} while (0)
+	TAKE(&ts, 8);
+	TAKE(&seq, 4);
+	TAKE(&n1, 2);
+	if (len - at < n1)
+		return NAN;
+	at += n1;
+	TAKE(&n2, 2);
+	if (len - at < n2)
+		return NAN;
+	at += n2;
+	s = (double)ts + seq + n1 + n2;
+	TAKE(&ns, 2);
+	for (i = 0; i < ns; i++) {
+		TAKE(&f, 4);
+		s += f;
+	}
+	TAKE(&v, 8);
+	s += v;
+	TAKE(&v, 8);
+	s += v;
+	TAKE(&v, 8);
+	s += v;
+#undef TAKE
+	return s;
+}
+
+/* ---- sluice FlatBuffers: built in place, verified, read in place ----
+ * Msg { ts: ulong; x: double; y: double; z: double; }
+ * Rich { ts: ulong; seq: uint; name: string; frame: string;
+ *        samples: [float]; pose: P; }   P { x: double; y: double; z: double; }
+ * The calls are those sluicec's generated code makes. */
+
+static sluice_fb_builder fbb;
+/* where the last message was built: at the end of the slot, where it stays
+ * (decoding reads it there, nothing is copied) */
+static size_t fb_off;
+
+static size_t fb_enc32(uint8_t *b, size_t cap)
+{
+	sluice_fb_msg m;
+	sluice_fb_ref r;
+
+	sluice_fb_builder_init(&fbb, b, cap);
+	sluice_fb_table_start(&fbb);
+	sluice_fb_add_u64(&fbb, 0, m32.ts, 0);
+	sluice_fb_add_f64(&fbb, 1, m32.x, 0);
+	sluice_fb_add_f64(&fbb, 2, m32.y, 0);
+	sluice_fb_add_f64(&fbb, 3, m32.z, 0);
+	r = sluice_fb_table_end(&fbb, NULL, 0);
+	if (sluice_fb_finish(&fbb, r, NULL, false, &m))
+		return 0;
+	fb_off = m.offset;
+	return m.length;
+}
+
+static int verify_msg32(sluice_fb_verifier *v, const uint8_t *t)
+{
+	sluice_fb_vtab tab;
+	int rc = sluice_fb_verify_table_enter(v, t, &tab);
+	unsigned id;
+
+	for (id = 0; !rc && id < 4; id++)
+		rc = sluice_fb_verify_field(v, &tab, id, 8, 8, false);
+	if (!rc)
+		sluice_fb_verify_table_leave(v);
+	return rc;
+}
+
+static double fb_read32(const uint8_t *b)
+{
+	const uint8_t *t = sluice_fb_root(b), *p;
+	double s = 0;
+
+	p = sluice_fb_field_ptr(t, 0);
+	s += p ? (double)sluice_fb_u64(p) : 0;
+	p = sluice_fb_field_ptr(t, 1);
+	s += p ? sluice_fb_f64(p) : 0;
+	p = sluice_fb_field_ptr(t, 2);
+	s += p ? sluice_fb_f64(p) : 0;
+	p = sluice_fb_field_ptr(t, 3);
+	s += p ? sluice_fb_f64(p) : 0;
+	return s;
+}
+
+static double fb_dec32(const uint8_t *b, size_t len)
+{
+	b += fb_off;
+	if (sluice_fb_verify_buffer(b, len, NULL, verify_msg32))
+		return NAN;
+	return fb_read32(b);
+}
+
+static double fb_read_only32(const uint8_t *b, size_t len)
+{
+	(void)len;
+	return fb_read32(b + fb_off);
+}
+
+static size_t fb_encr(uint8_t *b, size_t cap)
+{
+	sluice_fb_msg m;
+	sluice_fb_ref name, frame, samples, pose, r;
+
+	sluice_fb_builder_init(&fbb, b, cap);
+	name = sluice_fb_cstring(&fbb, rich_ref.name);
+	frame = sluice_fb_cstring(&fbb, rich_ref.frame);
+	samples = sluice_fb_vector(&fbb, rich_ref.samples, RICH_N, 4, 4);
+	sluice_fb_table_start(&fbb);
+	sluice_fb_add_f64(&fbb, 0, rich_ref.px, 0);
+	sluice_fb_add_f64(&fbb, 1, rich_ref.py, 0);
+	sluice_fb_add_f64(&fbb, 2, rich_ref.pz, 0);
+	pose = sluice_fb_table_end(&fbb, NULL, 0);
+	sluice_fb_table_start(&fbb);
+	sluice_fb_add_u64(&fbb, 0, rich_ref.ts, 0);
+	sluice_fb_table_ref(&fbb, 2, name);
+	sluice_fb_table_ref(&fbb, 3, frame);
+	sluice_fb_table_ref(&fbb, 4, samples);
+	sluice_fb_table_ref(&fbb, 5, pose);
+	sluice_fb_add_u32(&fbb, 1, rich_ref.seq, 0);
+	r = sluice_fb_table_end(&fbb, NULL, 0);
+	if (sluice_fb_finish(&fbb, r, NULL, false, &m))
+		return 0;
+	fb_off = m.offset;
+	return m.length;
+}
+
+static int verify_pose(sluice_fb_verifier *v, const uint8_t *t)
+{
+	sluice_fb_vtab tab;
+	int rc = sluice_fb_verify_table_enter(v, t, &tab);
+	unsigned id;
+
+	for (id = 0; !rc && id < 3; id++)
+		rc = sluice_fb_verify_field(v, &tab, id, 8, 8, false);
+	if (!rc)
+		sluice_fb_verify_table_leave(v);
+	return rc;
+}
+
+static int verify_rich(sluice_fb_verifier *v, const uint8_t *t)
+{
+	sluice_fb_vtab tab;
+	const uint8_t *p;
+	uint32_t n;
+	int rc = sluice_fb_verify_table_enter(v, t, &tab);
+
+	if (!rc)
+		rc = sluice_fb_verify_field(v, &tab, 0, 8, 8, false);
+	if (!rc)
+		rc = sluice_fb_verify_field(v, &tab, 1, 4, 4, false);
+	if (!rc && !(rc = sluice_fb_verify_ref(v, &tab, 2, false, &p)) && p)
+		rc = sluice_fb_verify_string(v, p);
+	if (!rc && !(rc = sluice_fb_verify_ref(v, &tab, 3, false, &p)) && p)
+		rc = sluice_fb_verify_string(v, p);
+	if (!rc && !(rc = sluice_fb_verify_ref(v, &tab, 4, false, &p)) && p)
+		rc = sluice_fb_verify_vector(v, p, 4, 4, &n);
+	if (!rc && !(rc = sluice_fb_verify_ref(v, &tab, 5, false, &p)) && p)
+		rc = verify_pose(v, p);
+	if (!rc)
+		sluice_fb_verify_table_leave(v);
+	return rc;
+}
+
+static double fb_readr(const uint8_t *b)
+{
+	const uint8_t *t = sluice_fb_root(b), *p, *v;
+	double s = 0;
+	uint32_t i, n;
+
+	p = sluice_fb_field_ptr(t, 0);
+	s += p ? (double)sluice_fb_u64(p) : 0;
+	p = sluice_fb_field_ptr(t, 1);
+	s += p ? sluice_fb_u32(p) : 0;
+	s += sluice_fb_len(sluice_fb_field_ref(t, 2));
+	s += sluice_fb_len(sluice_fb_field_ref(t, 3));
+	v = sluice_fb_field_ref(t, 4);
+	n = sluice_fb_len(v);
+	for (i = 0; i < n; i++)
+		s += sluice_fb_f32(v + 4 + 4 * (size_t)i);
+	v = sluice_fb_field_ref(t, 5);
+	for (i = 0; i < 3; i++) {
+		p = sluice_fb_field_ptr(v, i);
+		s += p ? sluice_fb_f64(p) : 0;
+	}
+	return s;
+}
+
+static double fb_decr(const uint8_t *b, size_t len)
+{
+	b += fb_off;
+	if (sluice_fb_verify_buffer(b, len, NULL, verify_rich))
+		return NAN;
+	return fb_readr(b);
+}
+
+static double fb_read_onlyr(const uint8_t *b, size_t len)
+{
+	(void)len;
+	return fb_readr(b + fb_off);
+}
+
+/* ---- sprintf / strtod JSON ---- */
+
+static size_t json_enc32(uint8_t *b, size_t cap)
+{
+	int n = snprintf((char *)b, cap, "{\"ts\":%" PRIu64 ",\"x\":%.17g,\"y\":%.17g,\"z\":%.17g}",
+			 m32.ts, m32.x, m32.y, m32.z);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static double json_dec32(const uint8_t *b, size_t len)
+{
+	struct msg32 m;
+
+	(void)len;
+	if (sscanf((const char *)b, "{\"ts\":%" SCNu64 ",\"x\":%lf,\"y\":%lf,\"z\":%lf}", &m.ts, &m.x,
+		   &m.y, &m.z) != 4)
+		return NAN;
+	return sum32(&m);
+}
+
+static size_t json_encr(uint8_t *b, size_t cap)
+{
+	char *p = (char *)b, *end = p + cap;
+	int i;
+
+	p += snprintf(p, (size_t)(end - p),
+		      "{\"ts\":%" PRIu64 ",\"seq\":%u,\"name\":\"%s\",\"frame\":\"%s\",\"samples\":[",
+		      rich_ref.ts, rich_ref.seq, rich_ref.name, rich_ref.frame);
+	for (i = 0; i < RICH_N; i++)
+		p += snprintf(p, (size_t)(end - p), "%s%.9g", i ? "," : "", rich_ref.samples[i]);
+	p += snprintf(p, (size_t)(end - p), "],\"pose\":{\"x\":%.17g,\"y\":%.17g,\"z\":%.17g}}",
+		      rich_ref.px, rich_ref.py, rich_ref.pz);
+	return (size_t)(p - (char *)b);
+}
+
+static double json_decr(const uint8_t *b, size_t len)
+{
+	struct rich r;
+	const char *p = (const char *)b;
+	char *end;
+	int n = 0, i;
+
+	(void)len;
+	memset(&r, 0, sizeof(r));
+	if (sscanf(p, "{\"ts\":%" SCNu64 ",\"seq\":%u,\"name\":\"%31[^\"]\",\"frame\":\"%15[^\"]\",\"samples\":[%n",
+		   &r.ts, &r.seq, r.name, r.frame, &n) != 4 || !n)
+		return NAN;
+	p += n;
+	for (i = 0; i < RICH_N; i++) {
+		r.samples[i] = strtof(p, &end);
+		if (end == p)
+			return NAN;
+		p = end + 1;
+	}
+	if (sscanf(p, "\"pose\":{\"x\":%lf,\"y\":%lf,\"z\":%lf}", &r.px, &r.py, &r.pz) != 3)
+		return NAN;
+	return rich_sum(&r);
+}
+
+static const char *const not_linked =
+	"not linked into sluice-bench (needs wiring in bench/CMakeLists.txt)";
+
+static const struct method methods[] = {
+	{"raw-memcpy", NULL, true, false, false, raw_enc32, raw_dec32, raw_encr, raw_decr},
+	{"hand-binary", NULL, false, false, false, hand_enc32, hand_dec32, hand_encr, hand_decr},
+	{"sluice-fb", NULL, true, true, false, fb_enc32, fb_dec32, fb_encr, fb_decr},
+	{"sluice-fb-noverify", NULL, true, true, false, fb_enc32, fb_read_only32, fb_encr, fb_read_onlyr},
+	{"sprintf-json", NULL, false, false, true, json_enc32, json_dec32, json_encr, json_decr},
+	{"cpp-flatbuffers", NULL, true, true, false, NULL, NULL, NULL, NULL},
+	{"protobuf-c", NULL, false, true, false, NULL, NULL, NULL, NULL},
+	{"cjson", NULL, false, false, true, NULL, NULL, NULL, NULL},
+	{"msgpack-c", NULL, false, false, false, NULL, NULL, NULL, NULL},
+	{"capnproto", NULL, true, true, false, NULL, NULL, NULL, NULL},
+};
+
+struct result {
+	const char *method, *message;
+	double enc, dec;
+	size_t bytes;
+	bool skipped;
+	const struct method *m;
+};
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median over reps of the mean ns per call over iters calls. */
+static void measure(size_t (*enc)(uint8_t *, size_t), double (*dec)(const uint8_t *, size_t),
+		    long iters, int reps, double *enc_ns, double *dec_ns, size_t *bytes)
+{
+	static uint8_t buf[1024];
+	double e[32], d[32];
+	int r;
+	long i;
+
+	*bytes = enc(buf, sizeof(buf));
+	for (r = 0; r < reps; r++) {
+		uint64_t t0 = now_ns();
+		double acc = 0;
+
+		for (i = 0; i < iters; i++)
+			acc += (double)enc(buf, sizeof(buf));
+		e[r] = (double)(now_ns() - t0) / (double)iters;
+		t0 = now_ns();
+		for (i = 0; i < iters; i++)
+			acc += dec(buf, *bytes);
+		d[r] = (double)(now_ns() - t0) / (double)iters;
+		sink = acc;
+	}
+	qsort(e, (size_t)reps, sizeof(e[0]), cmp_d);
+	qsort(d, (size_t)reps, sizeof(d[0]), cmp_d);
+	*enc_ns = e[reps / 2];
+	*dec_ns = d[reps / 2];
+}
+
+static const struct result *find(const struct result *res, int n, const char *method,
+				 const char *message)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(res[i].method, method) && !strcmp(res[i].message, message))
+			return &res[i];
+	return NULL;
+}
+
+static int run_serial(int argc, char **argv)
+{
+	struct result res[2 * sizeof(methods) / sizeof(methods[0])];
+	bool json = false;
+	long iters = 200000;
+	int reps = 7, n = 0, i, k;
+	const char *msgs[2] = {"msg32", "rich"};
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
+			iters = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+			reps = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: sluice-bench serial [--json] [--iters N] [--reps R]\n");
+			return !strcmp(argv[i], "--help") ? 0 : 2;
+		}
+	}
+	if (iters < 1)
+		iters = 1;
+	if (reps < 1 || reps > 31)
+		reps = 7;
+	rich_init();
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < (int)(sizeof(methods) / sizeof(methods[0])); i++) {
+			const struct method *m = &methods[i];
+			struct result *r = &res[n++];
+
+			memset(r, 0, sizeof(*r));
+			r->method = m->name;
+			r->message = msgs[k];
+			r->m = m;
+			if (!m->enc32) {
+				r->skipped = true;
+				continue;
+			}
+			measure(k ? m->encr : m->enc32, k ? m->decr : m->dec32, iters, reps, &r->enc,
+				&r->dec, &r->bytes);
+		}
+	if (json) {
+		printf("[");
+		for (i = 0; i < n; i++) {
+			const struct result *r = &res[i];
+
+			printf("%s\n  {\"method\": \"%s\", \"message\": \"%s\", ", i ? "," : "", r->method,
+			       r->message);
+			if (r->skipped)
+				printf("\"encode_ns\": null, \"decode_ns\": null, \"bytes\": null, ");
+			else
+				printf("\"encode_ns\": %.1f, \"decode_ns\": %.1f, \"bytes\": %zu, ", r->enc,
+				       r->dec, r->bytes);
+			printf("\"zero_copy\": %s, \"schema\": %s, \"human_readable\": %s, \"skipped\": %s",
+			       r->m->zero_copy ? "true" : "false", r->m->schema ? "true" : "false",
+			       r->m->human ? "true" : "false", r->skipped ? "true" : "false");
+			if (r->skipped)
+				printf(", \"reason\": \"%s\"", not_linked);
+			printf("}");
+		}
+		printf("\n]\n");
+		return 0;
+	}
+	printf("%-20s %-6s %10s %10s %6s  %-9s %-6s %-5s\n", "method", "msg", "encode ns", "decode ns",
+	       "bytes", "zero-copy", "schema", "human");
+	for (i = 0; i < n; i++) {
+		const struct result *r = &res[i];
+
+		if (r->skipped) {
+			printf("%-20s %-6s skipped: %s\n", r->method, r->message, not_linked);
+			continue;
+		}
+		printf("%-20s %-6s %10.1f %10.1f %6zu  %-9s %-6s %-5s\n", r->method, r->message, r->enc,
+		       r->dec, r->bytes, r->m->zero_copy ? "yes" : "no", r->m->schema ? "yes" : "no",
+		       r->m->human ? "yes" : "no");
+	}
+	for (k = 0; k < 2; k++) {
+		const struct result *raw = find(res, n, "raw-memcpy", msgs[k]);
+		const struct result *hand = find(res, n, "hand-binary", msgs[k]);
+		const struct result *fb = find(res, n, "sluice-fb", msgs[k]);
+		const struct result *fbr = find(res, n, "sluice-fb-noverify", msgs[k]);
+
+		printf("%s: sluice-fb read/raw read %.2fx (goal <= 2), verify+read/raw read %.2fx, "
+		       "encode/hand-binary encode %.2fx (goal <= 3)\n",
+		       msgs[k], fbr->dec / raw->dec, fb->dec / raw->dec, fb->enc / hand->enc);
+	}
+	return 0;
+}
+
+SLUICE_BENCH(serial, "the seed's serialization table 2.1: encode/decode ns, bytes", run_serial)
