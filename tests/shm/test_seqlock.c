@@ -68,6 +68,11 @@ static void writer_loop(const char *name, volatile int *stop_flag_shared)
 		for (int i = 0; i < WORDS; i++)
 			v[i] = k;
 		sluice_seqlock_write(w, v, sizeof(v));
+		/* A writer that never pauses starves readers (every read
+		 * overlaps a write); short, varied gaps let reads land both
+		 * inside and between writes. */
+		for (volatile uint64_t spin = (k * 7919) % 256; spin; spin--)
+			;
 	}
 	_exit(0);
 }
