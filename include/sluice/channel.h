@@ -198,6 +198,10 @@ int sluice_topic_schema(const char *topic, void *buf, size_t cap);
  * if fn returns non-zero and returns that value. */
 int sluice_topic_list(int (*fn)(const char *topic, void *arg), void *arg);
 
+/* Removes a topic nobody uses any more: its creator, its publisher and
+ * every subscriber are gone.  -SLUICE_EOWNERLIVE (detail: who) otherwise. */
+int sluice_topic_reclaim(const char *topic);
+
 /* Statistics of this subscriber, as another process would see them. */
 void sluice_sub_stats(const struct sluice_sub *sub, struct sluice_sub_stats *stats);
 

@@ -334,3 +334,32 @@ int sluice_topic_list(int (*fn)(const char *topic, void *arg), void *arg)
 	closedir(d);
 	return rc;
 }
+
+int sluice_topic_reclaim(const char *topic)
+{
+	struct sluice_topic_stats st;
+	struct sluice_sub_stats subs[SLUICE_TOPIC_MAX_SUBSCRIBERS];
+	struct sluice_shm_info info;
+	int rc = sluice_shm_stat(topic, &info);
+
+	if (rc)
+		return rc;
+	if (info.kind != SLUICE_SHM_CHANNEL)
+		return sluice__fail(-SLUICE_EKIND, "%s is not a topic", topic);
+	if (info.owner_alive)
+		return sluice__fail(-SLUICE_EOWNERLIVE, "%s: its creator (pid %d) is alive", topic,
+				    (int)info.owner_pid);
+	rc = sluice_topic_stat(topic, &st, subs, SLUICE_TOPIC_MAX_SUBSCRIBERS);
+	if (rc)
+		return rc;
+	if (st.publisher_alive)
+		return sluice__fail(-SLUICE_EOWNERLIVE, "%s: its publisher (pid %d) is alive", topic,
+				    (int)st.publisher_pid);
+	for (uint32_t i = 0; i < st.subscribers && i < SLUICE_TOPIC_MAX_SUBSCRIBERS; i++)
+		if (subs[i].alive)
+			return sluice__fail(-SLUICE_EOWNERLIVE, "%s: subscriber pid %d is alive",
+					    topic, (int)subs[i].pid);
+	/* Creator, publisher and subscribers are gone: the segment's own
+	 * reclaim does the rest (and rechecks the creator). */
+	return sluice_shm_reclaim(topic);
+}
