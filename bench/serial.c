@@ -304,10 +304,10 @@ static size_t fb_encr(uint8_t *b, size_t cap)
 	pose = sluice_fb_table_end(&fbb, NULL, 0);
 	sluice_fb_table_start(&fbb);
 	sluice_fb_add_u64(&fbb, 0, rich_ref.ts, 0);
-	sluice_fb_table_ref(&fbb, 2, name);
-	sluice_fb_table_ref(&fbb, 3, frame);
-	sluice_fb_table_ref(&fbb, 4, samples);
-	sluice_fb_table_ref(&fbb, 5, pose);
+	sluice_fb_ref_(&fbb, 2, name);
+	sluice_fb_ref_(&fbb, 3, frame);
+	sluice_fb_ref_(&fbb, 4, samples);
+	sluice_fb_ref_(&fbb, 5, pose);
 	sluice_fb_add_u32(&fbb, 1, rich_ref.seq, 0);
 	r = sluice_fb_table_end(&fbb, NULL, 0);
 	if (sluice_fb_finish(&fbb, r, NULL, false, &m))

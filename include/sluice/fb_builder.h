@@ -104,6 +104,22 @@ void sluice_fb_table_ref(sluice_fb_builder *b, unsigned id, sluice_fb_ref ref);
 sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required,
 				  size_t nrequired);
 
+/* Zeroes pad (< 32) bytes of padding in front of what is written. The free
+ * space below the head is the builder's to scribble on, so one fixed-size
+ * store replaces a byte loop when there is room for it. */
+static inline void sluice_fb_pad_(sluice_fb_builder *b, size_t pad)
+{
+	static const uint8_t zero[SLUICE_FB_MAX_ALIGN];
+
+	if (!pad)
+		return;
+	if (b->cap - b->head >= sizeof(zero))
+		memcpy(b->end - b->head - sizeof(zero), zero, sizeof(zero));
+	else
+		memset(b->end - b->head - pad, 0, pad);
+	b->head += pad;
+}
+
 /* The common case of sluice_fb_table_scalar() inline: room, no error, in a
  * table. Anything else takes the out-of-line path, which reports it. */
 static inline void sluice_fb_scalar_(sluice_fb_builder *b, unsigned id, const void *v, size_t size)
@@ -114,10 +130,7 @@ static inline void sluice_fb_scalar_(sluice_fb_builder *b, unsigned id, const vo
 	    pad + size <= b->cap - b->head) {
 		if (size > b->minalign)
 			b->minalign = size;
-		while (pad--) {
-			b->head++;
-			*(b->end - b->head) = 0;
-		}
+		sluice_fb_pad_(b, pad);
 		b->head += size;
 		memcpy(b->end - b->head, v, size);
 		b->fields[b->nfields].id = (uint16_t)id;
@@ -126,6 +139,31 @@ static inline void sluice_fb_scalar_(sluice_fb_builder *b, unsigned id, const vo
 		return;
 	}
 	sluice_fb_table_scalar(b, id, v, size);
+}
+
+/* The common case of sluice_fb_table_ref() inline. */
+static inline void sluice_fb_ref_(sluice_fb_builder *b, unsigned id, sluice_fb_ref ref)
+{
+	size_t pad = (4 - (b->head & 3)) & 3;
+
+	if (ref && ref <= b->head && b->in_table && !b->err &&
+	    b->nfields < SLUICE_FB_MAX_FIELDS && id <= 0x7ffd && pad + 4 <= b->cap - b->head) {
+		uint32_t off;
+
+		if (b->minalign < 4)
+			b->minalign = 4;
+		sluice_fb_pad_(b, pad);
+		/* the slot is at end-(head+4), the target at end-ref */
+		off = (uint32_t)(b->head + 4 - ref);
+		b->head += 4;
+		memcpy(b->end - b->head, &off, 4);
+		b->fields[b->nfields].id = (uint16_t)id;
+		b->fields[b->nfields].pos = (uint32_t)b->head;
+		b->nfields++;
+		return;
+	}
+	if (ref)
+		sluice_fb_table_ref(b, id, ref);
 }
 
 /* Scalars that equal their schema default are not stored, as flatc does. */

@@ -41,24 +41,20 @@ void sluice_fb_builder_reset(sluice_fb_builder *b)
 
 /* Pads so that after `extra` more bytes the position is a multiple of
  * align, and checks that padding and extra fit. */
-static int prep(sluice_fb_builder *b, size_t align, size_t extra)
+static inline int prep(sluice_fb_builder *b, size_t align, size_t extra)
 {
 	size_t pad;
 
-	if (b->err)
+	if (__builtin_expect(b->err != 0, 0))
 		return 0;
 	if (align > b->minalign)
 		b->minalign = align;
 	pad = (align - ((b->head + extra) & (align - 1))) & (align - 1);
-	if (extra > b->cap || pad + extra > b->cap - b->head) {
+	if (__builtin_expect(extra > b->cap || pad + extra > b->cap - b->head, 0)) {
 		fail(b, -SLUICE_EFBFULL, "out of room");
 		return 0;
 	}
-	/* padding is under SLUICE_FB_MAX_ALIGN bytes: a loop beats a call */
-	while (pad--) {
-		b->head++;
-		*(b->end - b->head) = 0;
-	}
+	sluice_fb_pad_(b, pad);
 	return 1;
 }
 
@@ -230,11 +226,17 @@ static uint32_t find_vtable(const sluice_fb_builder *b, const uint8_t *vt, size_
 	unsigned i;
 	size_t k;
 
+	uint32_t head4, old4;
+
+	memcpy(&head4, vt, 4);
 	for (i = 0; i < b->nvt && i < SLUICE_FB_VT_CACHE; i++) {
 		const uint8_t *old = b->end - b->vt[i];
 
-		/* vtables are short: compare inline rather than call memcmp */
-		for (k = 0; k < n && old[k] == vt[k]; k++)
+		/* vtable and table sizes first: most candidates differ there */
+		memcpy(&old4, old, 4);
+		if (old4 != head4)
+			continue;
+		for (k = 4; k < n && old[k] == vt[k]; k++)
 			;
 		if (k == n)
 			return b->vt[i];

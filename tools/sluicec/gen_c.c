@@ -238,7 +238,7 @@ static void gen_builder(FILE *o, const struct def *d, const struct field *f)
 		fprintf(o, "\t\tsluice_fb_table_ref(b, %d, value);\n\t}\n}\n", f->id);
 	} else {
 		fprintf(o, "static inline void %s_add_%s(sluice_fb_builder *b, sluice_fb_ref r)\n{\n", P, F);
-		fprintf(o, "\tsluice_fb_table_ref(b, %d, r);\n}\n", f->id);
+		fprintf(o, "\tsluice_fb_ref_(b, %d, r);\n}\n", f->id);
 	}
 	if (b == B_VECTOR) {
 		enum base e = f->type.elem;
