@@ -45,10 +45,10 @@ void fu_geo_to_enu(const struct fu_geo_origin *o, double lat_deg, double lon_deg
 	for (int i = 0; i < 3; i++)
 		d[i] = x[i] - o->ecef[i];
 	enu[0] = -o->sin_lon * d[0] + o->cos_lon * d[1];
-	enu[1] = -o->sin_lat * o->cos_lon * d[0] - o->sin_lat * o->sin_lon * d[1] +
-	         o->cos_lat * d[2];
-	enu[2] = o->cos_lat * o->cos_lon * d[0] + o->cos_lat * o->sin_lon * d[1] +
-	         o->sin_lat * d[2];
+	enu[1] =
+	    -o->sin_lat * o->cos_lon * d[0] - o->sin_lat * o->sin_lon * d[1] + o->cos_lat * d[2];
+	enu[2] =
+	    o->cos_lat * o->cos_lon * d[0] + o->cos_lat * o->sin_lon * d[1] + o->sin_lat * d[2];
 }
 
 void fu_geo_from_enu(const struct fu_geo_origin *o, const double enu[3], double *lat_deg,

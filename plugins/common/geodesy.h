@@ -7,8 +7,8 @@
 
 struct fu_geo_origin {
 	double lat_deg, lon_deg, alt_m;
-	double ecef[3];             /* the origin in ECEF, m */
-	double sin_lat, cos_lat;    /* of the origin */
+	double ecef[3];          /* the origin in ECEF, m */
+	double sin_lat, cos_lat; /* of the origin */
 	double sin_lon, cos_lon;
 };
 

@@ -25,13 +25,13 @@ struct fu_traj {
 
 /* The vehicle's state at one instant, ENU metres and seconds. */
 struct fu_truth {
-	double x, y;       /* position */
-	double vx, vy;     /* velocity */
-	double ax, ay;     /* acceleration */
-	double yaw;        /* heading, rad, counter-clockwise from east */
-	double yaw_rate;   /* rad/s */
-	double a_fwd;      /* acceleration along the heading (body x) */
-	double a_left;     /* acceleration to the left (body y), the centripetal part */
+	double x, y;     /* position */
+	double vx, vy;   /* velocity */
+	double ax, ay;   /* acceleration */
+	double yaw;      /* heading, rad, counter-clockwise from east */
+	double yaw_rate; /* rad/s */
+	double a_fwd;    /* acceleration along the heading (body x) */
+	double a_left;   /* acceleration to the left (body y), the centripetal part */
 };
 
 /* Returns 0, or -EINVAL for a non-positive amplitude or a period below 1 s. */

@@ -13,9 +13,9 @@
 /* A position fix may be this far ahead of the inertial stream and still
  * be applied at once (by extrapolating the state to its stamp); one
  * further ahead waits until the inertial samples catch up. */
-#define AHEAD_NS   20000000LL
+#define AHEAD_NS 20000000LL
 /* A fix older than this against the state is stale and dropped. */
-#define STALE_NS   500000000LL
+#define STALE_NS 500000000LL
 /* The no-sideslip constraint starts once yaw is known this well (rad^2). */
 #define NHC_MAX_YAW_VAR (0.1 * 0.1)
 /* Fixes further apart than this restart the alignment window. */
@@ -24,20 +24,22 @@
 int fu_ekf_init(struct fu_ekf *f, const struct fu_ekf_config *cfg)
 {
 	if (cfg->align_fixes < 3 || cfg->align_fixes > FU_ALIGN_MAX || !(cfg->q_scale > 0) ||
-	    !(cfg->align_yaw_sigma > 0) ||
-	    !(cfg->accel_bias_rw >= 0) || !(cfg->gyro_bias_rw >= 0) || !(cfg->nhc_sigma >= 0) ||
-	    cfg->nhc_every < 1 || !(cfg->max_gap_s > 0))
+	    !(cfg->align_yaw_sigma > 0) || !(cfg->accel_bias_rw >= 0) ||
+	    !(cfg->gyro_bias_rw >= 0) || !(cfg->nhc_sigma >= 0) || cfg->nhc_every < 1 ||
+	    !(cfg->max_gap_s > 0))
 		return -EINVAL;
 	memset(f, 0, sizeof(*f));
 	f->cfg = *cfg;
 	return 0;
 }
 
-static void symmetrize(double P[FU_N][FU_N])
+/* (takes the filter, not the matrix: GCC's -Wstringop-overflow misjudges
+ * a 2-D array parameter under ASan) */
+static void symmetrize(struct fu_ekf *f)
 {
 	for (int i = 0; i < FU_N; i++)
 		for (int j = i + 1; j < FU_N; j++)
-			P[i][j] = P[j][i] = 0.5 * (P[i][j] + P[j][i]);
+			f->P[i][j] = f->P[j][i] = 0.5 * (f->P[i][j] + f->P[j][i]);
 }
 
 /* The generic update with an m-row measurement (m = 1 or 2): innovation y,
@@ -106,7 +108,7 @@ static int update(struct fu_ekf *f, int m, const double *H, const double *y, con
 					v += K[i][a] * R[a * m + b] * K[j][b];
 			f->P[i][j] = v;
 		}
-	symmetrize(f->P);
+	symmetrize(f);
 	return 0;
 }
 
@@ -115,7 +117,7 @@ static void predict(struct fu_ekf *f, const struct fu_meas *m, double dt)
 {
 	double *x = f->x, c = cos(x[FU_YAW]), s = sin(x[FU_YAW]);
 	double ux = m->accel[0] - x[FU_BAX], uy = m->accel[1] - x[FU_BAY];
-	double awx = c * ux - s * uy, awy = s * ux + c * uy; /* world acceleration */
+	double awx = c * ux - s * uy, awy = s * ux + c * uy;  /* world acceleration */
 	double dyx = -s * ux - c * uy, dyy = c * ux - s * uy; /* d(aw)/d(yaw) */
 	double h2 = 0.5 * dt * dt, F[FU_N][FU_N], T[FU_N][FU_N];
 	double qa = f->cfg.q_scale * m->accel_var, qg = f->cfg.q_scale * m->gyro_var;
@@ -172,7 +174,7 @@ static void predict(struct fu_ekf *f, const struct fu_meas *m, double dt)
 	f->P[FU_BAX][FU_BAX] += f->cfg.accel_bias_rw * f->cfg.accel_bias_rw * dt;
 	f->P[FU_BAY][FU_BAY] += f->cfg.accel_bias_rw * f->cfg.accel_bias_rw * dt;
 	f->P[FU_BG][FU_BG] += f->cfg.gyro_bias_rw * f->cfg.gyro_bias_rw * dt;
-	symmetrize(f->P);
+	symmetrize(f);
 }
 
 /* A land vehicle does not slide: velocity across the heading is zero. */
@@ -384,13 +386,13 @@ static void apply_pending(struct fu_ekf *f)
 {
 	int k = 0;
 
-	while (k < f->n_pending &&
-	       (int64_t)(f->pending[k].stamp_ns - f->t_ns) <= AHEAD_NS) {
+	while (k < f->n_pending && (int64_t)(f->pending[k].stamp_ns - f->t_ns) <= AHEAD_NS) {
 		position_update(f, &f->pending[k]);
 		k++;
 	}
 	if (k > 0) {
-		memmove(f->pending, f->pending + k, (size_t)(f->n_pending - k) * sizeof(f->pending[0]));
+		memmove(f->pending, f->pending + k,
+		        (size_t)(f->n_pending - k) * sizeof(f->pending[0]));
 		f->n_pending -= k;
 	}
 }
@@ -464,7 +466,8 @@ static int feed_position(struct fu_ekf *f, const struct fu_meas *m)
 		if (f->n_pending == FU_PENDING) {
 			/* the inertial stream lags far behind: use the oldest now */
 			position_update(f, &f->pending[0]);
-			memmove(f->pending, f->pending + 1, (FU_PENDING - 1) * sizeof(f->pending[0]));
+			memmove(f->pending, f->pending + 1,
+			        (FU_PENDING - 1) * sizeof(f->pending[0]));
 			f->n_pending--;
 		}
 		f->pending[f->n_pending++] = *m;

@@ -19,21 +19,21 @@
 
 #include "sensor_reader.h"
 
-#define FU_N          8 /* state size */
-#define FU_ALIGN_MAX  64
-#define FU_PENDING    4
+#define FU_N         8 /* state size */
+#define FU_ALIGN_MAX 64
+#define FU_PENDING   4
 
 enum { FU_PX, FU_PY, FU_VX, FU_VY, FU_YAW, FU_BAX, FU_BAY, FU_BG };
 
 struct fu_ekf_config {
-	int align_fixes;      /* fewest fixes for the initial alignment, 3..FU_ALIGN_MAX */
+	int align_fixes;        /* fewest fixes for the initial alignment, 3..FU_ALIGN_MAX */
 	double align_yaw_sigma; /* more fixes until the fit's heading is this good, rad */
-	double q_scale;       /* process noise = q_scale x the IMU's per-sample variance */
-	double accel_bias_rw; /* accelerometer bias random walk, m/s^2/sqrt(s) */
-	double gyro_bias_rw;  /* gyro bias random walk, rad/s/sqrt(s) */
-	double nhc_sigma;     /* sideways-velocity pseudo-measurement, m/s; 0: off */
-	int nhc_every;        /* apply it every this many predictions */
-	double max_gap_s;     /* a longer gap between inertial samples restarts integration */
+	double q_scale;         /* process noise = q_scale x the IMU's per-sample variance */
+	double accel_bias_rw;   /* accelerometer bias random walk, m/s^2/sqrt(s) */
+	double gyro_bias_rw;    /* gyro bias random walk, rad/s/sqrt(s) */
+	double nhc_sigma;       /* sideways-velocity pseudo-measurement, m/s; 0: off */
+	int nhc_every;          /* apply it every this many predictions */
+	double max_gap_s;       /* a longer gap between inertial samples restarts integration */
 };
 
 struct fu_ekf {

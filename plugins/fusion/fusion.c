@@ -17,8 +17,21 @@
 #include "fbpub.h"
 #include "sensor_reader.h"
 
-enum { P_LAT, P_LON, P_ALT, P_POSE_EVERY, P_ALIGN_FIXES, P_ALIGN_YAW_SIGMA, P_Q_SCALE, P_ACCEL_BIAS_RW,
-       P_GYRO_BIAS_RW, P_NHC_SIGMA, P_ACCEL_NOISE, P_GYRO_NOISE, P_GPS_SIGMA };
+enum {
+	P_LAT,
+	P_LON,
+	P_ALT,
+	P_POSE_EVERY,
+	P_ALIGN_FIXES,
+	P_ALIGN_YAW_SIGMA,
+	P_Q_SCALE,
+	P_ACCEL_BIAS_RW,
+	P_GYRO_BIAS_RW,
+	P_NHC_SIGMA,
+	P_ACCEL_NOISE,
+	P_GYRO_NOISE,
+	P_GPS_SIGMA
+};
 
 static const struct sluice_param_decl fusion_params[] = {
     [P_LAT] = {"origin_lat_deg", SLUICE_PARAM_DOUBLE, "48.137154",
@@ -75,7 +88,8 @@ static void fusion_fini(void *st, const struct sluice_ctx *ctx)
 	for (size_t i = 0; i < N_INPUTS; i++)
 		if (!sluice_erased_empty(&s->reader[i])) {
 			if (fu_reader_refused(&s->reader[i]))
-				sluice_log(ctx, SLUICE_LOG_WARN, "input %s: %llu malformed messages",
+				sluice_log(ctx, SLUICE_LOG_WARN,
+				           "input %s: %llu malformed messages",
 				           fusion_inputs[i].name,
 				           (unsigned long long)fu_reader_refused(&s->reader[i]));
 			sluice_erased_reset(&s->reader[i]);
@@ -157,7 +171,8 @@ static int on_sensor(void *st, const struct sluice_ctx *ctx, const struct sluice
 	if (rc < 0) {
 		/* log the first few, then every 1000th, not every one */
 		if (s->bad++ < 5 || s->bad % 1000 == 0)
-			sluice_log(ctx, SLUICE_LOG_WARN, "input %s: malformed message refused (%llu so far)",
+			sluice_log(ctx, SLUICE_LOG_WARN,
+			           "input %s: malformed message refused (%llu so far)",
 			           fusion_inputs[msg->input].name, (unsigned long long)s->bad);
 		return rc;
 	}

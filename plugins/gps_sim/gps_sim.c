@@ -113,6 +113,5 @@ static int gps_tick(void *st, const struct sluice_ctx *ctx)
 
 SLUICE_PLUGIN(.name = "gps_sim", .version = "1.0.0",
               .summary = "10 Hz noisy GPS fixes of the figure-eight vehicle",
-              SLUICE_PARAMS(gps_params), SLUICE_OUTPUTS(gps_outputs),
-              SLUICE_STATE(struct gps_sim), .tick_hz = 10, .init = gps_init,
-              .on_tick = gps_tick);
+              SLUICE_PARAMS(gps_params), SLUICE_OUTPUTS(gps_outputs), SLUICE_STATE(struct gps_sim),
+              .tick_hz = 10, .init = gps_init, .on_tick = gps_tick);

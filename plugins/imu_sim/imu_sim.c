@@ -21,8 +21,17 @@
 
 #define GRAVITY 9.80665
 
-enum { P_SEED, P_ACCEL_NOISE, P_GYRO_NOISE, P_ACCEL_BIAS_X, P_ACCEL_BIAS_Y, P_GYRO_BIAS,
-       P_AMPLITUDE, P_PERIOD, P_TRUTH_EVERY };
+enum {
+	P_SEED,
+	P_ACCEL_NOISE,
+	P_GYRO_NOISE,
+	P_ACCEL_BIAS_X,
+	P_ACCEL_BIAS_Y,
+	P_GYRO_BIAS,
+	P_AMPLITUDE,
+	P_PERIOD,
+	P_TRUTH_EVERY
+};
 
 static const struct sluice_param_decl imu_params[] = {
     [P_SEED] = {"seed", SLUICE_PARAM_INT, "1", "noise seed (same seed, same noise)"},
@@ -156,6 +165,5 @@ static int imu_tick(void *st, const struct sluice_ctx *ctx)
 
 SLUICE_PLUGIN(.name = "imu_sim", .version = "1.0.0",
               .summary = "1 kHz IMU on a figure-eight vehicle, with noise and bias; and the truth",
-              SLUICE_PARAMS(imu_params), SLUICE_OUTPUTS(imu_outputs),
-              SLUICE_STATE(struct imu_sim), .tick_hz = 1000, .init = imu_init,
-              .on_tick = imu_tick);
+              SLUICE_PARAMS(imu_params), SLUICE_OUTPUTS(imu_outputs), SLUICE_STATE(struct imu_sim),
+              .tick_hz = 1000, .init = imu_init, .on_tick = imu_tick);

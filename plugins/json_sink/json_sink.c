@@ -221,14 +221,16 @@ static int on_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_st
 		k->put(s->f, k->root(msg->data));
 	} else {
 		/* still a line, so that the file accounts for every message */
-		fputs(k ? "null,\"error\":\"failed verification\"" : "null,\"error\":\"unknown type\"",
+		fputs(k ? "null,\"error\":\"failed verification\""
+		        : "null,\"error\":\"unknown type\"",
 		      s->f);
 		if (msg->size >= 8) {
 			fputs(",\"identifier\":", s->f);
 			put_str(s->f, sluice_fb_identifier(msg->data), 4);
 		}
 		fprintf(s->f, ",\"seq\":%llu,\"publish_ns\":%llu,\"size\":%zu",
-		        (unsigned long long)msg->seq, (unsigned long long)msg->publish_ns, msg->size);
+		        (unsigned long long)msg->seq, (unsigned long long)msg->publish_ns,
+		        msg->size);
 		if (k)
 			s->refused++;
 		else
@@ -265,5 +267,5 @@ static void sink_fini(void *st, const struct sluice_ctx *ctx)
 
 SLUICE_PLUGIN(.name = "json_sink", .version = "1.0.0",
               .summary = "writes each message as one JSON line to a file",
-              SLUICE_PARAMS(sink_params), SLUICE_INPUTS(sink_inputs),
-              SLUICE_STATE(struct sink), .init = sink_init, .fini = sink_fini);
+              SLUICE_PARAMS(sink_params), SLUICE_INPUTS(sink_inputs), SLUICE_STATE(struct sink),
+              .init = sink_init, .fini = sink_fini);

@@ -21,8 +21,8 @@
 #include "gps_sluice.h"
 #include "pose_sluice.h"
 
-#define TRUTH_RING   1024 /* 10 s at 100 Hz */
-#define QUEUE        512
+#define TRUTH_RING       1024 /* 10 s at 100 Hz */
+#define QUEUE            512
 #define MAX_TRUTH_GAP_NS 200000000ULL
 
 enum { P_LAT, P_LON, P_ALT, P_WARMUP };
@@ -58,7 +58,7 @@ struct monitor {
 	struct fu_geo_origin origin;
 	uint64_t warmup_ns;
 	struct sample truth[TRUTH_RING];
-	uint64_t truth_n; /* ever received; the ring holds the last TRUTH_RING */
+	uint64_t truth_n;        /* ever received; the ring holds the last TRUTH_RING */
 	struct queue pending[2]; /* IN_POSE, IN_GPS */
 	struct score score[2];
 	bool started;

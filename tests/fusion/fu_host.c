@@ -117,8 +117,8 @@ double fh_report(const struct fh_stage *s, const char *key)
 /* The loader of this tree may refuse an input of type "*" (json_sink's),
  * which the pipeline contract allows; then the plugin is called directly:
  * same entry, same descriptor, parameters parsed here. */
-static int open_direct(struct fh_stage *s, const char *name,
-                       const struct sluice_param_setting *set, size_t n)
+static int open_direct(struct fh_stage *s, const char *name, const struct sluice_param_setting *set,
+                       size_t n)
 {
 	char path[512];
 	sluice_plugin_entry_fn entry;

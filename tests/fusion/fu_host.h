@@ -13,10 +13,10 @@
 
 #include "sluice/loader.h"
 
-#define FH_SLOT      2048 /* the largest slot_size of examples/sensor_fusion.yaml */
-#define FH_MAX_OUT   4
-#define FH_MAX_SUBS  4
-#define FH_REPORTS   16
+#define FH_SLOT     2048 /* the largest slot_size of examples/sensor_fusion.yaml */
+#define FH_MAX_OUT  4
+#define FH_MAX_SUBS 4
+#define FH_REPORTS  16
 
 struct fh_msg {
 	uint8_t *data;

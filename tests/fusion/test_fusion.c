@@ -123,8 +123,8 @@ static void deliver_all(struct pipe *p)
 static void pipe_run(struct pipe *p, const struct run_opts *o)
 {
 	uint64_t end = o->t0_ns + (uint64_t)(o->seconds * 1e9), next_gps = o->t0_ns;
-	uint64_t restart = o->restart_fusion_s > 0 ? o->t0_ns + (uint64_t)(o->restart_fusion_s * 1e9)
-	                                           : UINT64_MAX;
+	uint64_t restart =
+	    o->restart_fusion_s > 0 ? o->t0_ns + (uint64_t)(o->restart_fusion_s * 1e9) : UINT64_MAX;
 	unsigned rs = 12345;
 
 	while (p->clock.now_ns < end) {
@@ -240,7 +240,9 @@ START_TEST(contract_ports_params_rates)
 	     1},
 	    {"monitor",
 	     0,
-	     {{"pose", "sluice.msg.Pose"}, {"gps", "sluice.msg.GpsFix"}, {"truth", "sluice.msg.Pose"}},
+	     {{"pose", "sluice.msg.Pose"},
+	      {"gps", "sluice.msg.GpsFix"},
+	      {"truth", "sluice.msg.Pose"}},
 	     3,
 	     0},
 	};
@@ -262,7 +264,8 @@ START_TEST(contract_ports_params_rates)
 		}
 		for (int k = 0; k < want[i].n_out; k++) {
 			ck_assert_str_eq(d->outputs[k].name, want[i].ports[want[i].n_in + k][0]);
-			ck_assert_str_eq(d->outputs[k].msg_type, want[i].ports[want[i].n_in + k][1]);
+			ck_assert_str_eq(d->outputs[k].msg_type,
+			                 want[i].ports[want[i].n_in + k][1]);
 		}
 		sluice_plugin_unref(p);
 	}
@@ -291,7 +294,8 @@ START_TEST(fused_beats_gps_over_60s)
 	ck_assert_msg(p->rmse_fused < 0.4 * p->rmse_gps, "fused %g vs gps %g", p->rmse_fused,
 	              p->rmse_gps);
 	/* the monitor (truth topic, interpolated) agrees with the analytic truth */
-	ck_assert_msg(fabs(p->rmse_fused - sqrt(p->sum_sq / (double)p->scored)) < 0.01 * p->rmse_fused,
+	ck_assert_msg(fabs(p->rmse_fused - sqrt(p->sum_sq / (double)p->scored)) <
+	                  0.01 * p->rmse_fused,
 	              "monitor %g vs own %g", p->rmse_fused, sqrt(p->sum_sq / (double)p->scored));
 	/* json_sink wrote one parseable line per pose */
 	if (have_python()) {
