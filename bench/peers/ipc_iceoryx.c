@@ -183,7 +183,9 @@ static int iox_open(struct ipc_link *l)
 
 	iox_sub_options_t so;
 	iox_sub_options_init(&so);
-	so.queueCapacity = 64;
+	/* roudi's default pools hold 30 chunks of 1 MiB and 10 of 4 MiB: a
+	 * deep queue of large messages would exhaust them */
+	so.queueCapacity = l->size <= 16384 ? 64 : l->size <= (512u << 10) ? 16 : 4;
 	so.historyRequest = 0;
 	so.queueFullPolicy = QueueFullPolicy_BLOCK_PRODUCER;
 	ip.sub = iox_sub_init(&ip.sub_storage, "sluice-bench", l->tag, dir[!l->side], &so);
