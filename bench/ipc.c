@@ -185,6 +185,23 @@ pid_t ipc_spawn(char *const argv[], int *out_fd)
 	return pid;
 }
 
+int ipc_in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[1024];
+
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
+		if (n && access(buf, X_OK) == 0)
+			return 1;
+		path += n + (path[n] == ':');
+	}
+	return 0;
+}
+
 int ipc_stop_pid(pid_t pid, int ms)
 {
 	int st = -1;

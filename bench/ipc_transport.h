@@ -109,6 +109,9 @@ void *ipc_map_shared(size_t len);
  * or a negative errno. */
 pid_t ipc_spawn(char *const argv[], int *out_fd);
 
+/* 1 if an executable named prog is found in PATH. */
+int ipc_in_path(const char *prog);
+
 /* SIGTERM, wait up to ms, then SIGKILL and reap. Returns the wait status
  * (-1 if pid was not ours). */
 int ipc_stop_pid(pid_t pid, int ms);

@@ -186,6 +186,8 @@ static void dbus_close_link(struct ipc_link *l)
 
 static const char *dbus_unsupported(size_t size)
 {
+	if (!ipc_in_path("dbus-daemon"))
+		return "not installed (no dbus-daemon in PATH)";
 	/* the daemon's default message limit is 128 MiB; stay well below */
 	return size > (32u << 20) ? "larger than D-Bus messages carry comfortably" : NULL;
 }

@@ -244,6 +244,8 @@ static void iox_close(struct ipc_link *l)
 
 static const char *iox_unsupported(size_t size)
 {
+	if (!ipc_in_path("iox-roudi") && !roudi_running())
+		return "not installed (no iox-roudi in PATH)";
 	/* roudi's built-in mempools end at 4 MiB chunks */
 	return size > (4u << 20) - 4096 ? "larger than roudi's default mempools (4 MiB)" : NULL;
 }
