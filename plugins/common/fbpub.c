@@ -29,8 +29,11 @@ int fu_publish_built(const struct sluice_ctx *ctx, uint32_t output, size_t min_s
 		ctx->commit(ctx, output, 0);
 		return rc;
 	}
-	if (m.offset != 0)
-		memmove(buf, (unsigned char *)buf + m.offset, m.length);
+	/* the builder ends the message at the loan's end, unless that end is
+	 * not SLUICE_FB_MAX_ALIGN-aligned and it trimmed a few bytes off */
+	if (m.offset + m.length != cap)
+		memmove((unsigned char *)buf + cap - m.length, (unsigned char *)buf + m.offset,
+		        m.length);
 	return ctx->commit(ctx, output, m.length);
 }
 

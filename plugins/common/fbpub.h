@@ -14,13 +14,13 @@
 typedef int (*fu_build_fn)(sluice_fb_builder *b, const void *arg, sluice_fb_msg *out);
 
 /* Loans a slot of at least min_size bytes on output, builds the message
- * into it with build(b, arg, ...), and commits it. ctx->commit publishes
- * the slot's first `size` bytes, while the builder writes back to front
- * and leaves the message at the slot's end: when the two differ the
- * finished message (a few hundred bytes) slides down to the slot's start
- * - the message is still built only once and never leaves the slot. On a
- * build error the loan is committed empty (dropped) and the error
- * returned. */
+ * into it with build(b, arg, ...), and commits it. The ABI (plugin.h) takes
+ * the committed message to be the loan's last `size` bytes, which is where
+ * the builder, writing back to front over the whole loan, leaves it - so
+ * the message is built once, in place, and never copied. (Only when the
+ * loan's end is not 32-byte aligned does the builder stop a few bytes
+ * short; the message then slides up to the end.) On a build error the
+ * loan is committed empty (dropped) and the error returned. */
 int fu_publish_built(const struct sluice_ctx *ctx, uint32_t output, size_t min_size,
                      fu_build_fn build, const void *arg);
 

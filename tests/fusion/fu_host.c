@@ -57,9 +57,10 @@ static int h_loan(const struct sluice_ctx *c, uint32_t out, size_t min_size, voi
 	if (!s->loaned[out])
 		memset(s->loan_buf[out], 0xa5, FH_SLOT);
 	s->loaned[out] = true;
-	s->loans++;
 	*buf = s->loan_buf[out];
-	*cap = FH_SLOT;
+	/* every other loan's end is off the builder's 32-byte alignment */
+	*cap = s->loans++ % 2 ? FH_SLOT - 24 : FH_SLOT;
+	s->cap[out] = *cap;
 	return 0;
 }
 
@@ -71,8 +72,11 @@ static int h_commit(const struct sluice_ctx *c, uint32_t out, size_t size)
 		return -EINVAL;
 	s->loaned[out] = false;
 	s->commits++;
+	if (size > s->cap[out])
+		return -EINVAL;
+	/* the message is the loan's last size bytes (plugin.h) */
 	if (size && s->out[out])
-		push(s->out[out], s->loan_buf[out], size, s->clock->now_ns);
+		push(s->out[out], s->loan_buf[out] + s->cap[out] - size, size, s->clock->now_ns);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* fu_host.h - an in-memory host for the sensor-fusion plugins: the real
  * .so files loaded through the loader, a simulated CLOCK_MONOTONIC, and
- * topics that are plain message lists. loan/commit hand out a slot-sized
- * buffer and append what was committed; the driver delivers each topic's
+ * topics that are plain message lists. loan hands out a slot-sized buffer
+ * (filled with garbage, as a reused slot would be) and commit appends its
+ * last `size` bytes, as plugin.h defines; the driver delivers each topic's
  * messages to the stages that subscribe, as the runtime would. */
 #ifndef FU_HOST_H
 #define FU_HOST_H
@@ -50,6 +51,7 @@ struct fh_stage {
 	struct fh_topic *out[FH_MAX_OUT];
 	alignas(64) uint8_t loan_buf[FH_MAX_OUT][FH_SLOT];
 	bool loaned[FH_MAX_OUT];
+	size_t cap[FH_MAX_OUT]; /* of the current loan */
 	uint64_t loans, commits, errors;
 	struct {
 		char key[32];

@@ -203,7 +203,7 @@ static long json_lines(const char *path, const char *want)
 	snprintf(cmd, sizeof(cmd),
 	         "python3 -c 'import json,sys\n"
 	         "n=0\n"
-	         "for l in open(sys.argv[1]):\n"
+	         "for l in open(sys.argv[1], encoding=\"utf-8\"):\n"
 	         "  d=json.loads(l); n+=1\n"
 	         "  assert isinstance(d, dict), l\n"
 	         "  assert sys.argv[2]==\"-\" or d[\"type\"]==sys.argv[2], l\n"
@@ -506,6 +506,7 @@ START_TEST(json_sink_writes_every_type)
 		ck_assert_int_eq(fh_stage_deliver(&sink, 0, &t[i].v[0]), 0);
 	/* an unknown type, and a Pose cut short: still a line each */
 	memset(garbage, 'x', sizeof(garbage));
+	memcpy(garbage + 4, "\xff\"\x01z", 4); /* an identifier JSON must escape */
 	junk = (struct fh_msg){garbage, sizeof(garbage), 1, 7};
 	ck_assert_int_eq(fh_stage_deliver(&sink, 0, &junk), 0);
 	memcpy(broken, t[2].v[0].data, t[2].v[0].size);
@@ -524,6 +525,9 @@ START_TEST(json_sink_writes_every_type)
 		ck_assert_int_lt(n, 5);
 		ck_assert_msg(!strncmp(line, starts[n], strlen(starts[n])), "line %d: %s", n, line);
 		ck_assert_str_eq(line + strlen(line) - 2, "}\n");
+		if (n == 3) /* the invalid byte replaced, the rest escaped */
+			ck_assert_ptr_nonnull(
+			    strstr(line, "\"identifier\":\"\\ufffd\\\"\\u0001z\""));
 		n++;
 	}
 	fclose(f);
