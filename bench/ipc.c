@@ -502,6 +502,7 @@ static void child(struct ipc_link *l, int side, const sigset_t *oldmask, pid_t p
 /* --- the driver ---------------------------------------------------------- */
 
 static volatile int interrupted;
+static FILE *g_human; /* the table and notes: stdout, or stderr when stdout carries JSON/CSV */
 static sigset_t g_mask0; /* signal mask before cmd_ipc blocked SIGINT/SIGTERM */
 
 /* Waits for both children until the deadline; kills them past it. Returns
@@ -925,7 +926,7 @@ static void write_plot(const char *prefix, const struct row *rows, int n, const 
 		} else if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 			fprintf(stderr, "sluice-bench ipc: gnuplot failed (is gnuplot-nox installed?)\n");
 		} else {
-			printf("plot: %s.png %s.svg\n", base, base);
+			fprintf(g_human, "plot: %s.png %s.svg\n", base, base);
 		}
 	}
 }
@@ -1235,7 +1236,9 @@ static int cmd_ipc(int argc, char **argv)
 		rounds[r] = calloc((size_t)nrows, sizeof(struct row));
 	struct row *final = calloc((size_t)nrows, sizeof(struct row));
 
-	printf("sluice-bench ipc: one-way = round trip / 2; CPUs %d,%d; %s\n", o.cpu[0], o.cpu[1],
+	/* with --json - or --csv -, stdout is for the machine: the table goes to stderr */
+	g_human = (o.json && !strcmp(o.json, "-")) || (o.csv && !strcmp(o.csv, "-")) ? stderr : stdout;
+	fprintf(g_human, "sluice-bench ipc: one-way = round trip / 2; CPUs %d,%d; %s\n", o.cpu[0], o.cpu[1],
 	       o.smoke ? "smoke test" : "");
 	fflush(stdout);
 	for (int r = 0; r < o.rounds; r++) {
@@ -1262,11 +1265,9 @@ static int cmd_ipc(int argc, char **argv)
 	for (int i = 0; i < nrows; i++)
 		median_rows(&final[i], rounds, o.rounds, i);
 
-	if (o.rounds > 1)
-		printf("medians of %d rounds\n", o.rounds);
 	FILE *txt = o.out_txt[0] ? fopen(o.out_txt, "w") : NULL;
-	for (FILE *f = stdout; f; f = f == stdout ? txt : NULL) {
-		if (o.rounds > 1 && f != stdout)
+	for (FILE *f = g_human; f; f = f == g_human ? txt : NULL) {
+		if (o.rounds > 1)
 			fprintf(f, "medians of %d rounds\n", o.rounds);
 		print_table(f, final, nrows);
 		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "floor");
