@@ -169,12 +169,17 @@ static int on_sensor(void *st, const struct sluice_ctx *ctx, const struct sluice
 		return -EINVAL;
 	rc = fu_reader_read(&s->reader[msg->input], msg->data, msg->size, &m);
 	if (rc < 0) {
-		/* log the first few, then every 1000th, not every one */
-		if (s->bad++ < 5 || s->bad % 1000 == 0)
+		/* A malformed input is its publisher's fault, not a failure of
+		 * this stage (the host ends a stage whose callback fails): it
+		 * is refused, counted in the run's figures, and logged - the
+		 * first few, then every 1000th. */
+		s->bad++;
+		sluice_report(ctx, "fusion_malformed_msgs", (double)s->bad);
+		if (s->bad <= 5 || s->bad % 1000 == 0)
 			sluice_log(ctx, SLUICE_LOG_WARN,
 			           "input %s: malformed message refused (%llu so far)",
 			           fusion_inputs[msg->input].name, (unsigned long long)s->bad);
-		return rc;
+		return 0;
 	}
 	if (rc == 0)
 		return 0;

@@ -243,10 +243,14 @@ static int on_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_st
 		report(s, ctx);
 	return 0;
 bad:
-	if (s->bad++ < 5)
-		sluice_log(ctx, SLUICE_LOG_WARN, "input %s: malformed message refused",
-		           monitor_inputs[msg->input].name);
-	return -EBADMSG;
+	/* the publisher's fault, not this stage's: refused, counted, logged */
+	s->bad++;
+	sluice_report(ctx, "monitor_malformed_msgs", (double)s->bad);
+	if (s->bad <= 5 || s->bad % 1000 == 0)
+		sluice_log(ctx, SLUICE_LOG_WARN,
+		           "input %s: malformed message refused (%llu so far)",
+		           monitor_inputs[msg->input].name, (unsigned long long)s->bad);
+	return 0;
 }
 
 static void monitor_fini(void *st, const struct sluice_ctx *ctx)

@@ -540,11 +540,11 @@ START_TEST(json_sink_writes_every_type)
 }
 END_TEST
 
-START_TEST(fusion_refuses_malformed_input)
+START_TEST(malformed_input_is_refused_and_counted)
 {
 	struct fh_clock clock = {42 * 1000 * MS};
 	struct fh_topic t[3], pose;
-	struct fh_stage fusion;
+	struct fh_stage fusion, mon;
 	uint8_t buf[2048];
 	struct fh_msg m;
 
@@ -552,19 +552,32 @@ START_TEST(fusion_refuses_malformed_input)
 	fh_topic_init(&pose, "pose", "SPOS");
 	ck_assert_int_eq(fh_stage_open(&fusion, "fusion", &clock, NULL, 0), 0);
 	fusion.out[0] = &pose;
-	/* a GpsFix on the IMU input, an IMU on the GPS input, truncations */
-	ck_assert_int_eq(fh_stage_deliver(&fusion, 0, &t[1].v[0]), -EBADMSG);
-	ck_assert_int_eq(fh_stage_deliver(&fusion, 1, &t[0].v[0]), -EBADMSG);
+	/* a GpsFix on the IMU input, an IMU on the GPS input, truncations:
+	 * refused and counted, and the stage carries on */
+	ck_assert_int_eq(fh_stage_deliver(&fusion, 0, &t[1].v[0]), 0);
+	ck_assert_int_eq(fh_stage_deliver(&fusion, 1, &t[0].v[0]), 0);
 	memcpy(buf, t[0].v[0].data, t[0].v[0].size);
 	m = (struct fh_msg){buf, t[0].v[0].size - 9, 0, 0};
-	ck_assert_int_eq(fh_stage_deliver(&fusion, 0, &m), -EBADMSG);
+	ck_assert_int_eq(fh_stage_deliver(&fusion, 0, &m), 0);
 	m = (struct fh_msg){buf, 3, 0, 0};
-	ck_assert_int_eq(fh_stage_deliver(&fusion, 0, &m), -EBADMSG);
+	ck_assert_int_eq(fh_stage_deliver(&fusion, 0, &m), 0);
+	ck_assert(fh_report(&fusion, "fusion_malformed_msgs") == 4);
 	/* and the good ones still go in */
 	ck_assert_int_eq(fh_stage_deliver(&fusion, 0, &t[0].v[0]), 0);
 	ck_assert_int_eq(fh_stage_deliver(&fusion, 1, &t[1].v[0]), 0);
 	fh_stage_close(&fusion);
 	ck_assert_uint_eq(pose.n, 0); /* not aligned yet: nothing published */
+	ck_assert(fh_report(&fusion, "fusion_malformed_msgs") == 4);
+
+	/* the monitor likewise: an Imu on its pose input, a cut GpsFix */
+	ck_assert_int_eq(fh_stage_open(&mon, "monitor", &clock, NULL, 0), 0);
+	ck_assert_int_eq(fh_stage_deliver(&mon, 0, &t[0].v[0]), 0);
+	memcpy(buf, t[1].v[0].data, t[1].v[0].size);
+	m = (struct fh_msg){buf, t[1].v[0].size / 2, 0, 0};
+	ck_assert_int_eq(fh_stage_deliver(&mon, 1, &m), 0);
+	ck_assert_int_eq(fh_stage_deliver(&mon, 2, &t[2].v[0]), 0);
+	ck_assert(fh_report(&mon, "monitor_malformed_msgs") == 2);
+	fh_stage_close(&mon);
 	fh_topic_free(&pose);
 	for (int i = 0; i < 3; i++)
 		fh_topic_free(&t[i]);
@@ -587,7 +600,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, seed_sets_the_noise);
 	tcase_add_test(tc, bad_params_refused);
 	tcase_add_test(tc, json_sink_writes_every_type);
-	tcase_add_test(tc, fusion_refuses_malformed_input);
+	tcase_add_test(tc, malformed_input_is_refused_and_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }
