@@ -27,6 +27,7 @@ struct run_opts {
 	double seconds;
 	uint64_t t0_ns;          /* the simulated CLOCK_MONOTONIC at the start */
 	uint64_t gps_lag_ns;     /* GPS delivered this much after publication */
+	uint64_t imu_lag_ns;     /* IMU likewise */
 	unsigned jitter_us;      /* IMU tick period 1 ms +- this */
 	double restart_fusion_s; /* > 0: the fusion stage is recreated then */
 	const char *imu_seed, *gps_seed;
@@ -65,6 +66,7 @@ static void pipe_open(struct pipe *p, const struct run_opts *o)
 	fh_topic_init(&p->t_truth, "truth", "SPOS");
 	fh_topic_init(&p->t_pose, "pose", "SPOS");
 	p->t_gps.delay_ns = o->gps_lag_ns;
+	p->t_imu.delay_ns = o->imu_lag_ns;
 
 	ck_assert_int_eq(fh_stage_open(&p->imu, "imu_sim", &p->clock, imu_set, 1), 0);
 	p->imu.out[0] = &p->t_imu;
@@ -319,6 +321,22 @@ START_TEST(late_gps_and_tick_jitter)
 	o.seconds = 30;
 	o.gps_lag_ns = 30 * MS;
 	o.jitter_us = 400;
+	p = run(&o);
+	ck_assert_msg(p->rmse_fused < 0.4 * p->rmse_gps, "fused %g vs gps %g", p->rmse_fused,
+	              p->rmse_gps);
+	free(p);
+}
+END_TEST
+
+START_TEST(late_imu)
+{
+	struct run_opts o = defaults;
+	struct pipe *p;
+
+	/* the other way round: IMU samples arrive 50 ms late, so each fix
+	 * is ahead of the filter's state and waits for the IMU to catch up */
+	o.seconds = 30;
+	o.imu_lag_ns = 50 * MS;
 	p = run(&o);
 	ck_assert_msg(p->rmse_fused < 0.4 * p->rmse_gps, "fused %g vs gps %g", p->rmse_fused,
 	              p->rmse_gps);
@@ -593,6 +611,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, contract_ports_params_rates);
 	tcase_add_test(tc, fused_beats_gps_over_60s);
 	tcase_add_test(tc, late_gps_and_tick_jitter);
+	tcase_add_test(tc, late_imu);
 	tcase_add_test(tc, fusion_restart_realigns);
 	tcase_add_test(tc, other_seeds_and_phase);
 	tcase_add_test(tc, ten_seconds_like_make_demo);
