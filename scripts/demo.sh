@@ -1,10 +1,9 @@
 #!/bin/sh
-# make demo: the main job.  Until the pipeline runner lands, it runs the two
-# two-process examples of the shared-memory core.
+# make demo: the main job.  The seed's section 6 as a running pipeline:
+# simulated IMU (1 kHz) and GPS (10 Hz) -> EKF fusion -> pose, monitored
+# against ground truth, every stage its own process over shared-memory
+# topics, for about 10 seconds, ending with the summary.
 set -eu
 bin=${1:-build/bin}
-echo "== seed ex01: writer and reader processes over a seqlock latest-value slot"
-"$bin/ex01_seqlock" --seconds 2
-echo
-echo "== seed ex05: producer and consumer processes over the SPSC ring"
-"$bin/ex05_ring"
+exec "$bin/sluice" run examples/sensor_fusion.yaml --duration "${SLUICE_DEMO_SECONDS:-10}" \
+	--summary build/demo-summary.json

@@ -107,7 +107,8 @@ typedef void (*sluice_fini_fn)(void *state, const struct sluice_ctx *ctx);
  * same one, telling them apart by msg->input). */
 struct sluice_input_decl {
 	const char *name;     /* unique among the stage's ports */
-	const char *msg_type; /* fully qualified message type, e.g. "sluice.demo.Imu" */
+	const char *msg_type; /* fully qualified message type, e.g. "sluice.demo.Imu";
+			       * "*" accepts any type */
 	const char *help;
 	sluice_message_fn on_message; /* required */
 };

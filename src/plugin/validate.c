@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -195,7 +196,10 @@ static int check_ports(const struct sluice_plugin_desc *d, const char *file)
 			return sluice__fail(-SLUICE_EPLUGIN_PORT,
 			                    "%s: %s port %u has no valid name", base(file), dir,
 			                    i < d->n_inputs ? i : i - d->n_inputs);
-		if (check_ident(type, true))
+		/* An input may take any type ("*"): generic sinks and recorders. */
+		bool any = i < d->n_inputs && type && !strcmp(type, "*");
+
+		if (!any && check_ident(type, true))
 			return sluice__fail(-SLUICE_EPLUGIN_PORT,
 			                    "%s: %s port '%s' has no valid message type name",
 			                    base(file), dir, name);
