@@ -1,7 +1,8 @@
 /* fuzz_verify.c - libFuzzer target for the verifier: any input is run
  * through the generated zoo.Animal verifier and sluicec's schema-driven
  * verifier, which must agree; an accepted input is then read in full (the
- * JSON printer touches every field), which must stay inside the input. */
+ * JSON printers, schema-driven and .bfbs-driven, touch every field), which
+ * must stay inside the input. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			acc += zoo_Tag_weight(zoo_Animal_tags_at(r, i));
 		(void)acc;
 		/* bounded tables keep a shared subtree from printing forever */
-		if (size < 4096)
+		if (size < 4096) {
+			static char json[1 << 16];
+			size_t blen;
+			const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
+
 			sc_print_json(schema.root, copy, size, false, sink);
+			/* the runtime printer, driven by the embedded .bfbs */
+			if (sluice_fb_json_print_buffer(bfbs, blen, NULL, copy, size, &o, json,
+							sizeof(json), NULL) == -SLUICE_EFBSCHEMA)
+				abort();
+		}
 	}
 	free(copy);
 	return 0;

@@ -8,13 +8,16 @@ secs=${1:-10}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-$root/build-fuzz}
 cc=${CC:-clang}
-mkdir -p "$out/gen" "$out/corpus-verify" "$out/corpus-schema"
+mkdir -p "$out/gen" "$out/corpus-verify" "$out/corpus-schema" "$out/corpus-bfbs" \
+	"$out/corpus-json"
 
 inc="-I$root/include -I$root/src -I$root/tools/sluicec -I$out/gen"
 core="$root/tools/sluicec/util.c $root/tools/sluicec/lex.c $root/tools/sluicec/parse.c
       $root/tools/sluicec/check.c $root/tools/sluicec/gen_c.c $root/tools/sluicec/dynverify.c
-      $root/tools/sluicec/json_print.c $root/tools/sluicec/json_parse.c"
-runtime="$root/src/fb/builder.c $root/src/fb/verify.c $root/src/common/error.c"
+      $root/tools/sluicec/json_print.c $root/tools/sluicec/json_parse.c $root/tools/sluicec/bfbs.c"
+runtime="$root/src/fb/builder.c $root/src/fb/verify.c $root/src/fb/reflect.c $root/src/fb/json.c
+         $root/src/fb/json_parse.c
+         $root/src/common/error.c"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror"
 san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
@@ -29,6 +32,11 @@ $cc $cflags $san $inc -DZOO_FBS="\"$root/tests/fb/schemas/zoo.fbs\"" \
 	"$root/fuzz/fuzz_verify.c" $core $runtime -lm -o "$out/fuzz_verify"
 # shellcheck disable=SC2086
 $cc $cflags $san $inc "$root/fuzz/fuzz_schema.c" $core $runtime -lm -o "$out/fuzz_schema"
+# shellcheck disable=SC2086
+$cc $cflags $san $inc "$root/fuzz/fuzz_bfbs.c" $runtime -lm -o "$out/fuzz_bfbs"
+# shellcheck disable=SC2086
+$cc $cflags $san $inc "$root/fuzz/fuzz_json.c" $runtime -lm -o "$out/fuzz_json"
+"$out/sluicec" --bfbs -o "$out/corpus-bfbs" "$root/tests/fb/schemas/zoo.fbs"
 
 cd "$out"
 echo "fuzz_verify for ${secs}s"
@@ -37,3 +45,8 @@ echo "fuzz_verify for ${secs}s"
 echo "fuzz_schema for ${secs}s"
 ./fuzz_schema -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 	-dict="$root/fuzz/schema.dict" corpus-schema "$root/fuzz/seeds/schema"
+echo "fuzz_bfbs for ${secs}s"
+./fuzz_bfbs -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 corpus-bfbs
+echo "fuzz_json for ${secs}s"
+./fuzz_json -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 corpus-json \
+	"$root/fuzz/seeds/json"

@@ -1,4 +1,5 @@
-# json_equal.py A B - exits 0 when two JSON files are equal by value: the
+# json_equal.py A B [KEY...] - exits 0 when two JSON files are equal by
+# value, leaving out the named keys at any depth: the
 # same keys and values, floats within a relative 1e-6 (flatc prints floats
 # with limited precision), and bare nan/inf (as flatc prints them) allowed.
 import json
@@ -21,9 +22,14 @@ def num(x):
     return x
 
 
+IGNORE = set(sys.argv[3:])
+
+
 def equal(a, b, path):
     a, b = num(a), num(b)
     if isinstance(a, dict) and isinstance(b, dict):
+        a = {k: v for k, v in a.items() if k not in IGNORE}
+        b = {k: v for k, v in b.items() if k not in IGNORE}
         if set(a) != set(b):
             print("%s: keys differ: %s vs %s" % (path, sorted(a), sorted(b)))
             return False

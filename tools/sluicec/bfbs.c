@@ -274,7 +274,8 @@ static sluice_fb_ref enum_ref(struct bf *x, const struct def *d)
 	sluice_fb_ref vals, name, under, attrs, file;
 	size_t i;
 
-	memcpy(v, d->vals, d->nvals * sizeof(*v));
+	if (d->nvals)
+		memcpy(v, d->vals, d->nvals * sizeof(*v));
 	qsort(v, d->nvals, sizeof(*v), cmp_val);
 	for (i = 0; i < d->nvals; i++) {
 		sluice_fb_ref n = sluice_fb_cstring(b, v[i].name), ut;

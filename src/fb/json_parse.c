@@ -1,0 +1,765 @@
+/* json_parse.c - JSON to a FlatBuffers message, driven by a binary schema
+ * (see sluice_fb_json_parse in sluice/fb_json.h). The builder needs a
+ * table's children before the table, so each object is read in one pass:
+ * strings, vectors and sub-tables are built as they are met, scalars and
+ * structs wait in the scratch stack until the closing brace. Every level
+ * pops what it pushed, so vectors of built children stay contiguous. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/detail.h"
+#include "fb/reflect.h"
+#include "sluice/error.h"
+#include "sluice/fb_json.h"
+
+#define MAX_DEPTH 64
+
+struct jp {
+	const struct rf_schema *s;
+	const char *src;
+	size_t len, pos;
+	int line, col;
+	sluice_fb_builder *b;
+	uint8_t *scratch;
+	size_t cap, top;
+	int depth;
+};
+
+/* A field waiting for its table to start. */
+struct pend {
+	uint16_t id;
+	uint8_t kind; /* 0 scalar, 1 struct, 2 reference */
+	uint8_t size;
+	uint32_t align;
+	uint64_t val;  /* scalar bytes, or a scratch offset for structs */
+	sluice_fb_ref ref;
+};
+
+static int fail(struct jp *j, const char *what)
+{
+	return sluice__fail(-SLUICE_EFBJSON, "fb json: %d:%d: %s", j->line, j->col, what);
+}
+
+static void *push(struct jp *j, size_t n, size_t align)
+{
+	size_t at = (j->top + align - 1) & ~(align - 1);
+
+	if (at > j->cap || n > j->cap - at)
+		return NULL;
+	j->top = at + n;
+	return j->scratch + at;
+}
+
+static int peekc(const struct jp *j)
+{
+	return j->pos < j->len ? (unsigned char)j->src[j->pos] : -1;
+}
+
+static void adv(struct jp *j)
+{
+	if (j->pos >= j->len)
+		return;
+	if (j->src[j->pos] == '\n') {
+		j->line++;
+		j->col = 1;
+	} else {
+		j->col++;
+	}
+	j->pos++;
+}
+
+static int ws(struct jp *j)
+{
+	for (;;) {
+		int c = peekc(j);
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			adv(j);
+		} else if (c == '/' && j->pos + 1 < j->len && j->src[j->pos + 1] == '/') {
+			while (peekc(j) != -1 && peekc(j) != '\n')
+				adv(j);
+		} else if (c == '/' && j->pos + 1 < j->len && j->src[j->pos + 1] == '*') {
+			adv(j);
+			adv(j);
+			while (peekc(j) != -1 &&
+			       !(peekc(j) == '*' && j->pos + 1 < j->len && j->src[j->pos + 1] == '/'))
+				adv(j);
+			if (peekc(j) == -1)
+				return fail(j, "unterminated comment");
+			adv(j);
+			adv(j);
+		} else {
+			return 0;
+		}
+	}
+}
+
+static int expect(struct jp *j, char c)
+{
+	int rc = ws(j);
+
+	if (rc)
+		return rc;
+	if (peekc(j) != c) {
+		char msg[32] = "expected 'x'";
+
+		msg[10] = c;
+		return fail(j, msg);
+	}
+	adv(j);
+	return 0;
+}
+
+/* A string, decoded into scratch and NUL-terminated; out and n give it. */
+static int string(struct jp *j, const char **out, size_t *n)
+{
+	size_t start = j->top, k = 0;
+	char *d;
+
+	adv(j); /* the quote */
+	for (;;) {
+		int c = peekc(j);
+
+		if (c == -1)
+			return fail(j, "unterminated string");
+		adv(j);
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			int e = peekc(j);
+
+			adv(j);
+			switch (e) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case '"': case '\\': case '/': c = e; break;
+			case 'u': {
+				unsigned cp = 0;
+				int i;
+
+				for (i = 0; i < 4; i++) {
+					int h = peekc(j);
+
+					if (!isxdigit(h))
+						return fail(j, "bad \\u escape");
+					cp = cp * 16 + (unsigned)(isdigit(h) ? h - '0' : tolower(h) - 'a' + 10);
+					adv(j);
+				}
+				/* UTF-8 of the code point (surrogates kept as they come) */
+				d = push(j, 3, 1);
+				if (!d)
+					return -SLUICE_EFBFULL;
+				if (cp < 0x80) {
+					d[0] = (char)cp;
+					j->top -= 2;
+					k += 1;
+				} else if (cp < 0x800) {
+					d[0] = (char)(0xc0 | (cp >> 6));
+					d[1] = (char)(0x80 | (cp & 0x3f));
+					j->top -= 1;
+					k += 2;
+				} else {
+					d[0] = (char)(0xe0 | (cp >> 12));
+					d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+					d[2] = (char)(0x80 | (cp & 0x3f));
+					k += 3;
+				}
+				continue;
+			}
+			default:
+				return fail(j, "unknown escape in string");
+			}
+		}
+		d = push(j, 1, 1);
+		if (!d)
+			return -SLUICE_EFBFULL;
+		*d = (char)c;
+		k++;
+	}
+	d = push(j, 1, 1);
+	if (!d)
+		return -SLUICE_EFBFULL;
+	*d = 0;
+	*out = (const char *)j->scratch + start;
+	*n = k;
+	return 0;
+}
+
+/* A bare token (number or identifier), copied NUL-terminated to scratch. */
+static int token(struct jp *j, const char **out)
+{
+	size_t start = j->pos;
+	char *d;
+
+	while (isalnum(peekc(j)) || peekc(j) == '_' || peekc(j) == '.' || peekc(j) == '-' ||
+	       peekc(j) == '+')
+		adv(j);
+	if (j->pos == start)
+		return fail(j, "expected a value");
+	d = push(j, j->pos - start + 1, 1);
+	if (!d)
+		return -SLUICE_EFBFULL;
+	memcpy(d, j->src + start, j->pos - start);
+	d[j->pos - start] = 0;
+	*out = d;
+	return 0;
+}
+
+static bool enum_lookup(const struct jp *j, int32_t idx, const char *name, size_t n, int64_t *v)
+{
+	const uint8_t *en = rf_enum_at(j->s, idx), *vals;
+	uint32_t i, cnt;
+
+	if (!en)
+		return false;
+	vals = sluice_fb_field_ref(en, EN_VALUES);
+	cnt = sluice_fb_len(vals);
+	for (i = 0; i < cnt; i++) {
+		const uint8_t *ev = sluice_fb_vec_ref(vals, i);
+		const char *nm = rf_str(ev, EV_NAME);
+
+		if (strlen(nm) == n && memcmp(nm, name, n) == 0) {
+			*v = rf_int(ev, EV_VALUE, 8, 0);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool fits(int b, int64_t v, bool big)
+{
+	switch (b) {
+	case RF_BOOL: return v == 0 || v == 1;
+	case RF_BYTE: return v >= -128 && v <= 127;
+	case RF_UTYPE:
+	case RF_UBYTE: return v >= 0 && v <= 255;
+	case RF_SHORT: return v >= -32768 && v <= 32767;
+	case RF_USHORT: return v >= 0 && v <= 65535;
+	case RF_INT: return v >= INT32_MIN && v <= INT32_MAX;
+	case RF_UINT: return v >= 0 && v <= (int64_t)UINT32_MAX;
+	case RF_LONG: return !big;
+	case RF_ULONG: return big || v >= 0;
+	default: return true;
+	}
+}
+
+/* A scalar of base type b (enum idx) into out[0..size). */
+static int scalar(struct jp *j, int b, int32_t idx, uint8_t *out)
+{
+	size_t mark = j->top;
+	const char *t;
+	size_t n = 0;
+	int64_t iv = 0;
+	double dv = 0;
+	bool big = false, flt = b == RF_FLOAT || b == RF_DOUBLE;
+	int rc = ws(j);
+
+	if (rc)
+		return rc;
+	rc = peekc(j) == '"' ? string(j, &t, &n) : token(j, &t);
+	if (rc)
+		return rc;
+	if (!n)
+		n = strlen(t);
+	if (!strcmp(t, "true") || !strcmp(t, "false")) {
+		iv = t[0] == 't';
+		dv = (double)iv;
+	} else if (isdigit((unsigned char)t[0]) || t[0] == '-' || t[0] == '+' || t[0] == '.' ||
+		   (flt && (!strcmp(t, "nan") || !strcmp(t, "inf") || !strcmp(t, "infinity")))) {
+		char *end;
+
+		errno = 0;
+		if (flt) {
+			dv = strtod(t, &end);
+		} else if (t[0] == '-') {
+			iv = strtoll(t, &end, 0);
+		} else {
+			uint64_t u = strtoull(t, &end, 0);
+
+			big = u > (uint64_t)INT64_MAX;
+			iv = (int64_t)u;
+		}
+		if (*end || (errno && !flt))
+			return fail(j, "invalid number");
+		if (!flt && !fits(b, iv, big))
+			return fail(j, "number out of range for its field");
+	} else {
+		/* enum names, several for bit flags */
+		size_t a = 0;
+
+		while (a < n) {
+			size_t e = a;
+			int64_t x;
+
+			while (e < n && t[e] != ' ')
+				e++;
+			if (e > a) {
+				if (!enum_lookup(j, idx, t + a, e - a, &x))
+					return fail(j, "unknown enum value");
+				iv |= x;
+			}
+			a = e + 1;
+		}
+		dv = (double)iv;
+	}
+	j->top = mark;
+	switch (b) {
+	case RF_FLOAT: {
+		float f = (float)dv;
+
+		memcpy(out, &f, 4);
+		break;
+	}
+	case RF_DOUBLE:
+		memcpy(out, &dv, 8);
+		break;
+	default: {
+		uint64_t u = (uint64_t)iv;
+
+		memcpy(out, &u, rf_scalar_size(b)); /* little-endian host */
+	}
+	}
+	return 0;
+}
+
+/* The field of object ob named name[0..n), or NULL. */
+static const uint8_t *field_named(const uint8_t *ob, const char *name, size_t n)
+{
+	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
+	uint32_t i, cnt = sluice_fb_len(fields);
+
+	for (i = 0; i < cnt; i++) {
+		const uint8_t *f = sluice_fb_vec_ref(fields, i);
+		const char *nm = rf_str(f, FD_NAME);
+
+		if (strlen(nm) == n && memcmp(nm, name, n) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static int key(struct jp *j, const char **name, size_t *n)
+{
+	int rc = ws(j);
+
+	if (rc)
+		return rc;
+	rc = peekc(j) == '"' ? string(j, name, n) : token(j, name);
+	if (!rc && peekc(j) != '"' && !*n)
+		*n = strlen(*name);
+	return rc ? rc : expect(j, ':');
+}
+
+static int structure(struct jp *j, const uint8_t *ob, uint8_t *out);
+
+/* Skips one JSON value of any kind (for the look-ahead below). */
+static int skip_value(struct jp *j, int depth)
+{
+	size_t mark = j->top;
+	const char *t;
+	size_t n;
+	int rc = ws(j), c;
+
+	if (rc)
+		return rc;
+	if (depth > MAX_DEPTH)
+		return fail(j, "JSON nests too deep");
+	c = peekc(j);
+	if (c == '"')
+		rc = string(j, &t, &n);
+	else if (c != '{' && c != '[')
+		rc = token(j, &t);
+	else {
+		char close = c == '{' ? '}' : ']';
+
+		adv(j);
+		while (!rc && !(rc = ws(j)) && peekc(j) != close) {
+			if (peekc(j) == -1)
+				return fail(j, "unexpected end of JSON");
+			if (close == '}') {
+				rc = peekc(j) == '"' ? string(j, &t, &n) : token(j, &t);
+				if (!rc)
+					rc = expect(j, ':');
+			}
+			if (!rc)
+				rc = skip_value(j, depth + 1);
+			if (!rc && !(rc = ws(j)) && peekc(j) == ',')
+				adv(j);
+		}
+		if (!rc)
+			adv(j);
+	}
+	j->top = mark;
+	return rc;
+}
+
+/* A union's value came before its _type: finds the type further on in
+ * the same object and reads it, leaving the position where it was. */
+static int union_type_ahead(struct jp *j, const char *name, size_t nlen, int32_t idx, int64_t *tag)
+{
+	size_t pos = j->pos, mark = j->top;
+	int line = j->line, col = j->col, rc;
+
+	*tag = -1;
+	rc = skip_value(j, 0);
+	while (!rc && !(rc = ws(j)) && peekc(j) == ',') {
+		const char *k;
+		size_t kn = 0;
+
+		adv(j);
+		if ((rc = ws(j)) || peekc(j) == '}')
+			break;
+		rc = peekc(j) == '"' ? string(j, &k, &kn) : token(j, &k);
+		if (!rc && !kn)
+			kn = strlen(k);
+		if (!rc)
+			rc = expect(j, ':');
+		if (rc)
+			break;
+		if (kn == nlen + 5 && memcmp(k, name, nlen) == 0 && memcmp(k + nlen, "_type", 5) == 0) {
+			uint8_t v[8] = {0};
+
+			rc = scalar(j, RF_UTYPE, idx, v);
+			if (!rc)
+				*tag = v[0];
+			break;
+		}
+		rc = skip_value(j, 0);
+	}
+	j->pos = pos;
+	j->line = line;
+	j->col = col;
+	j->top = mark;
+	return rc;
+}
+
+static int array(struct jp *j, const uint8_t *type, uint8_t *out)
+{
+	int e = rf_type_elem(type);
+	const uint8_t *eo = e == RF_OBJ ? rf_obj_at(j->s, rf_type_index(type)) : NULL;
+	uint32_t n = (uint16_t)rf_int(type, TY_FIXED, 2, 0), i;
+	uint32_t es = eo ? (uint32_t)rf_int(eo, OB_BYTESIZE, 4, 0) : rf_scalar_size(e);
+	int rc = expect(j, '[');
+
+	for (i = 0; !rc && i < n; i++) {
+		rc = eo ? structure(j, eo, out + i * es) : scalar(j, e, rf_type_index(type), out + i * es);
+		if (!rc && i + 1 < n)
+			rc = expect(j, ',');
+	}
+	if (!rc && !ws(j) && peekc(j) == ',')
+		adv(j);
+	return rc ? rc : expect(j, ']');
+}
+
+static int structure(struct jp *j, const uint8_t *ob, uint8_t *out)
+{
+	size_t mark = j->top;
+	int rc;
+
+	if (++j->depth > MAX_DEPTH)
+		return fail(j, "JSON nests too deep");
+	memset(out, 0, (size_t)rf_int(ob, OB_BYTESIZE, 4, 0));
+	rc = expect(j, '{');
+	while (!rc && !(rc = ws(j)) && peekc(j) != '}') {
+		const char *name;
+		size_t n = 0;
+		const uint8_t *f, *type;
+		uint8_t *q;
+
+		rc = key(j, &name, &n);
+		if (rc)
+			break;
+		f = field_named(ob, name, n);
+		if (!f)
+			return fail(j, "unknown field");
+		type = sluice_fb_field_ref(f, FD_TYPE);
+		q = out + (uint16_t)rf_int(f, FD_OFFSET, 2, 0);
+		j->top = mark;
+		if (rf_type_base(type) == RF_OBJ)
+			rc = structure(j, rf_obj_at(j->s, rf_type_index(type)), q);
+		else if (rf_type_base(type) == RF_ARRAY)
+			rc = array(j, type, q);
+		else
+			rc = scalar(j, rf_type_base(type), rf_type_index(type), q);
+		if (!rc && !(rc = ws(j)) && peekc(j) == ',')
+			adv(j);
+	}
+	j->top = mark;
+	j->depth--;
+	return rc ? rc : expect(j, '}');
+}
+
+static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref);
+
+static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
+{
+	size_t mark = j->top, base;
+	int e = rf_type_elem(type);
+	const uint8_t *eo = e == RF_OBJ ? rf_obj_at(j->s, rf_type_index(type)) : NULL;
+	bool st = eo && rf_int(eo, OB_IS_STRUCT, 1, 0);
+	uint32_t es = st ? (uint32_t)rf_int(eo, OB_BYTESIZE, 4, 0)
+			 : (rf_is_scalar(e) ? rf_scalar_size(e) : (uint32_t)sizeof(sluice_fb_ref));
+	uint32_t al = st ? (uint32_t)rf_int(eo, OB_MINALIGN, 4, 1) : es;
+	size_t n = 0;
+	int rc = expect(j, '[');
+
+	if (al < 1 || al > SLUICE_FB_MAX_ALIGN || (al & (al - 1)))
+		return fail(j, "bad alignment in schema");
+	base = (j->top + 7) & ~(size_t)7;
+	j->top = base;
+	while (!rc && !(rc = ws(j)) && peekc(j) != ']') {
+		/* element n goes at base + n*es; children pop back to there */
+		size_t at = base + n * es;
+		uint8_t tmp[8];
+
+		if (st) {
+			if (at > j->cap || es > j->cap - at)
+				return -SLUICE_EFBFULL;
+			j->top = at + es;
+			rc = structure(j, eo, j->scratch + at);
+		} else if (rf_is_scalar(e)) {
+			rc = scalar(j, e, rf_type_index(type), tmp);
+			if (!rc && (at > j->cap || es > j->cap - at))
+				return -SLUICE_EFBFULL;
+			if (!rc)
+				memcpy(j->scratch + at, tmp, es);
+		} else {
+			sluice_fb_ref r = 0;
+
+			j->top = at;
+			if (e == RF_STRING) {
+				const char *sv;
+				size_t sn;
+
+				if (peekc(j) != '"')
+					return fail(j, "expected a string");
+				rc = string(j, &sv, &sn);
+				if (!rc)
+					r = sluice_fb_string(j->b, sv, sn);
+			} else if (eo) {
+				rc = table(j, eo, &r);
+			} else {
+				rc = fail(j, "unsupported vector element");
+			}
+			if (!rc && (at > j->cap || es > j->cap - at))
+				return -SLUICE_EFBFULL;
+			if (!rc)
+				memcpy(j->scratch + at, &r, sizeof(r));
+		}
+		n++;
+		j->top = base + n * es;
+		if (!rc && !(rc = ws(j)) && peekc(j) == ',')
+			adv(j);
+	}
+	if (!rc)
+		rc = expect(j, ']');
+	if (!rc) {
+		if (st || rf_is_scalar(e))
+			*ref = sluice_fb_vector(j->b, j->scratch + base, n, es, al);
+		else
+			*ref = sluice_fb_ref_vector(j->b, (const sluice_fb_ref *)(const void *)(j->scratch + base), n);
+	}
+	j->top = mark;
+	return rc;
+}
+
+static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
+{
+	size_t mark = j->top;
+	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
+	uint32_t nf = sluice_fb_len(fields), np = 0, i;
+	struct pend *p = push(j, (nf + 1) * sizeof(*p), 8);
+	uint16_t *req;
+	size_t nreq = 0;
+	int rc;
+
+	if (!p)
+		return -SLUICE_EFBFULL;
+	if (++j->depth > MAX_DEPTH)
+		return fail(j, "JSON nests too deep");
+	rc = expect(j, '{');
+	while (!rc && !(rc = ws(j)) && peekc(j) != '}') {
+		size_t keep = j->top;
+		const char *name;
+		size_t n = 0;
+		const uint8_t *f, *type;
+		int b;
+		struct pend *e;
+
+		rc = key(j, &name, &n);
+		if (rc)
+			break;
+		f = field_named(ob, name, n);
+		j->top = keep;
+		if (!f)
+			return fail(j, "unknown field");
+		if (np >= nf)
+			return fail(j, "a field given twice");
+		type = sluice_fb_field_ref(f, FD_TYPE);
+		b = rf_type_base(type);
+		e = &p[np];
+		memset(e, 0, sizeof(*e));
+		e->id = (uint16_t)rf_int(f, FD_ID, 2, 0);
+		if (rf_is_scalar(b)) {
+			uint8_t v[8] = {0};
+			uint8_t d8[8];
+
+			rc = scalar(j, b, rf_type_index(type), v);
+			if (rc)
+				break;
+			e->kind = 0;
+			e->size = (uint8_t)rf_scalar_size(b);
+			memcpy(&e->val, v, 8);
+			/* a value equal to the default is left out, as builders do */
+			if (!rf_int(f, FD_OPTIONAL, 1, 0)) {
+				const uint8_t *dp = sluice_fb_field_ptr(f, FD_DEFAULT_REAL);
+				double dd = dp ? sluice_fb_f64(dp) : 0.0;
+
+				if (b == RF_FLOAT) {
+					float fl = (float)dd;
+
+					memcpy(d8, &fl, 4);
+				} else if (b == RF_DOUBLE) {
+					memcpy(d8, &dd, 8);
+				} else {
+					uint64_t di = (uint64_t)rf_int(f, FD_DEFAULT_INT, 8, 0);
+
+					memcpy(d8, &di, 8);
+				}
+				if (memcmp(d8, v, e->size) == 0)
+					goto next;
+			}
+			np++;
+		} else if (b == RF_OBJ && rf_int(rf_obj_at(j->s, rf_type_index(type)), OB_IS_STRUCT, 1, 0)) {
+			const uint8_t *so = rf_obj_at(j->s, rf_type_index(type));
+			size_t sz = (size_t)rf_int(so, OB_BYTESIZE, 4, 0);
+			uint8_t *q = push(j, sz, 8);
+
+			if (!q)
+				return -SLUICE_EFBFULL;
+			rc = structure(j, so, q);
+			if (rc)
+				break;
+			e->kind = 1;
+			e->val = (uint64_t)(q - j->scratch);
+			e->size = 0;
+			e->align = (uint32_t)rf_int(so, OB_MINALIGN, 4, 1);
+			e->ref = (sluice_fb_ref)sz;
+			np++;
+		} else {
+			e->kind = 2;
+			if (b == RF_STRING) {
+				const char *sv;
+				size_t sn;
+
+				if ((rc = ws(j)) || peekc(j) != '"')
+					return rc ? rc : fail(j, "expected a string");
+				rc = string(j, &sv, &sn);
+				if (!rc)
+					e->ref = sluice_fb_string(j->b, sv, sn);
+				j->top = keep;
+			} else if (b == RF_VECTOR) {
+				rc = vector(j, type, &e->ref);
+			} else if (b == RF_OBJ) {
+				rc = table(j, rf_obj_at(j->s, rf_type_index(type)), &e->ref);
+			} else if (b == RF_UNION) {
+				/* the member named by the _type field read before */
+				const uint8_t *en = rf_enum_at(j->s, rf_type_index(type));
+				const uint8_t *vals = sluice_fb_field_ref(en, EN_VALUES);
+				const uint8_t *mo = NULL;
+				uint32_t k;
+				int64_t tag = -1;
+
+				for (k = 0; k < np; k++)
+					if (p[k].kind == 0 && p[k].id + 1 == e->id)
+						tag = (int64_t)(p[k].val & 0xff);
+				if (tag < 0 && (rc = union_type_ahead(j, rf_str(f, FD_NAME),
+									strlen(rf_str(f, FD_NAME)),
+									rf_type_index(type), &tag)))
+					break;
+				for (k = 0; tag > 0 && k < sluice_fb_len(vals); k++) {
+					const uint8_t *ev = sluice_fb_vec_ref(vals, k);
+					const uint8_t *ut = sluice_fb_field_ref(ev, EV_UNION_TYPE);
+
+					if (rf_int(ev, EV_VALUE, 8, 0) == tag && ut && rf_type_base(ut) == RF_OBJ)
+						mo = rf_obj_at(j->s, rf_type_index(ut));
+				}
+				if (!mo)
+					return fail(j, "union without a _type, or of an unknown type");
+				rc = table(j, mo, &e->ref);
+			} else {
+				rc = fail(j, "unsupported field type");
+			}
+			if (rc)
+				break;
+			np++;
+		}
+next:
+		if (!rc && !(rc = ws(j)) && peekc(j) == ',')
+			adv(j);
+	}
+	if (!rc)
+		rc = expect(j, '}');
+	if (rc)
+		return rc;
+	req = push(j, (nf + 1) * sizeof(*req), 2);
+	if (!req)
+		return -SLUICE_EFBFULL;
+	for (i = 0; i < nf; i++) {
+		const uint8_t *f = sluice_fb_vec_ref(fields, i);
+
+		if (rf_int(f, FD_REQUIRED, 1, 0) && !rf_int(f, FD_DEPRECATED, 1, 0))
+			req[nreq++] = (uint16_t)rf_int(f, FD_ID, 2, 0);
+	}
+	sluice_fb_table_start(j->b);
+	for (i = 0; i < np; i++) {
+		if (p[i].kind == 0)
+			sluice_fb_table_scalar(j->b, p[i].id, &p[i].val, p[i].size);
+		else if (p[i].kind == 1)
+			sluice_fb_table_struct(j->b, p[i].id, j->scratch + p[i].val, p[i].ref, p[i].align);
+		else
+			sluice_fb_table_ref(j->b, p[i].id, p[i].ref);
+	}
+	*ref = sluice_fb_table_end(j->b, req, nreq);
+	j->top = mark;
+	j->depth--;
+	return sluice_fb_builder_error(j->b);
+}
+
+int sluice_fb_json_parse(const void *bfbs, size_t bfbs_len, const char *table_name, const char *json,
+			 size_t json_len, void *scratch, size_t scratch_len, sluice_fb_builder *b,
+			 bool size_prefixed, sluice_fb_msg *out)
+{
+	struct rf_schema s;
+	struct jp j;
+	const uint8_t *ob;
+	sluice_fb_ref root = 0;
+	int rc = rf_schema_open(&s, bfbs, bfbs_len);
+
+	if (rc)
+		return rc;
+	ob = rf_find_object(&s, table_name);
+	if (!ob)
+		return sluice__fail(-SLUICE_EFBSCHEMA, "fb json: no table %s in the schema",
+				    table_name ? table_name : "(root_type)");
+	memset(&j, 0, sizeof(j));
+	j.s = &s;
+	j.src = json;
+	j.len = json_len;
+	j.line = j.col = 1;
+	j.b = b;
+	j.scratch = scratch;
+	j.cap = scratch ? scratch_len : 0;
+	rc = table(&j, ob, &root);
+	if (!rc && !(rc = ws(&j)) && j.pos != j.len)
+		rc = fail(&j, "text after the JSON value");
+	if (rc)
+		return rc;
+	return sluice_fb_finish(b, root, strlen(s.ident) == 4 ? s.ident : NULL, size_prefixed, out);
+}

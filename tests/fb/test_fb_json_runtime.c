@@ -1,0 +1,264 @@
+/* test_fb_json_runtime.c - sluice_fb_json_print(): any message printed as
+ * JSON from its binary schema alone, equal by value to flatc --json; a
+ * corrupt schema or message is refused, never read out of bounds; and
+ * sluice_fb_json_parse(): JSON built into a caller's buffer. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pose_sluice.h"
+#include "sluice/error.h"
+#include "testutil.h"
+#include "zoo_build.h"
+#include "zoo_sluice.h"
+
+static char dir[64];
+static char out[1 << 16];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/sluice-jr-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+START_TEST(zoo_prints_like_flatc)
+{
+	static uint8_t buf[8192];
+	sluice_fb_msg m;
+	size_t blen, n;
+	const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
+	char path[128];
+
+	ck_assert_int_eq(zoo_build(buf, sizeof(buf), &m), 0);
+	ck_assert_int_eq(sluice_fb_json_print_buffer(bfbs, blen, NULL, buf + m.offset, m.length, NULL,
+						     out, sizeof(out), &n),
+			 0);
+	ck_assert_uint_eq(strlen(out), n);
+	snprintf(path, sizeof(path), "%s/zoo.bin", dir);
+	write_file(path, buf + m.offset, m.length);
+	snprintf(path, sizeof(path), "%s/rt.json", dir);
+	write_file(path, out, n);
+	ck_assert_int_eq(sh("cd '%s' && '%s' --json --strict-json -o '%s/f' " ZOO_FBS " -- '%s/zoo.bin'",
+			    dir, FLATC, dir, dir),
+			 0);
+	/* the .bfbs carries no nested_flatbuffer attribute (flatc leaves
+	 * built-in attributes out), so payload prints as bytes there */
+	ck_assert_int_eq(sh("/usr/bin/python3 " JSON_EQUAL " '%s/rt.json' '%s/f/zoo.json' payload",
+			    dir, dir),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"colors\": \"Green Blue\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"home_type\": \"Cage\""));
+}
+END_TEST
+
+START_TEST(named_table_and_limits)
+{
+	uint8_t buf[512];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref r, f;
+	size_t blen;
+	const uint8_t *bfbs = sluice_bfbs_pose(&blen);
+	sluice_msg_Vec3 pos = {1, 2, 3};
+	char small[16];
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	f = sluice_fb_cstring(&b, "map");
+	sluice_msg_Header_start(&b);
+	sluice_msg_Header_add_frame_id(&b, f);
+	sluice_msg_Header_add_seq(&b, 9);
+	f = sluice_msg_Header_end(&b);
+	sluice_msg_Pose_start(&b);
+	sluice_msg_Pose_add_header(&b, f);
+	sluice_msg_Pose_add_position(&b, &pos);
+	sluice_msg_Pose_add_yaw(&b, 0.5);
+	r = sluice_msg_Pose_end(&b);
+	ck_assert_int_eq(sluice_msg_Pose_finish(&b, r, &m), 0);
+	ck_assert_int_eq(sluice_fb_json_print_buffer(bfbs, blen, "sluice.msg.Pose", buf + m.offset,
+						     m.length, NULL, out, sizeof(out), NULL),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"frame_id\": \"map\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"yaw\": 0.5"));
+	ck_assert_ptr_nonnull(strstr(out, "\"y\": 2.0"));
+	ck_assert_int_eq(sluice_fb_json_print_buffer(bfbs, blen, "sluice.msg.Nope", buf + m.offset,
+						     m.length, NULL, out, sizeof(out), NULL),
+			 -SLUICE_EFBSCHEMA);
+	/* a struct is not a message */
+	ck_assert_int_eq(sluice_fb_json_print_buffer(bfbs, blen, "sluice.msg.Vec3", buf + m.offset,
+						     m.length, NULL, out, sizeof(out), NULL),
+			 -SLUICE_EFBSCHEMA);
+	ck_assert_int_eq(sluice_fb_json_print_buffer(bfbs, blen, NULL, buf + m.offset, m.length,
+						     NULL, small, sizeof(small), NULL),
+			 -SLUICE_EFBFULL);
+	/* a truncated message is refused before anything is printed */
+	ck_assert_int_ne(sluice_fb_json_print_buffer(bfbs, blen, NULL, buf + m.offset, m.length - 8,
+						     NULL, out, sizeof(out), NULL),
+			 0);
+}
+END_TEST
+
+/* Damaged schemas: every truncation and many single-byte changes are
+ * refused or print within bounds (exact-size copies for ASan). */
+START_TEST(damaged_schema_is_safe)
+{
+	static uint8_t buf[8192];
+	sluice_fb_msg m;
+	size_t blen, n, i;
+	const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
+	uint8_t *copy;
+	int refused = 0;
+
+	ck_assert_int_eq(zoo_build(buf, sizeof(buf), &m), 0);
+	ck_assert_int_eq(sluice_fb_schema_verify(bfbs, blen), 0);
+	for (n = 0; n < blen; n += 7) {
+		copy = malloc(n ? n : 1);
+		memcpy(copy, bfbs, n);
+		ck_assert_int_ne(sluice_fb_schema_verify(copy, n), 0);
+		free(copy);
+	}
+	srand(1);
+	for (i = 0; i < 3000; i++) {
+		size_t at = (size_t)rand() % blen;
+
+		copy = malloc(blen);
+		memcpy(copy, bfbs, blen);
+		copy[at] = (uint8_t)rand();
+		if (sluice_fb_json_print_buffer(copy, blen, NULL, buf + m.offset, m.length, NULL, out,
+						sizeof(out), NULL) != 0)
+			refused++;
+		free(copy);
+	}
+	ck_assert_int_gt(refused, 0);
+}
+END_TEST
+
+/* print -> parse -> every field equal, in a caller's buffer */
+START_TEST(parse_round_trip)
+{
+	static uint8_t buf[8192], buf2[8192], scratch[16384];
+	sluice_fb_msg m, m2;
+	sluice_fb_builder b;
+	size_t blen, n;
+	const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
+	const char *bad;
+
+	ck_assert_int_eq(zoo_build(buf, sizeof(buf), &m), 0);
+	ck_assert_int_eq(sluice_fb_json_print_buffer(bfbs, blen, NULL, buf + m.offset, m.length, NULL,
+						     out, sizeof(out), &n),
+			 0);
+	sluice_fb_builder_init(&b, buf2, sizeof(buf2));
+	ck_assert_msg(sluice_fb_json_parse(bfbs, blen, NULL, out, n, scratch, sizeof(scratch), &b,
+					   false, &m2) == 0,
+		      "%s", sluice_errdetail());
+	ck_assert_int_eq(zoo_Animal_verify(buf2 + m2.offset, m2.length), 0);
+	bad = zoo_check(buf2 + m2.offset);
+	ck_assert_msg(bad == NULL, "field %s differs", bad);
+	/* scratch too small: refused, not overrun */
+	sluice_fb_builder_init(&b, buf2, sizeof(buf2));
+	ck_assert_int_eq(sluice_fb_json_parse(bfbs, blen, NULL, out, n, scratch, 64, &b, false, &m2),
+			 -SLUICE_EFBFULL);
+}
+END_TEST
+
+START_TEST(parse_errors)
+{
+	static uint8_t buf[4096], scratch[4096];
+	sluice_fb_msg m;
+	sluice_fb_builder b;
+	size_t blen;
+	const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
+	static const char *const bad[] = {
+		"{ name: \"a\",\n  nosuch: 1 }",
+		"{ name: \"a\", age: 70000 }",
+		"{ name: \"a\", kind: Fish }",
+		"{ name: \"a\", home: { id: 1 } }",
+		"{ name: \"a\", tags: [ { name: \"t\" } ",
+		"{ age: 1 }",
+		"{ name: \"a\" } trailing",
+		"{ name: 5 }",
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc;
+
+		sluice_fb_builder_init(&b, buf, sizeof(buf));
+		rc = sluice_fb_json_parse(bfbs, blen, NULL, bad[i], strlen(bad[i]), scratch,
+					  sizeof(scratch), &b, false, &m);
+		ck_assert_msg(rc != 0, "accepted: %s", bad[i]);
+	}
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	ck_assert_int_eq(sluice_fb_json_parse(bfbs, blen, NULL, bad[0], strlen(bad[0]), scratch,
+					      sizeof(scratch), &b, false, &m),
+			 -SLUICE_EFBJSON);
+	ck_assert_ptr_nonnull(strstr(sluice_errdetail(), "2:"));
+	/* a union's type after its value, comments and trailing commas */
+	{
+		const char *ok = "{ // a comment\n name: \"a\", home: { id: 7, }, /* x */ home_type: \"Cage\", "
+				 "colors: \"Red Blue\", }";
+
+		sluice_fb_builder_init(&b, buf, sizeof(buf));
+		ck_assert_msg(sluice_fb_json_parse(bfbs, blen, NULL, ok, strlen(ok), scratch,
+						   sizeof(scratch), &b, false, &m) == 0,
+			      "%s", sluice_errdetail());
+		ck_assert_int_eq(zoo_Animal_verify(buf + m.offset, m.length), 0);
+		ck_assert_uint_eq(zoo_Cage_id(zoo_Animal_home(zoo_Animal_as_root(buf + m.offset))), 7);
+		ck_assert_uint_eq(zoo_Animal_colors(zoo_Animal_as_root(buf + m.offset)),
+				  zoo_Color_Red | zoo_Color_Blue);
+	}
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("fb_json_runtime");
+	TCase *tc = tcase_create("json");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, zoo_prints_like_flatc);
+	tcase_add_test(tc, named_table_and_limits);
+	tcase_add_test(tc, damaged_schema_is_safe);
+	tcase_add_test(tc, parse_round_trip);
+	tcase_add_test(tc, parse_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(make_suite);
+}
