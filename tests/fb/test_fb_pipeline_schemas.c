@@ -123,6 +123,22 @@ START_TEST(pose_round_trip_and_flatc_reads_it)
 	ck_assert(sluice_msg_Pose_orientation(p).w == 0.9238795);
 	ck_assert(sluice_msg_Pose_covariance(p).m[35] == 0.01);
 	ck_assert(sluice_msg_Pose_velocity(p).x == 0.5);
+	/* generated JSON both ways */
+	{
+		static char json[8192];
+		static uint8_t scratch[4096], buf2[1024];
+		sluice_fb_builder b2;
+		sluice_fb_msg m2;
+
+		ck_assert_int_eq(sluice_msg_Pose_print_json(buf + m.offset, m.length, json, sizeof(json)), 0);
+		ck_assert_ptr_nonnull(strstr(json, "\"frame_id\": \"map\""));
+		sluice_fb_builder_init(&b2, buf2, sizeof(buf2));
+		ck_assert_int_eq(sluice_msg_Pose_parse_json(json, strlen(json), scratch, sizeof(scratch), &b2, &m2), 0);
+		ck_assert_int_eq(sluice_msg_Pose_verify(buf2 + m2.offset, m2.length), 0);
+		ck_assert(sluice_msg_Pose_yaw(sluice_msg_Pose_as_root(buf2 + m2.offset)) == 0.785398);
+		ck_assert(sluice_msg_Pose_covariance(sluice_msg_Pose_as_root(buf2 + m2.offset)).m[35] == 0.01);
+		ck_assert_int_eq(memcmp(sluice_fb_identifier(buf2 + m2.offset), "SPOS", 4), 0);
+	}
 #ifdef FLATC
 	{
 		char dir[] = "/tmp/sluice-pose-XXXXXX", cmd[1024], path[128];

@@ -471,6 +471,23 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 		for (k = 0; k < n; k++)
 			fprintf(o, "%s%u,", k % 16 ? " " : "\n\t\t", bf[k]);
 		fprintf(o, "\n\t};\n\n\t*len = sizeof(data);\n\treturn data;\n}\n\n");
+		/* JSON for each table, through the runtime and the schema above */
+		for (k = 0; k < s->ndefs; k++) {
+			const struct def *d = s->defs[k];
+
+			if (!d->in_main || d->kind != D_TABLE)
+				continue;
+			fprintf(o, "/* A verified %s as JSON into out[0..cap). */\n", d->fullname);
+			fprintf(o, "static inline int %s_print_json(const void *buf, size_t len, char *out, size_t cap)\n{\n", d->cname);
+			fprintf(o, "\tsize_t n;\n\tconst uint8_t *bfbs = sluice_bfbs_%s(&n);\n\n", guard_lower(base));
+			fprintf(o, "\treturn sluice_fb_json_print_buffer(bfbs, n, \"%s\", buf, len, NULL, out, cap, NULL);\n}\n", d->fullname);
+			fprintf(o, "/* JSON text to a %s built with b (see sluice_fb_json_parse). */\n", d->fullname);
+			fprintf(o, "static inline int %s_parse_json(const char *json, size_t len, void *scratch, size_t scratch_len,\n"
+				   "\t\t\t\t  sluice_fb_builder *b, sluice_fb_msg *out)\n{\n", d->cname);
+			fprintf(o, "\tsize_t n;\n\tconst uint8_t *bfbs = sluice_bfbs_%s(&n);\n\n", guard_lower(base));
+			fprintf(o, "\treturn sluice_fb_json_parse(bfbs, n, \"%s\", json, len, scratch, scratch_len, b, false, out);\n}\n\n",
+				d->fullname);
+		}
 	}
 	fprintf(o, "#ifdef __cplusplus\n}\n#endif\n#endif\n");
 	if (fclose(o) != 0) {
