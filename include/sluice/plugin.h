@@ -19,7 +19,7 @@
  *     static const struct sluice_param_decl params[] = {
  *             {"step", SLUICE_PARAM_INT, "1", "added on every tick"}};
  *     static const struct sluice_output_decl outputs[] = {
- *             {"out", "sluice.Int64", "the running count"}};
+ *             {"out", "sluice.Int64", "the running count", NULL}};
  *     SLUICE_PLUGIN(.name = "counter", .version = "1.0.0",
  *                   .summary = "counts at a fixed rate",
  *                   SLUICE_PARAMS(params), SLUICE_OUTPUTS(outputs),
@@ -117,6 +117,10 @@ struct sluice_output_decl {
 	const char *name;
 	const char *msg_type;
 	const char *help;
+	/* Optional: the message type's binary schema (.bfbs), which the host
+	 * attaches to the topic so that tools can decode it without compiled-in
+	 * types; sluicec's generated sluice_bfbs_<schema>() fits. NULL: none. */
+	const uint8_t *(*schema)(size_t *len);
 };
 
 /* Log levels for sluice_ctx.log. */
@@ -216,6 +220,7 @@ typedef const struct sluice_plugin_desc *(*sluice_plugin_entry_fn)(void);
 	X(sluice_output_decl, name, 0)                                                             \
 	X(sluice_output_decl, msg_type, 1)                                                         \
 	X(sluice_output_decl, help, 2)                                                             \
+	X(sluice_output_decl, schema, 3)                                                           \
 	X(sluice_ctx, size, 0)                                                                     \
 	X(sluice_ctx, reserved, 1)                                                                 \
 	X(sluice_ctx, stage_name, 2)                                                               \

@@ -15,6 +15,7 @@
 
 #include "ekf.h"
 #include "fbpub.h"
+#include "pose_sluice.h"
 #include "sensor_reader.h"
 
 enum {
@@ -76,7 +77,8 @@ static const struct sluice_input_decl fusion_inputs[] = {
     {"gps", "sluice.msg.GpsFix", "position fixes (the correction)", on_sensor},
 };
 static const struct sluice_output_decl fusion_outputs[] = {
-    {"pose", "sluice.msg.Pose", "fused position, velocity, yaw and covariance (ENU)"},
+    {"pose", "sluice.msg.Pose", "fused position, velocity, yaw and covariance (ENU)",
+     sluice_bfbs_pose},
 };
 
 #define N_INPUTS (sizeof(fusion_inputs) / sizeof(fusion_inputs[0]))

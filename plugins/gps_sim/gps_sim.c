@@ -34,7 +34,8 @@ static const struct sluice_param_decl gps_params[] = {
 };
 
 static const struct sluice_output_decl gps_outputs[] = {
-    {"fix", "sluice.msg.GpsFix", "10 Hz geodetic fixes with ENU covariance"},
+    {"fix", "sluice.msg.GpsFix", "10 Hz geodetic fixes with ENU covariance",
+     sluice_bfbs_gps},
 };
 
 struct gps_sim {

@@ -56,8 +56,10 @@ static const struct sluice_param_decl imu_params[] = {
 enum { OUT_IMU, OUT_TRUTH };
 
 static const struct sluice_output_decl imu_outputs[] = {
-    [OUT_IMU] = {"imu", "sluice.msg.Imu", "accelerometer and gyro, body frame, 1 kHz"},
-    [OUT_TRUTH] = {"truth", "sluice.msg.Pose", "the vehicle's true pose (ENU, local origin)"},
+    [OUT_IMU] = {"imu", "sluice.msg.Imu", "accelerometer and gyro, body frame, 1 kHz",
+                  sluice_bfbs_imu},
+    [OUT_TRUTH] = {"truth", "sluice.msg.Pose",
+                    "the vehicle's true pose (ENU, local origin)", sluice_bfbs_pose},
 };
 
 struct imu_sim {

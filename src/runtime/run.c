@@ -222,12 +222,31 @@ static void stop_everything(struct runner *r)
 	wait_stages(r, EXIT_TIMEOUT_NS);
 }
 
-/* Creates name afresh, removing a leftover of a run whose owner died. */
-static int create_topic(struct pl_topic *t)
+/* The binary schema the producing plugin declares for this topic, if any. */
+static const uint8_t *producer_schema(const struct sluice_pipeline *pl, int ti, size_t *len)
 {
+	const struct pl_topic *t = &pl->topics[ti];
+	const struct pl_stage *st = &pl->stages[t->producer];
+	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(st->plugin);
+
+	*len = 0;
+	for (int k = 0; k < st->noutputs; k++)
+		if (st->outputs[k].topic_index == ti && d->outputs[st->outputs[k].index].schema)
+			return d->outputs[st->outputs[k].index].schema(len);
+	return NULL;
+}
+
+/* Creates name afresh, removing a leftover of a run whose owner died. */
+static int create_topic(struct sluice_pipeline *pl, int ti)
+{
+	struct pl_topic *t = &pl->topics[ti];
 	struct sluice_topic_opts o = {.slot_size = t->slot_size, .slot_count = t->slots,
 				      .delivery = t->delivery, .type_name = t->type};
-	int rc = sluice_topic_create(t->seg, &o);
+	int rc;
+
+	/* Topics carry their schema, so tools decode them without our types. */
+	o.schema = producer_schema(pl, ti, &o.schema_len);
+	rc = sluice_topic_create(t->seg, &o);
 
 	if (rc == -EEXIST && sluice_shm_reclaim(t->seg) == 0)
 		rc = sluice_topic_create(t->seg, &o);
@@ -259,7 +278,7 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 	sluice_shm_publish(r.ctl_shm);
 	r.ctl = sluice_shm_payload(r.ctl_shm);
 	for (; created < pl->ntopics; created++)
-		if ((rc = create_topic(&pl->topics[created])) != 0)
+		if ((rc = create_topic(pl, created)) != 0)
 			goto out;
 
 	sigemptyset(&sa.sa_mask);

@@ -41,7 +41,7 @@ static int source_tick(void *st, const struct sluice_ctx *ctx)
 static const struct sluice_param_decl params[] = {
 	{"limit", SLUICE_PARAM_INT, "0", "stop after this many messages (0: never)"},
 };
-static const struct sluice_output_decl outputs[] = {{"out", "test.Count", "a counter"}};
+static const struct sluice_output_decl outputs[] = {{"out", "test.Count", "a counter", NULL}};
 SLUICE_PLUGIN(.name = "t_source", .version = "1", .summary = "counts at 500 Hz",
 	      SLUICE_PARAMS(params), SLUICE_OUTPUTS(outputs), SLUICE_STATE(struct source),
 	      .tick_hz = 500, .init = source_init, .on_tick = source_tick);
@@ -88,7 +88,7 @@ static const struct sluice_param_decl params[] = {
 	{"die_once", SLUICE_PARAM_STRING, "", "crash after 50 messages unless this file exists"},
 };
 static const struct sluice_input_decl inputs[] = {{"in", "test.Count", "counts", relay_msg}};
-static const struct sluice_output_decl outputs[] = {{"out", "test.Count", "the same counts"}};
+static const struct sluice_output_decl outputs[] = {{"out", "test.Count", "the same counts", NULL}};
 SLUICE_PLUGIN(.name = "t_relay", .version = "1", .summary = "forwards counts in place",
 	      SLUICE_PARAMS(params), SLUICE_INPUTS(inputs), SLUICE_OUTPUTS(outputs),
 	      SLUICE_STATE(struct relay), .init = relay_init);

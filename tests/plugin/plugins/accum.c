@@ -102,7 +102,7 @@ static const struct sluice_input_decl accum_inputs[] = {
 };
 
 static const struct sluice_output_decl accum_outputs[] = {
-    {"sum", "sluice.test.Double", "scaled sum, once per tick"},
+    {"sum", "sluice.test.Double", "scaled sum, once per tick", NULL},
 };
 
 SLUICE_PLUGIN(.name = ACCUM_NAME, .version = "1.2.3",

@@ -44,9 +44,9 @@ static const struct sluice_input_decl inputs[] = {
 
 #ifdef BAD_PORT
 /* An output that reuses the input's name. */
-static const struct sluice_output_decl outputs[] = {{"in", "sluice.test.Int64", "clash"}};
+static const struct sluice_output_decl outputs[] = {{"in", "sluice.test.Int64", "clash", NULL}};
 #else
-static const struct sluice_output_decl outputs[] = {{"out", "sluice.test.Int64", "values"}};
+static const struct sluice_output_decl outputs[] = {{"out", "sluice.test.Int64", "values", NULL}};
 #endif
 
 static const struct sluice_plugin_desc desc = {

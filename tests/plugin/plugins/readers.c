@@ -158,7 +158,7 @@ static const struct sluice_input_decl readers_inputs[] = {
     {"slow", "sluice.test.Double", "fed to a windowed-mean reader", on_sensor},
 };
 static const struct sluice_output_decl readers_outputs[] = {
-    {"estimates", "sluice.test.Double2", "both readers' estimates"},
+    {"estimates", "sluice.test.Double2", "both readers' estimates", NULL},
 };
 
 SLUICE_PLUGIN(.name = "readers", .version = "0.1.0",
