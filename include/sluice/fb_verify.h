@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,13 +55,59 @@ int sluice_fb_verify_begin(sluice_fb_verifier *v, const void *buf, size_t len,
 int sluice_fb_verify_table_enter(sluice_fb_verifier *v, const uint8_t *t, sluice_fb_vtab *tab);
 void sluice_fb_verify_table_leave(sluice_fb_verifier *v);
 
+/* Out-of-line halves of the two checks below: they find and report what
+ * is wrong once the inline fast path has seen that something is. */
+int sluice_fb_verify_field_slow_(const sluice_fb_verifier *v, const sluice_fb_vtab *tab,
+				 unsigned id, size_t size, size_t align, bool required);
+int sluice_fb_verify_ref_slow_(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned id,
+			       bool required, const uint8_t **target);
+
+/* The vtable entry of field id (0: absent). */
+static inline uint16_t sluice_fb_vtab_slot_(const sluice_fb_vtab *tab, unsigned id)
+{
+	size_t at = 4 + 2 * (size_t)id;
+	uint16_t o = 0;
+
+	if (at + 2 <= tab->vtsize)
+		memcpy(&o, tab->vt + at, 2);
+	return o;
+}
+
 /* An inline field (scalar or struct) of size bytes and alignment align. */
-int sluice_fb_verify_field(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned id,
-			   size_t size, size_t align, bool required);
+static inline int sluice_fb_verify_field(const sluice_fb_verifier *v, const sluice_fb_vtab *tab,
+					 unsigned id, size_t size, size_t align, bool required)
+{
+	uint16_t o = sluice_fb_vtab_slot_(tab, id);
+	size_t at = (size_t)(tab->t - v->buf) + o;
+
+	if (o && o >= 4 && o + size <= tab->tsize && !(at & (align - 1)))
+		return 0;
+	if (!o && !required)
+		return 0;
+	return sluice_fb_verify_field_slow_(v, tab, id, size, align, required);
+}
 
 /* An offset field; *target receives what it points to (NULL if absent). */
-int sluice_fb_verify_ref(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned id,
-			 bool required, const uint8_t **target);
+static inline int sluice_fb_verify_ref(const sluice_fb_verifier *v, const sluice_fb_vtab *tab,
+				       unsigned id, bool required, const uint8_t **target)
+{
+	uint16_t o = sluice_fb_vtab_slot_(tab, id);
+	size_t at = (size_t)(tab->t - v->buf) + o;
+
+	if (o >= 4 && (size_t)o + 4 <= tab->tsize && !(at & 3)) {
+		uint32_t u;
+
+		memcpy(&u, v->buf + at, 4);
+		if (u && u < v->len - at) {
+			*target = v->buf + at + u;
+			return 0;
+		}
+	} else if (!o && !required) {
+		*target = NULL;
+		return 0;
+	}
+	return sluice_fb_verify_ref_slow_(v, tab, id, required, target);
+}
 
 /* A string at p. */
 int sluice_fb_verify_string(const sluice_fb_verifier *v, const uint8_t *p);

@@ -124,8 +124,8 @@ static uint16_t slot(const sluice_fb_vtab *tab, unsigned id)
 	return at + 2 <= tab->vtsize ? sluice_fb_u16(tab->vt + at) : 0;
 }
 
-int sluice_fb_verify_field(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned id,
-			   size_t size, size_t align, bool required)
+int sluice_fb_verify_field_slow_(const sluice_fb_verifier *v, const sluice_fb_vtab *tab,
+				 unsigned id, size_t size, size_t align, bool required)
 {
 	uint16_t o = slot(tab, id);
 	size_t at = (size_t)(tab->t - v->buf) + o;
@@ -153,10 +153,10 @@ static int follow(const sluice_fb_verifier *v, size_t off, const uint8_t **targe
 	return 0;
 }
 
-int sluice_fb_verify_ref(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned id,
-			 bool required, const uint8_t **target)
+int sluice_fb_verify_ref_slow_(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned id,
+			       bool required, const uint8_t **target)
 {
-	int rc = sluice_fb_verify_field(v, tab, id, 4, 4, required);
+	int rc = sluice_fb_verify_field_slow_(v, tab, id, 4, 4, required);
 	uint16_t o = slot(tab, id);
 
 	*target = NULL;
