@@ -90,6 +90,13 @@ void *sluice_fb_vector_alloc(sluice_fb_builder *b, size_t count, size_t elem_siz
 sluice_fb_ref sluice_fb_ref_vector(sluice_fb_builder *b, const sluice_fb_ref *refs,
 				   size_t count);
 
+/* Orders finished tables (refs[0..n)) as cmp says, in place, without
+ * allocating: what flatc does to a vector of tables with a key field, so
+ * readers can binary-search it. cmp gets the two tables' addresses. */
+typedef int (*sluice_fb_table_cmp)(const uint8_t *a, const uint8_t *b, void *ctx);
+void sluice_fb_sort_refs(const sluice_fb_builder *b, sluice_fb_ref *refs, size_t n,
+			 sluice_fb_table_cmp cmp, void *ctx);
+
 /* Tables: start, add fields (in any order), end. Tables do not nest:
  * build children first and add their references. */
 void sluice_fb_table_start(sluice_fb_builder *b);

@@ -333,3 +333,45 @@ int sluice_fb_finish(sluice_fb_builder *b, sluice_fb_ref root, const char *ident
 	}
 	return 0;
 }
+
+/* Heap sort: O(n log n) in place, so sorting needs no memory of its own. */
+static void sift(const sluice_fb_builder *b, sluice_fb_ref *r, size_t i, size_t n,
+		 sluice_fb_table_cmp cmp, void *ctx)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+		sluice_fb_ref t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && cmp(b->end - r[c + 1], b->end - r[c], ctx) > 0)
+			c++;
+		if (cmp(b->end - r[c], b->end - r[i], ctx) <= 0)
+			return;
+		t = r[i];
+		r[i] = r[c];
+		r[c] = t;
+		i = c;
+	}
+}
+
+void sluice_fb_sort_refs(const sluice_fb_builder *b, sluice_fb_ref *refs, size_t n,
+			 sluice_fb_table_cmp cmp, void *ctx)
+{
+	size_t i;
+
+	if (b->err || n < 2)
+		return;
+	for (i = 0; i < n; i++)
+		if (refs[i] == 0 || refs[i] > b->head)
+			return; /* not tables of this builder: leave them */
+	for (i = n / 2; i-- > 0;)
+		sift(b, refs, i, n, cmp, ctx);
+	for (i = n - 1; i > 0; i--) {
+		sluice_fb_ref t = refs[0];
+
+		refs[0] = refs[i];
+		refs[i] = t;
+		sift(b, refs, 0, i, cmp, ctx);
+	}
+}

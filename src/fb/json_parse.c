@@ -497,6 +497,68 @@ static int structure(struct jp *j, const uint8_t *ob, uint8_t *out)
 
 static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref);
 
+/* The key field of a table object, or NULL. */
+static const uint8_t *key_field(const uint8_t *ob)
+{
+	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
+	uint32_t i, n = sluice_fb_len(fields);
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *f = sluice_fb_vec_ref(fields, i);
+		int b = rf_type_base(sluice_fb_field_ref(f, FD_TYPE));
+
+		if (rf_int(f, FD_KEY, 1, 0) && (b == RF_STRING || (rf_is_scalar(b) && b != RF_UTYPE)))
+			return f;
+	}
+	return NULL;
+}
+
+/* Orders two built tables by the key field ctx, as flatc does. */
+static int key_cmp(const uint8_t *a, const uint8_t *b, void *ctx)
+{
+	const uint8_t *f = ctx;
+	int base = rf_type_base(sluice_fb_field_ref(f, FD_TYPE));
+	unsigned id = (uint16_t)rf_int(f, FD_ID, 2, 0);
+	const uint8_t *pa = sluice_fb_field_ptr(a, id), *pb = sluice_fb_field_ptr(b, id);
+
+	if (base == RF_STRING) {
+		const uint8_t *sa = pa ? sluice_fb_deref(pa) : NULL, *sb = pb ? sluice_fb_deref(pb) : NULL;
+		uint32_t la = sluice_fb_len(sa), lb = sluice_fb_len(sb);
+		int c = la && lb ? memcmp(sa + 4, sb + 4, la < lb ? la : lb) : 0;
+
+		return c ? c : (la > lb) - (la < lb);
+	}
+	if (base == RF_FLOAT || base == RF_DOUBLE) {
+		const uint8_t *dp = sluice_fb_field_ptr(f, FD_DEFAULT_REAL);
+		double d = dp ? sluice_fb_f64(dp) : 0.0;
+		double x = pa ? (base == RF_FLOAT ? sluice_fb_f32(pa) : sluice_fb_f64(pa)) : d;
+		double y = pb ? (base == RF_FLOAT ? sluice_fb_f32(pb) : sluice_fb_f64(pb)) : d;
+
+		return (x > y) - (x < y);
+	}
+	{
+		int64_t d = rf_int(f, FD_DEFAULT_INT, 8, 0), x = d, y = d;
+		bool sgn = base == RF_BYTE || base == RF_SHORT || base == RF_INT || base == RF_LONG;
+		unsigned n = rf_scalar_size(base);
+
+		if (pa) {
+			uint64_t u = 0;
+
+			memcpy(&u, pa, n);
+			x = sgn && n < 8 ? (int64_t)(u << (64 - 8 * n)) >> (64 - 8 * n) : (int64_t)u;
+		}
+		if (pb) {
+			uint64_t u = 0;
+
+			memcpy(&u, pb, n);
+			y = sgn && n < 8 ? (int64_t)(u << (64 - 8 * n)) >> (64 - 8 * n) : (int64_t)u;
+		}
+		if (!sgn)
+			return ((uint64_t)x > (uint64_t)y) - ((uint64_t)x < (uint64_t)y);
+		return (x > y) - (x < y);
+	}
+}
+
 static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 {
 	size_t mark = j->top, base;
@@ -562,8 +624,15 @@ static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 	if (!rc) {
 		if (st || rf_is_scalar(e))
 			*ref = sluice_fb_vector(j->b, j->scratch + base, n, es, al);
-		else
-			*ref = sluice_fb_ref_vector(j->b, (const sluice_fb_ref *)(const void *)(j->scratch + base), n);
+		else {
+			sluice_fb_ref *refs = (sluice_fb_ref *)(void *)(j->scratch + base);
+			const uint8_t *kf = eo ? key_field(eo) : NULL;
+
+			/* tables with a key go in sorted, as flatc writes them */
+			if (kf)
+				sluice_fb_sort_refs(j->b, refs, n, key_cmp, (void *)kf);
+			*ref = sluice_fb_ref_vector(j->b, refs, n);
+		}
 	}
 	j->top = mark;
 	return rc;

@@ -101,6 +101,8 @@ static int v_field(sluice_fb_verifier *v, const uint8_t *t)
 	if (!rc)
 		rc = sluice_fb_verify_field(v, &tab, FD_REQUIRED, 1, 1, false);
 	if (!rc)
+		rc = sluice_fb_verify_field(v, &tab, FD_KEY, 1, 1, false);
+	if (!rc)
 		rc = sluice_fb_verify_field(v, &tab, FD_OPTIONAL, 1, 1, false);
 	if (!rc)
 		sluice_fb_verify_table_leave(v);

@@ -21,7 +21,7 @@ enum { SC_OBJECTS = 0, SC_ENUMS = 1, SC_IDENT = 2, SC_ROOT = 4 };
 enum { OB_NAME = 0, OB_FIELDS = 1, OB_IS_STRUCT = 2, OB_MINALIGN = 3, OB_BYTESIZE = 4 };
 /* every field read from a schema must be verified in reflect.c's v_*() */
 enum { FD_NAME = 0, FD_TYPE = 1, FD_ID = 2, FD_OFFSET = 3, FD_DEFAULT_INT = 4, FD_DEFAULT_REAL = 5,
-       FD_DEPRECATED = 6, FD_REQUIRED = 7, FD_OPTIONAL = 11 };
+       FD_DEPRECATED = 6, FD_REQUIRED = 7, FD_KEY = 8, FD_OPTIONAL = 11 };
 enum { TY_BASE = 0, TY_ELEM = 1, TY_INDEX = 2, TY_FIXED = 3 };
 enum { EN_NAME = 0, EN_VALUES = 1, EN_IS_UNION = 2, EN_UNDERLYING = 3 };
 enum { EV_NAME = 0, EV_VALUE = 1, EV_UNION_TYPE = 3 };

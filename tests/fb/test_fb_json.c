@@ -147,6 +147,39 @@ START_TEST(corrupt_binary_is_not_printed)
 }
 END_TEST
 
+/* Vectors of tables with a key come out sorted, from either compiler. */
+START_TEST(keyed_vectors_are_sorted)
+{
+	static uint8_t buf[4096];
+	const char *tool[2] = {SLUICEC, FLATC};
+	char path[128];
+	int k;
+
+	ck_assert_int_eq(sh("echo '{ name: \"k\", tags: [ { name: \"m\" }, { name: \"b\", weight: 2 }, "
+			    "{ name: \"x\" } ] }' > '%s/keyed.json'",
+			    dir),
+			 0);
+	for (k = 0; k < 2; k++) {
+		FILE *f;
+		size_t n;
+		const uint8_t *a;
+
+		ck_assert_int_eq(sh("'%s' -b -o '%s' " ZOO_FBS " '%s/keyed.json'", tool[k], dir, dir), 0);
+		snprintf(path, sizeof(path), "%s/keyed.bin", dir);
+		f = fopen(path, "rb");
+		ck_assert_ptr_nonnull(f);
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		ck_assert_int_eq(zoo_Animal_verify(buf, n), 0);
+		a = zoo_Animal_as_root(buf);
+		ck_assert_str_eq(zoo_Tag_name(zoo_Animal_tags_at(a, 0)), "b");
+		ck_assert_str_eq(zoo_Tag_name(zoo_Animal_tags_at(a, 1)), "m");
+		ck_assert_str_eq(zoo_Tag_name(zoo_Animal_tags_at(a, 2)), "x");
+		ck_assert_int_eq(zoo_Tag_weight(zoo_Animal_tags_by_key(a, "b")), 2);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_json");
@@ -159,6 +192,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, c_built_binary_prints_equal);
 	tcase_add_test(tc, bad_json_is_refused_with_position);
 	tcase_add_test(tc, corrupt_binary_is_not_printed);
+	tcase_add_test(tc, keyed_vectors_are_sorted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -225,6 +225,20 @@ START_TEST(parse_errors)
 					      sizeof(scratch), &b, false, &m),
 			 -SLUICE_EFBJSON);
 	ck_assert_ptr_nonnull(strstr(sluice_errdetail(), "2:"));
+	/* keyed tables are sorted */
+	{
+		const char *keyed = "{ name: \"k\", tags: [ { name: \"m\" }, { name: \"b\" }, { name: \"a\" } ] }";
+		const uint8_t *a;
+
+		sluice_fb_builder_init(&b, buf, sizeof(buf));
+		ck_assert_int_eq(sluice_fb_json_parse(bfbs, blen, NULL, keyed, strlen(keyed), scratch,
+						      sizeof(scratch), &b, false, &m),
+				 0);
+		a = zoo_Animal_as_root(buf + m.offset);
+		ck_assert_str_eq(zoo_Tag_name(zoo_Animal_tags_at(a, 0)), "a");
+		ck_assert_str_eq(zoo_Tag_name(zoo_Animal_tags_at(a, 2)), "m");
+		ck_assert_ptr_nonnull(zoo_Animal_tags_by_key(a, "b"));
+	}
 	/* a union's type after its value, comments and trailing commas */
 	{
 		const char *ok = "{ // a comment\n name: \"a\", home: { id: 7, }, /* x */ home_type: \"Cage\", "

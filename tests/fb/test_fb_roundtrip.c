@@ -177,6 +177,47 @@ START_TEST(table_too_big_for_vtable)
 }
 END_TEST
 
+/* Tables with a key: sorted in the builder, found by binary search. */
+START_TEST(key_sort_and_lookup)
+{
+	static uint8_t buf[4096];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref tags[5], v, n, r;
+	const char *names[5] = {"m", "b", "z", "a", "q"};
+	const uint8_t *a;
+	unsigned i;
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	for (i = 0; i < 5; i++)
+		tags[i] = tag(&b, names[i], (int32_t)i);
+	zoo_Tag_sort_by_key(&b, tags, 5);
+	v = zoo_Animal_create_tags(&b, tags, 5);
+	n = sluice_fb_cstring(&b, "K");
+	zoo_Animal_start(&b);
+	zoo_Animal_add_name(&b, n);
+	zoo_Animal_add_tags(&b, v);
+	r = zoo_Animal_end(&b);
+	ck_assert_int_eq(zoo_Animal_finish(&b, r, &m), 0);
+	ck_assert_int_eq(zoo_Animal_verify(buf + m.offset, m.length), 0);
+	a = zoo_Animal_as_root(buf + m.offset);
+	for (i = 1; i < 5; i++)
+		ck_assert_int_lt(strcmp(zoo_Tag_name(zoo_Animal_tags_at(a, i - 1)),
+					zoo_Tag_name(zoo_Animal_tags_at(a, i))),
+				 0);
+	for (i = 0; i < 5; i++) {
+		const uint8_t *t = zoo_Animal_tags_by_key(a, names[i]);
+
+		ck_assert_ptr_nonnull(t);
+		ck_assert_str_eq(zoo_Tag_name(t), names[i]);
+		ck_assert_int_eq(zoo_Tag_weight(t), (int32_t)i);
+	}
+	ck_assert_ptr_null(zoo_Animal_tags_by_key(a, "c"));
+	ck_assert_ptr_null(zoo_Animal_tags_by_key(a, "zz"));
+	ck_assert_ptr_null(zoo_Animal_tags_by_key(a, ""));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_roundtrip");
@@ -190,6 +231,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, misuse_is_reported);
 	tcase_add_test(tc, size_prefixed_message);
 	tcase_add_test(tc, table_too_big_for_vtable);
+	tcase_add_test(tc, key_sort_and_lookup);
 	suite_add_tcase(s, tc);
 	return s;
 }

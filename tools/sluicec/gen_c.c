@@ -314,6 +314,78 @@ static void gen_verify_field(FILE *o, const struct field *f)
 	}
 }
 
+static const struct field *key_of(const struct def *d)
+{
+	size_t i;
+
+	for (i = 0; d && i < d->nfields; i++)
+		if (d->fields[i].key && !d->fields[i].deprecated)
+			return &d->fields[i];
+	return NULL;
+}
+
+/* For a table with a key: ordering for the builder, and a binary search
+ * over vectors of it, which flatc (and sluicec -b) write sorted. */
+static void gen_key(FILE *o, const struct def *d)
+{
+	const struct field *k = key_of(d);
+	const char *P = d->cname;
+
+	if (k) {
+		fprintf(o, "static inline int %s_key_cmp(const uint8_t *a, const uint8_t *b, void *ctx)\n{\n", P);
+		if (k->type.base == B_STRING) {
+			fprintf(o, "\tuint32_t la = %s_%s_len(a), lb = %s_%s_len(b);\n", P, k->name, P, k->name);
+			fprintf(o, "\tint c = memcmp(%s_%s(a), %s_%s(b), la < lb ? la : lb);\n\n", P, k->name, P, k->name);
+			fprintf(o, "\t(void)ctx;\n\treturn c ? c : (la > lb) - (la < lb);\n}\n");
+		} else {
+			fprintf(o, "\t%s x = %s_%s(a), y = %s_%s(b);\n\n", ctype(k->type.base), P, k->name, P, k->name);
+			fprintf(o, "\t(void)ctx;\n\treturn (x > y) - (x < y);\n}\n");
+		}
+		fprintf(o, "/* Sorts finished %s tables by %s before they go into a vector. */\n", d->name, k->name);
+		fprintf(o, "static inline void %s_sort_by_key(sluice_fb_builder *b, sluice_fb_ref *refs, size_t n)\n{\n", P);
+		fprintf(o, "\tsluice_fb_sort_refs(b, refs, n, %s_key_cmp, NULL);\n}\n", P);
+	}
+}
+
+/* After every table's readers: lookups in vectors of keyed tables. */
+static void gen_by_key(FILE *o, const struct def *d)
+{
+	const char *P = d->cname;
+	size_t i;
+
+	for (i = 0; i < d->nfields; i++) {
+		const struct field *f = &d->fields[i];
+		const struct def *r = f->type.ref;
+		const struct field *rk;
+
+		if (f->deprecated || f->type.base != B_VECTOR || f->type.elem != B_OBJ || !r ||
+		    r->kind != D_TABLE || !(rk = key_of(r)))
+			continue;
+		fprintf(o, "/* The %s in %s whose %s is key (the vector sorted by key), or NULL. */\n",
+			r->name, f->name, rk->name);
+		if (rk->type.base == B_STRING)
+			fprintf(o, "static inline const uint8_t *%s_%s_by_key(const uint8_t *t, const char *key)\n{\n", P, f->name);
+		else
+			fprintf(o, "static inline const uint8_t *%s_%s_by_key(const uint8_t *t, %s key)\n{\n", P, f->name,
+				ctype(rk->type.base));
+		fprintf(o, "\tuint32_t lo = 0, hi = %s_%s_len(t);\n", P, f->name);
+		if (rk->type.base == B_STRING)
+			fprintf(o, "\tsize_t kl = strlen(key);\n");
+		fprintf(o, "\n\twhile (lo < hi) {\n\t\tuint32_t mid = lo + (hi - lo) / 2;\n");
+		fprintf(o, "\t\tconst uint8_t *e = %s_%s_at(t, mid);\n", P, f->name);
+		if (rk->type.base == B_STRING) {
+			fprintf(o, "\t\tuint32_t el = %s_%s_len(e);\n", r->cname, rk->name);
+			fprintf(o, "\t\tint c = memcmp(%s_%s(e) ? %s_%s(e) : \"\", key, el < kl ? el : kl);\n\n",
+				r->cname, rk->name, r->cname, rk->name);
+			fprintf(o, "\t\tif (!c)\n\t\t\tc = (el > kl) - (el < kl);\n");
+		} else {
+			fprintf(o, "\t\t%s x = %s_%s(e);\n\t\tint c = (x > key) - (x < key);\n\n",
+				ctype(rk->type.base), r->cname, rk->name);
+		}
+		fprintf(o, "\t\tif (c == 0)\n\t\t\treturn e;\n\t\tif (c < 0)\n\t\t\tlo = mid + 1;\n\t\telse\n\t\t\thi = mid;\n\t}\n\treturn NULL;\n}\n");
+	}
+}
+
 static void gen_table(FILE *o, const struct schema *s, const struct def *d)
 {
 	size_t i, nreq = 0;
@@ -369,6 +441,7 @@ static void gen_table(FILE *o, const struct schema *s, const struct def *d)
 		fprintf(o, "static inline int %s_verify(const void *buf, size_t len)\n{\n", P);
 		fprintf(o, "\tsluice_fb_verify_opts o = {0, 0, %s, false};\n\n", lit);
 		fprintf(o, "\treturn sluice_fb_verify_buffer(buf, len, &o, %s_verify_table);\n}\n", P);
+		gen_key(o, d);
 		fprintf(o, "static inline int %s_verify_size_prefixed(const void *buf, size_t len)\n{\n", P);
 		fprintf(o, "\tsluice_fb_verify_opts o = {0, 0, %s, true};\n\n", lit);
 		fprintf(o, "\treturn sluice_fb_verify_buffer(buf, len, &o, %s_verify_table);\n}\n\n", P);
@@ -455,6 +528,9 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 	for (i = 0; i < s->ndefs; i++)
 		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
 			gen_table(o, s, s->defs[i]);
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
+			gen_by_key(o, s->defs[i]);
 	/* the schema itself, for topics that carry their own schema */
 	{
 		uint8_t *bf;

@@ -421,6 +421,63 @@ static void structure(struct jb *j, const struct def *d, const struct jv *v, uin
 }
 
 static sluice_fb_ref table(struct jb *j, const struct def *d, const struct jv *v);
+
+/* Orders two built tables by their key field (ctx), as flatc sorts
+ * vectors of tables with a key. */
+static int key_cmp(const uint8_t *a, const uint8_t *b, void *ctx)
+{
+	const struct field *k = ctx;
+	const uint8_t *pa = sluice_fb_field_ptr(a, (unsigned)k->id);
+	const uint8_t *pb = sluice_fb_field_ptr(b, (unsigned)k->id);
+
+	if (k->type.base == B_STRING) {
+		const uint8_t *sa = pa ? sluice_fb_deref(pa) : NULL, *sb = pb ? sluice_fb_deref(pb) : NULL;
+		uint32_t la = sluice_fb_len(sa), lb = sluice_fb_len(sb);
+		int c = la && lb ? memcmp(sa + 4, sb + 4, la < lb ? la : lb) : 0;
+
+		return c ? c : (la > lb) - (la < lb);
+	}
+	if (sc_is_float(k->type.base)) {
+		double x = pa ? (k->type.base == B_F32 ? sluice_fb_f32(pa) : sluice_fb_f64(pa)) : k->dflt.f;
+		double y = pb ? (k->type.base == B_F32 ? sluice_fb_f32(pb) : sluice_fb_f64(pb)) : k->dflt.f;
+
+		return (x > y) - (x < y);
+	}
+	{
+		uint64_t dv = k->dflt.is_neg ? 0 - k->dflt.u : k->dflt.u, x = dv, y = dv;
+		unsigned n = sc_scalar_size(k->type.base);
+		bool sgn = k->type.base == B_I8 || k->type.base == B_I16 || k->type.base == B_I32 ||
+			   k->type.base == B_I64;
+
+		if (pa) {
+			x = 0;
+			memcpy(&x, pa, n);
+		}
+		if (pb) {
+			y = 0;
+			memcpy(&y, pb, n);
+		}
+		if (sgn && n < 8) {
+			/* sign-extend the stored width */
+			unsigned sh = 64 - 8 * n;
+			x = (uint64_t)((int64_t)(x << sh) >> sh);
+			y = (uint64_t)((int64_t)(y << sh) >> sh);
+		}
+		if (sgn)
+			return ((int64_t)x > (int64_t)y) - ((int64_t)x < (int64_t)y);
+		return (x > y) - (x < y);
+	}
+}
+
+static const struct field *key_field(const struct def *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nfields; i++)
+		if (d->fields[i].key)
+			return &d->fields[i];
+	return NULL;
+}
 static int build(const struct schema *s, const struct def *root, struct jr *r,
 		 const struct jv *top, const char *ident, bool size_prefixed, uint8_t **out,
 		 size_t *outlen);
@@ -468,6 +525,8 @@ static sluice_fb_ref vector(struct jb *j, const struct field *f, const struct jv
 				refs[i] = table(j, r, x);
 			}
 		}
+		if (e == B_OBJ && key_field(r))
+			sluice_fb_sort_refs(j->b, refs, v->n, key_cmp, (void *)key_field(r));
 		return sluice_fb_ref_vector(j->b, refs, v->n);
 	}
 }
