@@ -33,6 +33,9 @@ typedef struct sluice_fb_verify_opts {
 typedef struct sluice_fb_verifier {
 	const uint8_t *buf; /* the message proper, after any size prefix */
 	size_t len;
+	/* bytes before buf in the buffer (the size prefix): alignment counts
+	 * from the buffer's start, as flatc's writers and verifier count it */
+	size_t align_base;
 	unsigned depth, max_depth;
 	size_t tables, max_tables;
 } sluice_fb_verifier;
@@ -80,7 +83,7 @@ static inline int sluice_fb_verify_field(const sluice_fb_verifier *v, const slui
 	uint16_t o = sluice_fb_vtab_slot_(tab, id);
 	size_t at = (size_t)(tab->t - v->buf) + o;
 
-	if (o && o >= 4 && o + size <= tab->tsize && !(at & (align - 1)))
+	if (o && o >= 4 && o + size <= tab->tsize && !((at + v->align_base) & (align - 1)))
 		return 0;
 	if (!o && !required)
 		return 0;

@@ -43,6 +43,7 @@ int sluice_fb_verify_begin(sluice_fb_verifier *v, const void *buf, size_t len,
 		opts = &none;
 	*root = NULL;
 	v->depth = 0;
+	v->align_base = 0;
 	v->tables = 0;
 	v->max_depth = opts->max_depth ? opts->max_depth : SLUICE_FB_DEFAULT_MAX_DEPTH;
 	v->max_tables = opts->max_tables ? opts->max_tables : SLUICE_FB_DEFAULT_MAX_TABLES;
@@ -59,6 +60,7 @@ int sluice_fb_verify_begin(sluice_fb_verifier *v, const void *buf, size_t len,
 		b += 4;
 		len = n;
 	}
+	v->align_base = opts->size_prefixed ? 4 : 0;
 	v->buf = b;
 	v->len = len;
 	if (len < 8)
@@ -137,7 +139,7 @@ int sluice_fb_verify_field_slow_(const sluice_fb_verifier *v, const sluice_fb_vt
 	/* Offsets below 4 would overlap the table's vtable offset. */
 	if (o < 4 || o + size > tab->tsize)
 		return bad(-SLUICE_EFBFIELD, "field outside its table", at);
-	if (align > 1 && (at & (align - 1)))
+	if (align > 1 && ((at + v->align_base) & (align - 1)))
 		return bad(-SLUICE_EFBALIGN, "field misaligned", at);
 	return 0;
 }
@@ -206,7 +208,7 @@ int sluice_fb_verify_vector(const sluice_fb_verifier *v, const uint8_t *p, size_
 		return bad(-SLUICE_EFBBOUNDS, "vector runs past the buffer", off);
 	/* flatc leaves empty vectors of 8-byte elements 4-aligned: only
 	 * elements that exist must be aligned. */
-	if (n && align > 4 && ((off + 4) & (align - 1)))
+	if (n && align > 4 && ((off + 4 + v->align_base) & (align - 1)))
 		return bad(-SLUICE_EFBALIGN, "vector elements misaligned", off);
 	*count = n;
 	return 0;

@@ -2,7 +2,8 @@
 // verifies FILE with flatbuffers::Verifier (given its exact length) and
 // compares every field with the reference Animal; "write FILE" builds the
 // reference Animal with the C++ builder; "bfbs FILE" verifies a binary
-// schema with flatc's reflection verifier.
+// schema with flatc's reflection verifier; "check-sp" and "write-sp" do
+// the same with a size prefix.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -22,12 +23,8 @@
 		}                                                                      \
 	} while (0)
 
-static int check(const std::vector<uint8_t> &buf)
+static int check_fields(const zoo::Animal *a)
 {
-	flatbuffers::Verifier v(buf.data(), buf.size());
-	EXPECT(zoo::VerifyAnimalBuffer(v));
-	EXPECT(zoo::AnimalBufferHasIdentifier(buf.data()));
-	const zoo::Animal *a = zoo::GetAnimal(buf.data());
 	EXPECT(a->name()->str() == "Rex");
 	EXPECT(a->kind() == zoo::Kind_Bird);
 	EXPECT(a->colors() == (zoo::Color_Green | zoo::Color_Blue));
@@ -61,7 +58,15 @@ static int check(const std::vector<uint8_t> &buf)
 	return 0;
 }
 
-static std::vector<uint8_t> build()
+static int check(const std::vector<uint8_t> &buf)
+{
+	flatbuffers::Verifier v(buf.data(), buf.size());
+	EXPECT(zoo::VerifyAnimalBuffer(v));
+	EXPECT(zoo::AnimalBufferHasIdentifier(buf.data()));
+	return check_fields(zoo::GetAnimal(buf.data()));
+}
+
+static std::vector<uint8_t> build(bool size_prefixed)
 {
 	flatbuffers::FlatBufferBuilder inner;
 	inner.Finish(zoo::CreateTag(inner, inner.CreateString("inner"), 99));
@@ -120,7 +125,10 @@ static std::vector<uint8_t> build()
 	ab.add_friend_(pal);
 	ab.add_kinds(kv);
 	ab.add_flag(true);
-	zoo::FinishAnimalBuffer(fbb, ab.Finish());
+	if (size_prefixed)
+		zoo::FinishSizePrefixedAnimalBuffer(fbb, ab.Finish());
+	else
+		zoo::FinishAnimalBuffer(fbb, ab.Finish());
 	return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }
 
@@ -134,6 +142,16 @@ int main(int argc, char **argv)
 					 std::istreambuf_iterator<char>());
 		return check(buf);
 	}
+	if (std::strcmp(argv[1], "check-sp") == 0) {
+		// size-prefixed: the C++ Verifier is given exactly prefix + 4 bytes
+		std::ifstream f(argv[2], std::ios::binary);
+		std::vector<uint8_t> buf((std::istreambuf_iterator<char>(f)),
+					 std::istreambuf_iterator<char>());
+		flatbuffers::Verifier v(buf.data(), buf.size());
+		EXPECT(buf.size() == flatbuffers::GetPrefixedSize(buf.data()) + 4);
+		EXPECT(zoo::VerifySizePrefixedAnimalBuffer(v));
+		return check_fields(zoo::GetSizePrefixedAnimal(buf.data()));
+	}
 	if (std::strcmp(argv[1], "bfbs") == 0) {
 		// a binary schema: flatc's reflection verifier accepts it
 		std::ifstream f(argv[2], std::ios::binary);
@@ -144,8 +162,8 @@ int main(int argc, char **argv)
 		EXPECT(reflection::GetSchema(buf.data())->objects()->size() > 0);
 		return 0;
 	}
-	if (std::strcmp(argv[1], "write") == 0) {
-		std::vector<uint8_t> buf = build();
+	if (std::strcmp(argv[1], "write") == 0 || std::strcmp(argv[1], "write-sp") == 0) {
+		std::vector<uint8_t> buf = build(std::strcmp(argv[1], "write-sp") == 0);
 		std::ofstream f(argv[2], std::ios::binary);
 		f.write(reinterpret_cast<const char *>(buf.data()), std::streamsize(buf.size()));
 		return f ? 0 : 1;

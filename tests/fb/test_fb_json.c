@@ -55,7 +55,7 @@ static void same_json(const char *bin)
 
 static void c_reads(const char *path)
 {
-	static uint8_t buf[8192];
+	_Alignas(32) static uint8_t buf[8192];
 	FILE *f = fopen(path, "rb");
 	size_t n;
 	const char *bad;
@@ -95,7 +95,7 @@ END_TEST
 
 START_TEST(c_built_binary_prints_equal)
 {
-	static uint8_t buf[8192];
+	_Alignas(32) static uint8_t buf[8192];
 	sluice_fb_msg m;
 	char bin[128];
 	FILE *f;
@@ -150,7 +150,7 @@ END_TEST
 /* Vectors of tables with a key come out sorted, from either compiler. */
 START_TEST(keyed_vectors_are_sorted)
 {
-	static uint8_t buf[4096];
+	_Alignas(32) static uint8_t buf[4096];
 	const char *tool[2] = {SLUICEC, FLATC};
 	char path[128];
 	int k;

@@ -56,7 +56,7 @@ static void write_file(const char *path, const void *p, size_t n)
 
 START_TEST(zoo_prints_like_flatc)
 {
-	static uint8_t buf[8192];
+	_Alignas(32) static uint8_t buf[8192];
 	sluice_fb_msg m;
 	size_t blen, n;
 	const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
@@ -134,7 +134,7 @@ END_TEST
  * refused or print within bounds (exact-size copies for ASan). */
 START_TEST(damaged_schema_is_safe)
 {
-	static uint8_t buf[8192];
+	_Alignas(32) static uint8_t buf[8192];
 	sluice_fb_msg m;
 	size_t blen, n, i;
 	const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
@@ -168,7 +168,7 @@ END_TEST
 /* print -> parse -> every field equal, in a caller's buffer */
 START_TEST(parse_round_trip)
 {
-	static uint8_t buf[8192], buf2[8192], scratch[16384];
+	_Alignas(32) static uint8_t buf[8192], buf2[8192], scratch[16384];
 	sluice_fb_msg m, m2;
 	sluice_fb_builder b;
 	size_t blen, n;
@@ -195,7 +195,7 @@ END_TEST
 
 START_TEST(parse_errors)
 {
-	static uint8_t buf[4096], scratch[4096];
+	_Alignas(32) static uint8_t buf[4096], scratch[4096];
 	sluice_fb_msg m;
 	sluice_fb_builder b;
 	size_t blen;

@@ -12,7 +12,7 @@
 
 START_TEST(every_field_reads_back)
 {
-	static uint8_t buf[4096];
+	_Alignas(32) static uint8_t buf[4096];
 	sluice_fb_msg m;
 	const char *bad;
 
@@ -34,7 +34,7 @@ END_TEST
  * a heap block of exactly that size (ASan watches). */
 START_TEST(out_of_room_is_sticky)
 {
-	static uint8_t big[4096];
+	_Alignas(32) static uint8_t big[4096];
 	sluice_fb_msg m;
 	size_t need, cap;
 
@@ -180,7 +180,7 @@ END_TEST
 /* Tables with a key: sorted in the builder, found by binary search. */
 START_TEST(key_sort_and_lookup)
 {
-	static uint8_t buf[4096];
+	_Alignas(32) static uint8_t buf[4096];
 	sluice_fb_builder b;
 	sluice_fb_msg m;
 	sluice_fb_ref tags[5], v, n, r;

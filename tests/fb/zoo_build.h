@@ -4,12 +4,16 @@
 #ifndef TEST_FB_ZOO_BUILD_H
 #define TEST_FB_ZOO_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sluice/fb.h"
 
 /* Builds the reference Animal into buf; returns 0 and where it lies. */
 int zoo_build(void *buf, size_t cap, sluice_fb_msg *out);
+
+/* The same, with a 32-bit size prefix in front when size_prefixed. */
+int zoo_build_ex(void *buf, size_t cap, bool size_prefixed, sluice_fb_msg *out);
 
 /* Checks every field of a (verified) reference Animal; returns NULL when
  * all match, or the name of the first field that differs. */
