@@ -2,14 +2,17 @@
  * measured. Encode and decode cost per message, wire bytes and the seed's
  * columns (zero-copy, schema, human-readable) for the seed's 32-byte
  * Msg {ts, x, y, z} and for a richer message (strings, a vector, a nested
- * table). Decode includes traversing every field. Peers that need a
- * library this build does not link are listed as skipped. */
+ * table). Decode includes traversing every field. C++ flatbuffers is
+ * measured by sluice-serial-cpp (tests/fb/bench_cpp.cpp, built beside
+ * sluice-bench when flatc and libflatbuffers-dev are there); peers that
+ * need a library this build does not link are listed as skipped. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "sluice/fb.h"
@@ -452,6 +455,7 @@ static double json_decr(const uint8_t *b, size_t len)
 
 static const char *const not_linked =
 	"not linked into sluice-bench (needs wiring in bench/CMakeLists.txt)";
+static const char *const no_helper = "sluice-serial-cpp not built beside sluice-bench";
 
 static const struct method methods[] = {
 	{"raw-memcpy", NULL, true, false, false, raw_enc32, raw_dec32, raw_encr, raw_decr},
@@ -471,8 +475,51 @@ struct result {
 	double enc, dec;
 	size_t bytes;
 	bool skipped;
+	const char *reason;
 	const struct method *m;
 };
+
+/* Runs the C++ flatbuffers helper beside this executable; fills the
+ * cpp-flatbuffers rows, or leaves them skipped. */
+static void run_cpp_peer(struct result *res, int n, long iters, int reps)
+{
+	char self[4096], cmd[4400], line[256];
+	ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+	FILE *p;
+
+	if (k <= 0)
+		return;
+	self[k] = 0;
+	slash = strrchr(self, '/');
+	if (!slash)
+		return;
+	snprintf(slash + 1, sizeof(self) - (size_t)(slash + 1 - self), "sluice-serial-cpp");
+	if (access(self, X_OK) != 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "'%s' --iters %ld --reps %d", self, iters, reps);
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	while (fgets(line, sizeof(line), p)) {
+		char msg[16];
+		double e, d;
+		unsigned bytes;
+		int i;
+
+		if (sscanf(line, "%15s %lf %lf %u", msg, &e, &d, &bytes) != 4)
+			continue;
+		for (i = 0; i < n; i++)
+			if (!strcmp(res[i].method, "cpp-flatbuffers") && !strcmp(res[i].message, msg)) {
+				res[i].enc = e;
+				res[i].dec = d;
+				res[i].bytes = bytes;
+				res[i].skipped = false;
+				res[i].reason = NULL;
+			}
+	}
+	pclose(p);
+}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -557,11 +604,13 @@ static int run_serial(int argc, char **argv)
 			r->m = m;
 			if (!m->enc32) {
 				r->skipped = true;
+				r->reason = strcmp(m->name, "cpp-flatbuffers") ? not_linked : no_helper;
 				continue;
 			}
 			measure(k ? m->encr : m->enc32, k ? m->decr : m->dec32, iters, reps, &r->enc,
 				&r->dec, &r->bytes);
 		}
+	run_cpp_peer(res, n, iters, reps);
 	if (json) {
 		printf("[");
 		for (i = 0; i < n; i++) {
@@ -578,7 +627,7 @@ static int run_serial(int argc, char **argv)
 			       r->m->zero_copy ? "true" : "false", r->m->schema ? "true" : "false",
 			       r->m->human ? "true" : "false", r->skipped ? "true" : "false");
 			if (r->skipped)
-				printf(", \"reason\": \"%s\"", not_linked);
+				printf(", \"reason\": \"%s\"", r->reason);
 			printf("}");
 		}
 		printf("\n]\n");
@@ -590,7 +639,7 @@ static int run_serial(int argc, char **argv)
 		const struct result *r = &res[i];
 
 		if (r->skipped) {
-			printf("%-20s %-6s skipped: %s\n", r->method, r->message, not_linked);
+			printf("%-20s %-6s skipped: %s\n", r->method, r->message, r->reason);
 			continue;
 		}
 		printf("%-20s %-6s %10.1f %10.1f %6zu  %-9s %-6s %-5s\n", r->method, r->message, r->enc,
@@ -603,9 +652,15 @@ static int run_serial(int argc, char **argv)
 		const struct result *fb = find(res, n, "sluice-fb", msgs[k]);
 		const struct result *fbr = find(res, n, "sluice-fb-noverify", msgs[k]);
 
+		const struct result *cpp = find(res, n, "cpp-flatbuffers", msgs[k]);
+
 		printf("%s: sluice-fb read/raw read %.2fx (goal <= 2), verify+read/raw read %.2fx, "
-		       "encode/hand-binary encode %.2fx (goal <= 3)\n",
+		       "encode/hand-binary encode %.2fx (goal <= 3)",
 		       msgs[k], fbr->dec / raw->dec, fb->dec / raw->dec, fb->enc / hand->enc);
+		if (cpp && !cpp->skipped)
+			printf(", encode/C++ flatbuffers encode %.2fx (goal < 1), verify+read/C++ %.2fx",
+			       fb->enc / cpp->enc, fb->dec / cpp->dec);
+		printf("\n");
 	}
 	return 0;
 }

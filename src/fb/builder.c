@@ -22,7 +22,14 @@ void sluice_fb_builder_init(sluice_fb_builder *b, void *buf, size_t cap)
 	uintptr_t start = (uintptr_t)buf;
 	uintptr_t end = start + cap;
 
-	memset(b, 0, offsetof(sluice_fb_builder, fields));
+	/* field by field, not memset: a wide store followed by the narrow
+	 * loads of the first table would stall on store forwarding */
+	b->head = 0;
+	b->err = 0;
+	b->in_table = false;
+	b->in_vector = false;
+	b->table_start = 0;
+	b->nfields = 0;
 	end &= ~(uintptr_t)(SLUICE_FB_MAX_ALIGN - 1);
 	if (!buf || end < start)
 		end = start;
@@ -220,15 +227,15 @@ void sluice_fb_table_ref(sluice_fb_builder *b, unsigned id, sluice_fb_ref ref)
 	record(b, id);
 }
 
-/* Finds an earlier vtable equal to the n bytes at vt, to share it. */
-static uint32_t find_vtable(const sluice_fb_builder *b, const uint8_t *vt, size_t n)
+/* Finds an earlier vtable equal to the n bytes at vt, to share it. head4
+ * is vt's first 4 bytes, passed as a value: reading them back right after
+ * two 2-byte stores would stall on store forwarding. */
+static uint32_t find_vtable(const sluice_fb_builder *b, const uint8_t *vt, size_t n, uint32_t head4)
 {
 	unsigned i;
 	size_t k;
+	uint32_t old4;
 
-	uint32_t head4, old4;
-
-	memcpy(&head4, vt, 4);
 	for (i = 0; i < b->nvt && i < SLUICE_FB_VT_CACHE; i++) {
 		const uint8_t *old = b->end - b->vt[i];
 
@@ -298,7 +305,7 @@ sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required
 		v16 = (uint16_t)(obj - b->fields[i].pos);
 		memcpy(vt + 4 + 2 * b->fields[i].id, &v16, 2);
 	}
-	shared = find_vtable(b, vt, vtsize);
+	shared = find_vtable(b, vt, vtsize, (uint32_t)vtsize | (uint32_t)tsize << 16);
 	if (shared) {
 		b->head -= vtsize;
 		soff = (int32_t)((int64_t)shared - (int64_t)obj);
