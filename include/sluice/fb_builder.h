@@ -42,6 +42,7 @@ typedef struct sluice_fb_builder {
 	bool in_vector;
 	size_t table_start;
 	unsigned nfields;
+	unsigned nslots;  /* highest field id set in this table, plus one */
 	struct sluice_fb_field_at fields[SLUICE_FB_MAX_FIELDS];
 	unsigned nvt;
 	uint32_t vt[SLUICE_FB_VT_CACHE];
@@ -99,7 +100,18 @@ void sluice_fb_sort_refs(const sluice_fb_builder *b, sluice_fb_ref *refs, size_t
 
 /* Tables: start, add fields (in any order), end. Tables do not nest:
  * build children first and add their references. */
-void sluice_fb_table_start(sluice_fb_builder *b);
+void sluice_fb_table_start_slow_(sluice_fb_builder *b);
+static inline void sluice_fb_table_start(sluice_fb_builder *b)
+{
+	if (b->in_table || b->in_vector) {
+		sluice_fb_table_start_slow_(b); /* reports the misuse */
+		return;
+	}
+	b->in_table = true;
+	b->nfields = 0;
+	b->nslots = 0;
+	b->table_start = b->head;
+}
 /* A scalar of size 1, 2, 4 or 8 bytes. */
 void sluice_fb_table_scalar(sluice_fb_builder *b, unsigned id, const void *v, size_t size);
 /* A struct stored inline. */
@@ -143,6 +155,8 @@ static inline void sluice_fb_scalar_(sluice_fb_builder *b, unsigned id, const vo
 		b->fields[b->nfields].id = (uint16_t)id;
 		b->fields[b->nfields].pos = (uint32_t)b->head;
 		b->nfields++;
+		if (id >= b->nslots)
+			b->nslots = id + 1;
 		return;
 	}
 	sluice_fb_table_scalar(b, id, v, size);
@@ -167,6 +181,8 @@ static inline void sluice_fb_ref_(sluice_fb_builder *b, unsigned id, sluice_fb_r
 		b->fields[b->nfields].id = (uint16_t)id;
 		b->fields[b->nfields].pos = (uint32_t)b->head;
 		b->nfields++;
+		if (id >= b->nslots)
+			b->nslots = id + 1;
 		return;
 	}
 	if (ref)

@@ -53,10 +53,47 @@ typedef struct sluice_fb_vtab {
 int sluice_fb_verify_begin(sluice_fb_verifier *v, const void *buf, size_t len,
 			   const sluice_fb_verify_opts *opts, const uint8_t **root);
 
+/* Out-of-line half of sluice_fb_verify_table_enter(): all checks, with
+ * the failure's detail. */
+int sluice_fb_verify_table_enter_slow_(sluice_fb_verifier *v, const uint8_t *t,
+				       sluice_fb_vtab *tab);
+
 /* Enters table t: header, vtable, depth and table count. Pair with
- * sluice_fb_verify_table_leave(). */
-int sluice_fb_verify_table_enter(sluice_fb_verifier *v, const uint8_t *t, sluice_fb_vtab *tab);
-void sluice_fb_verify_table_leave(sluice_fb_verifier *v);
+ * sluice_fb_verify_table_leave(). Inline so that a generated verifier
+ * keeps the table in registers; anything odd takes the slow path. */
+static inline int sluice_fb_verify_table_enter(sluice_fb_verifier *v, const uint8_t *t,
+					       sluice_fb_vtab *tab)
+{
+	size_t off = (size_t)(t - v->buf);
+	int32_t so;
+	int64_t vt;
+	uint16_t vts, ts;
+
+	if (t < v->buf || (off & 3) || off > v->len || v->len - off < 4)
+		return sluice_fb_verify_table_enter_slow_(v, t, tab);
+	memcpy(&so, t, 4);
+	vt = (int64_t)off - so;
+	if (vt < 0 || (vt & 1) || (uint64_t)vt + 4 > v->len)
+		return sluice_fb_verify_table_enter_slow_(v, t, tab);
+	memcpy(&vts, v->buf + vt, 2);
+	memcpy(&ts, v->buf + vt + 2, 2);
+	if (vts < 4 || (vts & 1) || (uint64_t)vt + vts > v->len || ts < 4 || ts > v->len - off ||
+	    v->depth >= v->max_depth || v->tables >= v->max_tables)
+		return sluice_fb_verify_table_enter_slow_(v, t, tab);
+	tab->t = t;
+	tab->vt = v->buf + vt;
+	tab->vtsize = vts;
+	tab->tsize = ts;
+	v->depth++;
+	v->tables++;
+	return 0;
+}
+
+static inline void sluice_fb_verify_table_leave(sluice_fb_verifier *v)
+{
+	if (v->depth)
+		v->depth--;
+}
 
 /* Out-of-line halves of the two checks below: they find and report what
  * is wrong once the inline fast path has seen that something is. */
@@ -140,9 +177,37 @@ int sluice_fb_verify_nested(const sluice_fb_verifier *parent, const uint8_t *vec
 /* A verifier function for one table type, as generated code emits them. */
 typedef int (*sluice_fb_table_verifier)(sluice_fb_verifier *v, const uint8_t *t);
 
-/* Verifies a whole buffer whose root table is checked by fn. */
-int sluice_fb_verify_buffer(const void *buf, size_t len, const sluice_fb_verify_opts *opts,
-			    sluice_fb_table_verifier fn);
+/* Verifies a whole buffer whose root table is checked by fn. Inline, so
+ * that the verifier's state and a generated fn stay in registers. */
+static inline int sluice_fb_verify_buffer(const void *buf, size_t len,
+					  const sluice_fb_verify_opts *opts,
+					  sluice_fb_table_verifier fn)
+{
+	sluice_fb_verifier v;
+	const uint8_t *root;
+	uint32_t off;
+	int rc;
+
+	/* the common case: no prefix, the right identifier, a plausible root */
+	if (buf && len >= 8 && len <= 0x7fffffffu &&
+	    (!opts || (!opts->size_prefixed &&
+		       (!opts->ident || memcmp((const uint8_t *)buf + 4, opts->ident, 4) == 0)))) {
+		memcpy(&off, buf, 4);
+		if (off && off < len) {
+			v.buf = (const uint8_t *)buf;
+			v.len = len;
+			v.align_base = 0;
+			v.depth = 0;
+			v.tables = 0;
+			v.max_depth = opts && opts->max_depth ? opts->max_depth : SLUICE_FB_DEFAULT_MAX_DEPTH;
+			v.max_tables = opts && opts->max_tables ? opts->max_tables
+								: SLUICE_FB_DEFAULT_MAX_TABLES;
+			return fn(&v, v.buf + off);
+		}
+	}
+	rc = sluice_fb_verify_begin(&v, buf, len, opts, &root);
+	return rc ? rc : fn(&v, root);
+}
 
 #ifdef __cplusplus
 }

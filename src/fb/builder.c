@@ -30,6 +30,7 @@ void sluice_fb_builder_init(sluice_fb_builder *b, void *buf, size_t cap)
 	b->in_vector = false;
 	b->table_start = 0;
 	b->nfields = 0;
+	b->nslots = 0;
 	end &= ~(uintptr_t)(SLUICE_FB_MAX_ALIGN - 1);
 	if (!buf || end < start)
 		end = start;
@@ -173,12 +174,13 @@ sluice_fb_ref sluice_fb_ref_vector(sluice_fb_builder *b, const sluice_fb_ref *re
 	return (sluice_fb_ref)b->head;
 }
 
-void sluice_fb_table_start(sluice_fb_builder *b)
+void sluice_fb_table_start_slow_(sluice_fb_builder *b)
 {
 	if (b->in_table || b->in_vector)
 		fail(b, -SLUICE_EFBUSAGE, "tables do not nest: build children first");
 	b->in_table = true;
 	b->nfields = 0;
+	b->nslots = 0;
 	b->table_start = b->head;
 }
 
@@ -187,6 +189,8 @@ static void record(sluice_fb_builder *b, unsigned id)
 	b->fields[b->nfields].id = (uint16_t)id;
 	b->fields[b->nfields].pos = (uint32_t)b->head;
 	b->nfields++;
+	if (id >= b->nslots)
+		b->nslots = id + 1;
 }
 
 static int field_ok(sluice_fb_builder *b, unsigned id)
@@ -283,9 +287,7 @@ sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required
 	claim(b, 4);
 	obj = b->head;
 	tsize = obj - b->table_start;
-	for (i = 0; i < b->nfields; i++)
-		if (b->fields[i].id + 1u > maxid)
-			maxid = b->fields[i].id + 1u;
+	maxid = b->nslots;
 	vtsize = 4 + 2 * (size_t)maxid;
 	if (tsize > 0xffff || vtsize > 0xffff) {
 		fail(b, -SLUICE_EFBTOOBIG, "table or vtable over 64 KiB");
@@ -295,8 +297,15 @@ sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required
 	if (!prep(b, 2, vtsize))
 		return 0;
 	vt = claim(b, vtsize);
-	for (i = 4; i < vtsize; i++)
-		vt[i] = 0;
+	/* a short vtable is zeroed with one fixed-size store that may spill
+	 * into the free space below it; a long one the ordinary way */
+	if (vtsize <= 64 && b->cap - b->head >= 64 - vtsize) {
+		static const uint8_t zero[64];
+
+		memcpy(vt + vtsize - 64, zero, 64);
+	} else {
+		memset(vt + 4, 0, vtsize - 4);
+	}
 	v16 = (uint16_t)vtsize;
 	memcpy(vt, &v16, 2);
 	v16 = (uint16_t)tsize;

@@ -74,7 +74,8 @@ int sluice_fb_verify_begin(sluice_fb_verifier *v, const void *buf, size_t len,
 	return 0;
 }
 
-int sluice_fb_verify_table_enter(sluice_fb_verifier *v, const uint8_t *t, sluice_fb_vtab *tab)
+int sluice_fb_verify_table_enter_slow_(sluice_fb_verifier *v, const uint8_t *t,
+				       sluice_fb_vtab *tab)
 {
 	size_t off = 0, vto;
 	int64_t vt;
@@ -113,11 +114,6 @@ int sluice_fb_verify_table_enter(sluice_fb_verifier *v, const uint8_t *t, sluice
 	return 0;
 }
 
-void sluice_fb_verify_table_leave(sluice_fb_verifier *v)
-{
-	if (v->depth)
-		v->depth--;
-}
 
 static uint16_t slot(const sluice_fb_vtab *tab, unsigned id)
 {
@@ -279,12 +275,3 @@ int sluice_fb_verify_nested(const sluice_fb_verifier *parent, const uint8_t *vec
 	return sluice_fb_verify_begin(child, vec + 4, n, &o, root);
 }
 
-int sluice_fb_verify_buffer(const void *buf, size_t len, const sluice_fb_verify_opts *opts,
-			    sluice_fb_table_verifier fn)
-{
-	sluice_fb_verifier v;
-	const uint8_t *root;
-	int rc = sluice_fb_verify_begin(&v, buf, len, opts, &root);
-
-	return rc ? rc : fn(&v, root);
-}
