@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gps_sluice.h"
 #include "sluice/sluice.h"
 #include "testutil.h"
 
@@ -67,6 +68,43 @@ START_TEST(clean_removes_dead_keeps_live)
 }
 END_TEST
 
+/* What `sluice pub` encodes with the topic's schema, `sluice echo` decodes
+ * with it: equal by value (compared by Python's json module). */
+START_TEST(echo_shows_what_pub_sent)
+{
+	char name[128], cmd[1024], line[4096];
+	const char *json = "{\"header\": {\"stamp_ns\": 42, \"frame_id\": \"gps\", \"seq\": 7}, "
+			   "\"kind\": \"Fix3D\", \"satellites\": 9, "
+			   "\"position\": {\"lat_deg\": 48.5, \"lon_deg\": 11.25, \"alt_m\": 500.0}}";
+	struct sluice_topic_opts o = {.type_name = "sluice.msg.GpsFix", .slot_size = 512,
+				      .slot_count = 8};
+
+	tu_name(name, sizeof(name), "echo");
+	o.schema = sluice_bfbs_gps(&o.schema_len);
+	ck_assert_int_eq(sluice_topic_create(name, &o), 0);
+	snprintf(cmd, sizeof(cmd), "timeout 20 %s echo %s -n 2", SLUICE_BIN, name);
+	FILE *echo = popen(cmd, "r");
+	ck_assert_ptr_nonnull(echo);
+	usleep(500000); /* let echo subscribe first */
+	snprintf(cmd, sizeof(cmd), "%s pub %s '%s' -n 2 --rate 20", SLUICE_BIN, name, json);
+	ck_assert_int_eq(system(cmd), 0);
+	for (int i = 0; i < 2; i++) {
+		char check[8192];
+
+		ck_assert_ptr_nonnull(fgets(line, sizeof(line), echo));
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(check, sizeof(check),
+			 "/usr/bin/python3 -c 'import json,sys; "
+			 "sys.exit(0 if json.loads(sys.argv[1]) == json.loads(sys.argv[2]) else 1)' "
+			 "'%s' '%s'",
+			 line, json);
+		ck_assert_msg(system(check) == 0, "echo printed %s", line);
+	}
+	ck_assert_int_eq(pclose(echo), 0);
+	sluice_shm_unlink(name);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("tools");
@@ -75,6 +113,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, ls_json_parses_and_lists);
 	tcase_add_test(tc, clean_removes_dead_keeps_live);
+	tcase_add_test(tc, echo_shows_what_pub_sent);
 	suite_add_tcase(s, tc);
 	return s;
 }

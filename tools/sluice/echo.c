@@ -1,0 +1,146 @@
+/* echo.c - `sluice echo TOPIC`: each message as one line of JSON, decoded
+ * with the binary schema the topic itself carries (no compiled-in types). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "sluice/channel.h"
+#include "sluice/error.h"
+#include "sluice/fb_json.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* The printer indents; one message per line wants none.  JSON strings hold
+ * no raw newlines, so a newline and the spaces after it are layout only. */
+static void print_one_line(const char *json)
+{
+	for (const char *p = json; *p; p++) {
+		if (*p == '\n') {
+			while (p[1] == ' ')
+				p++;
+			continue;
+		}
+		putchar(*p);
+	}
+	putchar('\n');
+}
+
+static void print_hex(const struct sluice_msg *m)
+{
+	const unsigned char *b = m->data;
+
+	printf("{\"seq\": %llu, \"len\": %zu, \"hex\": \"", (unsigned long long)m->seq, m->len);
+	for (size_t i = 0; i < m->len; i++)
+		printf("%02x", b[i]);
+	printf("\"}\n");
+}
+
+static int echo_main(int argc, char **argv)
+{
+	const char *topic = NULL;
+	long count = -1;
+	int oldest = 0, rc;
+	struct sluice_sub_opts so = {0};
+	struct sluice_topic_stats st;
+	struct sluice_sub *sub;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			count = strtol(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--oldest"))
+			oldest = 1;
+		else if (argv[i][0] != '-' && !topic)
+			topic = argv[i];
+		else
+			return cli_error("echo", "unexpected argument \"%s\"", argv[i]);
+	}
+	if (!topic)
+		return cli_error("echo", "which topic? (sluice ls lists them)");
+	if ((rc = sluice_topic_stat(topic, &st, NULL, 0)) != 0)
+		return cli_error("echo", "%s", sluice_errdetail());
+	size_t schema_len = st.schema_len;
+	void *schema = schema_len ? malloc(schema_len) : NULL;
+	size_t cap = 1 << 20;
+	char *json = malloc(cap);
+
+	if ((schema_len && !schema) || !json)
+		return cli_error("echo", "out of memory");
+	if (schema_len && sluice_topic_schema(topic, schema, schema_len) != (int)schema_len) {
+		free(schema);
+		free(json);
+		return cli_error("echo", "%s: cannot read its schema", topic);
+	}
+	if (schema_len && (rc = sluice_fb_schema_verify(schema, schema_len)) != 0) {
+		free(schema);
+		free(json);
+		return cli_error("echo", "%s carries a broken schema: %s", topic, sluice_errdetail());
+	}
+	so.join = oldest ? SLUICE_JOIN_OLDEST : SLUICE_JOIN_NEXT;
+	if ((rc = sluice_sub_open(topic, &so, &sub)) != 0) {
+		free(schema);
+		free(json);
+		return cli_error("echo", "%s", sluice_errdetail());
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = 0;
+	while (!stop && count != 0) {
+		struct sluice_msg m;
+		int r = sluice_sub_take(sub, &m, 200000000);
+
+		if (r == -ETIMEDOUT || r == -EAGAIN)
+			continue;
+		if (r == -SLUICE_EOWNERDEAD) {
+			/* No publisher now: wait for one, as a subscriber would. */
+			struct timespec ms = {0, 50000000};
+			nanosleep(&ms, NULL);
+			continue;
+		}
+		if (r) {
+			rc = cli_error("echo", "%s: %s", topic, sluice_strerror(r));
+			break;
+		}
+		if (!schema) {
+			print_hex(&m);
+		} else {
+			size_t n;
+			int pr = sluice_fb_json_print_buffer(schema, schema_len, st.type_name, m.data,
+							     m.len, NULL, json, cap, &n);
+
+			if (pr == 0)
+				print_one_line(json);
+			else
+				fprintf(stderr, "sluice echo: message %llu refused: %s\n",
+					(unsigned long long)m.seq, sluice_errdetail());
+		}
+		if (sluice_sub_release(sub, &m) == -SLUICE_ETORN)
+			fprintf(stderr, "sluice echo: message %llu was overwritten while read "
+					"(lossy topic); the line above is not valid\n",
+				(unsigned long long)m.seq);
+		fflush(stdout);
+		if (count > 0)
+			count--;
+	}
+	sluice_sub_close(sub);
+	free(schema);
+	free(json);
+	return rc;
+}
+
+SLUICE_CMD(echo, "echo", "print a topic's messages as JSON lines",
+	   "usage: sluice echo TOPIC [-n N] [--oldest]\n\n"
+	   "Subscribes to TOPIC and prints each message as one line of JSON, decoded with\n"
+	   "the binary schema the topic carries (every message is verified against it\n"
+	   "first).  A topic without a schema prints {seq, len, hex}.  Stops after N\n"
+	   "messages or on Ctrl-C; while the topic has no publisher it waits for one.\n"
+	   "--oldest starts from the oldest message the topic still holds.\n",
+	   echo_main)
