@@ -111,6 +111,9 @@ enum phase { PH_FORKED, PH_OPENING, PH_BARRIER, PH_RUNNING, PH_STOPPING, PH_CLOS
 static const char *const phase_name[] = {"forked", "opening", "waiting for peer", "running",
 					  "stopping", "closing", "done"};
 
+/* How long a child of an IPC_EXIT transport may take to exit. */
+#define EXIT_GRACE_S 3
+
 /* Per-child state (each child is a fresh process). */
 static struct ipc_shared *g_sh;
 static const struct opts *g_o;
@@ -494,8 +497,12 @@ static void child(struct ipc_link *l, int side, const sigset_t *oldmask, pid_t p
 	atomic_store(&g_sh->phase[side], PH_DONE);
 	free(a);
 	free(b);
-	if (l->t->flags & IPC_EXIT)
+	if (l->t->flags & IPC_EXIT) {
+		/* iceoryx 2.0.3 now and then waits forever in its runtime's
+		 * destructor for roudi's answer: the work is done, cut it short */
+		alarm(EXIT_GRACE_S);
 		exit(rc < 0 ? 1 : 0);
+	}
 	_exit(rc < 0 ? 1 : 0);
 }
 
@@ -645,6 +652,13 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 		return -1;
 	}
 	for (int side = 0; side < 2; side++) {
+		if (!sh->rc[side] && WIFSIGNALED(status[side]) && WTERMSIG(status[side]) == SIGALRM &&
+		    atomic_load(&sh->phase[side]) == PH_DONE) {
+			fprintf(stderr, "note: %s side %d hung in exit (in the peer library) and was "
+					"stopped after %d s; its results stand\n",
+				t->name, side, EXIT_GRACE_S);
+			continue;
+		}
 		if (sh->rc[side] || !WIFEXITED(status[side]) || WEXITSTATUS(status[side])) {
 			const char *e = sh->err[side][0] ? sh->err[side] : sh->err[!side];
 			if (e[0])
