@@ -2,6 +2,7 @@
 #   make demo    the main job
 #   make check   the whole test suite: normal, ASan+UBSan and TSan builds
 #   make bench   sluice-bench with every peer installed
+#   make fuzz    the fuzz targets, FUZZ_SECONDS each (default 60)
 # Each first installs any missing Debian package (deps/debian-packages.txt).
 
 JOBS   ?= $(shell nproc)
@@ -9,7 +10,7 @@ CMAKE  ?= cmake
 # Extra flags for ctest, e.g. make check CTEST_ARGS='-R ring'
 CTEST_ARGS ?=
 
-.PHONY: all build deps demo check bench format clean
+.PHONY: all build deps demo check bench fuzz format clean
 
 all: build
 
@@ -37,8 +38,14 @@ bench: build
 	@mkdir -p bench-out
 	@SLUICE_BENCH_OUT=bench-out build/bin/sluice-bench all
 
+# The libFuzzer targets for as long as asked: make fuzz FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@sh scripts/deps.sh build check
+	@sh scripts/fuzz.sh $(FUZZ_SECONDS)
+
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-plain build-address build-thread
+	rm -rf build build-plain build-address build-thread build-fuzz

@@ -44,5 +44,18 @@ for flavour in plain address thread; do
 	[ "$rc" -eq 0 ] || status=1
 done
 
+# The fuzz targets (fuzz/), a few seconds each: the verifier, schema,
+# binary-schema and JSON parsers must survive whatever they are fed.
+echo "== fuzz (${FUZZ_SECONDS:-5} s per target)"
+if sh scripts/fuzz.sh "${FUZZ_SECONDS:-5}" >build-fuzz.log 2>&1; then
+	echo "fuzz: passed"
+	passed=$((passed + 1))
+else
+	tail -n 40 build-fuzz.log
+	echo "fuzz: FAILED (log: build-fuzz.log)"
+	failed=$((failed + 1))
+	status=1
+fi
+
 echo "check: $passed passed, $failed failed"
 exit $status
