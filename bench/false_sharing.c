@@ -51,7 +51,7 @@ static void pin(int cpu)
  * no locked instruction, just the cache line's ownership) until the time is
  * up, checking the clock every 64 Ki increments. */
 static void spin_count(struct fs_shared *sh, int side, _Atomic uint64_t *c, int nproc,
-		       uint64_t duration_ns, int rmw)
+                       uint64_t duration_ns, int rmw)
 {
 	atomic_fetch_add(&sh->ready, 1);
 	while (atomic_load(&sh->ready) < nproc)
@@ -63,8 +63,9 @@ static void spin_count(struct fs_shared *sh, int side, _Atomic uint64_t *c, int 
 				atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 		else
 			for (int i = 0; i < 65536; i++)
-				atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
-						      memory_order_relaxed);
+				atomic_store_explicit(
+				    c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+				    memory_order_relaxed);
 		n += 65536;
 	} while ((t1 = now_ns()) < end);
 	sh->count[side] = n;
@@ -73,14 +74,14 @@ static void spin_count(struct fs_shared *sh, int side, _Atomic uint64_t *c, int 
 
 /* ns per increment, the mean of the processes; < 0 on failure. */
 static double run_layout(struct fs_shared *sh, size_t offset, int nproc, const int cpu[2],
-			 uint64_t duration_ns, int rmw)
+                         uint64_t duration_ns, int rmw)
 {
 	pid_t pid[2] = {0, 0};
 	pid_t me = getpid();
 
 	memset(sh, 0, sizeof(*sh));
 	_Atomic uint64_t *c[2] = {(_Atomic uint64_t *)(sh->area + 0),
-				  (_Atomic uint64_t *)(sh->area + offset)};
+	                          (_Atomic uint64_t *)(sh->area + offset)};
 	fflush(NULL);
 	for (int side = 0; side < nproc; side++) {
 		pid[side] = fork();
@@ -145,18 +146,19 @@ static int cmd_false_sharing(int argc, char **argv)
 		else if (!strcmp(argv[i], "--smoke"))
 			duration = 0.02, rounds = 1;
 		else {
-			printf("usage: sluice-bench false-sharing [--duration S] [--rounds N] "
-			       "[--cpus A,B] [--rmw] [--smoke]\n"
-			       "  two processes on two CPUs increment their own counters in one\n"
-			       "  shared mapping: same cache line, 64 B apart, 128 B apart.\n"
-			       "  --rmw: increment with a locked fetch-add instead of load + store\n");
+			printf(
+			    "usage: sluice-bench false-sharing [--duration S] [--rounds N] "
+			    "[--cpus A,B] [--rmw] [--smoke]\n"
+			    "  two processes on two CPUs increment their own counters in one\n"
+			    "  shared mapping: same cache line, 64 B apart, 128 B apart.\n"
+			    "  --rmw: increment with a locked fetch-add instead of load + store\n");
 			return strcmp(argv[i], "--help") ? 2 : 0;
 		}
 	}
 	if (rounds < 1 || rounds > 99 || duration <= 0)
 		return 2;
-	struct fs_shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct fs_shared *sh =
+	    mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
 		perror("sluice-bench false-sharing: mmap");
 		return 1;
@@ -166,27 +168,29 @@ static int cmd_false_sharing(int argc, char **argv)
 		size_t offset;
 		int nproc;
 	} layouts[] = {
-		{"alone (one process)", 0, 1},
-		{"same line (8 B apart)", 8, 2},
-		{"64 B padding", 64, 2},
-		{"128 B padding", 128, 2},
+	    {"alone (one process)", 0, 1},
+	    {"same line (8 B apart)", 8, 2},
+	    {"64 B padding", 64, 2},
+	    {"128 B padding", 128, 2},
 	};
 	enum { NL = sizeof(layouts) / sizeof(layouts[0]) };
 	double res[NL][99];
 	uint64_t dns = (uint64_t)(duration * 1e9);
 	int rc = 0;
 
-	printf("sluice-bench false-sharing: CPUs %d,%d, %.2f s per layout, median of %d rounds, %s\n",
-	       cpu[0], cpu[1], duration, rounds,
-	       rmw ? "locked fetch-add" : "relaxed load + store (no lock)");
+	printf(
+	    "sluice-bench false-sharing: CPUs %d,%d, %.2f s per layout, median of %d rounds, %s\n",
+	    cpu[0], cpu[1], duration, rounds,
+	    rmw ? "locked fetch-add" : "relaxed load + store (no lock)");
 	/* rounds interleave the layouts, so a host that moves our vCPUs during
 	 * the run affects every layout alike */
 	for (int r = 0; r < rounds; r++)
 		for (int k = 0; k < NL; k++) {
-			res[k][r] = run_layout(sh, layouts[k].offset, layouts[k].nproc, cpu, dns, rmw);
+			res[k][r] =
+			    run_layout(sh, layouts[k].offset, layouts[k].nproc, cpu, dns, rmw);
 			if (res[k][r] < 0) {
 				fprintf(stderr, "sluice-bench false-sharing: %s: run failed\n",
-					layouts[k].name);
+				        layouts[k].name);
 				rc = 1;
 			}
 		}
@@ -204,4 +208,5 @@ static int cmd_false_sharing(int argc, char **argv)
 }
 
 SLUICE_BENCH_NAMED(false_sharing, "false-sharing",
-		   "puzzle02: two processes' counters in one cache line vs padded", cmd_false_sharing)
+                   "puzzle02: two processes' counters in one cache line vs padded",
+                   cmd_false_sharing)

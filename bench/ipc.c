@@ -36,21 +36,21 @@ static const struct {
 	const char *name;
 	const char *missing;
 } order[] = {
-	{"floor", "not built"},
-	{"sluice-poll", "sluice channel not built yet"},
-	{"sluice-wait", "sluice channel not built yet"},
-	{"sluice-ring", "sluice ring not built yet"},
-	{"sluice-seqlock", "sluice seqlock not built yet"},
-	{"pipe", "not built"},
-	{"uds-stream", "not built"},
-	{"uds-seqpacket", "not built"},
-	{"tcp", "not built"},
-	{"mq", "not built"},
-	{"eventfd", "not built"},
-	{"zeromq", "not installed"},
-	{"iceoryx", "not installed"},
-	{"dbus", "not installed"},
-	{"grpc", "not installed"},
+    {"floor", "not built"},
+    {"sluice-poll", "sluice channel not built yet"},
+    {"sluice-wait", "sluice channel not built yet"},
+    {"sluice-ring", "sluice ring not built yet"},
+    {"sluice-seqlock", "sluice seqlock not built yet"},
+    {"pipe", "not built"},
+    {"uds-stream", "not built"},
+    {"uds-seqpacket", "not built"},
+    {"tcp", "not built"},
+    {"mq", "not built"},
+    {"eventfd", "not built"},
+    {"zeromq", "not installed"},
+    {"iceoryx", "not installed"},
+    {"dbus", "not installed"},
+    {"grpc", "not installed"},
 };
 #define NORDER (sizeof(order) / sizeof(order[0]))
 
@@ -73,19 +73,19 @@ static const struct ipc_transport *find_transport(const char *name)
 enum fault { FAULT_NONE, FAULT_CORRUPT, FAULT_DROP };
 
 struct opts {
-	int sel[NORDER];      /* selected rows */
+	int sel[NORDER]; /* selected rows */
 	size_t sizes[16];
 	int nsizes;
-	double duration;      /* s of measurement per run */
-	double warmup;        /* s of warm-up per ping-pong run */
-	uint64_t count;       /* at most this many round trips / messages; 0 = time only */
-	uint64_t warm_min;    /* at least this many warm-up round trips */
+	double duration;   /* s of measurement per run */
+	double warmup;     /* s of warm-up per ping-pong run */
+	uint64_t count;    /* at most this many round trips / messages; 0 = time only */
+	uint64_t warm_min; /* at least this many warm-up round trips */
 	int cpu[2];
 	int rounds;
 	int pingpong, stream;
-	int verify;           /* check every byte, not only sequence and tail */
+	int verify; /* check every byte, not only sequence and tail */
 	int smoke;
-	double timeout;       /* s before a run's children are killed; 0 = derived */
+	double timeout; /* s before a run's children are killed; 0 = derived */
 	enum fault fault;
 	const char *json, *csv, *plot;
 	char out_json[300], out_csv[300], out_plot[300], out_txt[300];
@@ -94,22 +94,22 @@ struct opts {
 /* What one run's children report, in a shared mapping the driver reads
  * after reaping them. */
 struct ipc_shared {
-	_Atomic int ready;  /* barrier: both sides opened */
-	_Atomic int abort;  /* one side failed: the other stops */
-	_Atomic int done;   /* side 1 saw STOP: side 0 may close */
-	_Atomic int first;  /* 1 + the side that failed first: its error is the cause */
+	_Atomic int ready;    /* barrier: both sides opened */
+	_Atomic int abort;    /* one side failed: the other stops */
+	_Atomic int done;     /* side 1 saw STOP: side 0 may close */
+	_Atomic int first;    /* 1 + the side that failed first: its error is the cause */
 	_Atomic int phase[2]; /* where each side is, for the report of a hang */
 	int rc[2];
 	char err[2][240];
-	uint64_t rtts;      /* round trips including warm-up */
-	uint64_t cs[2];     /* context switches of each side during the run */
+	uint64_t rtts;  /* round trips including warm-up */
+	uint64_t cs[2]; /* context switches of each side during the run */
 	uint64_t msgs, first_ns, last_ns;
 	struct ipc_hist hist;
 };
 
 enum phase { PH_FORKED, PH_OPENING, PH_BARRIER, PH_RUNNING, PH_STOPPING, PH_CLOSING, PH_DONE };
-static const char *const phase_name[] = {"forked", "opening", "waiting for peer", "running",
-					  "stopping", "closing", "done"};
+static const char *const phase_name[] = {
+    "forked", "opening", "waiting for peer", "running", "stopping", "closing", "done"};
 
 /* How long a child of an IPC_EXIT transport may take to exit. */
 #define EXIT_GRACE_S 3
@@ -322,7 +322,8 @@ static int ping(struct ipc_link *l, unsigned char *out, unsigned char *in)
 	while (seq < o->warm_min || ipc_now_ns() < warm_end) {
 		fill(out, l->size, ++seq, o->verify);
 		if ((rc = t->send(l, out)) < 0 || (rc = t->recv(l, in)) < 0) {
-			fail(0, "warm-up round trip %llu: %s", (unsigned long long)seq, strerror(-rc));
+			fail(0, "warm-up round trip %llu: %s", (unsigned long long)seq,
+			     strerror(-rc));
 			return rc;
 		}
 		if (check(in, l->size, &got, o->verify) < 0 || got != seq) {
@@ -425,7 +426,8 @@ static int serve_generic(struct ipc_link *l, unsigned char *buf)
 		if (l->mode == IPC_PINGPONG) {
 			int s = l->t->send(l, buf);
 			if (s < 0) {
-				fail(1, "echo of seq %llu: %s", (unsigned long long)seq, strerror(-s));
+				fail(1, "echo of seq %llu: %s", (unsigned long long)seq,
+				     strerror(-s));
 				return s;
 			}
 		}
@@ -470,7 +472,8 @@ static void child(struct ipc_link *l, int side, const sigset_t *oldmask, pid_t p
 	atomic_fetch_add(&g_sh->ready, 1);
 	atomic_store(&g_sh->phase[side], PH_BARRIER);
 	uint64_t give_up = ipc_now_ns() + 20000000000ull;
-	while (atomic_load(&g_sh->ready) < 2 && !atomic_load(&g_sh->abort) && ipc_now_ns() < give_up)
+	while (atomic_load(&g_sh->ready) < 2 && !atomic_load(&g_sh->abort) &&
+	       ipc_now_ns() < give_up)
 		sleep_ns(100000);
 	if (atomic_load(&g_sh->ready) < 2) {
 		l->t->close(l);
@@ -509,7 +512,7 @@ static void child(struct ipc_link *l, int side, const sigset_t *oldmask, pid_t p
 /* --- the driver ---------------------------------------------------------- */
 
 static volatile int interrupted;
-static FILE *g_human; /* the table and notes: stdout, or stderr when stdout carries JSON/CSV */
+static FILE *g_human;    /* the table and notes: stdout, or stderr when stdout carries JSON/CSV */
 static sigset_t g_mask0; /* signal mask before cmd_ipc blocked SIGINT/SIGTERM */
 
 /* Waits for both children until the deadline; kills them past it. Returns
@@ -552,7 +555,8 @@ static int reap(pid_t pid[2], int status[2], double timeout_s)
 		/* sleep until a child ends: no polling that would steal the CPUs
 		 * the children measure on */
 		uint64_t wait_ns = deadline - now;
-		struct timespec ts = {(time_t)(wait_ns / 1000000000u), (long)(wait_ns % 1000000000u)};
+		struct timespec ts = {(time_t)(wait_ns / 1000000000u),
+		                      (long)(wait_ns % 1000000000u)};
 		int sig = sigtimedwait(&set, NULL, &ts);
 		if (sig == SIGINT || sig == SIGTERM)
 			interrupted = 1;
@@ -562,21 +566,21 @@ static int reap(pid_t pid[2], int status[2], double timeout_s)
 
 /* The result of one transport at one size (both modes). */
 struct row {
-	int idx;              /* into order[] */
+	int idx; /* into order[] */
 	size_t size;
 	int have_lat, have_tput;
 	uint64_t p50, p90, p99, p999, max, samples;
 	double msgs_per_s;
-	double cs_per_msg;    /* context switches per one-way message, ping-pong */
+	double cs_per_msg; /* context switches per one-way message, ping-pong */
 	int failed;
-	char skipped[512];    /* "" if measured */
+	char skipped[512]; /* "" if measured */
 };
 
 static unsigned run_counter;
 
 /* One run: set up, fork both sides, reap, tear down. 0 or -1 with why. */
 static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mode,
-		    struct ipc_shared *sh, char *why, size_t whylen)
+                    struct ipc_shared *sh, char *why, size_t whylen)
 {
 	struct ipc_link l;
 	sigset_t block, old;
@@ -627,8 +631,9 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 			close(l.fd[i]);
 			l.fd[i] = -1;
 		}
-	double timeout = g_o->timeout > 0 ? g_o->timeout
-					  : g_o->warmup + (g_o->duration > 0 ? g_o->duration : 0) + 20.0;
+	double timeout = g_o->timeout > 0
+	                     ? g_o->timeout
+	                     : g_o->warmup + (g_o->duration > 0 ? g_o->duration : 0) + 20.0;
 	rc = reap(pid, status, timeout);
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	if (t->teardown)
@@ -640,10 +645,10 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 		if (!interrupted)
 			snprintf(after, sizeof(after), " after %.0f s", timeout);
 		snprintf(why, whylen, "failed: %s%s (killed; side 0 %s, side 1 %s%s)%s%s",
-			 interrupted ? "interrupted" : "timed out", after, phase_name[p0],
-			 phase_name[p1], mode == IPC_STREAM ? ", streaming" : "",
-			 sh->err[0][0] || sh->err[1][0] ? ": " : "",
-			 sh->err[0][0] ? sh->err[0] : sh->err[1]);
+		         interrupted ? "interrupted" : "timed out", after, phase_name[p0],
+		         phase_name[p1], mode == IPC_STREAM ? ", streaming" : "",
+		         sh->err[0][0] || sh->err[1][0] ? ": " : "",
+		         sh->err[0][0] ? sh->err[0] : sh->err[1]);
 		return -1;
 	}
 	int first = atomic_load(&sh->first) - 1;
@@ -652,11 +657,12 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 		return -1;
 	}
 	for (int side = 0; side < 2; side++) {
-		if (!sh->rc[side] && WIFSIGNALED(status[side]) && WTERMSIG(status[side]) == SIGALRM &&
-		    atomic_load(&sh->phase[side]) == PH_DONE) {
-			fprintf(stderr, "note: %s side %d hung in exit (in the peer library) and was "
-					"stopped after %d s; its results stand\n",
-				t->name, side, EXIT_GRACE_S);
+		if (!sh->rc[side] && WIFSIGNALED(status[side]) &&
+		    WTERMSIG(status[side]) == SIGALRM && atomic_load(&sh->phase[side]) == PH_DONE) {
+			fprintf(stderr,
+			        "note: %s side %d hung in exit (in the peer library) and was "
+			        "stopped after %d s; its results stand\n",
+			        t->name, side, EXIT_GRACE_S);
 			continue;
 		}
 		if (sh->rc[side] || !WIFEXITED(status[side]) || WEXITSTATUS(status[side])) {
@@ -665,10 +671,10 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 				snprintf(why, whylen, "failed: %s", e);
 			else if (WIFSIGNALED(status[side]))
 				snprintf(why, whylen, "failed: side %d killed by signal %d", side,
-					 WTERMSIG(status[side]));
+				         WTERMSIG(status[side]));
 			else
 				snprintf(why, whylen, "failed: side %d exit status %d", side,
-					 WEXITSTATUS(status[side]));
+				         WEXITSTATUS(status[side]));
 			return -1;
 		}
 	}
@@ -703,7 +709,8 @@ static void run_row(int idx, size_t size, struct ipc_shared *sh, struct row *r)
 		r->p999 = ipc_hist_pct(&sh->hist, 0.999);
 		r->max = sh->hist.max;
 		r->samples = sh->hist.count;
-		r->cs_per_msg = sh->rtts ? (double)(sh->cs[0] + sh->cs[1]) / (2.0 * (double)sh->rtts) : 0;
+		r->cs_per_msg =
+		    sh->rtts ? (double)(sh->cs[0] + sh->cs[1]) / (2.0 * (double)sh->rtts) : 0;
 	}
 	if (interrupted)
 		return;
@@ -714,7 +721,8 @@ static void run_row(int idx, size_t size, struct ipc_shared *sh, struct row *r)
 		}
 		r->have_tput = 1;
 		uint64_t span = sh->last_ns - sh->first_ns;
-		r->msgs_per_s = sh->msgs > 1 && span ? (double)(sh->msgs - 1) * 1e9 / (double)span : 0;
+		r->msgs_per_s =
+		    sh->msgs > 1 && span ? (double)(sh->msgs - 1) * 1e9 / (double)span : 0;
 	}
 }
 
@@ -742,8 +750,8 @@ static void fmt_rate(char *buf, size_t len, double r)
 
 static void print_table(FILE *f, const struct row *rows, int n)
 {
-	fprintf(f, "%-15s %8s %9s %9s %9s %9s %9s %10s %9s %-9s %7s\n", "transport", "size",
-		"p50", "p90", "p99", "p99.9", "max", "msgs/s", "MB/s", "crossings", "cs/msg");
+	fprintf(f, "%-15s %8s %9s %9s %9s %9s %9s %10s %9s %-9s %7s\n", "transport", "size", "p50",
+	        "p90", "p99", "p99.9", "max", "msgs/s", "MB/s", "crossings", "cs/msg");
 	for (int i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 		const struct ipc_transport *t = find_transport(order[r->idx].name);
@@ -767,8 +775,9 @@ static void print_table(FILE *f, const struct row *rows, int n)
 			snprintf(mb, sizeof(mb), "-");
 		}
 		fprintf(f, "%-15s %8zu %9s %9s %9s %9s %9s %10s %9s %-9s %7.2f%s%s\n",
-			order[r->idx].name, r->size, c[0], c[1], c[2], c[3], c[4], rate, mb,
-			t ? t->crossings : "?", r->cs_per_msg, r->skipped[0] ? "  " : "", r->skipped);
+		        order[r->idx].name, r->size, c[0], c[1], c[2], c[3], c[4], rate, mb,
+		        t ? t->crossings : "?", r->cs_per_msg, r->skipped[0] ? "  " : "",
+		        r->skipped);
 	}
 }
 
@@ -814,17 +823,18 @@ static void write_json(const char *path, const struct row *rows, int n)
 	for (int i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 
-		fprintf(f, "  {\"transport\": \"%s\", \"size\": %zu, ", order[r->idx].name, r->size);
+		fprintf(f, "  {\"transport\": \"%s\", \"size\": %zu, ", order[r->idx].name,
+		        r->size);
 		if (r->have_lat)
 			fprintf(f,
-				"\"p50_ns\": %llu, \"p90_ns\": %llu, \"p99_ns\": %llu, "
-				"\"p999_ns\": %llu, \"max_ns\": %llu, ",
-				(unsigned long long)r->p50, (unsigned long long)r->p90,
-				(unsigned long long)r->p99, (unsigned long long)r->p999,
-				(unsigned long long)r->max);
+			        "\"p50_ns\": %llu, \"p90_ns\": %llu, \"p99_ns\": %llu, "
+			        "\"p999_ns\": %llu, \"max_ns\": %llu, ",
+			        (unsigned long long)r->p50, (unsigned long long)r->p90,
+			        (unsigned long long)r->p99, (unsigned long long)r->p999,
+			        (unsigned long long)r->max);
 		else
 			fprintf(f, "\"p50_ns\": null, \"p90_ns\": null, \"p99_ns\": null, "
-				   "\"p999_ns\": null, \"max_ns\": null, ");
+			           "\"p999_ns\": null, \"max_ns\": null, ");
 		if (r->have_tput)
 			fprintf(f, "\"msgs_per_s\": %.0f, ", r->msgs_per_s);
 		else
@@ -847,7 +857,7 @@ static void write_csv(const char *path, const struct row *rows, int n)
 	if (!f)
 		return;
 	fprintf(f, "transport,size,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,msgs_per_s,crossings,"
-		   "cs_per_msg,skipped\n");
+	           "cs_per_msg,skipped\n");
 	for (int i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 		const struct ipc_transport *t = find_transport(order[r->idx].name);
@@ -855,13 +865,14 @@ static void write_csv(const char *path, const struct row *rows, int n)
 		fprintf(f, "%s,%zu,", order[r->idx].name, r->size);
 		if (r->have_lat)
 			fprintf(f, "%llu,%llu,%llu,%llu,%llu,", (unsigned long long)r->p50,
-				(unsigned long long)r->p90, (unsigned long long)r->p99,
-				(unsigned long long)r->p999, (unsigned long long)r->max);
+			        (unsigned long long)r->p90, (unsigned long long)r->p99,
+			        (unsigned long long)r->p999, (unsigned long long)r->max);
 		else
 			fprintf(f, ",,,,,");
 		if (r->have_tput)
 			fprintf(f, "%.0f", r->msgs_per_s);
-		fprintf(f, ",\"%s\",%.3f,\"%s\"\n", t ? t->crossings : "", r->cs_per_msg, r->skipped);
+		fprintf(f, ",\"%s\",%.3f,\"%s\"\n", t ? t->crossings : "", r->cs_per_msg,
+		        r->skipped);
 	}
 	close_out(f);
 }
@@ -886,13 +897,15 @@ static void write_plot(const char *prefix, const struct row *rows, int n, const 
 			return;
 		}
 		fprintf(f, "# transport p50 p90 p99 p99.9 max (one-way ns, size %zu B)\n",
-			o->sizes[s]);
+		        o->sizes[s]);
 		for (int i = 0; i < n; i++)
 			if (rows[i].size == o->sizes[s] && rows[i].have_lat) {
 				fprintf(f, "%s %llu %llu %llu %llu %llu\n", order[rows[i].idx].name,
-					(unsigned long long)rows[i].p50, (unsigned long long)rows[i].p90,
-					(unsigned long long)rows[i].p99, (unsigned long long)rows[i].p999,
-					(unsigned long long)rows[i].max);
+				        (unsigned long long)rows[i].p50,
+				        (unsigned long long)rows[i].p90,
+				        (unsigned long long)rows[i].p99,
+				        (unsigned long long)rows[i].p999,
+				        (unsigned long long)rows[i].max);
 				any = 1;
 			}
 		fclose(f);
@@ -901,28 +914,33 @@ static void write_plot(const char *prefix, const struct row *rows, int n, const 
 		f = fopen(gp, "w");
 		if (!f)
 			return;
-		fprintf(f,
-			"set title 'sluice-bench ipc: one-way latency (round trip / 2), %zu-byte "
-			"messages' noenhanced\n"
-			"set ylabel 'one-way latency (log scale)'\n"
-			"set logscale y\nset grid ytics mytics\nset key outside right top\n"
-			"set xtics rotate by -40 noenhanced\nset style data points\nset pointsize 1.4\n"
-			"set offsets 0.5, 0.5, 0, 0\n"
-			"set ytics ('10 ns' 10, '100 ns' 100, '1 us' 1e3, '10 us' 1e4, '100 us' 1e5, "
-			"'1 ms' 1e6, '10 ms' 1e7, '100 ms' 1e8, '1 s' 1e9)\n",
-			o->sizes[s]);
+		fprintf(
+		    f,
+		    "set title 'sluice-bench ipc: one-way latency (round trip / 2), %zu-byte "
+		    "messages' noenhanced\n"
+		    "set ylabel 'one-way latency (log scale)'\n"
+		    "set logscale y\nset grid ytics mytics\nset key outside right top\n"
+		    "set xtics rotate by -40 noenhanced\nset style data points\nset pointsize 1.4\n"
+		    "set offsets 0.5, 0.5, 0, 0\n"
+		    "set ytics ('10 ns' 10, '100 ns' 100, '1 us' 1e3, '10 us' 1e4, '100 us' 1e5, "
+		    "'1 ms' 1e6, '10 ms' 1e7, '100 ms' 1e8, '1 s' 1e9)\n",
+		    o->sizes[s]);
 		for (int k = 0; k < 2; k++) {
 			if (k == 0)
-				fprintf(f, "set terminal pngcairo size 1100,600 noenhanced\n"
-					   "set output '%s.png'\n", base);
+				fprintf(f,
+				        "set terminal pngcairo size 1100,600 noenhanced\n"
+				        "set output '%s.png'\n",
+				        base);
 			else
-				fprintf(f, "set terminal svg size 1100,600 dynamic noenhanced\n"
-					   "set output '%s.svg'\n", base);
+				fprintf(f,
+				        "set terminal svg size 1100,600 dynamic noenhanced\n"
+				        "set output '%s.svg'\n",
+				        base);
 			fprintf(f,
-				"plot '%s' using 0:2:xtic(1) title 'p50' pt 7, "
-				"'' using 0:3 title 'p90' pt 5, '' using 0:4 title 'p99' pt 9, "
-				"'' using 0:5 title 'p99.9' pt 11, '' using 0:6 title 'max' pt 2\n",
-				dat);
+			        "plot '%s' using 0:2:xtic(1) title 'p50' pt 7, "
+			        "'' using 0:3 title 'p90' pt 5, '' using 0:4 title 'p99' pt 9, "
+			        "'' using 0:5 title 'p99.9' pt 11, '' using 0:6 title 'max' pt 2\n",
+			        dat);
 		}
 		fclose(f);
 		char *argv[] = {"gnuplot", gp, NULL};
@@ -932,13 +950,15 @@ static void write_plot(const char *prefix, const struct row *rows, int n, const 
 			return;
 		}
 		int st = 0;
-		for (int waited = 0; waited < 30000 && waitpid(pid, &st, WNOHANG) == 0; waited += 10)
+		for (int waited = 0; waited < 30000 && waitpid(pid, &st, WNOHANG) == 0;
+		     waited += 10)
 			sleep_ns(10000000);
 		if (waitpid(pid, &st, WNOHANG) == 0) {
 			ipc_stop_pid(pid, 100);
 			fprintf(stderr, "sluice-bench ipc: gnuplot timed out\n");
 		} else if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			fprintf(stderr, "sluice-bench ipc: gnuplot failed (is gnuplot-nox installed?)\n");
+			fprintf(stderr,
+			        "sluice-bench ipc: gnuplot failed (is gnuplot-nox installed?)\n");
 		} else {
 			fprintf(g_human, "plot: %s.png %s.svg\n", base, base);
 		}
@@ -949,36 +969,38 @@ static void write_plot(const char *prefix, const struct row *rows, int n, const 
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: sluice-bench ipc [options]\n"
-		"  --transports A,B,...  from: ");
+	fprintf(f, "usage: sluice-bench ipc [options]\n"
+	           "  --transports A,B,...  from: ");
 	for (size_t i = 0; i < NORDER; i++)
 		fprintf(f, "%s%s", order[i].name, i + 1 < NORDER ? "," : " (default: all)\n");
-	fprintf(f,
-		"  --sizes N,...         message sizes in bytes, >= 16 (default 64)\n"
-		"  --duration S          seconds measured per transport, size and mode (default 1)\n"
-		"  --warmup S            seconds of warm-up round trips (default 0.2)\n"
-		"  --count N             stop after N round trips / messages (default: time only)\n"
-		"  --rounds N            repeat the whole list N times, report medians (default 3)\n"
-		"  --cpus A,B            pin side 0 to CPU A, side 1 to CPU B (default 0,1)\n"
-		"  --same-cpu            pin both sides to the first CPU of --cpus\n"
-		"  --no-stream           latency only;  --no-pingpong  throughput only\n"
-		"  --verify              check every byte of every message, not only seq and tail\n"
-		"  --timeout S           kill a run's processes after S seconds (default: warm-up +\n"
-		"                        duration + 20)\n"
-		"  --json FILE|-  --csv FILE|-   machine-readable results\n"
-		"  --plot PREFIX         gnuplot PREFIX.png and PREFIX.svg (PREFIX-SIZE.* for more sizes)\n"
-		"  --out DIR             all of it into DIR: ipc.txt (the table), ipc.json, ipc.csv,\n"
-		"                        ipc.png, ipc.svg (also from $SLUICE_BENCH_OUT)\n"
-		"  --smoke               test mode: 300 round trips and 2000 streamed messages per\n"
-		"                        transport, every byte checked; exit 0 all good, 77 all\n"
-		"                        skipped, 1 any failure\n"
-		"  --fault corrupt|drop  damage or lose message 100 on the receiving side (tests)\n");
+	fprintf(
+	    f,
+	    "  --sizes N,...         message sizes in bytes, >= 16 (default 64)\n"
+	    "  --duration S          seconds measured per transport, size and mode (default 1)\n"
+	    "  --warmup S            seconds of warm-up round trips (default 0.2)\n"
+	    "  --count N             stop after N round trips / messages (default: time only)\n"
+	    "  --rounds N            repeat the whole list N times, report medians (default 3)\n"
+	    "  --cpus A,B            pin side 0 to CPU A, side 1 to CPU B (default 0,1)\n"
+	    "  --same-cpu            pin both sides to the first CPU of --cpus\n"
+	    "  --no-stream           latency only;  --no-pingpong  throughput only\n"
+	    "  --verify              check every byte of every message, not only seq and tail\n"
+	    "  --timeout S           kill a run's processes after S seconds (default: warm-up +\n"
+	    "                        duration + 20)\n"
+	    "  --json FILE|-  --csv FILE|-   machine-readable results\n"
+	    "  --plot PREFIX         gnuplot PREFIX.png and PREFIX.svg (PREFIX-SIZE.* for more "
+	    "sizes)\n"
+	    "  --out DIR             all of it into DIR: ipc.txt (the table), ipc.json, ipc.csv,\n"
+	    "                        ipc.png, ipc.svg (also from $SLUICE_BENCH_OUT)\n"
+	    "  --smoke               test mode: 300 round trips and 2000 streamed messages per\n"
+	    "                        transport, every byte checked; exit 0 all good, 77 all\n"
+	    "                        skipped, 1 any failure\n"
+	    "  --fault corrupt|drop  damage or lose message 100 on the receiving side (tests)\n");
 }
 
 static int parse_list(char *s, struct opts *o)
 {
-	for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		size_t i;
 		for (i = 0; i < NORDER; i++)
 			if (!strcmp(order[i].name, tok))
@@ -1010,13 +1032,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV()                                                                  \
-	do {                                                                     \
-		if (!v) {                                                        \
-			fprintf(stderr, "sluice-bench ipc: %s needs a value\n", a); \
-			return -1;                                               \
-		}                                                                \
-		i++;                                                             \
+#define NEEDV()                                                                                    \
+	do {                                                                                       \
+		if (!v) {                                                                          \
+			fprintf(stderr, "sluice-bench ipc: %s needs a value\n", a);                \
+			return -1;                                                                 \
+		}                                                                                  \
+		i++;                                                                               \
 	} while (0)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
@@ -1036,7 +1058,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				char *end;
 				unsigned long long n = strtoull(p, &end, 10);
 				if (end == p || n < 16 || n > (1ull << 30) || o->nsizes == 16) {
-					fprintf(stderr, "sluice-bench ipc: bad --sizes '%s' (16 B .. 1 GiB)\n", v);
+					fprintf(
+					    stderr,
+					    "sluice-bench ipc: bad --sizes '%s' (16 B .. 1 GiB)\n",
+					    v);
 					return -1;
 				}
 				o->sizes[o->nsizes++] = (size_t)n;
@@ -1077,7 +1102,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->timeout = atof(v);
 		} else if (!strcmp(a, "--fault")) {
 			NEEDV();
-			o->fault = !strcmp(v, "corrupt") ? FAULT_CORRUPT : !strcmp(v, "drop") ? FAULT_DROP : FAULT_NONE;
+			o->fault = !strcmp(v, "corrupt") ? FAULT_CORRUPT
+			           : !strcmp(v, "drop")  ? FAULT_DROP
+			                                 : FAULT_NONE;
 			if (o->fault == FAULT_NONE)
 				return -1;
 		} else if (!strcmp(a, "--json")) {
@@ -1194,7 +1221,7 @@ static int index_of(const char *name)
 /* p50 of `a` over p50 of `b` in each round (the floor moves between runs on a
  * VM, so only a ratio taken in the same round means anything). */
 static void print_ratio(FILE *f, struct row *const *rounds, int nr, int nrows, const char *a,
-			const char *b)
+                        const char *b)
 {
 	int ia = index_of(a), ib = index_of(b);
 
@@ -1207,8 +1234,10 @@ static void print_ratio(FILE *f, struct row *const *rounds, int nr, int nrows, c
 			double q[16];
 			int n = 0;
 			for (int r = 0; r < nr; r++)
-				if (rounds[r][i].have_lat && rounds[r][j].have_lat && rounds[r][j].p50)
-					q[n++] = (double)rounds[r][i].p50 / (double)rounds[r][j].p50;
+				if (rounds[r][i].have_lat && rounds[r][j].have_lat &&
+				    rounds[r][j].p50)
+					q[n++] =
+					    (double)rounds[r][i].p50 / (double)rounds[r][j].p50;
 			if (!n)
 				continue;
 			fprintf(f, "p50 %s / %s (%zu B), per round:", a, b, rounds[0][i].size);
@@ -1251,9 +1280,10 @@ static int cmd_ipc(int argc, char **argv)
 	struct row *final = calloc((size_t)nrows, sizeof(struct row));
 
 	/* with --json - or --csv -, stdout is for the machine: the table goes to stderr */
-	g_human = (o.json && !strcmp(o.json, "-")) || (o.csv && !strcmp(o.csv, "-")) ? stderr : stdout;
-	fprintf(g_human, "sluice-bench ipc: one-way = round trip / 2; CPUs %d,%d; %s\n", o.cpu[0], o.cpu[1],
-	       o.smoke ? "smoke test" : "");
+	g_human =
+	    (o.json && !strcmp(o.json, "-")) || (o.csv && !strcmp(o.csv, "-")) ? stderr : stdout;
+	fprintf(g_human, "sluice-bench ipc: one-way = round trip / 2; CPUs %d,%d; %s\n", o.cpu[0],
+	        o.cpu[1], o.smoke ? "smoke test" : "");
 	fflush(stdout);
 	for (int r = 0; r < o.rounds; r++) {
 		int k = 0;
@@ -1267,11 +1297,13 @@ static int cmd_ipc(int argc, char **argv)
 					rounds[r][k].idx = (int)i;
 					rounds[r][k].size = o.sizes[s];
 					snprintf(rounds[r][k].skipped, sizeof(rounds[r][k].skipped),
-						 "skipped: interrupted");
+					         "skipped: interrupted");
 				}
 				if (o.rounds > 1 || o.smoke) {
-					fprintf(stderr, "  round %d: %-14s %7zu B %s\n", r + 1, order[i].name,
-						o.sizes[s], rounds[r][k].skipped[0] ? rounds[r][k].skipped : "ok");
+					fprintf(stderr, "  round %d: %-14s %7zu B %s\n", r + 1,
+					        order[i].name, o.sizes[s],
+					        rounds[r][k].skipped[0] ? rounds[r][k].skipped
+					                                : "ok");
 				}
 				k++;
 			}
@@ -1316,4 +1348,5 @@ static int cmd_ipc(int argc, char **argv)
 	return 0;
 }
 
-SLUICE_BENCH(ipc, "IPC latency and throughput, sluice beside kernel IPC and peers (seed 5)", cmd_ipc)
+SLUICE_BENCH(ipc, "IPC latency and throughput, sluice beside kernel IPC and peers (seed 5)",
+             cmd_ipc)

@@ -116,9 +116,9 @@ static const char *chan_unsupported(size_t size)
 	return size > (16u << 20) ? "larger than the bench's topic slots (16 MiB)" : NULL;
 }
 
-IPC_TRANSPORT(sluice_poll, .name = "sluice-poll", .crossings = "0",
-	      .unsupported = chan_unsupported, .setup = chan_setup, .open = poll_open,
-	      .send = chan_send, .recv = chan_recv, .close = chan_close, .teardown = chan_teardown)
+IPC_TRANSPORT(sluice_poll, .name = "sluice-poll", .crossings = "0", .unsupported = chan_unsupported,
+              .setup = chan_setup, .open = poll_open, .send = chan_send, .recv = chan_recv,
+              .close = chan_close, .teardown = chan_teardown)
 IPC_TRANSPORT(sluice_wait, .name = "sluice-wait", .crossings = "0-2 (spin, then futex)",
-	      .unsupported = chan_unsupported, .setup = chan_setup, .open = wait_open,
-	      .send = chan_send, .recv = chan_recv, .close = chan_close, .teardown = chan_teardown)
+              .unsupported = chan_unsupported, .setup = chan_setup, .open = wait_open,
+              .send = chan_send, .recv = chan_recv, .close = chan_close, .teardown = chan_teardown)

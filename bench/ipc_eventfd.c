@@ -115,6 +115,5 @@ static void efd_teardown(struct ipc_link *l)
 		munmap(l->shared, l->shared_len);
 }
 
-IPC_TRANSPORT(eventfd, .name = "eventfd", .crossings = "2", .setup = efd_setup,
-	      .open = efd_open, .send = efd_send, .recv = efd_recv, .close = efd_close,
-	      .teardown = efd_teardown)
+IPC_TRANSPORT(eventfd, .name = "eventfd", .crossings = "2", .setup = efd_setup, .open = efd_open,
+              .send = efd_send, .recv = efd_recv, .close = efd_close, .teardown = efd_teardown)

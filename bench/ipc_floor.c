@@ -22,7 +22,7 @@ struct box {
 	_Atomic uint64_t ack; /* streaming: the last sequence copied out */
 	char pad[120];
 	_Atomic uint64_t seq; /* first 8 bytes of the message */
-	/* then size - 8 bytes of body */
+	                      /* then size - 8 bytes of body */
 };
 
 static size_t box_len(size_t size)
@@ -91,5 +91,5 @@ static void floor_teardown(struct ipc_link *l)
 }
 
 IPC_TRANSPORT(floor, .name = "floor", .crossings = "0", .setup = floor_setup, .open = floor_open,
-	      .send = floor_send, .recv = floor_recv, .close = floor_close,
-	      .teardown = floor_teardown)
+              .send = floor_send, .recv = floor_recv, .close = floor_close,
+              .teardown = floor_teardown)

@@ -14,7 +14,7 @@ static unsigned bucket_of(uint64_t v)
 	if (v < IPC_HIST_LINEAR)
 		return (unsigned)v;
 	unsigned msb = 63u - (unsigned)__builtin_clzll(v); /* >= SUB_BITS + 1 */
-	unsigned octave = msb - IPC_HIST_SUB_BITS;          /* 1 for 1024..2047 */
+	unsigned octave = msb - IPC_HIST_SUB_BITS;         /* 1 for 1024..2047 */
 	unsigned sub = (unsigned)(v >> (msb - IPC_HIST_SUB_BITS)) & ((1u << IPC_HIST_SUB_BITS) - 1);
 	unsigned b = IPC_HIST_LINEAR + (octave - 1) * (1u << IPC_HIST_SUB_BITS) + sub;
 

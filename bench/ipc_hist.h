@@ -9,10 +9,10 @@
 
 #include <stdint.h>
 
-#define IPC_HIST_SUB_BITS 9                       /* 512 buckets per octave */
-#define IPC_HIST_LINEAR (2u << IPC_HIST_SUB_BITS) /* exact below 1024 */
-#define IPC_HIST_OCTAVES 32                       /* up to ~2^42 ns, 73 minutes */
-#define IPC_HIST_BUCKETS (IPC_HIST_LINEAR + IPC_HIST_OCTAVES * (1u << IPC_HIST_SUB_BITS))
+#define IPC_HIST_SUB_BITS 9                         /* 512 buckets per octave */
+#define IPC_HIST_LINEAR   (2u << IPC_HIST_SUB_BITS) /* exact below 1024 */
+#define IPC_HIST_OCTAVES  32                        /* up to ~2^42 ns, 73 minutes */
+#define IPC_HIST_BUCKETS  (IPC_HIST_LINEAR + IPC_HIST_OCTAVES * (1u << IPC_HIST_SUB_BITS))
 
 struct ipc_hist {
 	uint64_t count;

@@ -144,6 +144,6 @@ static const char *mq_unsupported(size_t size)
 	return why;
 }
 
-IPC_TRANSPORT(mq, .name = "mq", .crossings = "2", .unsupported = mq_unsupported, .setup = mq_setup, .open = mq_open_link,
-	      .send = mq_send_msg, .recv = mq_recv_msg, .close = mq_close_link,
-	      .teardown = mq_teardown)
+IPC_TRANSPORT(mq, .name = "mq", .crossings = "2", .unsupported = mq_unsupported, .setup = mq_setup,
+              .open = mq_open_link, .send = mq_send_msg, .recv = mq_recv_msg,
+              .close = mq_close_link, .teardown = mq_teardown)

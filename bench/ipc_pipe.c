@@ -60,4 +60,4 @@ static void pipe_teardown(struct ipc_link *l)
 }
 
 IPC_TRANSPORT(pipe, .name = "pipe", .crossings = "2", .setup = pipe_setup, .open = pipe_open,
-	      .send = pipe_send, .recv = pipe_recv, .close = pipe_close, .teardown = pipe_teardown)
+              .send = pipe_send, .recv = pipe_recv, .close = pipe_close, .teardown = pipe_teardown)

@@ -114,5 +114,5 @@ static const char *ring_unsupported(size_t size)
 }
 
 IPC_TRANSPORT(sluice_ring, .name = "sluice-ring", .crossings = "0", .unsupported = ring_unsupported,
-	      .setup = ring_setup, .open = ring_open, .send = ring_send, .recv = ring_recv,
-	      .close = ring_close, .teardown = ring_teardown)
+              .setup = ring_setup, .open = ring_open, .send = ring_send, .recv = ring_recv,
+              .close = ring_close, .teardown = ring_teardown)

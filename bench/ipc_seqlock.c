@@ -101,5 +101,5 @@ static void sl_teardown(struct ipc_link *l)
 }
 
 IPC_TRANSPORT(sluice_seqlock, .name = "sluice-seqlock", .flags = IPC_LOSSY, .crossings = "0",
-	      .open = sl_open, .send = sl_send, .recv = sl_recv, .close = sl_close,
-	      .teardown = sl_teardown)
+              .open = sl_open, .send = sl_send, .recv = sl_recv, .close = sl_close,
+              .teardown = sl_teardown)

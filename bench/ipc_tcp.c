@@ -37,8 +37,8 @@ static int tcp_open(struct ipc_link *l)
 		while (fd < 0 && errno == EINTR);
 	} else {
 		struct sockaddr_in a = {.sin_family = AF_INET,
-					.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-					.sin_port = htons((uint16_t)atoi(l->addr))};
+		                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		                        .sin_port = htons((uint16_t)atoi(l->addr))};
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 			int e = errno;
@@ -80,4 +80,4 @@ static void tcp_teardown(struct ipc_link *l)
 }
 
 IPC_TRANSPORT(tcp, .name = "tcp", .crossings = "2+", .setup = tcp_setup, .open = tcp_open,
-	      .send = tcp_send, .recv = tcp_recv, .close = tcp_close, .teardown = tcp_teardown)
+              .send = tcp_send, .recv = tcp_recv, .close = tcp_close, .teardown = tcp_teardown)

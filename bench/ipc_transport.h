@@ -41,26 +41,26 @@ enum ipc_mode {
  * adapters keep what they need in the second. */
 struct ipc_link {
 	const struct ipc_transport *t;
-	size_t size;        /* message size in bytes, >= 16 */
+	size_t size; /* message size in bytes, >= 16 */
 	enum ipc_mode mode;
-	int side;           /* in children: 0 or 1; -1 in the driver */
-	char tag[64];       /* unique to this run: "sluice-b<pid>-<n>" */
+	int side;     /* in children: 0 or 1; -1 in the driver */
+	char tag[64]; /* unique to this run: "sluice-b<pid>-<n>" */
 
 	/* adapter state */
-	int fd[4];          /* descriptors made by setup(), inherited; -1 if unused */
-	void *shared;       /* a MAP_SHARED anonymous area made by setup() */
+	int fd[4];    /* descriptors made by setup(), inherited; -1 if unused */
+	void *shared; /* a MAP_SHARED anonymous area made by setup() */
 	size_t shared_len;
-	void *priv;         /* per-process state made by open() */
-	pid_t daemon;       /* a daemon started by setup(), stopped by teardown() */
-	char addr[256];     /* a path, URL or bus address made by setup() */
-	uint64_t last_seq;  /* adapters that poll for "changed" remember here */
+	void *priv;        /* per-process state made by open() */
+	pid_t daemon;      /* a daemon started by setup(), stopped by teardown() */
+	char addr[256];    /* a path, URL or bus address made by setup() */
+	uint64_t last_seq; /* adapters that poll for "changed" remember here */
 };
 
 enum ipc_flags {
 	IPC_LOSSY = 1 << 0, /* latest-value: the consumer may skip messages, never reorder */
 	IPC_EXIT = 1 << 1,  /* children end with exit(), not _exit(): the peer's
-			     * static destructors must run (iceoryx deregisters
-			     * from roudi there) */
+	                     * static destructors must run (iceoryx deregisters
+	                     * from roudi there) */
 };
 
 struct ipc_transport {
@@ -86,11 +86,11 @@ struct ipc_transport {
 
 void ipc_register(struct ipc_transport *t);
 
-#define IPC_TRANSPORT(id, ...)                                                                  \
-	static struct ipc_transport ipc_t_##id = {__VA_ARGS__};                                 \
-	__attribute__((constructor)) static void ipc_register_##id(void)                      \
-	{                                                                                       \
-		ipc_register(&ipc_t_##id);                                                      \
+#define IPC_TRANSPORT(id, ...)                                                                     \
+	static struct ipc_transport ipc_t_##id = {__VA_ARGS__};                                    \
+	__attribute__((constructor)) static void ipc_register_##id(void)                           \
+	{                                                                                          \
+		ipc_register(&ipc_t_##id);                                                         \
 	}
 
 /* For serve(): hands one received message to the driver, which checks it

@@ -97,8 +97,8 @@ static void uds_teardown(struct ipc_link *l)
 }
 
 IPC_TRANSPORT(uds_stream, .name = "uds-stream", .crossings = "2", .setup = stream_setup,
-	      .open = uds_open, .send = stream_send, .recv = stream_recv, .close = uds_close,
-	      .teardown = uds_teardown)
-IPC_TRANSPORT(uds_seqpacket, .name = "uds-seqpacket", .crossings = "2",
-	      .setup = seqpacket_setup, .open = uds_open, .send = seqpacket_send,
-	      .recv = seqpacket_recv, .close = uds_close, .teardown = uds_teardown)
+              .open = uds_open, .send = stream_send, .recv = stream_recv, .close = uds_close,
+              .teardown = uds_teardown)
+IPC_TRANSPORT(uds_seqpacket, .name = "uds-seqpacket", .crossings = "2", .setup = seqpacket_setup,
+              .open = uds_open, .send = seqpacket_send, .recv = seqpacket_recv, .close = uds_close,
+              .teardown = uds_teardown)

@@ -16,12 +16,12 @@
 
 #define BUS_NAME "org.sluice.Bench"
 #define OBJ_PATH "/org/sluice/Bench"
-#define IFACE "org.sluice.Bench"
+#define IFACE    "org.sluice.Bench"
 
 static int dbus_setup_link(struct ipc_link *l)
 {
-	char *argv[] = {"dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1",
-			NULL};
+	char *argv[] = {"dbus-daemon", "--session",         "--nofork",
+	                "--nopidfile", "--print-address=1", NULL};
 	char buf[sizeof(l->addr)];
 	size_t have = 0;
 	int out = -1;
@@ -100,9 +100,9 @@ static int append_bytes(DBusMessage *m, const void *msg, size_t size)
 	const unsigned char *p = msg;
 
 	return dbus_message_append_args(m, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &p, (int)size,
-					DBUS_TYPE_INVALID)
-		       ? 0
-		       : -ENOMEM;
+	                                DBUS_TYPE_INVALID)
+	           ? 0
+	           : -ENOMEM;
 }
 
 static int dbus_send_msg(struct ipc_link *l, const void *msg)
@@ -142,13 +142,15 @@ static int dbus_recv_msg(struct ipc_link *l, void *msg)
 				return -EPIPE; /* disconnected */
 			continue;
 		}
-		int want = l->side == 0 ? DBUS_MESSAGE_TYPE_METHOD_RETURN : DBUS_MESSAGE_TYPE_METHOD_CALL;
+		int want =
+		    l->side == 0 ? DBUS_MESSAGE_TYPE_METHOD_RETURN : DBUS_MESSAGE_TYPE_METHOD_CALL;
 		if (dbus_message_get_type(m) == DBUS_MESSAGE_TYPE_ERROR) {
 			dbus_message_unref(m);
 			return -EREMOTEIO;
 		}
 		if (dbus_message_get_type(m) != want ||
-		    (want == DBUS_MESSAGE_TYPE_METHOD_CALL && !dbus_message_is_method_call(m, IFACE, "Echo"))) {
+		    (want == DBUS_MESSAGE_TYPE_METHOD_CALL &&
+		     !dbus_message_is_method_call(m, IFACE, "Echo"))) {
 			dbus_message_unref(m); /* NameAcquired and the like */
 			continue;
 		}
@@ -157,7 +159,7 @@ static int dbus_recv_msg(struct ipc_link *l, void *msg)
 		DBusError err;
 		dbus_error_init(&err);
 		if (!dbus_message_get_args(m, &err, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &p, &n,
-					   DBUS_TYPE_INVALID) ||
+		                           DBUS_TYPE_INVALID) ||
 		    (size_t)n != l->size) {
 			dbus_error_free(&err);
 			dbus_message_unref(m);
@@ -193,5 +195,5 @@ static const char *dbus_unsupported(size_t size)
 }
 
 IPC_TRANSPORT(dbus, .name = "dbus", .crossings = "4+", .unsupported = dbus_unsupported,
-	      .setup = dbus_setup_link, .open = dbus_open_link, .send = dbus_send_msg,
-	      .recv = dbus_recv_msg, .close = dbus_close_link, .teardown = dbus_teardown)
+              .setup = dbus_setup_link, .open = dbus_open_link, .send = dbus_send_msg,
+              .recv = dbus_recv_msg, .close = dbus_close_link, .teardown = dbus_teardown)

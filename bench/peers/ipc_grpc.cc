@@ -20,18 +20,22 @@
 #include "ipc_echo.grpc.pb.h"
 #include "ipc_transport.h"
 
-namespace {
+namespace
+{
 
 struct Shared {
 	std::atomic<int> port; // set by side 1 once it listens
 };
 
-class EchoImpl final : public sluice::bench::Echo::Service {
-public:
-	explicit EchoImpl(ipc_link *l) : l_(l), buf_(l->size) {}
+class EchoImpl final : public sluice::bench::Echo::Service
+{
+      public:
+	explicit EchoImpl(ipc_link *l) : l_(l), buf_(l->size)
+	{
+	}
 
 	grpc::Status Call(grpc::ServerContext *, const sluice::bench::Msg *req,
-			  sluice::bench::Msg *resp) override
+	                  sluice::bench::Msg *resp) override
 	{
 		const std::string &d = req->data();
 		if (d.size() != l_->size)
@@ -52,7 +56,7 @@ public:
 
 	std::atomic<bool> done_{false}, failed_{false};
 
-private:
+      private:
 	ipc_link *l_;
 	std::vector<unsigned char> buf_;
 };
@@ -112,8 +116,9 @@ int grpc_open(ipc_link *l)
 	args.SetMaxReceiveMessageSize(-1);
 	args.SetMaxSendMessageSize(-1);
 	s->channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(sh->port.load()),
-					       grpc::InsecureChannelCredentials(), args);
-	if (!s->channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)))
+	                                       grpc::InsecureChannelCredentials(), args);
+	if (!s->channel->WaitForConnected(std::chrono::system_clock::now() +
+	                                  std::chrono::seconds(10)))
 		return -ECONNREFUSED;
 	s->stub = sluice::bench::Echo::NewStub(s->channel);
 	return 0;

@@ -210,7 +210,8 @@ static int iox_send(struct ipc_link *l, const void *msg)
 	void *chunk = NULL;
 	enum iox_AllocationResult r;
 
-	while ((r = iox_pub_loan_chunk(ip.pub, &chunk, (uint32_t)l->size)) != AllocationResult_SUCCESS) {
+	while ((r = iox_pub_loan_chunk(ip.pub, &chunk, (uint32_t)l->size)) !=
+	       AllocationResult_SUCCESS) {
 		if (r != AllocationResult_RUNNING_OUT_OF_CHUNKS)
 			return -ENOMEM;
 	}
@@ -250,6 +251,6 @@ static const char *iox_unsupported(size_t size)
 	return size > (4u << 20) - 4096 ? "larger than roudi's default mempools (4 MiB)" : NULL;
 }
 
-IPC_TRANSPORT(iceoryx, .name = "iceoryx", .flags = IPC_EXIT, .crossings = "0", .unsupported = iox_unsupported,
-	      .setup = iox_setup, .open = iox_open, .send = iox_send, .recv = iox_recv,
-	      .close = iox_close, .teardown = iox_teardown)
+IPC_TRANSPORT(iceoryx, .name = "iceoryx", .flags = IPC_EXIT, .crossings = "0",
+              .unsupported = iox_unsupported, .setup = iox_setup, .open = iox_open,
+              .send = iox_send, .recv = iox_recv, .close = iox_close, .teardown = iox_teardown)

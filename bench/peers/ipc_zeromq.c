@@ -92,6 +92,6 @@ static const char *zmq_unsupported(size_t size)
 }
 
 IPC_TRANSPORT(zeromq, .name = "zeromq", .crossings = "2+ (I/O threads)",
-	      .unsupported = zmq_unsupported, .setup = zmq_setup_link,
-	      .open = zmq_open_link, .send = zmq_send_msg, .recv = zmq_recv_msg,
-	      .close = zmq_close_link, .teardown = zmq_teardown)
+              .unsupported = zmq_unsupported, .setup = zmq_setup_link, .open = zmq_open_link,
+              .send = zmq_send_msg, .recv = zmq_recv_msg, .close = zmq_close_link,
+              .teardown = zmq_teardown)
