@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ipc_transport.h"
 #include "sluice/channel.h"
@@ -83,8 +84,19 @@ static int chan_recv(struct ipc_link *l, void *msg)
 
 	if (n < 0)
 		return n;
-	if (info.lost_before)
-		return -EPROTO; /* lossless: never */
+	if (info.lost_before) {
+		/* lossless: never; say what the channel reported */
+		uint64_t got = 0;
+		if (n >= 8)
+			memcpy(&got, msg, 8);
+		fprintf(
+		    stderr,
+		    "sluice-bench ipc: %s side %d: channel seq %llu reports %llu lost before it "
+		    "(payload seq %llu)\n",
+		    l->t->name, l->side, (unsigned long long)info.seq,
+		    (unsigned long long)info.lost_before, (unsigned long long)got);
+		return -EPROTO;
+	}
 	return (size_t)n == l->size ? 0 : -EMSGSIZE;
 }
 
