@@ -144,12 +144,38 @@ static void count_lost(struct sluice_sub *s, uint64_t n)
 	atomic_store_explicit(&s->rec->lost, s->lost, memory_order_relaxed);
 }
 
+/* a is after b, in sequence space (wraps at 2^64). */
+static inline bool seq_after(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b) > 0;
+}
+
 bool sluice__sub_has_data(struct sluice_sub *s)
 {
-	if (s->cursor != s->head_seen)
+	if (seq_after(s->head_seen, s->cursor))
 		return true;
-	s->head_seen = atomic_load_explicit(&s->g.h->head, memory_order_acquire);
-	return s->cursor != s->head_seen;
+	/* The next slot itself says whether it holds our sequence, committed
+	 * (even version; 0 means never written).  Checking it first saves the
+	 * head's cache line on the hot path: take reads this slot anyway. */
+	struct chan_slot *slot = chan_slot(&s->g, s->cursor);
+	uint64_t v = atomic_load_explicit(&slot->version, memory_order_acquire);
+
+	if (v && !(v & 1) &&
+	    atomic_load_explicit(&slot->seq, SLUICE_GUARDED_LOAD) == s->cursor) {
+		/* The version must not have moved while seq was read: a new
+		 * seq beside an old even version is a loan in progress. */
+		sluice__fence_acquire();
+		if (atomic_load_explicit(&slot->version, memory_order_relaxed) == v) {
+			s->head_seen = s->cursor + 1;
+			return true;
+		}
+	}
+	/* Nothing there yet, or lapped: ask the head.  The head may still lag
+	 * a commit the slot already showed us; never let it pull us back. */
+	uint64_t h = atomic_load_explicit(&s->g.h->head, memory_order_acquire);
+
+	s->head_seen = seq_after(h, s->cursor) ? h : s->cursor;
+	return s->head_seen != s->cursor;
 }
 
 bool sluice__sub_evicted(const struct sluice_sub *s)
