@@ -2,7 +2,11 @@
  * measured. Encode and decode cost per message, wire bytes and the seed's
  * columns (zero-copy, schema, human-readable) for the seed's 32-byte
  * Msg {ts, x, y, z} and for a richer message (strings, a vector, a nested
- * table). Decode includes traversing every field. C++ flatbuffers is
+ * table). Every encode call builds one complete message from the same
+ * values (for FlatBuffers: a fresh builder, strings and vector, tables,
+ * finish with its root offset); decode includes traversing every field.
+ * sluice-fb encodes with the generated <T>_create() (every field at once),
+ * sluice-fb-add with <T>_start/_add_<field>/_end. C++ flatbuffers is
  * measured by sluice-serial-cpp (tests/fb/bench_cpp.cpp, built beside
  * sluice-bench when flatc and libflatbuffers-dev are there); peers that
  * need a library this build does not link are listed as skipped. */
@@ -15,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "benchmsg_sluice.h" /* sluicec on tests/fb/schemas/benchmsg.fbs */
 #include "sluice/fb.h"
 
 /* ---- the two messages ---- */
@@ -220,29 +225,50 @@ static double hand_decr(const uint8_t *b, size_t len)
 }
 
 /* ---- sluice FlatBuffers: built in place, verified, read in place ----
+ * benchmsg.fbs (tests/fb/schemas, the schema the C++ peer uses):
  * Msg { ts: ulong; x: double; y: double; z: double; }
  * Rich { ts: ulong; seq: uint; name: string; frame: string;
  *        samples: [float]; pose: P; }   P { x: double; y: double; z: double; }
- * The calls are those sluicec's generated code makes. */
+ * Encoding calls the code sluicec generates from it. Every encode, of
+ * every method, builds a complete message from the same source values
+ * into the same buffer: here a fresh builder, the strings and vector,
+ * the tables and sluice_fb_finish (root offset, alignment), as the C++
+ * peer does Clear(), CreateString/CreateVector, CreateT and Finish. */
 
-static sluice_fb_builder fbb;
 /* where the last message was built: at the end of the slot, where it stays
  * (decoding reads it there, nothing is copied) */
 static size_t fb_off;
 
+/* <T>_create(): every field at once, the table laid out at compile time */
 static size_t fb_enc32(uint8_t *b, size_t cap)
 {
+	sluice_fb_builder fbb; /* on the stack, as a publisher would keep it */
 	sluice_fb_msg m;
 	sluice_fb_ref r;
 
 	sluice_fb_builder_init(&fbb, b, cap);
-	sluice_fb_table_start(&fbb);
-	sluice_fb_add_u64(&fbb, 0, m32.ts, 0);
-	sluice_fb_add_f64(&fbb, 1, m32.x, 0);
-	sluice_fb_add_f64(&fbb, 2, m32.y, 0);
-	sluice_fb_add_f64(&fbb, 3, m32.z, 0);
-	r = sluice_fb_table_end(&fbb, NULL, 0);
-	if (sluice_fb_finish(&fbb, r, NULL, false, &m))
+	r = benchmsg_Msg_create(&fbb, m32.ts, m32.x, m32.y, m32.z);
+	if (benchmsg_Msg_finish(&fbb, r, &m))
+		return 0;
+	fb_off = m.offset;
+	return m.length;
+}
+
+/* <T>_start, _add_<field> per field, _end: fields chosen at run time */
+static size_t fb_add_enc32(uint8_t *b, size_t cap)
+{
+	sluice_fb_builder fbb; /* on the stack, as a publisher would keep it */
+	sluice_fb_msg m;
+	sluice_fb_ref r;
+
+	sluice_fb_builder_init(&fbb, b, cap);
+	benchmsg_Msg_start(&fbb);
+	benchmsg_Msg_add_ts(&fbb, m32.ts);
+	benchmsg_Msg_add_x(&fbb, m32.x);
+	benchmsg_Msg_add_y(&fbb, m32.y);
+	benchmsg_Msg_add_z(&fbb, m32.z);
+	r = benchmsg_Msg_end(&fbb);
+	if (benchmsg_Msg_finish(&fbb, r, &m))
 		return 0;
 	fb_off = m.offset;
 	return m.length;
@@ -293,27 +319,46 @@ static double fb_read_only32(const uint8_t *b, size_t len)
 
 static size_t fb_encr(uint8_t *b, size_t cap)
 {
+	sluice_fb_builder fbb;
 	sluice_fb_msg m;
 	sluice_fb_ref name, frame, samples, pose, r;
 
 	sluice_fb_builder_init(&fbb, b, cap);
 	name = sluice_fb_cstring(&fbb, rich_ref.name);
 	frame = sluice_fb_cstring(&fbb, rich_ref.frame);
-	samples = sluice_fb_vector(&fbb, rich_ref.samples, RICH_N, 4, 4);
-	sluice_fb_table_start(&fbb);
-	sluice_fb_add_f64(&fbb, 0, rich_ref.px, 0);
-	sluice_fb_add_f64(&fbb, 1, rich_ref.py, 0);
-	sluice_fb_add_f64(&fbb, 2, rich_ref.pz, 0);
-	pose = sluice_fb_table_end(&fbb, NULL, 0);
-	sluice_fb_table_start(&fbb);
-	sluice_fb_add_u64(&fbb, 0, rich_ref.ts, 0);
-	sluice_fb_ref_(&fbb, 2, name);
-	sluice_fb_ref_(&fbb, 3, frame);
-	sluice_fb_ref_(&fbb, 4, samples);
-	sluice_fb_ref_(&fbb, 5, pose);
-	sluice_fb_add_u32(&fbb, 1, rich_ref.seq, 0);
-	r = sluice_fb_table_end(&fbb, NULL, 0);
-	if (sluice_fb_finish(&fbb, r, NULL, false, &m))
+	samples = benchmsg_Rich_create_samples(&fbb, rich_ref.samples, RICH_N);
+	pose = benchmsg_P_create(&fbb, rich_ref.px, rich_ref.py, rich_ref.pz);
+	r = benchmsg_Rich_create(&fbb, rich_ref.ts, rich_ref.seq, name, frame, samples, pose);
+	if (benchmsg_Rich_finish(&fbb, r, &m))
+		return 0;
+	fb_off = m.offset;
+	return m.length;
+}
+
+static size_t fb_add_encr(uint8_t *b, size_t cap)
+{
+	sluice_fb_builder fbb;
+	sluice_fb_msg m;
+	sluice_fb_ref name, frame, samples, pose, r;
+
+	sluice_fb_builder_init(&fbb, b, cap);
+	name = sluice_fb_cstring(&fbb, rich_ref.name);
+	frame = sluice_fb_cstring(&fbb, rich_ref.frame);
+	samples = benchmsg_Rich_create_samples(&fbb, rich_ref.samples, RICH_N);
+	benchmsg_P_start(&fbb);
+	benchmsg_P_add_x(&fbb, rich_ref.px);
+	benchmsg_P_add_y(&fbb, rich_ref.py);
+	benchmsg_P_add_z(&fbb, rich_ref.pz);
+	pose = benchmsg_P_end(&fbb);
+	benchmsg_Rich_start(&fbb);
+	benchmsg_Rich_add_ts(&fbb, rich_ref.ts);
+	benchmsg_Rich_add_name(&fbb, name);
+	benchmsg_Rich_add_frame(&fbb, frame);
+	benchmsg_Rich_add_samples(&fbb, samples);
+	benchmsg_Rich_add_pose(&fbb, pose);
+	benchmsg_Rich_add_seq(&fbb, rich_ref.seq);
+	r = benchmsg_Rich_end(&fbb);
+	if (benchmsg_Rich_finish(&fbb, r, &m))
 		return 0;
 	fb_off = m.offset;
 	return m.length;
@@ -462,6 +507,7 @@ static const struct method methods[] = {
 	{"hand-binary", NULL, false, false, false, hand_enc32, hand_dec32, hand_encr, hand_decr},
 	{"sluice-fb", NULL, true, true, false, fb_enc32, fb_dec32, fb_encr, fb_decr},
 	{"sluice-fb-noverify", NULL, true, true, false, fb_enc32, fb_read_only32, fb_encr, fb_read_onlyr},
+	{"sluice-fb-add", NULL, true, true, false, fb_add_enc32, fb_dec32, fb_add_encr, fb_decr},
 	{"sprintf-json", NULL, false, false, true, json_enc32, json_dec32, json_encr, json_decr},
 	{"cpp-flatbuffers", NULL, true, true, false, NULL, NULL, NULL, NULL},
 	{"protobuf-c", NULL, false, true, false, NULL, NULL, NULL, NULL},
@@ -472,7 +518,8 @@ static const struct method methods[] = {
 
 struct result {
 	const char *method, *message;
-	double enc, dec;
+	double enc, dec;            /* medians over the reps */
+	double er[32], dr[32];      /* each rep's, in run order */
 	size_t bytes;
 	bool skipped;
 	const char *reason;
@@ -528,33 +575,44 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median over reps of the mean ns per call over iters calls. */
-static void measure(size_t (*enc)(uint8_t *, size_t), double (*dec)(const uint8_t *, size_t),
-		    long iters, int reps, double *enc_ns, double *dec_ns, size_t *bytes)
+/* One rep: the mean ns per call of iters encodes into buf, then of iters
+ * decodes of what the last encode wrote. */
+static void measure_rep(size_t (*enc)(uint8_t *, size_t), double (*dec)(const uint8_t *, size_t),
+			uint8_t *buf, size_t cap, size_t bytes, long iters, double *enc_ns,
+			double *dec_ns)
 {
-	static uint8_t buf[1024];
-	double e[32], d[32];
-	int r;
+	uint64_t t0 = now_ns();
+	double acc = 0;
 	long i;
 
-	*bytes = enc(buf, sizeof(buf));
-	for (r = 0; r < reps; r++) {
-		uint64_t t0 = now_ns();
-		double acc = 0;
+	for (i = 0; i < iters; i++)
+		acc += (double)enc(buf, cap);
+	*enc_ns = (double)(now_ns() - t0) / (double)iters;
+	t0 = now_ns();
+	for (i = 0; i < iters; i++)
+		acc += dec(buf, bytes);
+	*dec_ns = (double)(now_ns() - t0) / (double)iters;
+	sink = acc;
+}
 
-		for (i = 0; i < iters; i++)
-			acc += (double)enc(buf, sizeof(buf));
-		e[r] = (double)(now_ns() - t0) / (double)iters;
-		t0 = now_ns();
-		for (i = 0; i < iters; i++)
-			acc += dec(buf, *bytes);
-		d[r] = (double)(now_ns() - t0) / (double)iters;
-		sink = acc;
-	}
-	qsort(e, (size_t)reps, sizeof(e[0]), cmp_d);
-	qsort(d, (size_t)reps, sizeof(d[0]), cmp_d);
-	*enc_ns = e[reps / 2];
-	*dec_ns = d[reps / 2];
+static double median(const double *v, int n)
+{
+	double t[32];
+
+	memcpy(t, v, (size_t)n * sizeof(t[0]));
+	qsort(t, (size_t)n, sizeof(t[0]), cmp_d);
+	return t[n / 2];
+}
+
+/* The median over reps of a's time over b's in the same rep. */
+static double median_ratio(const double *a, const double *b, int n)
+{
+	double q[32];
+	int r;
+
+	for (r = 0; r < n; r++)
+		q[r] = a[r] / b[r];
+	return median(q, n);
 }
 
 static const struct result *find(const struct result *res, int n, const char *method,
@@ -605,11 +663,34 @@ static int run_serial(int argc, char **argv)
 			if (!m->enc32) {
 				r->skipped = true;
 				r->reason = strcmp(m->name, "cpp-flatbuffers") ? not_linked : no_helper;
-				continue;
 			}
-			measure(k ? m->encr : m->enc32, k ? m->decr : m->dec32, iters, reps, &r->enc,
-				&r->dec, &r->bytes);
 		}
+	/* Rep by rep, every method in turn, so that each rep of every method
+	 * sees the same machine (a shared VM drifts): ratios are then taken
+	 * rep by rep, and their median reported. */
+	{
+		static uint8_t buf[1024];
+		int rep;
+
+		for (rep = 0; rep < reps; rep++)
+			for (i = 0; i < n; i++) {
+				struct result *r = &res[i];
+				bool rich = !strcmp(r->message, "rich");
+				size_t (*enc)(uint8_t *, size_t) = rich ? r->m->encr : r->m->enc32;
+				double (*dec)(const uint8_t *, size_t) = rich ? r->m->decr : r->m->dec32;
+
+				if (r->skipped)
+					continue;
+				r->bytes = enc(buf, sizeof(buf));
+				measure_rep(enc, dec, buf, sizeof(buf), r->bytes, iters, &r->er[rep],
+					    &r->dr[rep]);
+			}
+		for (i = 0; i < n; i++)
+			if (!res[i].skipped) {
+				res[i].enc = median(res[i].er, reps);
+				res[i].dec = median(res[i].dr, reps);
+			}
+	}
 	run_cpp_peer(res, n, iters, reps);
 	if (json) {
 		printf("[");
@@ -633,6 +714,11 @@ static int run_serial(int argc, char **argv)
 		printf("\n]\n");
 		return 0;
 	}
+	printf("encode: ns to build one complete message (FlatBuffers: builder reset, strings, vector,\n"
+	       "tables, finish); decode: verify where the method has it, then read every field.\n"
+	       "sluice-fb: generated <T>_create(); sluice-fb-add: <T>_start/_add_*/_end; median of %d reps\n"
+	       "of %ld calls, methods interleaved rep by rep (C++ after, in its own process).\n\n",
+	       reps, iters);
 	printf("%-20s %-6s %10s %10s %6s  %-9s %-6s %-5s\n", "method", "msg", "encode ns", "decode ns",
 	       "bytes", "zero-copy", "schema", "human");
 	for (i = 0; i < n; i++) {
@@ -656,7 +742,9 @@ static int run_serial(int argc, char **argv)
 
 		printf("%s: sluice-fb read/raw read %.2fx (goal <= 2), verify+read/raw read %.2fx, "
 		       "encode/hand-binary encode %.2fx (goal <= 3)",
-		       msgs[k], fbr->dec / raw->dec, fb->dec / raw->dec, fb->enc / hand->enc);
+		       msgs[k], median_ratio(fbr->dr, raw->dr, reps), median_ratio(fb->dr, raw->dr, reps),
+		       median_ratio(fb->er, hand->er, reps));
+		/* the C++ peer runs after, in its own process: medians over medians */
 		if (cpp && !cpp->skipped)
 			printf(", encode/C++ flatbuffers encode %.2fx (goal < 1), verify+read/C++ %.2fx",
 			       fb->enc / cpp->enc, fb->dec / cpp->dec);

@@ -46,6 +46,10 @@ typedef struct sluice_fb_builder {
 	struct sluice_fb_field_at fields[SLUICE_FB_MAX_FIELDS];
 	unsigned nvt;
 	uint32_t vt[SLUICE_FB_VT_CACHE];
+	/* the last vtable written by a generated <T>_create(): its constant
+	 * image (the key: equal addresses mean equal bytes) and position */
+	const uint8_t *fast_key;
+	uint32_t fast_vt;
 } sluice_fb_builder;
 
 /* Where a finished message lies in the caller's buffer. */
@@ -54,9 +58,38 @@ typedef struct sluice_fb_msg {
 	size_t length;
 } sluice_fb_msg;
 
+/* FlatBuffers offsets are 32-bit and the format caps messages below 2 GiB. */
+#define SLUICE_FB_MAX_MESSAGE 0x7fffffffu
+
 /* Starts building into buf[0..cap). The end is trimmed down to a
- * SLUICE_FB_MAX_ALIGN boundary so that alignment holds in memory too. */
-void sluice_fb_builder_init(sluice_fb_builder *b, void *buf, size_t cap);
+ * SLUICE_FB_MAX_ALIGN boundary so that alignment holds in memory too.
+ * Inline, as it runs once per message: a few stores. */
+static inline void sluice_fb_builder_init(sluice_fb_builder *b, void *buf, size_t cap)
+{
+	uintptr_t start = (uintptr_t)buf;
+	uintptr_t end = start + cap;
+
+	/* field by field, not memset: a wide store followed by the narrow
+	 * loads of the first table would stall on store forwarding, and the
+	 * field table is large. Only what is read before it is written again
+	 * is set (a store per field is a good part of a small message's
+	 * cost): table_start, nfields and nslots are set by table_start,
+	 * fast_vt is read only when fast_key matches. */
+	b->head = 0;
+	b->err = 0;
+	b->in_table = false;
+	b->in_vector = false;
+	end &= ~(uintptr_t)(SLUICE_FB_MAX_ALIGN - 1);
+	if (!buf || end < start)
+		end = start;
+	b->end = (uint8_t *)end;
+	b->cap = end - start;
+	if (b->cap > SLUICE_FB_MAX_MESSAGE)
+		b->cap = SLUICE_FB_MAX_MESSAGE;
+	b->minalign = 1;
+	b->nvt = 0;
+	b->fast_key = NULL;
+}
 
 /* Forgets everything written; the buffer is reused. */
 void sluice_fb_builder_reset(sluice_fb_builder *b);
@@ -228,11 +261,142 @@ static inline void sluice_fb_add_bool(sluice_fb_builder *b, unsigned id, bool v,
 		sluice_fb_scalar_(b, id, &u, 1);
 }
 
+/* Whole tables at once: what a generated <T>_create(b, every field) does.
+ * The generator knows the table's layout and vtable at compile time, so
+ * the table is reserved with one room check (tsize bytes starting phase
+ * bytes past a multiple of align, plus vtsize for its vtable), its fields
+ * written with fixed-size stores at fixed offsets from the returned
+ * address, and its constant vtable copied or shared. why is 0, or
+ * SLUICE_FB_CREATE_* for a misuse the generated code found (reported
+ * out of line). Returns NULL after an error; then nothing is written.
+ * The new head goes to *head, not to the builder, until the table ends:
+ * builder fields read back after the byte stores into the table would
+ * have to be reloaded (a byte store may alias anything). */
+#define SLUICE_FB_CREATE_BADREF 1  /* a reference to nothing written */
+#define SLUICE_FB_CREATE_MISSING 2 /* a required field absent */
+uint8_t *sluice_fb_create_fail_(sluice_fb_builder *b, int why);
+static inline uint8_t *sluice_fb_create_begin_(sluice_fb_builder *b, size_t tsize, size_t align,
+					       size_t phase, size_t vtsize, int why, size_t *head)
+{
+	static const uint8_t zero[SLUICE_FB_MAX_ALIGN];
+	size_t h = b->head, cap = b->cap;
+	uint8_t *end = b->end;
+	/* the table starts at end - head, so head + phase is a multiple of align */
+	size_t nh = ((h + tsize + phase + align - 1) & ~(align - 1)) - phase;
+
+	if (why || b->err || b->in_table || b->in_vector || nh > cap || vtsize > cap - nh)
+		return sluice_fb_create_fail_(b, why);
+	if (align > b->minalign)
+		b->minalign = align;
+	/* zero the padding above the table (< align bytes) with one store;
+	 * tsize >= align (a field of that alignment follows the soffset word),
+	 * so it lands inside what is being claimed */
+	memcpy(end - h - align, zero, align);
+	*head = nh;
+	return end - nh;
+}
+
+/* Finds an earlier vtable equal to vt[0..n) (already written at the head)
+ * among those remembered; its position, or 0. */
+uint32_t sluice_fb_find_vtable_(const sluice_fb_builder *b, const uint8_t *vt, size_t n);
+/* The vtable of a table whose fields in the absent mask (bit i = field
+ * id i) were not given: the image with those entries zeroed, shared or
+ * written. Ends the table like sluice_fb_create_end_(). */
+sluice_fb_ref sluice_fb_create_sparse_(sluice_fb_builder *b, size_t head, const uint8_t *vt,
+				       size_t vtsize, uint64_t absent);
+
+/* Ends a table begun by sluice_fb_create_begin_() at t, head: vt[0..vtsize)
+ * is its constant vtable image. When the same image was the last one
+ * written, the vtable is shared by comparing addresses, not bytes;
+ * otherwise it is written (room was reserved) and shared with an equal
+ * earlier one if there is one. */
+static inline sluice_fb_ref sluice_fb_create_end_(sluice_fb_builder *b, uint8_t *t, size_t head,
+						  const uint8_t *vt, size_t vtsize, uint64_t absent)
+{
+	uint32_t at;
+	int32_t soff;
+
+	if (absent)
+		return sluice_fb_create_sparse_(b, head, vt, vtsize, absent);
+	if (b->fast_key == vt && b->fast_vt) {
+		at = b->fast_vt;
+		b->head = head;
+	} else {
+		unsigned nvt = b->nvt;
+
+		memcpy(t - vtsize, vt, vtsize);
+		at = nvt ? sluice_fb_find_vtable_(b, t - vtsize, vtsize) : 0;
+		if (at) {
+			b->head = head;
+		} else {
+			at = (uint32_t)(head + vtsize);
+			b->head = at;
+			b->vt[nvt % SLUICE_FB_VT_CACHE] = at;
+			b->nvt = nvt + 1;
+		}
+		b->fast_key = vt;
+		b->fast_vt = at;
+	}
+	/* the table's first word: how far below it its vtable lies */
+	soff = (int32_t)((int64_t)at - (int64_t)head);
+	memcpy(t, &soff, 4);
+	return (sluice_fb_ref)head;
+}
+
 /* Finishes the message with root as its root table. ident is a 4-byte
  * file identifier or NULL; size_prefixed adds a 32-bit length in front.
- * Returns 0 and fills out, or the sticky error. */
-int sluice_fb_finish(sluice_fb_builder *b, sluice_fb_ref root, const char *ident,
-		     bool size_prefixed, sluice_fb_msg *out);
+ * Returns 0 and fills out, or the sticky error. The common case is
+ * inline; anything else (an error to report) goes out of line. */
+int sluice_fb_finish_slow_(sluice_fb_builder *b, sluice_fb_ref root, const char *ident,
+			   bool size_prefixed, sluice_fb_msg *out);
+static inline int sluice_fb_finish(sluice_fb_builder *b, sluice_fb_ref root, const char *ident,
+				   bool size_prefixed, sluice_fb_msg *out)
+{
+	static const uint8_t zero[SLUICE_FB_MAX_ALIGN];
+	/* builder fields in locals: read before the byte stores below */
+	size_t h = b->head, cap = b->cap, minalign = b->minalign;
+	uint8_t *end = b->end;
+	size_t align = minalign > 4 ? minalign : 4;
+	size_t extra = 4 + (ident ? 4 : 0) + (size_prefixed ? 4 : 0);
+	size_t pad = (align - ((h + extra) & (align - 1))) & (align - 1);
+	uint32_t v;
+
+	if (b->err || b->in_table || b->in_vector || root == 0 || root > h ||
+	    pad + extra > cap - h)
+		return sluice_fb_finish_slow_(b, root, ident, size_prefixed, out);
+	if (align != minalign)
+		b->minalign = align;
+	/* zero the padding (< 32 bytes) with one fixed-size store when the
+	 * free space below allows, as sluice_fb_pad_() does; it is at most
+	 * 4 bytes unless something was aligned to 16 or 32 */
+	if (pad) {
+		if (pad <= 8 && cap - h >= 8)
+			memcpy(end - h - 8, zero, 8);
+		else if (cap - h >= sizeof(zero))
+			memcpy(end - h - sizeof(zero), zero, sizeof(zero));
+		else
+			memset(end - h - pad, 0, pad);
+		h += pad;
+	}
+	if (ident) {
+		h += 4;
+		memcpy(end - h, ident, 4);
+	}
+	v = (uint32_t)(h + 4 - root);
+	h += 4;
+	memcpy(end - h, &v, 4);
+	if (size_prefixed) {
+		v = (uint32_t)h;
+		h += 4;
+		memcpy(end - h, &v, 4);
+	}
+	b->head = h;
+	if (out) {
+		out->offset = cap - h;
+		out->length = h;
+	}
+	return 0;
+}
 
 #ifdef __cplusplus
 }

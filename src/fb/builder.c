@@ -8,38 +8,12 @@
 #include "sluice/fb_builder.h"
 #include "common/detail.h"
 
-/* FlatBuffers offsets are 32-bit and the format caps messages below 2 GiB. */
-#define MAX_MESSAGE 0x7fffffffu
+#define MAX_MESSAGE SLUICE_FB_MAX_MESSAGE
 
 static void fail(sluice_fb_builder *b, int err, const char *what)
 {
 	if (!b->err)
 		b->err = sluice__fail(err, "fb builder: %s", what);
-}
-
-void sluice_fb_builder_init(sluice_fb_builder *b, void *buf, size_t cap)
-{
-	uintptr_t start = (uintptr_t)buf;
-	uintptr_t end = start + cap;
-
-	/* field by field, not memset: a wide store followed by the narrow
-	 * loads of the first table would stall on store forwarding */
-	b->head = 0;
-	b->err = 0;
-	b->in_table = false;
-	b->in_vector = false;
-	b->table_start = 0;
-	b->nfields = 0;
-	b->nslots = 0;
-	end &= ~(uintptr_t)(SLUICE_FB_MAX_ALIGN - 1);
-	if (!buf || end < start)
-		end = start;
-	b->end = (uint8_t *)end;
-	b->cap = end - start;
-	if (b->cap > MAX_MESSAGE)
-		b->cap = MAX_MESSAGE;
-	b->minalign = 1;
-	b->nvt = 0;
 }
 
 void sluice_fb_builder_reset(sluice_fb_builder *b)
@@ -327,8 +301,68 @@ sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required
 	return (sluice_fb_ref)obj;
 }
 
-int sluice_fb_finish(sluice_fb_builder *b, sluice_fb_ref root, const char *ident,
-		     bool size_prefixed, sluice_fb_msg *out)
+uint32_t sluice_fb_find_vtable_(const sluice_fb_builder *b, const uint8_t *vt, size_t n)
+{
+	uint32_t head4;
+
+	memcpy(&head4, vt, 4);
+	return find_vtable(b, vt, n, head4);
+}
+
+uint8_t *sluice_fb_create_fail_(sluice_fb_builder *b, int why)
+{
+	if (b->in_table || b->in_vector)
+		fail(b, -SLUICE_EFBUSAGE, "tables do not nest: build children first");
+	else if (why == SLUICE_FB_CREATE_BADREF)
+		fail(b, -SLUICE_EFBUSAGE, "reference to nothing written");
+	else if (why == SLUICE_FB_CREATE_MISSING)
+		fail(b, -SLUICE_EFBREQUIRED, "required field not given");
+	else
+		fail(b, -SLUICE_EFBFULL, "out of room");
+	return NULL;
+}
+
+sluice_fb_ref sluice_fb_create_sparse_(sluice_fb_builder *b, size_t head, const uint8_t *vt,
+				       size_t vtsize, uint64_t absent)
+{
+	size_t obj = head, n = vtsize, i;
+	uint8_t *p;
+	uint32_t at, head4;
+	int32_t soff;
+	uint16_t v16;
+
+	/* trailing entries that are absent or unused are left off, as flatc
+	 * writes vtables; the room reserved for the whole image suffices */
+	while (n > 4) {
+		i = (n - 6) / 2;
+		if (!(i < 64 && (absent >> i & 1)) && (vt[n - 2] | vt[n - 1]))
+			break;
+		n -= 2;
+	}
+	b->head = head + n;
+	p = b->end - b->head;
+	memcpy(p, vt, n);
+	v16 = (uint16_t)n;
+	memcpy(p, &v16, 2);
+	for (i = 0; 4 + 2 * i < n && i < 64; i++)
+		if (absent >> i & 1)
+			memset(p + 4 + 2 * i, 0, 2);
+	head4 = (uint32_t)n | (uint32_t)(vt[2] | vt[3] << 8) << 16;
+	at = find_vtable(b, p, n, head4);
+	if (at) {
+		b->head -= n;
+	} else {
+		at = (uint32_t)b->head;
+		b->vt[b->nvt % SLUICE_FB_VT_CACHE] = at;
+		b->nvt++;
+	}
+	soff = (int32_t)((int64_t)at - (int64_t)obj);
+	memcpy(b->end - obj, &soff, 4);
+	return (sluice_fb_ref)obj;
+}
+
+int sluice_fb_finish_slow_(sluice_fb_builder *b, sluice_fb_ref root, const char *ident,
+			   bool size_prefixed, sluice_fb_msg *out)
 {
 	size_t extra = 4 + (ident ? 4 : 0) + (size_prefixed ? 4 : 0);
 

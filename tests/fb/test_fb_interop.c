@@ -81,6 +81,57 @@ START_TEST(c_writes_cpp_and_python_read)
 }
 END_TEST
 
+/* The same through the generated <T>_create() fast path. */
+START_TEST(c_create_writes_cpp_and_python_read)
+{
+	_Alignas(32) static uint8_t buf[8192];
+	sluice_fb_msg m;
+	char path[512];
+	FILE *f;
+
+	ck_assert_int_eq(zoo_build_create(buf, sizeof(buf), false, &m), 0);
+	ck_assert_int_eq(zoo_Animal_verify(buf + m.offset, m.length), 0);
+	ck_assert_ptr_null(zoo_check(buf + m.offset));
+	snprintf(path, sizeof(path), "%s/create.bin", tmpdir);
+	f = fopen(path, "wb");
+	ck_assert_uint_eq(fwrite(buf + m.offset, 1, m.length, f), m.length);
+	fclose(f);
+	ck_assert_int_eq(run("'%s' check '%s'", INTEROP_CPP, path), 0);
+	ck_assert_int_eq(run("PYTHONPATH='%s' /usr/bin/python3 " INTEROP_PY " check '%s'",
+			     PYGEN_DIR, path),
+			 0);
+	/* and what flatc --json prints of it is what it prints of the
+	 * field-by-field message: the same values */
+	ck_assert_int_eq(zoo_build(buf, sizeof(buf), &m), 0);
+	snprintf(path, sizeof(path), "%s/c.bin", tmpdir);
+	f = fopen(path, "wb");
+	ck_assert_uint_eq(fwrite(buf + m.offset, 1, m.length, f), m.length);
+	fclose(f);
+	ck_assert_int_eq(run("cd '%s' && '" FLATC "' --json --strict-json --defaults-json --raw-binary -o . " ZOO_FBS
+			     " -- create.bin c.bin >/dev/null && cmp -s create.json c.json",
+			     tmpdir, NULL),
+			 0);
+}
+END_TEST
+
+START_TEST(size_prefixed_c_create_writes_cpp_reads)
+{
+	_Alignas(32) static uint8_t buf[8192];
+	sluice_fb_msg m;
+	char path[512];
+	FILE *f;
+
+	ck_assert_int_eq(zoo_build_create(buf, sizeof(buf), true, &m), 0);
+	ck_assert_int_eq(zoo_Animal_verify_size_prefixed(buf + m.offset, m.length), 0);
+	ck_assert_ptr_null(zoo_check(buf + m.offset + 4));
+	snprintf(path, sizeof(path), "%s/csp.bin", tmpdir);
+	f = fopen(path, "wb");
+	ck_assert_uint_eq(fwrite(buf + m.offset, 1, m.length, f), m.length);
+	fclose(f);
+	ck_assert_int_eq(run("'%s' check-sp '%s'", INTEROP_CPP, path), 0);
+}
+END_TEST
+
 START_TEST(cpp_writes_c_reads)
 {
 	char path[512];
@@ -163,6 +214,8 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, c_writes_cpp_and_python_read);
+	tcase_add_test(tc, c_create_writes_cpp_and_python_read);
+	tcase_add_test(tc, size_prefixed_c_create_writes_cpp_reads);
 	tcase_add_test(tc, cpp_writes_c_reads);
 	tcase_add_test(tc, python_writes_c_reads);
 	tcase_add_test(tc, flatc_writes_c_reads);

@@ -218,6 +218,189 @@ START_TEST(key_sort_and_lookup)
 }
 END_TEST
 
+/* ---- the generated <T>_create() fast path ---- */
+
+START_TEST(create_every_field_reads_back)
+{
+	_Alignas(32) static uint8_t buf[4096];
+	static uint8_t raw[4096 + 64];
+	sluice_fb_msg m;
+	const char *bad;
+	size_t need, cap, skew;
+
+	ck_assert_int_eq(zoo_build_create(buf, sizeof(buf), false, &m), 0);
+	ck_assert_uint_eq(m.offset + m.length, sizeof(buf));
+	ck_assert_int_eq(zoo_Animal_verify(buf + m.offset, m.length), 0);
+	bad = zoo_check(buf + m.offset);
+	ck_assert_msg(bad == NULL, "field %s differs", bad);
+	/* every capacity short of the need fails cleanly (ASan watches) */
+	need = m.length;
+	for (cap = 0; cap < need; cap++) {
+		uint8_t *p = malloc(cap ? cap : 1);
+
+		ck_assert_int_eq(zoo_build_create(p, cap, false, &m), -SLUICE_EFBFULL);
+		free(p);
+	}
+	/* and with room (the end is trimmed to a 32-byte boundary) succeeds */
+	for (cap = need + 31; cap < need + 80; cap++) {
+		uint8_t *p = malloc(cap);
+
+		ck_assert_int_eq(zoo_build_create(p, cap, false, &m), 0);
+		ck_assert_int_eq(zoo_Animal_verify(p + m.offset, m.length), 0);
+		free(p);
+	}
+	/* alignment holds in memory wherever the buffer lies */
+	for (skew = 1; skew < 40; skew += 7) {
+		ck_assert_int_eq(zoo_build_create(raw + skew, 4096, false, &m), 0);
+		ck_assert_uint_eq((uintptr_t)(raw + skew + m.offset) % 16, 0);
+		ck_assert_int_eq(zoo_Animal_verify(raw + skew + m.offset, m.length), 0);
+		ck_assert_ptr_null(zoo_check(raw + skew + m.offset));
+	}
+	ck_assert_int_eq(zoo_build_create(buf, sizeof(buf), true, &m), 0);
+	ck_assert_int_eq(zoo_Animal_verify_size_prefixed(buf + m.offset, m.length), 0);
+	ck_assert_ptr_null(zoo_check(buf + m.offset + 4));
+}
+END_TEST
+
+/* The padding the fast path leaves is zero, whatever the buffer held. */
+START_TEST(create_zeroes_padding)
+{
+	_Alignas(32) uint8_t a[256], c[256];
+	sluice_fb_builder b;
+	sluice_fb_msg ma, mc;
+	sluice_fb_ref r;
+
+	memset(a, 0x00, sizeof(a));
+	memset(c, 0xa5, sizeof(c));
+	sluice_fb_builder_init(&b, a, sizeof(a));
+	r = zoo_Tag_create(&b, sluice_fb_cstring(&b, "pad"), 3);
+	r = zoo_Cage_create(&b, 9, 0.5);
+	ck_assert_int_eq(zoo_Cage_finish(&b, r, &ma), 0);
+	sluice_fb_builder_init(&b, c, sizeof(c));
+	r = zoo_Tag_create(&b, sluice_fb_cstring(&b, "pad"), 3);
+	r = zoo_Cage_create(&b, 9, 0.5);
+	ck_assert_int_eq(zoo_Cage_finish(&b, r, &mc), 0);
+	ck_assert_uint_eq(ma.length, mc.length);
+	ck_assert_mem_eq(a + ma.offset, c + mc.offset, ma.length);
+}
+END_TEST
+
+START_TEST(create_vtables_are_shared)
+{
+	uint8_t buf[1024];
+	sluice_fb_builder b;
+	sluice_fb_ref t1, t2, t3, c, s;
+	const uint8_t *p1, *p2, *p3;
+	size_t before;
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	s = sluice_fb_cstring(&b, "one");
+	t1 = zoo_Tag_create(&b, s, 1);
+	before = sluice_fb_builder_size(&b);
+	t2 = zoo_Tag_create(&b, s, 2); /* the last image again: shared by address */
+	ck_assert_uint_eq(sluice_fb_builder_size(&b) - before, 12);
+	c = zoo_Cage_create(&b, 1, 2.0);
+	before = sluice_fb_builder_size(&b);
+	t3 = zoo_Tag_create(&b, s, 3); /* found again among those remembered */
+	ck_assert_uint_eq(sluice_fb_builder_size(&b) - before, 12);
+	ck_assert_int_eq(sluice_fb_builder_error(&b), 0);
+	p1 = b.end - t1;
+	p2 = b.end - t2;
+	p3 = b.end - t3;
+	ck_assert_ptr_eq(p1 - sluice_fb_i32(p1), p2 - sluice_fb_i32(p2));
+	ck_assert_ptr_eq(p1 - sluice_fb_i32(p1), p3 - sluice_fb_i32(p3));
+	ck_assert_int_eq(zoo_Tag_weight(p3), 3);
+	ck_assert_str_eq(zoo_Tag_name(p3), "one");
+	ck_assert_uint_eq(zoo_Cage_id(b.end - c), 1);
+}
+END_TEST
+
+/* Absent references leave their vtable entries zero; trailing ones are
+ * left off; equal sparse vtables are shared. */
+START_TEST(create_absent_fields)
+{
+	_Alignas(32) uint8_t buf[1024];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref t1, t2, name, a;
+	const uint8_t *p1, *p2, *root, *vt;
+	size_t before;
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	t1 = zoo_Tag_create(&b, 0, 5);
+	before = sluice_fb_builder_size(&b);
+	t2 = zoo_Tag_create(&b, 0, 6);
+	ck_assert_uint_eq(sluice_fb_builder_size(&b) - before, 12);
+	p1 = b.end - t1;
+	p2 = b.end - t2;
+	ck_assert_ptr_eq(p1 - sluice_fb_i32(p1), p2 - sluice_fb_i32(p2));
+	ck_assert_ptr_null(zoo_Tag_name(p1));
+	ck_assert(!zoo_Tag_name_is_present(p2));
+	ck_assert_int_eq(zoo_Tag_weight(p2), 6);
+	/* an Animal with only its name and the scalars: pack (the last
+	 * field) absent, so the vtable stops before it */
+	name = sluice_fb_cstring(&b, "Solo");
+	a = zoo_Animal_create(&b, name, zoo_Kind_Cat, zoo_Color_Red, 1, 1.0f, NULL, true, NULL, NULL,
+			      NULL, 0, 0, 0, 0, 0, zoo_Home_Tag, 0, 0, 1, 2, 3.0, 0, 0, 0, false, 0);
+	ck_assert_int_eq(zoo_Animal_finish(&b, a, &m), 0);
+	ck_assert_int_eq(zoo_Animal_verify(buf + m.offset, m.length), 0);
+	root = zoo_Animal_as_root(buf + m.offset);
+	vt = root - sluice_fb_i32(root);
+	ck_assert_uint_lt(sluice_fb_u16(vt), 4 + 2 * 27);
+	ck_assert_uint_eq(sluice_fb_u16(vt) % 2, 0);
+	ck_assert_str_eq(zoo_Animal_name(root), "Solo");
+	ck_assert_int_eq(zoo_Animal_kind(root), zoo_Kind_Cat);
+	ck_assert(!zoo_Animal_legs_is_present(root));
+	ck_assert(!zoo_Animal_pos_is_present(root));
+	/* a union type without a value is left out with it */
+	ck_assert_int_eq(zoo_Animal_home_type(root), zoo_Home_NONE);
+	ck_assert_ptr_null(zoo_Animal_home(root));
+	ck_assert_uint_eq(zoo_Animal_big(root), 1);
+	ck_assert_int_eq(zoo_Animal_small(root), 2);
+	ck_assert(zoo_Animal_inf_d(root) == 3.0);
+	ck_assert_uint_eq(zoo_Animal_tags_len(root), 0);
+}
+END_TEST
+
+START_TEST(create_misuse_is_reported)
+{
+	uint8_t buf[256];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref r;
+
+	/* a required field absent */
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	r = zoo_Animal_create(&b, 0, zoo_Kind_Cat, zoo_Color_Red, 1, 1.0f, NULL, true, NULL, NULL,
+			      NULL, 0, 0, 0, 0, 0, zoo_Home_NONE, 0, 0, 1, 2, 3.0, 0, 0, 0, false, 0);
+	ck_assert_uint_eq(r, 0);
+	ck_assert_int_eq(zoo_Animal_finish(&b, r, &m), -SLUICE_EFBREQUIRED);
+	ck_assert_uint_eq(sluice_fb_builder_size(&b), 0);
+
+	/* a reference to nothing written */
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	r = zoo_Tag_create(&b, 4000, 1);
+	ck_assert_uint_eq(r, 0);
+	ck_assert_int_eq(sluice_fb_builder_error(&b), -SLUICE_EFBUSAGE);
+
+	/* inside a table begun field by field */
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	zoo_Tag_start(&b);
+	r = zoo_Cage_create(&b, 1, 1.0);
+	ck_assert_uint_eq(r, 0);
+	ck_assert_int_eq(sluice_fb_builder_error(&b), -SLUICE_EFBUSAGE);
+
+	/* after an error nothing more is written */
+	sluice_fb_builder_init(&b, buf, 8);
+	r = zoo_Cage_create(&b, 1, 1.0);
+	ck_assert_uint_eq(r, 0);
+	ck_assert_int_eq(sluice_fb_builder_error(&b), -SLUICE_EFBFULL);
+	r = zoo_Tag_create(&b, 0, 1);
+	ck_assert_uint_eq(r, 0);
+	ck_assert_uint_eq(sluice_fb_builder_size(&b), 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_roundtrip");
@@ -232,6 +415,11 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, size_prefixed_message);
 	tcase_add_test(tc, table_too_big_for_vtable);
 	tcase_add_test(tc, key_sort_and_lookup);
+	tcase_add_test(tc, create_every_field_reads_back);
+	tcase_add_test(tc, create_zeroes_padding);
+	tcase_add_test(tc, create_vtables_are_shared);
+	tcase_add_test(tc, create_absent_fields);
+	tcase_add_test(tc, create_misuse_is_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }

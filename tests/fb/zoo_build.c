@@ -121,6 +121,78 @@ out:
 	return rc;
 }
 
+int zoo_build_create(void *buf, size_t cap, bool size_prefixed, sluice_fb_msg *out)
+{
+	sluice_fb_builder *b = malloc(sizeof(*b));
+	uint8_t nested[256];
+	sluice_fb_builder nb;
+	sluice_fb_msg nm;
+	sluice_fb_ref tags[2], strs[2], r, name, pal, home, note, payload;
+	zoo_Vec3 path[2] = {{1, 2, 3}, {-4, 5.5f, 6}};
+	zoo_Vec3 pos = {0.5f, -1.25f, 3};
+	zoo_Aligned al;
+	zoo_Grid grid;
+	int64_t scores[3] = {1, -2, INT64_C(1) << 40};
+	int16_t kinds[2] = {zoo_Kind_Cat, zoo_Kind_Bird};
+	int8_t legs = 4;
+	int rc;
+
+	if (!b)
+		return -1;
+	memset(&al, 0, sizeof(al));
+	al.a = -3;
+	al.v = pos;
+	al.d = 2.25;
+	memset(&grid, 0, sizeof(grid));
+	grid.cells[0] = 1;
+	grid.cells[3] = -4;
+	grid.tag = 200;
+	grid.pts[1] = path[1];
+
+	sluice_fb_builder_init(&nb, nested, sizeof(nested));
+	r = sluice_fb_cstring(&nb, "inner");
+	r = zoo_Tag_create(&nb, r, 99);
+	if ((rc = sluice_fb_finish(&nb, r, NULL, false, &nm)))
+		goto out;
+
+	sluice_fb_builder_init(b, buf, cap);
+	payload = sluice_fb_vector(b, nested + nm.offset, nm.length, 1, 8);
+	strs[0] = sluice_fb_cstring(b, "a");
+	tags[0] = zoo_Tag_create(b, strs[0], 1);
+	strs[1] = sluice_fb_cstring(b, "b");
+	zoo_Tag_start(b);
+	zoo_Tag_add_name(b, strs[1]);
+	zoo_Tag_add_weight(b, 7); /* the default: not stored */
+	tags[1] = zoo_Tag_end(b);
+	r = zoo_Animal_create_tags(b, tags, 2);
+	strs[0] = sluice_fb_cstring(b, "x");
+	strs[1] = sluice_fb_string(b, "yz", 2);
+	home = zoo_Cage_create(b, 5, 2.0);
+	note = sluice_fb_cstring(b, "hi");
+	note = zoo_common_Note_create(b, note, -2);
+	name = sluice_fb_cstring(b, "Pal");
+	/* every field at its default, the optional and the references absent */
+	pal = zoo_Animal_create(b, name, zoo_Kind_Dog, zoo_Color_Red, 3, 2.5f, NULL, true, NULL,
+				NULL, NULL, 0, 0, 0, 0, 0, zoo_Home_NONE, 0, 0, UINT64_MAX,
+				INT64_MIN, INFINITY, 0, 0, 0, false, 0);
+	{
+		sluice_fb_ref names = zoo_Animal_create_names(b, strs, 2);
+		sluice_fb_ref sc = zoo_Animal_create_scores(b, scores, 3);
+		sluice_fb_ref pa = zoo_Animal_create_path(b, path, 2);
+		sluice_fb_ref ed = zoo_Animal_create_empty_d(b, NULL, 0);
+		sluice_fb_ref ki = zoo_Animal_create_kinds(b, kinds, 2);
+
+		name = sluice_fb_cstring(b, "Rex");
+		r = zoo_Animal_create(b, name, zoo_Kind_Bird, zoo_Color_Green | zoo_Color_Blue, 12,
+				      31.5f, &legs, false, &pos, &al, &grid, r, names, sc, pa, ed,
+				      zoo_Home_Cage, home, note, 42, -7, -0.5, payload, pal, ki, true, 0);
+	}
+	rc = size_prefixed ? zoo_Animal_finish_size_prefixed(b, r, out) : zoo_Animal_finish(b, r, out);
+out:
+	free(b);
+	return rc;
+}
+
 #define CHECK(cond, what)                                                                    \
 	do {                                                                                 \
 		if (!(cond))                                                                 \

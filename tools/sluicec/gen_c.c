@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bfbs.h"
@@ -256,6 +257,303 @@ static void gen_builder(FILE *o, const struct def *d, const struct field *f)
 	}
 }
 
+/* ---- <T>_create(b, every field): the whole table at once ----
+ * The generator lays the table out here, so the generated function makes
+ * one room check, writes each field with a fixed-size store at a fixed
+ * offset and copies (or shares) a constant vtable. */
+
+/* One slot of the table: a field, or a union's hidden type field. */
+struct slot {
+	const struct field *f;
+	bool utype;    /* the type byte of union f */
+	unsigned id;   /* vtable slot */
+	unsigned size, align;
+	bool nullable; /* may be absent: references, structs, optional scalars */
+	unsigned off;  /* from the table's start (its soffset word) */
+};
+
+static bool c_keyword(const char *n)
+{
+	static const char *const kw[] = {
+		"auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+		"else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
+		"register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
+		"switch", "typedef", "union", "unsigned", "void", "volatile", "while", "bool",
+		"true", "false", "_Bool", "_Alignas", "_Alignof", "_Atomic", "_Generic",
+		"_Noreturn", "_Static_assert", "_Thread_local", "_Complex", "_Imaginary"};
+	size_t i;
+
+	for (i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (!strcmp(n, kw[i]))
+			return true;
+	return false;
+}
+
+/* The parameter for field f: its name, with '_' after a C keyword. */
+static void param(FILE *o, const struct field *f, const char *suffix)
+{
+	fprintf(o, "%s%s%s", f->name, suffix, c_keyword(f->name) && !*suffix ? "_" : "");
+}
+
+static int slot_by_align(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+
+	if (x->align != y->align)
+		return x->align > y->align ? -1 : 1;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Places the slots (sorted) with the table's start phase bytes past an
+ * align boundary: the soffset word at 0, then each slot at the lowest
+ * free offset that its alignment allows, so small fields fill the gaps.
+ * Returns the table size, or 0 past 64 KiB. */
+static unsigned place(struct slot *sl, size_t n, unsigned phase)
+{
+	static uint8_t used[0x10000];
+	unsigned tsize = 4, i;
+
+	memset(used, 0, sizeof(used));
+	memset(used, 1, 4);
+	for (i = 0; i < n; i++) {
+		unsigned a = sl[i].align, at = 4, k;
+
+		for (;; at++) {
+			if ((at + phase) & (a - 1))
+				continue;
+			if (at + sl[i].size >= sizeof(used))
+				return 0;
+			for (k = 0; k < sl[i].size && !used[at + k]; k++)
+				;
+			if (k == sl[i].size)
+				break;
+		}
+		memset(used + at, 1, sl[i].size);
+		sl[i].off = at;
+		if (at + sl[i].size > tsize)
+			tsize = at + sl[i].size;
+	}
+	return tsize;
+}
+
+/* Lays out the slots of d, largest alignment first, trying each start
+ * phase (a multiple of 4 below the table's alignment) and keeping the
+ * smallest table: a table of 8-byte fields is smallest with its soffset
+ * word just below an 8-byte boundary, as flatc lays it out. Returns the
+ * table size, or 0 when the fast path does not apply (a table over
+ * 64 KiB, a field that may be absent with an id of 64 or more: the
+ * absent mask is 64 bits). */
+static unsigned layout(const struct def *d, struct slot *sl, size_t *nsl, unsigned *align,
+		       unsigned *phase)
+{
+	unsigned tsize = 0, i, n = 0, p;
+
+	*align = 4;
+	*phase = 0;
+	for (i = 0; i < d->nfields; i++) {
+		const struct field *f = &d->fields[i];
+		enum base b = f->type.base;
+		const struct def *r = f->type.ref;
+		struct slot s = {f, false, (unsigned)f->id, 4, 4, true, 0};
+
+		if (f->deprecated)
+			continue;
+		if (b == B_UNION) {
+			struct slot u = {f, true, (unsigned)f->id - 1, 1, 1, true, 0};
+
+			sl[n++] = u;
+		} else if (sc_is_scalar(b)) {
+			s.size = s.align = b == B_BOOL ? 1 : sc_scalar_size(b);
+			s.nullable = f->optional;
+		} else if (b == B_OBJ && is_struct(r)) {
+			s.size = r->size;
+			s.align = r->align;
+		}
+		if (s.align > *align)
+			*align = s.align;
+		sl[n++] = s;
+	}
+	for (i = 0; i < n; i++)
+		if (sl[i].nullable && sl[i].id >= 64)
+			return 0;
+	qsort(sl, n, sizeof(*sl), slot_by_align);
+	for (p = 0; p < *align; p += 4) {
+		unsigned t = place(sl, n, p);
+
+		if (t && (!tsize || t < tsize)) {
+			tsize = t;
+			*phase = p;
+		}
+	}
+	if (tsize)
+		place(sl, n, *phase);
+	*nsl = n;
+	return tsize;
+}
+
+static void gen_create(FILE *o, const struct def *d)
+{
+	struct slot *sl = sc_alloc((2 * d->nfields + 1) * sizeof(*sl));
+	size_t n = 0, i;
+	unsigned align, phase, tsize = layout(d, sl, &n, &align, &phase), nslots = 0, at;
+	const char *P = d->cname;
+	bool any_ref = false;
+	uint64_t required = 0;
+
+	if (!tsize)
+		return;
+	for (i = 0; i < n; i++) {
+		if (sl[i].id + 1 > nslots)
+			nslots = sl[i].id + 1;
+		if (sl[i].f->required)
+			required |= (uint64_t)1 << sl[i].id;
+		any_ref |= sl[i].nullable && !sl[i].utype && !sc_is_scalar(sl[i].f->type.base) &&
+			   !(sl[i].f->type.base == B_OBJ && is_struct(sl[i].f->type.ref));
+	}
+	fprintf(o, "/* The whole %s at once, every field given (in schema order): scalars are\n"
+		   " * stored even when they equal their default (flatc's force_defaults); a zero\n"
+		   " * reference, a NULL struct or optional scalar leaves the field out. */\n",
+		d->name);
+	fprintf(o, "static inline sluice_fb_ref %s_create(sluice_fb_builder *sl_b", P);
+	for (i = 0; i < d->nfields; i++) {
+		const struct field *f = &d->fields[i];
+		enum base b = f->type.base;
+		const struct def *r = f->type.ref;
+
+		if (f->deprecated)
+			continue;
+		fprintf(o, ",\n\t\t");
+		if (b == B_UNION) {
+			fprintf(o, "%s_t ", r->cname);
+			param(o, f, "_type");
+			fprintf(o, ", sluice_fb_ref ");
+		} else if (sc_is_scalar(b)) {
+			fprintf(o, f->optional ? "const %s *" : "%s ", b == B_BOOL ? "bool" : ctype(b));
+		} else if (b == B_OBJ && is_struct(r)) {
+			fprintf(o, "const %s *", r->cname);
+		} else {
+			fprintf(o, "sluice_fb_ref ");
+		}
+		param(o, f, "");
+	}
+	fprintf(o, ")\n{\n");
+	/* the vtable image, little-endian bytes */
+	fprintf(o, "\tstatic const uint8_t sl_vt[%u] = {%u, %u, %u, %u", 4 + 2 * nslots,
+		(4 + 2 * nslots) & 0xff, (4 + 2 * nslots) >> 8, tsize & 0xff, tsize >> 8);
+	for (at = 0; at < nslots; at++) {
+		unsigned off = 0;
+
+		for (i = 0; i < n; i++)
+			if (sl[i].id == at)
+				off = sl[i].off;
+		fprintf(o, ", %u, %u", off & 0xff, off >> 8);
+	}
+	fprintf(o, "};\n");
+	fprintf(o, "\tuint64_t sl_absent = 0;\n\tint sl_why = 0;\n\tuint8_t *sl_t;\n\tsize_t sl_h = 0;\n");
+	if (any_ref)
+		fprintf(o, "\tuint32_t sl_o;\n");
+	fprintf(o, "\n");
+	/* which fields are absent, and misuse found before anything is written */
+	for (i = 0; i < n; i++) {
+		const struct field *f = sl[i].f;
+
+		if (!sl[i].nullable || sl[i].utype)
+			continue;
+		if (f->type.base == B_UNION) {
+			fprintf(o, "\tif (!");
+			param(o, f, "_type");
+			fprintf(o, " || !");
+			param(o, f, "");
+			fprintf(o, ")\n\t\tsl_absent |= UINT64_C(3) << %u;\n", sl[i].id - 1);
+		} else {
+			fprintf(o, "\tif (!");
+			param(o, f, "");
+			fprintf(o, ")\n\t\tsl_absent |= UINT64_C(1) << %u;\n", sl[i].id);
+		}
+	}
+	if (any_ref) {
+		bool or = false;
+
+		fprintf(o, "\tif (");
+		for (i = 0; i < n; i++) {
+			enum base b = sl[i].f->type.base;
+
+			if (sl[i].utype || sc_is_scalar(b) || (b == B_OBJ && is_struct(sl[i].f->type.ref)))
+				continue;
+			fprintf(o, "%s", or ? " || " : "");
+			param(o, sl[i].f, "");
+			fprintf(o, " > sluice_fb_builder_size(sl_b)");
+			or = true;
+		}
+		fprintf(o, ")\n\t\tsl_why = SLUICE_FB_CREATE_BADREF;\n");
+	}
+	if (required)
+		fprintf(o, "\tif (sl_absent & UINT64_C(%llu))\n\t\tsl_why = SLUICE_FB_CREATE_MISSING;\n",
+			(unsigned long long)required);
+	fprintf(o, "\tsl_t = sluice_fb_create_begin_(sl_b, %u, %u, %u, sizeof(sl_vt), sl_why, &sl_h);\n",
+		tsize, align, phase);
+	fprintf(o, "\tif (!sl_t)\n\t\treturn 0;\n");
+	/* padding inside the table: zero, in runs */
+	{
+		static uint8_t used[0x10000];
+		unsigned k, start;
+
+		memset(used, 0, tsize);
+		for (i = 0; i < n; i++)
+			memset(used + sl[i].off, 1, sl[i].size);
+		for (k = 4; k < tsize;) {
+			if (used[k]) {
+				k++;
+				continue;
+			}
+			for (start = k; k < tsize && !used[k]; k++)
+				;
+			fprintf(o, "\tmemset(sl_t + %u, 0, %u);\n", start, k - start);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct field *f = sl[i].f;
+		enum base b = f->type.base;
+		unsigned off = sl[i].off;
+
+		if (sl[i].utype) {
+			fprintf(o, "\tsl_t[%u] = (sl_absent >> %u & 1) ? 0 : (uint8_t)", off, sl[i].id);
+			param(o, f, "_type");
+			fprintf(o, ";\n");
+		} else if (b == B_BOOL && !f->optional) {
+			fprintf(o, "\tsl_t[%u] = ", off);
+			param(o, f, "");
+			fprintf(o, " ? 1 : 0;\n");
+		} else if (b == B_BOOL) {
+			fprintf(o, "\tsl_t[%u] = ", off);
+			param(o, f, "");
+			fprintf(o, " && *");
+			param(o, f, "");
+			fprintf(o, " ? 1 : 0;\n");
+		} else if (sc_is_scalar(b) && !f->optional) {
+			fprintf(o, "\tmemcpy(sl_t + %u, &", off);
+			param(o, f, "");
+			fprintf(o, ", %u);\n", sl[i].size);
+		} else if (sc_is_scalar(b) || (b == B_OBJ && is_struct(f->type.ref))) {
+			fprintf(o, "\tif (");
+			param(o, f, "");
+			fprintf(o, ")\n\t\tmemcpy(sl_t + %u, ", off);
+			param(o, f, "");
+			fprintf(o, ", %u);\n\telse\n\t\tmemset(sl_t + %u, 0, %u);\n", sl[i].size, off,
+				sl[i].size);
+		} else {
+			/* the slot is sl_h - off from the end, the target at ref */
+			fprintf(o, "\tsl_o = (sl_absent >> %u & 1) ? 0 : (uint32_t)(sl_h - %u - ", sl[i].id,
+				off);
+			param(o, f, "");
+			fprintf(o, ");\n\tmemcpy(sl_t + %u, &sl_o, 4);\n", off);
+		}
+	}
+	fprintf(o, "\treturn sluice_fb_create_end_(sl_b, sl_t, sl_h, sl_vt, sizeof(sl_vt), sl_absent);\n}\n");
+}
+
 static void gen_verify_field(FILE *o, const struct field *f)
 {
 	enum base b = f->type.base;
@@ -402,6 +700,7 @@ static void gen_table(FILE *o, const struct schema *s, const struct def *d)
 	for (i = 0; i < d->nfields; i++)
 		if (!d->fields[i].deprecated)
 			gen_builder(o, d, &d->fields[i]);
+	gen_create(o, d);
 	fprintf(o, "static inline sluice_fb_ref %s_end(sluice_fb_builder *b)\n{\n", P);
 	for (i = 0; i < d->nfields; i++)
 		nreq += d->fields[i].required && !d->fields[i].deprecated;
