@@ -288,10 +288,11 @@ static inline uint8_t *sluice_fb_create_begin_(sluice_fb_builder *b, size_t tsiz
 		return sluice_fb_create_fail_(b, why);
 	if (align > b->minalign)
 		b->minalign = align;
-	/* zero the padding above the table (< align bytes) with one store;
-	 * tsize >= align (a field of that alignment follows the soffset word),
-	 * so it lands inside what is being claimed */
-	memcpy(end - h - align, zero, align);
+	/* zero the padding above the table (< align bytes), if any, with one
+	 * store; tsize >= align (a field of that alignment follows the
+	 * soffset word), so it lands inside what is being claimed */
+	if (nh - h != tsize)
+		memcpy(end - h - align, zero, align);
 	*head = nh;
 	return end - nh;
 }
