@@ -46,6 +46,12 @@ static int chan_open(struct ipc_link *l, unsigned sub_flags)
 {
 	struct chan_priv *p = calloc(1, sizeof(*p));
 	struct sluice_sub_opts so = {.join = SLUICE_JOIN_NEXT, .flags = sub_flags};
+	/* SLUICE_BENCH_SPIN_NS=1 makes sluice-wait sleep at once, to time a
+	 * bare futex wake-up against eventfd's (the default spins first). */
+	const char *spin = getenv("SLUICE_BENCH_SPIN_NS");
+
+	if (spin)
+		so.spin_ns = (uint32_t)strtoul(spin, NULL, 10);
 	char name[128];
 	int rc;
 

@@ -75,12 +75,14 @@ int sluice__waitq_wait(struct sluice_waitq *q, bool (*ready)(void *), void *arg,
 
 	/* Spin: a sleeping wake-up across CPUs costs tens of microseconds on
 	 * a VM, so a short spin catches what arrives soon for much less. */
-	for (unsigned i = 1;; i++) {
+	for (unsigned i = 0;; i++) {
+		/* The clock is read every 64 rounds, and before the first, so
+		 * that a spin of a nanosecond really sleeps at once. */
+		if ((i & 63) == 0 && sluice__now_ns() >= spin_until_ns)
+			break;
 		if (ready(arg))
 			return 0;
 		sluice__cpu_relax();
-		if ((i & 63) == 0 && sluice__now_ns() >= spin_until_ns)
-			break;
 	}
 	if (busy)
 		return -ETIMEDOUT;
