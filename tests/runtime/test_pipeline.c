@@ -114,24 +114,6 @@ START_TEST(good_file_loads)
 }
 END_TEST
 
-/* Reads one number out of the summary JSON with Debian's python3. */
-static double json_get(const char *file, const char *expr)
-{
-	char cmd[1024];
-	double v = -1;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd),
-		 "/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); "
-		 "print(float(%s))' %s",
-		 expr, file);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_int_eq(fscanf(p, "%lf", &v), 1);
-	pclose(p);
-	return v;
-}
-
 static int shm_left(const char *prefix)
 {
 	DIR *d = opendir("/dev/shm");
@@ -160,15 +142,15 @@ static void run_good(int threads)
 	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
 	sluice_pipeline_free(pl);
 
-	double received = json_get(summary, "s[\"figures\"][\"received\"]");
+	double received = tu_json_number(summary, "s[\"figures\"][\"received\"]");
 	ck_assert_double_gt(received, 300); /* 500 Hz for about 2 s */
-	ck_assert_double_eq(json_get(summary, "s[\"figures\"][\"gaps\"]"), 0);
-	ck_assert_double_eq(json_get(summary, "s[\"figures\"][\"bad\"]"), 0);
-	ck_assert_double_eq(json_get(summary, "sum(t[\"lost\"] for t in s[\"topics\"])"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"figures\"][\"gaps\"]"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"figures\"][\"bad\"]"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "sum(t[\"lost\"] for t in s[\"topics\"])"), 0);
 	/* Everything the source sent reached the sink: drained, not cut. */
-	ck_assert_double_eq(json_get(summary, "s[\"topics\"][0][\"published\"]"), received);
-	ck_assert_double_gt(json_get(summary, "s[\"topics\"][1][\"latency_p50_ns\"]"), 0);
-	ck_assert_double_eq(json_get(summary, "sum(x[\"restarts\"] for x in s[\"stages\"])"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"topics\"][0][\"published\"]"), received);
+	ck_assert_double_gt(tu_json_number(summary, "s[\"topics\"][1][\"latency_p50_ns\"]"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "sum(x[\"restarts\"] for x in s[\"stages\"])"), 0);
 	ck_assert_int_eq(shm_left(prefix), 0);
 	unlink(summary);
 	unlink(path);
@@ -208,11 +190,11 @@ START_TEST(crashed_stage_is_restarted)
 	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
 	sluice_pipeline_free(pl);
 	ck_assert_int_eq(access(marker, F_OK), 0); /* it did crash */
-	ck_assert_double_eq(json_get(summary, "s[\"stages\"][1][\"restarts\"]"), 1);
-	ck_assert_double_eq(json_get(summary, "s[\"stages\"][0][\"restarts\"]"), 0);
-	ck_assert_double_eq(json_get(summary, "s[\"stages\"][2][\"restarts\"]"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][1][\"restarts\"]"), 1);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][0][\"restarts\"]"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][2][\"restarts\"]"), 0);
 	/* The rest went on: far more than the 50 before the crash arrived. */
-	ck_assert_double_gt(json_get(summary, "s[\"figures\"][\"received\"]"), 300);
+	ck_assert_double_gt(tu_json_number(summary, "s[\"figures\"][\"received\"]"), 300);
 	unlink(marker);
 	unlink(summary);
 	unlink(path);

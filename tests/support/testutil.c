@@ -116,3 +116,20 @@ int tu_run(struct Suite *(*make_suite)(void))
 	tu_sweep_names();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+double tu_json_number(const char *file, const char *expr)
+{
+	char cmd[2048];
+	double v = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); "
+		 "print(float(%s))' %s",
+		 expr, file);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_msg(fscanf(p, "%lf", &v) == 1, "no number from %s in %s", expr, file);
+	pclose(p);
+	return v;
+}

@@ -28,6 +28,11 @@ int tu_wait(pid_t pid, int timeout_ms);
 /* Monotonic clock in nanoseconds. */
 uint64_t tu_now_ns(void);
 
+/* Evaluates a Python expression over the JSON file `file` (bound to `s`)
+ * with Debian's python3 and returns it as a number; fails the test if
+ * that cannot be done. */
+double tu_json_number(const char *file, const char *expr);
+
 /* Runs a Check suite built by make_suite() in fork mode, sweeps names, and
  * returns the exit status for main(). */
 struct Suite;

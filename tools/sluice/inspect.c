@@ -6,22 +6,14 @@
 #include "sluice/erase.h"
 #include "sluice/error.h"
 #include "sluice/loader.h"
+#include "plugin/internal.h"
 #include "cmd.h"
 
 static const char *type_name(uint32_t t)
 {
-	switch (t) {
-	case SLUICE_PARAM_BOOL:
-		return "bool";
-	case SLUICE_PARAM_INT:
-		return "int";
-	case SLUICE_PARAM_DOUBLE:
-		return "double";
-	case SLUICE_PARAM_STRING:
-		return "string";
-	default:
-		return "?";
-	}
+	const char *name = sluice__param_type_name(t);
+
+	return name ? name : "?";
 }
 
 static const char *or_empty(const char *s)
