@@ -33,23 +33,24 @@ struct sluice_fb_field_at {
 
 /* A plain struct so it can live on the stack; treat the fields as private. */
 typedef struct sluice_fb_builder {
+	/* what every message touches first, in one cache line */
 	uint8_t *end;     /* one past the last usable byte, SLUICE_FB_MAX_ALIGN aligned */
 	size_t cap;       /* usable bytes before end */
 	size_t head;      /* bytes written, counted back from end */
 	size_t minalign;  /* strongest alignment written so far */
-	int err;          /* sticky: 0 or a negative code */
-	bool in_table;    /* between table_start and table_end */
-	bool in_vector;
-	size_t table_start;
-	unsigned nfields;
-	unsigned nslots;  /* highest field id set in this table, plus one */
-	struct sluice_fb_field_at fields[SLUICE_FB_MAX_FIELDS];
-	unsigned nvt;
-	uint32_t vt[SLUICE_FB_VT_CACHE];
 	/* the last vtable written by a generated <T>_create(): its constant
 	 * image (the key: equal addresses mean equal bytes) and position */
 	const uint8_t *fast_key;
+	int err;          /* sticky: 0 or a negative code */
+	bool in_table;    /* between table_start and table_end */
+	bool in_vector;
+	unsigned nvt;
 	uint32_t fast_vt;
+	size_t table_start;
+	unsigned nfields;
+	unsigned nslots;  /* highest field id set in this table, plus one */
+	uint32_t vt[SLUICE_FB_VT_CACHE];
+	struct sluice_fb_field_at fields[SLUICE_FB_MAX_FIELDS];
 } sluice_fb_builder;
 
 /* Where a finished message lies in the caller's buffer. */
@@ -161,7 +162,7 @@ sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required
  * store replaces a byte loop when there is room for it. */
 static inline void sluice_fb_pad_(sluice_fb_builder *b, size_t pad)
 {
-	static const uint8_t zero[SLUICE_FB_MAX_ALIGN];
+	static const uint8_t zero[SLUICE_FB_MAX_ALIGN] = {0};
 
 	if (!pad)
 		return;
@@ -278,7 +279,7 @@ uint8_t *sluice_fb_create_fail_(sluice_fb_builder *b, int why);
 static inline uint8_t *sluice_fb_create_begin_(sluice_fb_builder *b, size_t tsize, size_t align,
 					       size_t phase, size_t vtsize, int why, size_t *head)
 {
-	static const uint8_t zero[SLUICE_FB_MAX_ALIGN];
+	static const uint8_t zero[SLUICE_FB_MAX_ALIGN] = {0};
 	size_t h = b->head, cap = b->cap;
 	uint8_t *end = b->end;
 	/* the table starts at end - head, so head + phase is a multiple of align */
@@ -353,7 +354,7 @@ int sluice_fb_finish_slow_(sluice_fb_builder *b, sluice_fb_ref root, const char 
 static inline int sluice_fb_finish(sluice_fb_builder *b, sluice_fb_ref root, const char *ident,
 				   bool size_prefixed, sluice_fb_msg *out)
 {
-	static const uint8_t zero[SLUICE_FB_MAX_ALIGN];
+	static const uint8_t zero[SLUICE_FB_MAX_ALIGN] = {0};
 	/* builder fields in locals: read before the byte stores below */
 	size_t h = b->head, cap = b->cap, minalign = b->minalign;
 	uint8_t *end = b->end;
