@@ -298,9 +298,11 @@ static inline uint8_t *sluice_fb_create_begin_(sluice_fb_builder *b, size_t tsiz
 	return end - nh;
 }
 
-/* Finds an earlier vtable equal to vt[0..n) (already written at the head)
- * among those remembered; its position, or 0. */
-uint32_t sluice_fb_find_vtable_(const sluice_fb_builder *b, const uint8_t *vt, size_t n);
+/* Ends a table whose vtable image is not the last one written: writes
+ * it below t, shares an equal remembered one instead if there is one,
+ * and remembers it. Ends the table like sluice_fb_create_end_(). */
+sluice_fb_ref sluice_fb_create_share_(sluice_fb_builder *b, uint8_t *t, size_t head,
+				      const uint8_t *vt, size_t vtsize);
 /* The vtable of a table whose fields in the absent mask (bit i = field
  * id i) were not given: the image with those entries zeroed, shared or
  * written. Ends the table like sluice_fb_create_end_(). */
@@ -323,19 +325,16 @@ static inline sluice_fb_ref sluice_fb_create_end_(sluice_fb_builder *b, uint8_t 
 	if (b->fast_key == vt && b->fast_vt) {
 		at = b->fast_vt;
 		b->head = head;
+	} else if (b->nvt) {
+		/* out of line, as a tail call: nothing stays live across it */
+		return sluice_fb_create_share_(b, t, head, vt, vtsize);
 	} else {
-		unsigned nvt = b->nvt;
-
+		/* the message's first vtable: nothing to share it with */
 		memcpy(t - vtsize, vt, vtsize);
-		at = nvt ? sluice_fb_find_vtable_(b, t - vtsize, vtsize) : 0;
-		if (at) {
-			b->head = head;
-		} else {
-			at = (uint32_t)(head + vtsize);
-			b->head = at;
-			b->vt[nvt % SLUICE_FB_VT_CACHE] = at;
-			b->nvt = nvt + 1;
-		}
+		at = (uint32_t)(head + vtsize);
+		b->head = at;
+		b->vt[0] = at;
+		b->nvt = 1;
 		b->fast_key = vt;
 		b->fast_vt = at;
 	}

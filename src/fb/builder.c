@@ -301,12 +301,28 @@ sluice_fb_ref sluice_fb_table_end(sluice_fb_builder *b, const uint16_t *required
 	return (sluice_fb_ref)obj;
 }
 
-uint32_t sluice_fb_find_vtable_(const sluice_fb_builder *b, const uint8_t *vt, size_t n)
+sluice_fb_ref sluice_fb_create_share_(sluice_fb_builder *b, uint8_t *t, size_t head,
+				      const uint8_t *vt, size_t vtsize)
 {
-	uint32_t head4;
+	uint32_t at, head4;
+	int32_t soff;
 
+	memcpy(t - vtsize, vt, vtsize);
 	memcpy(&head4, vt, 4);
-	return find_vtable(b, vt, n, head4);
+	at = find_vtable(b, t - vtsize, vtsize, head4);
+	if (at) {
+		b->head = head;
+	} else {
+		at = (uint32_t)(head + vtsize);
+		b->head = at;
+		b->vt[b->nvt % SLUICE_FB_VT_CACHE] = at;
+		b->nvt++;
+	}
+	b->fast_key = vt;
+	b->fast_vt = at;
+	soff = (int32_t)((int64_t)at - (int64_t)head);
+	memcpy(t, &soff, 4);
+	return (sluice_fb_ref)head;
 }
 
 uint8_t *sluice_fb_create_fail_(sluice_fb_builder *b, int why)
