@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sluice/plugin.h>
@@ -54,6 +55,8 @@ struct score {
 	uint64_t n;
 };
 
+#define E2E_KEEP 4096
+
 struct monitor {
 	struct fu_geo_origin origin;
 	uint64_t warmup_ns;
@@ -64,6 +67,12 @@ struct monitor {
 	bool started;
 	uint64_t start_ns;
 	uint64_t unmatched, bad, matched_since_report;
+	/* End-to-end latency of each pose: from the IMU sample it carries the
+	 * time of (fusion stamps poses with its filter time) to its arrival
+	 * here, over the last E2E_KEEP poses. */
+	uint64_t e2e[E2E_KEEP];
+	uint64_t e2e_n;
+	uint64_t e2e_sorted[E2E_KEEP]; /* scratch for the percentiles */
 };
 
 static int on_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_stage_msg *msg);
@@ -87,6 +96,13 @@ static int monitor_init(void *st, const struct sluice_ctx *ctx, const struct slu
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void report(struct monitor *s, const struct sluice_ctx *ctx)
 {
 	static const char *const rmse_key[2] = {"rmse_fused_m", "rmse_gps_m"};
@@ -97,6 +113,15 @@ static void report(struct monitor *s, const struct sluice_ctx *ctx)
 			continue;
 		sluice_report(ctx, rmse_key[i], sqrt(s->score[i].sum_sq / (double)s->score[i].n));
 		sluice_report(ctx, n_key[i], (double)s->score[i].n);
+	}
+	if (s->e2e_n) {
+		uint64_t *sorted = s->e2e_sorted;
+		size_t n = s->e2e_n < E2E_KEEP ? (size_t)s->e2e_n : E2E_KEEP;
+
+		memcpy(sorted, s->e2e, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_u64);
+		sluice_report(ctx, "e2e_imu_to_monitor_p50_us", sorted[n / 2] / 1e3);
+		sluice_report(ctx, "e2e_imu_to_monitor_p99_us", sorted[n * 99 / 100] / 1e3);
 	}
 	s->matched_since_report = 0;
 }
@@ -204,6 +229,10 @@ static int on_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_st
 		p = sluice_msg_Pose_position(m);
 		t = sluice_msg_Header_stamp_ns(sluice_msg_Pose_header(m));
 		if (msg->input == IN_POSE) {
+			uint64_t now = sluice_now_ns(ctx);
+
+			if (now > t)
+				s->e2e[s->e2e_n++ % E2E_KEEP] = now - t;
 			if (!s->started) {
 				s->started = true;
 				s->start_ns = t + s->warmup_ns;

@@ -14,7 +14,7 @@
 /* Latency histogram: 8 sub-buckets per power of two from 1 ns up. */
 #define LAT_SUB     8
 #define LAT_BUCKETS (64 * LAT_SUB)
-#define FIGURES_MAX 8
+#define FIGURES_MAX 16
 
 enum stage_state {
 	STAGE_STARTING = 0,
