@@ -153,11 +153,15 @@ static void print_figures(const struct report *r, FILE *f, int json)
 
 			if (!atomic_load(&fig->set))
 				continue;
+			/* The key lives in shared memory: bound it, whatever is there. */
+			int klen = (int)strnlen(fig->key, sizeof(fig->key));
+
 			memcpy(&v, &bits, sizeof(v));
 			if (json)
-				fprintf(f, "%s\n    \"%s\": %.9g", first ? "" : ",", fig->key, v);
+				fprintf(f, "%s\n    \"%.*s\": %.9g", first ? "" : ",", klen, fig->key,
+					v);
 			else
-				fprintf(f, "  %-20s %12.4f   (%s)\n", fig->key, v,
+				fprintf(f, "  %-20.*s %12.4f   (%s)\n", klen, fig->key, v,
 					r->pl->stages[s].name);
 			first = 0;
 		}
