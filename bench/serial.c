@@ -8,8 +8,12 @@
  * sluice-fb encodes with the generated <T>_create() (every field at once),
  * sluice-fb-add with <T>_start/_add_<field>/_end. C++ flatbuffers is
  * measured by sluice-serial-cpp (tests/fb/bench_cpp.cpp, built beside
- * sluice-bench when flatc and libflatbuffers-dev are there); peers that
- * need a library this build does not link are listed as skipped. */
+ * sluice-bench when flatc and libflatbuffers-dev are there). protobuf-c,
+ * cJSON, msgpack-c and Cap'n Proto are adapters in bench/peers/serial_*,
+ * built in (SLUICE_SERIAL_<PEER>) when bench/CMakeLists.txt finds their
+ * library; without it their rows say skipped. Before timing, every row's
+ * decode of its own encode is checked (a peer's field by field); a row
+ * that does not give back what was encoded stops the run. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,27 +24,13 @@
 
 #include "bench.h"
 #include "benchmsg_sluice.h" /* sluicec on tests/fb/schemas/benchmsg.fbs */
+#include "serial_peers.h"
 #include "sluice/fb.h"
 
-/* ---- the two messages ---- */
+/* ---- the two messages (struct msg32, struct rich: serial_peers.h) ---- */
 
-struct msg32 {
-	uint64_t ts;
-	double x, y, z;
-};
-
-#define RICH_N 16
-struct rich {
-	uint64_t ts;
-	uint32_t seq;
-	char name[32];
-	char frame[16];
-	float samples[RICH_N];
-	double px, py, pz; /* the nested table */
-};
-
-static const struct msg32 m32 = {1700000000123456789ull, 1.5, -2.25, 3.125};
-static struct rich rich_ref;
+const struct msg32 m32 = {1700000000123456789ull, 1.5, -2.25, 3.125};
+struct rich rich_ref;
 
 static void rich_init(void)
 {
@@ -77,6 +67,9 @@ struct method {
 	double (*dec32)(const uint8_t *buf, size_t len);
 	size_t (*encr)(uint8_t *buf, size_t cap);
 	double (*decr)(const uint8_t *buf, size_t len);
+	/* peers: decode into the message struct, for the round-trip check */
+	int (*chk32)(const uint8_t *buf, size_t len, struct msg32 *out);
+	int (*chkr)(const uint8_t *buf, size_t len, struct rich *out);
 };
 
 static double sum32(const struct msg32 *m)
@@ -493,27 +486,69 @@ static double json_decr(const uint8_t *b, size_t len)
 			return NAN;
 		p = end + 1;
 	}
-	if (sscanf(p, "\"pose\":{\"x\":%lf,\"y\":%lf,\"z\":%lf}", &r.px, &r.py, &r.pz) != 3)
+	if (sscanf(p, ",\"pose\":{\"x\":%lf,\"y\":%lf,\"z\":%lf}", &r.px, &r.py, &r.pz) != 3)
 		return NAN;
 	return rich_sum(&r);
 }
 
-static const char *const not_linked =
-	"not linked into sluice-bench (needs wiring in bench/CMakeLists.txt)";
+#define NOT_INSTALLED "not installed (its library was not found when sluice-bench was configured)"
 static const char *const no_helper = "sluice-serial-cpp not built beside sluice-bench";
 
+/* A peer adapter's decode (into the struct, strings copied) timed as the
+ * others are: every field read, then summed. */
+#define PEER_DEC(p)                                                                            \
+	static double p##_dec32_sum(const uint8_t *b, size_t len)                              \
+	{                                                                                      \
+		struct msg32 m;                                                                \
+		return serial_##p##_dec32(b, len, &m) ? NAN : sum32(&m);                       \
+	}                                                                                      \
+	static double p##_decr_sum(const uint8_t *b, size_t len)                               \
+	{                                                                                      \
+		struct rich r;                                                                 \
+		return serial_##p##_decr(b, len, &r) ? NAN : rich_sum(&r);                     \
+	}
+#define PEER_ROW(name, p, zc, sch, hum)                                                        \
+	{name, NULL, zc, sch, hum, serial_##p##_enc32, p##_dec32_sum, serial_##p##_encr,      \
+	 p##_decr_sum, serial_##p##_dec32, serial_##p##_decr}
+#define PEER_SKIP(name, zc, sch, hum) {name, NOT_INSTALLED, zc, sch, hum, NULL, NULL, NULL, NULL, NULL, NULL}
+
+#ifdef SLUICE_SERIAL_PBC
+PEER_DEC(pbc)
+#define PBC_ROW PEER_ROW("protobuf-c", pbc, false, true, false)
+#else
+#define PBC_ROW PEER_SKIP("protobuf-c", false, true, false)
+#endif
+#ifdef SLUICE_SERIAL_CJSON
+PEER_DEC(cjson)
+#define CJSON_ROW PEER_ROW("cjson", cjson, false, false, true)
+#else
+#define CJSON_ROW PEER_SKIP("cjson", false, false, true)
+#endif
+#ifdef SLUICE_SERIAL_MSGPACK
+PEER_DEC(msgpack)
+#define MSGPACK_ROW PEER_ROW("msgpack-c", msgpack, false, false, false)
+#else
+#define MSGPACK_ROW PEER_SKIP("msgpack-c", false, false, false)
+#endif
+#ifdef SLUICE_SERIAL_CAPNP
+PEER_DEC(capnp)
+#define CAPNP_ROW PEER_ROW("capnproto", capnp, true, true, false)
+#else
+#define CAPNP_ROW PEER_SKIP("capnproto", true, true, false)
+#endif
+
 static const struct method methods[] = {
-	{"raw-memcpy", NULL, true, false, false, raw_enc32, raw_dec32, raw_encr, raw_decr},
-	{"hand-binary", NULL, false, false, false, hand_enc32, hand_dec32, hand_encr, hand_decr},
-	{"sluice-fb", NULL, true, true, false, fb_enc32, fb_dec32, fb_encr, fb_decr},
-	{"sluice-fb-noverify", NULL, true, true, false, fb_enc32, fb_read_only32, fb_encr, fb_read_onlyr},
-	{"sluice-fb-add", NULL, true, true, false, fb_add_enc32, fb_dec32, fb_add_encr, fb_decr},
-	{"sprintf-json", NULL, false, false, true, json_enc32, json_dec32, json_encr, json_decr},
-	{"cpp-flatbuffers", NULL, true, true, false, NULL, NULL, NULL, NULL},
-	{"protobuf-c", NULL, false, true, false, NULL, NULL, NULL, NULL},
-	{"cjson", NULL, false, false, true, NULL, NULL, NULL, NULL},
-	{"msgpack-c", NULL, false, false, false, NULL, NULL, NULL, NULL},
-	{"capnproto", NULL, true, true, false, NULL, NULL, NULL, NULL},
+	{"raw-memcpy", NULL, true, false, false, raw_enc32, raw_dec32, raw_encr, raw_decr, NULL, NULL},
+	{"hand-binary", NULL, false, false, false, hand_enc32, hand_dec32, hand_encr, hand_decr, NULL, NULL},
+	{"sluice-fb", NULL, true, true, false, fb_enc32, fb_dec32, fb_encr, fb_decr, NULL, NULL},
+	{"sluice-fb-noverify", NULL, true, true, false, fb_enc32, fb_read_only32, fb_encr, fb_read_onlyr, NULL, NULL},
+	{"sluice-fb-add", NULL, true, true, false, fb_add_enc32, fb_dec32, fb_add_encr, fb_decr, NULL, NULL},
+	{"sprintf-json", NULL, false, false, true, json_enc32, json_dec32, json_encr, json_decr, NULL, NULL},
+	{"cpp-flatbuffers", NULL, true, true, false, NULL, NULL, NULL, NULL, NULL, NULL},
+	PBC_ROW,
+	CJSON_ROW,
+	MSGPACK_ROW,
+	CAPNP_ROW,
 };
 
 struct result {
@@ -626,6 +661,49 @@ static const struct result *find(const struct result *res, int n, const char *me
 	return NULL;
 }
 
+static _Alignas(16) uint8_t buf[1024]; /* Cap'n Proto reads words in place */
+
+static bool rich_equal(const struct rich *a, const struct rich *b)
+{
+	return a->ts == b->ts && a->seq == b->seq && !strcmp(a->name, b->name) &&
+	       !strcmp(a->frame, b->frame) && !memcmp(a->samples, b->samples, sizeof(a->samples)) &&
+	       a->px == b->px && a->py == b->py && a->pz == b->pz;
+}
+
+/* Encodes and decodes one message of r's row: 0 when decode gives back
+ * what was encoded, else says why on stderr. */
+static int round_trip(const struct result *r)
+{
+	bool rich = !strcmp(r->message, "rich");
+	size_t (*enc)(uint8_t *, size_t) = rich ? r->m->encr : r->m->enc32;
+	double (*dec)(const uint8_t *, size_t) = rich ? r->m->decr : r->m->dec32;
+	size_t bytes = enc(buf, sizeof(buf));
+	const char *why = NULL;
+
+	if (!bytes)
+		why = "encode failed";
+	else if (isnan(dec(buf, bytes)))
+		why = "decode refused what encode wrote";
+	else if (!rich && r->m->chk32) {
+		struct msg32 m;
+
+		memset(&m, 0, sizeof(m));
+		if (r->m->chk32(buf, bytes, &m) || m.ts != m32.ts || m.x != m32.x || m.y != m32.y ||
+		    m.z != m32.z)
+			why = "decode does not give back the fields encoded";
+	} else if (rich && r->m->chkr) {
+		struct rich x;
+
+		memset(&x, 0, sizeof(x));
+		if (r->m->chkr(buf, bytes, &x) || !rich_equal(&x, &rich_ref))
+			why = "decode does not give back the fields encoded";
+	}
+	if (why)
+		fprintf(stderr, "sluice-bench serial: %s %s: round trip FAILED: %s\n", r->method,
+			r->message, why);
+	return why ? -1 : 0;
+}
+
 static int run_serial(int argc, char **argv)
 {
 	struct result res[2 * sizeof(methods) / sizeof(methods[0])];
@@ -662,14 +740,18 @@ static int run_serial(int argc, char **argv)
 			r->m = m;
 			if (!m->enc32) {
 				r->skipped = true;
-				r->reason = strcmp(m->name, "cpp-flatbuffers") ? not_linked : no_helper;
+				r->reason = m->skip ? m->skip : no_helper;
 			}
 		}
+	/* Once, before timing: every row's decode must accept what its encode
+	 * wrote, and a peer's must give back every field as encoded. */
+	for (i = 0; i < n; i++)
+		if (!res[i].skipped && round_trip(&res[i]))
+			return 1;
 	/* Rep by rep, every method in turn, so that each rep of every method
 	 * sees the same machine (a shared VM drifts): ratios are then taken
 	 * rep by rep, and their median reported. */
 	{
-		static uint8_t buf[1024];
 		int rep;
 
 		for (rep = 0; rep < reps; rep++)
