@@ -214,6 +214,7 @@ static int attach(const char *name, uint32_t want_kind, const struct sluice_shm_
 	int ro = (flags & SLUICE_SHM_READONLY) != 0;
 	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000u;
 	struct sluice_shm *shm;
+	struct sluice_shm_header snap;
 	struct stat st;
 	void *base = MAP_FAILED;
 	size_t size = 0;
@@ -249,10 +250,12 @@ static int attach(const char *name, uint32_t want_kind, const struct sluice_shm_
 			if (h->magic != 0 && (rc = check_magic(name, h->magic)) != 0)
 				goto out;
 			if (state == SLUICE_SHM_STATE_READY) {
-				rc = check_magic(name, h->magic);
+				/* Judge a private copy and use only that: the mapping
+				 * can change between a check and a use. */
+				memcpy(&snap, base, sizeof(snap));
+				rc = check_magic(name, snap.magic);
 				if (!rc)
-					rc = want_kind ? validate(name, h, size, want_kind)
-						       : validate(name, h, size, h->kind);
+					rc = validate(name, &snap, size, want_kind ? want_kind : snap.kind);
 				goto out;
 			}
 			munmap(base, size);
@@ -287,8 +290,8 @@ out:
 	shm->base = base;
 	shm->map_size = size;
 	shm->hdr = base;
-	shm->payload = (char *)base + shm->hdr->payload_offset;
-	shm->payload_size = shm->hdr->payload_size;
+	shm->payload = (char *)base + snap.payload_offset;
+	shm->payload_size = snap.payload_size;
 	strcpy(shm->name, name);
 	*out = shm;
 	return 0;
