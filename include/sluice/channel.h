@@ -81,10 +81,13 @@ size_t sluice_pub_slot_size(const struct sluice_pub *pub);
 int sluice_pub_loan(struct sluice_pub *pub, size_t size, void **buf, int64_t timeout_ns);
 
 /* Publishes the loaned slot's bytes [offset, offset + len), stamping the
- * sequence number and CLOCK_MONOTONIC time; wakes sleeping subscribers. */
+ * sequence number and the CLOCK_MONOTONIC time of the call (read from the
+ * TSC where the kernel's clock is the TSC: see src/common/clock.h); wakes
+ * sleeping subscribers. */
 int sluice_pub_commit(struct sluice_pub *pub, size_t offset, size_t len);
 
-/* loan + copy + commit. */
+/* loan + copy + commit, stamped with the time of the call (or, if it had
+ * to wait for room, the time the room was there). */
 int sluice_pub_publish(struct sluice_pub *pub, const void *data, size_t len,
 		       int64_t timeout_ns);
 
@@ -116,7 +119,7 @@ struct sluice_msg {
 	const void *data;
 	size_t len;
 	uint64_t seq;
-	uint64_t stamp_ns;     /* publisher's CLOCK_MONOTONIC at commit */
+	uint64_t stamp_ns;     /* publisher's CLOCK_MONOTONIC at commit / publish */
 	uint64_t lost_before;  /* messages this subscriber lost just before this one */
 	/* private */
 	uint64_t version_;

@@ -4,8 +4,18 @@
  * Payload of a CHANNEL segment:
  *   header | subscriber records (one per 128-byte pair of lines) | slots | schema
  * A slot is a 64-byte header (version, sequence, stamp, offset, length) then
- * slot_size bytes of message.  version is odd while the publisher writes
- * the slot, so a reader can tell a slot that changed under it. */
+ * slot_size bytes of message.
+ *
+ * A slot's seq is the last sequence committed in it; creation sets it to the
+ * sequence one lap before the slot's first, so a subscriber at cursor c knows
+ * from the slot alone that c is committed (seq == c), not yet (seq before
+ * c) or lapped (seq after c), and never reads the publisher's head while it
+ * waits.  commit stores seq last, with release.
+ *
+ * version is for lossy topics only: odd from loan to commit, so that a
+ * reader can tell a slot that changed under it.  Lossless publishers never
+ * rewrite a slot a live subscriber has not passed, so they leave it 0 and
+ * write the header line once per message. */
 #ifndef SLUICE_CHANNEL_CHAN_H
 #define SLUICE_CHANNEL_CHAN_H
 
@@ -17,6 +27,9 @@
 #include "sluice/channel.h"
 
 #define CHAN_SLOT_HEADER 64
+/* The slot protocol's version (2: slot seq primed a lap back, lossless
+ * topics without version marks); part of the layout fingerprint. */
+#define CHAN_PROTOCOL 2
 #define CHAN_MAX_SLOTS   (UINT64_C(1) << 24)
 #define CHAN_MAX_SLOT    (UINT64_C(1) << 30)
 /* A waiting side spins this long before it sleeps (see DESIGN.md: a

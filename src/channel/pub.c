@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "channel/chan.h"
+#include "common/clock.h"
 #include "common/detail.h"
 #include "shm/waitq.h"
 
@@ -26,6 +26,7 @@ struct sluice_pub {
 	uint64_t loan_version; /* odd while a slot is loaned */
 	bool loaned;
 	uint32_t spin_ns;
+	struct sluice_clock clock; /* commit's stamps */
 	char name[SLUICE_SHM_NAME_MAX + 1];
 };
 
@@ -46,8 +47,19 @@ static int claim_publisher(struct sluice_pub *p, const char *topic)
 	}
 	atomic_store_explicit(&h->pub_start, self.start, memory_order_relaxed);
 	atomic_store_explicit(&h->pub_state, CHAN_PUB_LIVE, memory_order_release);
-	/* Continue the sequence where the last publisher's commits ended. */
+	/* Continue the sequence where the last publisher's commits ended.  It
+	 * may have died after a commit was visible in its slot and before it
+	 * moved head: subscribers may have that message, so it stays. */
 	p->head = atomic_load_explicit(&h->head, memory_order_acquire);
+	for (uint64_t n = 0; n < p->g.count; n++) {
+		struct chan_slot *s = chan_slot(&p->g, p->head);
+
+		if (atomic_load_explicit(&s->seq, memory_order_acquire) != p->head ||
+		    (atomic_load_explicit(&s->version, memory_order_acquire) & 1))
+			break;
+		p->head++;
+	}
+	atomic_store_explicit(&h->head, p->head, memory_order_release);
 	p->min_cursor = p->head;
 	p->epoch_seen = atomic_load_explicit(&h->sub_epoch, memory_order_acquire) - 1;
 	return 0;
@@ -80,6 +92,7 @@ int sluice_pub_open(const char *topic, const struct sluice_topic_opts *opts,
 		return rc;
 	}
 	p->spin_ns = opts && opts->spin_ns ? opts->spin_ns : CHAN_DEFAULT_SPIN_NS;
+	sluice__clock_init(&p->clock);
 	strcpy(p->name, topic);
 	*out = p;
 	return 0;
@@ -184,10 +197,12 @@ static int wait_room(struct sluice_pub *p, int64_t timeout_ns)
 	}
 }
 
-int sluice_pub_loan(struct sluice_pub *p, size_t size, void **buf, int64_t timeout_ns)
+/* sluice_pub_loan(); *waited says whether it had to wait for room. */
+static int loan(struct sluice_pub *p, size_t size, void **buf, int64_t timeout_ns, bool *waited)
 {
 	struct chan_slot *s = chan_slot(&p->g, p->head);
 
+	*waited = false;
 	if (size > p->g.slot_size)
 		return sluice__fail(-SLUICE_ETOOBIG, "%s: %zu bytes asked, slots hold %llu", p->name,
 				    size, (unsigned long long)p->g.slot_size);
@@ -197,37 +212,49 @@ int sluice_pub_loan(struct sluice_pub *p, size_t size, void **buf, int64_t timeo
 
 			if (rc)
 				return rc;
+			*waited = true;
 		}
-		/* Odd version: readers of the message this slot held see it
-		 * change (lossy) before any byte of it does. */
-		uint64_t v = atomic_load_explicit(&s->version, memory_order_relaxed);
+		if (p->g.delivery == SLUICE_LOSSY) {
+			/* Odd version: readers of the message this slot held
+			 * see it change before any byte of it does. */
+			uint64_t v = atomic_load_explicit(&s->version, memory_order_relaxed);
 
-		p->loan_version = (v & 1) ? v + 2 : v + 1;
-		atomic_store_explicit(&s->version, p->loan_version, memory_order_relaxed);
-		sluice__fence_release();
+			p->loan_version = (v & 1) ? v + 2 : v + 1;
+			atomic_store_explicit(&s->version, p->loan_version, memory_order_relaxed);
+			sluice__fence_release();
+		}
 		p->loaned = true;
 	}
 	*buf = chan_slot_data(s);
 	return 0;
 }
 
-int sluice_pub_commit(struct sluice_pub *p, size_t offset, size_t len)
+int sluice_pub_loan(struct sluice_pub *p, size_t size, void **buf, int64_t timeout_ns)
+{
+	bool waited;
+
+	return loan(p, size, buf, timeout_ns, &waited);
+}
+
+static int commit(struct sluice_pub *p, size_t offset, size_t len, uint64_t stamp)
 {
 	struct chan_slot *s = chan_slot(&p->g, p->head);
-	struct timespec ts;
 
 	if (!p->loaned)
 		return sluice__fail(-EINVAL, "%s: commit without a loan", p->name);
 	if (offset > p->g.slot_size || len > p->g.slot_size - offset)
 		return sluice__fail(-SLUICE_ETOOBIG, "%s: message at %zu+%zu outside a %llu-byte slot",
 				    p->name, offset, len, (unsigned long long)p->g.slot_size);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	atomic_store_explicit(&s->seq, p->head, memory_order_relaxed);
-	atomic_store_explicit(&s->stamp_ns, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
-			      memory_order_relaxed);
+	atomic_store_explicit(&s->stamp_ns, stamp, memory_order_relaxed);
 	atomic_store_explicit(&s->offset, (uint32_t)offset, memory_order_relaxed);
 	atomic_store_explicit(&s->len, (uint32_t)len, memory_order_relaxed);
-	atomic_store_explicit(&s->version, p->loan_version + 1, memory_order_release);
+	if (p->g.delivery == SLUICE_LOSSY) {
+		atomic_store_explicit(&s->seq, p->head, memory_order_relaxed);
+		atomic_store_explicit(&s->version, p->loan_version + 1, memory_order_release);
+	} else {
+		/* The one store a waiting subscriber looks at. */
+		atomic_store_explicit(&s->seq, p->head, memory_order_release);
+	}
 	p->loaned = false;
 	p->head++;
 	atomic_store_explicit(&p->g.h->head, p->head, memory_order_release);
@@ -235,13 +262,28 @@ int sluice_pub_commit(struct sluice_pub *p, size_t offset, size_t len)
 	return 0;
 }
 
+/* The clock is read as early as the call allows.  A TSC read just before
+ * the header's stores holds them back: measured here, a stamp taken after
+ * the copy cost a fifth of a cross-core hand-over, one taken before it
+ * nothing that could be seen (docs/benchmarks.md). */
+int sluice_pub_commit(struct sluice_pub *p, size_t offset, size_t len)
+{
+	return commit(p, offset, len, sluice__clock_now(&p->clock));
+}
+
 int sluice_pub_publish(struct sluice_pub *p, const void *data, size_t len, int64_t timeout_ns)
 {
+	uint64_t stamp = sluice__clock_now(&p->clock);
 	void *buf;
-	int rc = sluice_pub_loan(p, len, &buf, timeout_ns);
+	bool waited;
+	int rc = loan(p, len, &buf, timeout_ns, &waited);
 
 	if (rc)
 		return rc;
+	/* The stamp is when the message entered the topic, not when the
+	 * caller started to wait for room. */
+	if (waited)
+		stamp = sluice__clock_now(&p->clock);
 	memcpy(buf, data, len);
-	return sluice_pub_commit(p, 0, len);
+	return commit(p, 0, len, stamp);
 }

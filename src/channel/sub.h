@@ -14,6 +14,7 @@ struct sluice_sub {
 	uint64_t head_seen; /* publisher's head, last read */
 	uint64_t delivered, lost, lost_pending;
 	uint64_t last_liveness_ns;
+	uint32_t off_hint; /* where the last message began: the next likely does */
 	uint32_t spin_ns;
 	bool busy;
 	bool viewing;

@@ -14,6 +14,9 @@ uint64_t sluice__chan_layout_fp(void)
 {
 	uint64_t h = sluice_layout_fingerprint();
 
+	/* Bumped when the slot protocol changes with the same field layout, so
+	 * that processes built before and after never share a topic. */
+	h = sluice__fp_mix(h, CHAN_PROTOCOL);
 	SLUICE_FP_STRUCT(h, struct chan_header);
 	SLUICE_FP_FIELD(h, struct chan_header, layout_fp);
 	SLUICE_FP_FIELD(h, struct chan_header, slot_size);
@@ -116,6 +119,15 @@ int sluice__chan_create(const char *topic, const struct sluice_topic_opts *opts,
 	h->schema_hash = o.schema_hash;
 	strcpy(h->type_name, o.type_name);
 	atomic_store_explicit(&h->head, o.start_seq, memory_order_relaxed);
+	/* Each slot claims the sequence a lap before its first, so "the slot
+	 * holds my sequence" alone means "committed" (see chan.h). */
+	for (uint64_t i = 0; i < o.slot_count; i++) {
+		uint64_t seq = o.start_seq + i;
+		struct chan_slot *s = (struct chan_slot *)((unsigned char *)h + slots_off +
+							   (seq & (o.slot_count - 1)) * stride);
+
+		atomic_store_explicit(&s->seq, seq - o.slot_count, memory_order_relaxed);
+	}
 	if (o.schema_len)
 		memcpy((char *)h + schema_off, o.schema, o.schema_len);
 	sluice_shm_publish(g->shm);
