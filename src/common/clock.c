@@ -58,10 +58,16 @@ uint64_t sluice__clock_anchor(struct sluice_clock *c)
 {
 #if defined(__x86_64__)
 	if (sluice__clock_tsc_ok()) {
-		/* The tick count half-way through the clock read goes with it. */
+		/* The tick count half-way through the clock read goes with it.
+		 * A pair whose read was interrupted (preempted, say) is no
+		 * anchor: the last one stays, and the next stamp tries again. */
 		uint64_t before = __builtin_ia32_rdtsc();
 		uint64_t ns = mono_ns();
-		uint64_t tsc = before + (__builtin_ia32_rdtsc() - before) / 2;
+		uint64_t span = __builtin_ia32_rdtsc() - before;
+		uint64_t tsc = before + span / 2;
+
+		if (span > SLUICE_CLOCK_PAIR_TICKS)
+			return c->last = ns > c->last ? ns : c->last;
 
 		if (!c->first_ns) {
 			c->first_ns = ns;

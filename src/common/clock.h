@@ -20,6 +20,9 @@
 #include <stdint.h>
 
 #define SLUICE_CLOCK_ANCHOR_TICKS (UINT64_C(1) << 21)
+/* A clock read that took longer than this (in ticks; 6 us at 2.6 GHz) was
+ * interrupted, and its pairing with the TSC is not trusted. */
+#define SLUICE_CLOCK_PAIR_TICKS (UINT64_C(1) << 14)
 /* Time from the first anchor before the rate is trusted. */
 #define SLUICE_CLOCK_CALIBRATE_NS 2000000u
 
