@@ -23,11 +23,14 @@ struct sluice_pub {
 	uint64_t head;       /* next sequence to commit */
 	uint64_t min_cursor; /* lossless: slowest active subscriber seen */
 	uint32_t epoch_seen;
+	uint32_t nactive;          /* records active at the last full rescan */
+	uint64_t last_liveness_ns; /* when subscribers were last looked at */
 	uint64_t loan_version; /* odd while a slot is loaned */
 	bool loaned;
 	uint32_t spin_ns;
 	struct sluice_clock clock; /* commit's stamps */
 	char name[SLUICE_SHM_NAME_MAX + 1];
+	uint16_t active[SLUICE_TOPIC_MAX_SUBSCRIBERS]; /* which nactive records */
 };
 
 static int claim_publisher(struct sluice_pub *p, const char *topic)
@@ -120,18 +123,29 @@ uint64_t sluice_pub_next_seq(const struct sluice_pub *p)
 }
 
 /* Recomputes the slowest active cursor.  With check_liveness, subscribers
- * at that cursor that died are evicted so they stop holding the ring. */
+ * at that cursor that died are evicted so they stop holding the ring.
+ * Every record is read only when the membership changed (sub_epoch); else
+ * only those active at that pass: a publisher faster than its subscribers
+ * finds the ring full on every loan, and max_subs records are as many
+ * cache lines. */
 static void rescan(struct sluice_pub *p, bool check_liveness)
 {
 	struct chan_geom *g = &p->g;
 	uint64_t behind = 0; /* how far the slowest is behind head */
+	uint32_t epoch = atomic_load_explicit(&g->h->sub_epoch, memory_order_acquire);
+	bool all = epoch != p->epoch_seen;
+	uint32_t n = all ? g->max_subs : p->nactive;
+	uint32_t found = 0;
 
-	p->epoch_seen = atomic_load_explicit(&g->h->sub_epoch, memory_order_acquire);
-	for (uint32_t i = 0; i < g->max_subs; i++) {
+	p->epoch_seen = epoch;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = all ? k : p->active[k];
 		struct chan_subrec *r = &g->subs[i];
 
 		if (atomic_load_explicit(&r->state, memory_order_acquire) != CHAN_SUB_ACTIVE)
 			continue;
+		if (all)
+			p->active[found++] = (uint16_t)i;
 		uint64_t d = p->head - atomic_load_explicit(&r->cursor, memory_order_acquire);
 
 		/* A cursor ahead of head, or more than a ring behind, is not a
@@ -153,6 +167,8 @@ static void rescan(struct sluice_pub *p, bool check_liveness)
 		if (d > behind)
 			behind = d;
 	}
+	if (all)
+		p->nactive = found;
 	p->min_cursor = p->head - behind;
 }
 
@@ -179,12 +195,17 @@ static int wait_room(struct sluice_pub *p, int64_t timeout_ns)
 	uint64_t spin_until = now + p->spin_ns;
 
 	for (;;) {
-		rescan(p, true);
+		/* Liveness costs a /proc read per subscriber: once a period,
+		 * not each time a fast publisher finds the ring full. */
+		bool check = now - p->last_liveness_ns >= LIVENESS_PERIOD_NS;
+
+		if (check)
+			p->last_liveness_ns = now;
+		rescan(p, check);
 		if (p->head - p->min_cursor < p->g.count)
 			return 0;
 		if (timeout_ns == 0)
 			return -EAGAIN;
-		now = sluice__now_ns();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		/* Sleep in slices, to look for dead subscribers between them. */
@@ -194,6 +215,7 @@ static int wait_room(struct sluice_pub *p, int64_t timeout_ns)
 
 		if (rc == 0)
 			return 0;
+		now = sluice__now_ns();
 	}
 }
 
@@ -274,7 +296,7 @@ int sluice_pub_commit(struct sluice_pub *p, size_t offset, size_t len)
 int sluice_pub_publish(struct sluice_pub *p, const void *data, size_t len, int64_t timeout_ns)
 {
 	uint64_t stamp = sluice__clock_now(&p->clock);
-	void *buf;
+	void *buf = NULL;
 	bool waited;
 	int rc = loan(p, len, &buf, timeout_ns, &waited);
 
