@@ -1218,11 +1218,27 @@ static int index_of(const char *name)
 	return -1;
 }
 
-/* p50 of `a` over p50 of `b` in each round (the floor moves between runs on a
- * VM, so only a ratio taken in the same round means anything). */
-static void print_ratio(FILE *f, struct row *const *rounds, int nr, int nrows, const char *a,
-                        const char *b)
+enum ratio_of { RATIO_P50, RATIO_P99, RATIO_RATE };
+
+static int ratio_have(const struct row *r, enum ratio_of what)
 {
+	return what == RATIO_RATE ? r->have_tput && r->msgs_per_s > 0 : r->have_lat && r->p50;
+}
+
+static double ratio_value(const struct row *r, enum ratio_of what)
+{
+	return what == RATIO_P50   ? (double)r->p50
+	       : what == RATIO_P99 ? (double)r->p99
+	                           : r->msgs_per_s;
+}
+
+/* A figure of `a` over the same figure of `b` in each round (the floor moves
+ * between runs on a VM, so only a ratio taken in the same round means
+ * anything): one-way p50 or p99, or streamed messages per second. */
+static void print_ratio(FILE *f, struct row *const *rounds, int nr, int nrows, const char *a,
+                        const char *b, enum ratio_of what)
+{
+	static const char *const label[] = {"p50", "p99", "msgs/s"};
 	int ia = index_of(a), ib = index_of(b);
 
 	for (int i = 0; i < nrows; i++) {
@@ -1233,14 +1249,14 @@ static void print_ratio(FILE *f, struct row *const *rounds, int nr, int nrows, c
 				continue;
 			double q[16];
 			int n = 0;
-			for (int r = 0; r < nr; r++)
-				if (rounds[r][i].have_lat && rounds[r][j].have_lat &&
-				    rounds[r][j].p50)
-					q[n++] =
-					    (double)rounds[r][i].p50 / (double)rounds[r][j].p50;
+			for (int r = 0; r < nr && n < 16; r++)
+				if (ratio_have(&rounds[r][i], what) && ratio_have(&rounds[r][j], what))
+					q[n++] = ratio_value(&rounds[r][i], what) /
+					         ratio_value(&rounds[r][j], what);
 			if (!n)
 				continue;
-			fprintf(f, "p50 %s / %s (%zu B), per round:", a, b, rounds[0][i].size);
+			fprintf(f, "%s %s / %s (%zu B), per round:", label[what], a, b,
+			        rounds[0][i].size);
 			for (int r = 0; r < n; r++)
 				fprintf(f, " %.2f", q[r]);
 			qsort(q, (size_t)n, sizeof(double), cmp_dbl);
@@ -1316,10 +1332,14 @@ static int cmd_ipc(int argc, char **argv)
 		if (o.rounds > 1)
 			fprintf(f, "medians of %d rounds\n", o.rounds);
 		print_table(f, final, nrows);
-		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "floor");
-		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "iceoryx");
-		print_ratio(f, rounds, o.rounds, nrows, "sluice-ring", "floor");
-		print_ratio(f, rounds, o.rounds, nrows, "sluice-ring", "iceoryx");
+		/* The channel's goals (issue 3), then the comparison with iceoryx. */
+		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "floor", RATIO_P50);
+		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "floor", RATIO_P99);
+		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "sluice-ring", RATIO_RATE);
+		print_ratio(f, rounds, o.rounds, nrows, "sluice-wait", "eventfd", RATIO_P50);
+		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "iceoryx", RATIO_P50);
+		print_ratio(f, rounds, o.rounds, nrows, "sluice-ring", "floor", RATIO_P50);
+		print_ratio(f, rounds, o.rounds, nrows, "sluice-ring", "iceoryx", RATIO_P50);
 	}
 	if (txt)
 		fclose(txt);
