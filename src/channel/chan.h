@@ -35,6 +35,8 @@
 /* A waiting side spins this long before it sleeps (see DESIGN.md: a
  * sleeping wake-up costs tens of microseconds on a VM). */
 #define CHAN_DEFAULT_SPIN_NS 20000u
+/* How many slots ahead of the one taken a subscriber prefetches. */
+#define CHAN_PREFETCH_AHEAD 2
 /* A waiting subscriber looks for a dead publisher this often. */
 #define CHAN_LIVENESS_NS 50000000u
 
