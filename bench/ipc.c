@@ -1218,7 +1218,8 @@ static int index_of(const char *name)
 	return -1;
 }
 
-enum ratio_of { RATIO_P50, RATIO_P99, RATIO_RATE };
+/* RATIO_SLEPT: p50, from rounds where `a` slept for most messages. */
+enum ratio_of { RATIO_P50, RATIO_P99, RATIO_RATE, RATIO_SLEPT };
 
 static int ratio_have(const struct row *r, enum ratio_of what)
 {
@@ -1227,9 +1228,7 @@ static int ratio_have(const struct row *r, enum ratio_of what)
 
 static double ratio_value(const struct row *r, enum ratio_of what)
 {
-	return what == RATIO_P50   ? (double)r->p50
-	       : what == RATIO_P99 ? (double)r->p99
-	                           : r->msgs_per_s;
+	return what == RATIO_P99 ? (double)r->p99 : what == RATIO_RATE ? r->msgs_per_s : (double)r->p50;
 }
 
 /* A figure of `a` over the same figure of `b` in each round (the floor moves
@@ -1238,7 +1237,7 @@ static double ratio_value(const struct row *r, enum ratio_of what)
 static void print_ratio(FILE *f, struct row *const *rounds, int nr, int nrows, const char *a,
                         const char *b, enum ratio_of what)
 {
-	static const char *const label[] = {"p50", "p99", "msgs/s"};
+	static const char *const label[] = {"p50", "p99", "msgs/s", "p50 (slept)"};
 	int ia = index_of(a), ib = index_of(b);
 
 	for (int i = 0; i < nrows; i++) {
@@ -1248,11 +1247,22 @@ static void print_ratio(FILE *f, struct row *const *rounds, int nr, int nrows, c
 			if (rounds[0][j].idx != ib || rounds[0][j].size != rounds[0][i].size)
 				continue;
 			double q[16];
-			int n = 0;
-			for (int r = 0; r < nr && n < 16; r++)
-				if (ratio_have(&rounds[r][i], what) && ratio_have(&rounds[r][j], what))
-					q[n++] = ratio_value(&rounds[r][i], what) /
-					         ratio_value(&rounds[r][j], what);
+			int n = 0, spun = 0;
+			for (int r = 0; r < nr && n < 16; r++) {
+				if (!ratio_have(&rounds[r][i], what) || !ratio_have(&rounds[r][j], what))
+					continue;
+				if (what == RATIO_SLEPT && rounds[r][i].cs_per_msg < 0.5) {
+					spun++;
+					continue;
+				}
+				q[n++] = ratio_value(&rounds[r][i], what) /
+				         ratio_value(&rounds[r][j], what);
+			}
+			if (spun && !n)
+				fprintf(f,
+				        "p50 (slept) %s / %s (%zu B): %s caught every message "
+				        "spinning; SLUICE_BENCH_SPIN_NS=1 makes it sleep\n",
+				        a, b, rounds[0][i].size, a);
 			if (!n)
 				continue;
 			fprintf(f, "%s %s / %s (%zu B), per round:", label[what], a, b,
@@ -1336,7 +1346,7 @@ static int cmd_ipc(int argc, char **argv)
 		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "floor", RATIO_P50);
 		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "floor", RATIO_P99);
 		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "sluice-ring", RATIO_RATE);
-		print_ratio(f, rounds, o.rounds, nrows, "sluice-wait", "eventfd", RATIO_P50);
+		print_ratio(f, rounds, o.rounds, nrows, "sluice-wait", "eventfd", RATIO_SLEPT);
 		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "iceoryx", RATIO_P50);
 		print_ratio(f, rounds, o.rounds, nrows, "sluice-ring", "floor", RATIO_P50);
 		print_ratio(f, rounds, o.rounds, nrows, "sluice-ring", "iceoryx", RATIO_P50);
