@@ -3,18 +3,9 @@
  * in for the kernel's clock it really is used (not clock_gettime each time). */
 #include <check.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "common/clock.h"
 #include "testutil.h"
-
-static uint64_t mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* How far a stamp may stray from the real clock.  The extrapolation error
  * itself is nanoseconds; this leaves room for a sanitizer build and for a
@@ -25,14 +16,14 @@ START_TEST(stamps_follow_the_monotonic_clock)
 {
 	struct sluice_clock c;
 	uint64_t prev = 0, checked = 0, off = 0, worst = 0;
-	uint64_t end = mono() + 200000000u; /* 0.2 s: well past calibration */
+	uint64_t end = tu_now_ns() + 200000000u; /* 0.2 s: well past calibration */
 
 	sluice__clock_init(&c);
-	while (mono() < end) {
+	while (tu_now_ns() < end) {
 		for (int i = 0; i < 1000; i++) {
-			uint64_t before = mono();
+			uint64_t before = tu_now_ns();
 			uint64_t t = sluice__clock_now(&c);
-			uint64_t after = mono();
+			uint64_t after = tu_now_ns();
 
 			ck_assert_uint_ge(t, prev);
 			prev = t;
@@ -63,9 +54,9 @@ START_TEST(first_stamp_is_a_real_reading)
 	struct sluice_clock c;
 
 	sluice__clock_init(&c);
-	uint64_t before = mono();
+	uint64_t before = tu_now_ns();
 	uint64_t t = sluice__clock_now(&c);
-	uint64_t after = mono();
+	uint64_t after = tu_now_ns();
 
 	ck_assert_uint_ge(t, before);
 	ck_assert_uint_le(t, after);
