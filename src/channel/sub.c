@@ -144,36 +144,11 @@ static void count_lost(struct sluice_sub *s, uint64_t n)
 	atomic_store_explicit(&s->rec->lost, s->lost, memory_order_relaxed);
 }
 
-/* a is after b, in sequence space (wraps at 2^64). */
-static inline bool seq_after(uint64_t a, uint64_t b)
+/* sluice__sub_has_data() when the slot did not settle it: lossy topics
+ * check the slot's version, and a lapped subscriber asks the head. */
+bool sluice__sub_has_data_slow(struct sluice_sub *s, struct chan_slot *slot)
 {
-	return (int64_t)(a - b) > 0;
-}
-
-bool sluice__sub_has_data(struct sluice_sub *s)
-{
-	if (seq_after(s->head_seen, s->cursor))
-		return true;
-	/* The next slot itself says whether our sequence is committed (see
-	 * chan.h): a waiting subscriber polls that one line, which take reads
-	 * anyway, and leaves the head's line to the publisher. */
-	struct chan_slot *slot = chan_slot(&s->g, s->cursor);
-
-	/* Ask for the message's first line together with the header's: its
-	 * address must not wait for the header's offset, or the two cross-core
-	 * misses happen one after the other.  A prefetch is no load: it orders
-	 * nothing and never faults. */
-	__builtin_prefetch(chan_slot_data(slot) + s->off_hint, 0, 3);
-	if (s->g.delivery == SLUICE_LOSSLESS) {
-		uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_acquire);
-
-		if (seq == s->cursor) {
-			s->head_seen = s->cursor + 1;
-			return true;
-		}
-		if (!seq_after(seq, s->cursor))
-			return false; /* not yet */
-	} else {
+	if (s->g.delivery == SLUICE_LOSSY) {
 		uint64_t v = atomic_load_explicit(&slot->version, memory_order_acquire);
 		uint64_t seq = atomic_load_explicit(&slot->seq, SLUICE_GUARDED_LOAD);
 
@@ -187,24 +162,19 @@ bool sluice__sub_has_data(struct sluice_sub *s)
 			s->head_seen = s->cursor + 1;
 			return true;
 		}
-		if (stable && !seq_after(seq, s->cursor))
+		if (stable && !sluice__seq_after(seq, s->cursor))
 			return false; /* not yet */
 	}
 	/* Lapped, or the slot is being rewritten: ask the head.  It may still
 	 * lag a commit the slot showed; never let it pull us back. */
 	uint64_t h = atomic_load_explicit(&s->g.h->head, memory_order_acquire);
 
-	s->head_seen = seq_after(h, s->cursor) ? h : s->cursor;
+	s->head_seen = sluice__seq_after(h, s->cursor) ? h : s->cursor;
 	return s->head_seen != s->cursor;
 }
 
-bool sluice__sub_evicted(const struct sluice_sub *s)
-{
-	return atomic_load_explicit(&s->rec->state, memory_order_relaxed) != CHAN_SUB_ACTIVE;
-}
-
 /* 1 with a view in *m, 0 if nothing is readable now. */
-static int try_take(struct sluice_sub *s, struct sluice_msg *m)
+static inline int try_take(struct sluice_sub *s, struct sluice_msg *m)
 {
 	struct chan_geom *g = &s->g;
 
@@ -273,7 +243,8 @@ int sluice__sub_check_gone(struct sluice_sub *s)
 	return 0;
 }
 
-int sluice_sub_take(struct sluice_sub *s, struct sluice_msg *m, int64_t timeout_ns)
+/* take() when no message was there at once, or on a misuse. */
+static int take_slow(struct sluice_sub *s, struct sluice_msg *m, int64_t timeout_ns)
 {
 	uint64_t now, deadline;
 	int rc;
@@ -312,8 +283,21 @@ int sluice_sub_take(struct sluice_sub *s, struct sluice_msg *m, int64_t timeout_
 	}
 }
 
+/* The path a message already waiting takes, kept free of calls. */
+static inline int take(struct sluice_sub *s, struct sluice_msg *m, int64_t timeout_ns)
+{
+	if (!s->viewing && !sluice__sub_evicted(s) && try_take(s, m))
+		return 0;
+	return take_slow(s, m, timeout_ns);
+}
+
+int sluice_sub_take(struct sluice_sub *s, struct sluice_msg *m, int64_t timeout_ns)
+{
+	return take(s, m, timeout_ns);
+}
+
 /* Ends the view; counts it delivered (if intact and wanted) or lost. */
-static int finish(struct sluice_sub *s, struct sluice_msg *m, bool deliver)
+static inline int finish(struct sluice_sub *s, struct sluice_msg *m, bool deliver)
 {
 	struct chan_geom *g = &s->g;
 	struct chan_slot *slot;
@@ -362,7 +346,7 @@ int sluice_sub_take_copy(struct sluice_sub *s, void *buf, size_t cap, struct slu
 	uint64_t lost_before = 0;
 
 	for (;;) {
-		int rc = sluice_sub_take(s, &m, timeout_ns);
+		int rc = take(s, &m, timeout_ns);
 
 		if (rc)
 			return rc;

@@ -2,6 +2,7 @@
 #ifndef SLUICE_CHANNEL_SUB_H
 #define SLUICE_CHANNEL_SUB_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,9 +22,47 @@ struct sluice_sub {
 	char name[SLUICE_SHM_NAME_MAX + 1];
 };
 
-/* A message is readable now (rereads head only if none looked readable). */
-bool sluice__sub_has_data(struct sluice_sub *s);
-bool sluice__sub_evicted(const struct sluice_sub *s);
+/* a is after b, in sequence space (wraps at 2^64). */
+static inline bool sluice__seq_after(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b) > 0;
+}
+
+bool sluice__sub_has_data_slow(struct sluice_sub *s, struct chan_slot *slot);
+
+/* A message is readable now.  Inline: a busy-polling subscriber runs this
+ * in its loop, and a lossless topic's answer is one load. */
+static inline bool sluice__sub_has_data(struct sluice_sub *s)
+{
+	if (sluice__seq_after(s->head_seen, s->cursor))
+		return true;
+	/* The next slot itself says whether our sequence is committed (see
+	 * chan.h): a waiting subscriber polls that one line, which take reads
+	 * anyway, and leaves the head's line to the publisher. */
+	struct chan_slot *slot = chan_slot(&s->g, s->cursor);
+
+	/* Ask for the message's first line together with the header's: its
+	 * address must not wait for the header's offset, or the two cross-core
+	 * misses happen one after the other.  A prefetch is no load: it orders
+	 * nothing and never faults. */
+	__builtin_prefetch(chan_slot_data(slot) + s->off_hint, 0, 3);
+	if (s->g.delivery == SLUICE_LOSSLESS) {
+		uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_acquire);
+
+		if (seq == s->cursor) {
+			s->head_seen = s->cursor + 1;
+			return true;
+		}
+		if (!sluice__seq_after(seq, s->cursor))
+			return false; /* not yet */
+	}
+	return sluice__sub_has_data_slow(s, slot);
+}
+
+static inline bool sluice__sub_evicted(const struct sluice_sub *s)
+{
+	return atomic_load_explicit(&s->rec->state, memory_order_relaxed) != CHAN_SUB_ACTIVE;
+}
 /* -SLUICE_EEVICTED, -SLUICE_EOWNERDEAD (publisher gone, nothing left), or 0. */
 int sluice__sub_check_gone(struct sluice_sub *s);
 
