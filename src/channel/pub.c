@@ -148,10 +148,14 @@ static void rescan(struct sluice_pub *p, bool check_liveness)
 			p->active[found++] = (uint16_t)i;
 		uint64_t d = p->head - atomic_load_explicit(&r->cursor, memory_order_acquire);
 
-		/* A cursor ahead of head, or more than a ring behind, is not a
-		 * state a live subscriber can be in; it holds nothing back. */
-		if (d > g->count)
+		/* A cursor ahead of head holds nothing back.  One more than a
+		 * ring behind holds as much as one a ring behind: a subscriber
+		 * joining while we publish stores such a cursor first, to hold
+		 * the slots it may read until it has chosen where to start. */
+		if ((int64_t)d < 0)
 			continue;
+		if (d > g->count)
+			d = g->count;
 		if (check_liveness && d == g->count) {
 			struct sluice_proc_id id = {atomic_load_explicit(&r->pid, memory_order_relaxed),
 						    atomic_load_explicit(&r->start, memory_order_relaxed)};

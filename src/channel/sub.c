@@ -89,6 +89,8 @@ static void join(struct sluice_sub *s, uint32_t how)
 	s->cursor = how == SLUICE_JOIN_OLDEST ? h - retained : h;
 	atomic_store_explicit(&s->rec->cursor, s->cursor, memory_order_release);
 	s->head_seen = h;
+	/* A lossless publisher may be waiting on the first cursor. */
+	sluice__waitq_notify(&g->h->space_q);
 }
 
 int sluice_sub_open(const char *topic, const struct sluice_sub_opts *opts,
