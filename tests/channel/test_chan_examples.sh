@@ -35,7 +35,7 @@ run() { # name pub-args... -- sub-args...
 }
 
 for i in 1 2 3 4 5 6; do
-	run "lossless$i" --count 500000 --
+	run "lossless$i" --count 2000000 --
 	grep -q "lost 0 .*torn 0, bad 0" "$out/sub" || { echo "lossless$i:"; cat "$out/sub"; fail=1; }
 done
 run lossy --lossy --count 20000 --rate 20000 -- --slow 100
