@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/detail.h"
+#include "fb/json_lex.h"
 #include "fb/reflect.h"
 #include "sluice/error.h"
 #include "sluice/fb_json.h"
@@ -19,9 +20,7 @@
 
 struct jp {
 	const struct rf_schema *s;
-	const char *src;
-	size_t len, pos;
-	int line, col;
+	struct sluice__jlex x; /* the text and where we are in it */
 	sluice_fb_builder *b;
 	uint8_t *scratch;
 	size_t cap, top;
@@ -40,7 +39,7 @@ struct pend {
 
 static int fail(struct jp *j, const char *what)
 {
-	return sluice__fail(-SLUICE_EFBJSON, "fb json: %d:%d: %s", j->line, j->col, what);
+	return sluice__fail(-SLUICE_EFBJSON, "fb json: %d:%d: %s", j->x.line, j->x.col, what);
 }
 
 static void *push(struct jp *j, size_t n, size_t align)
@@ -55,46 +54,17 @@ static void *push(struct jp *j, size_t n, size_t align)
 
 static int peekc(const struct jp *j)
 {
-	return j->pos < j->len ? (unsigned char)j->src[j->pos] : -1;
+	return sluice__jlex_peek(&j->x);
 }
 
 static void adv(struct jp *j)
 {
-	if (j->pos >= j->len)
-		return;
-	if (j->src[j->pos] == '\n') {
-		j->line++;
-		j->col = 1;
-	} else {
-		j->col++;
-	}
-	j->pos++;
+	sluice__jlex_adv(&j->x);
 }
 
 static int ws(struct jp *j)
 {
-	for (;;) {
-		int c = peekc(j);
-
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			adv(j);
-		} else if (c == '/' && j->pos + 1 < j->len && j->src[j->pos + 1] == '/') {
-			while (peekc(j) != -1 && peekc(j) != '\n')
-				adv(j);
-		} else if (c == '/' && j->pos + 1 < j->len && j->src[j->pos + 1] == '*') {
-			adv(j);
-			adv(j);
-			while (peekc(j) != -1 &&
-			       !(peekc(j) == '*' && j->pos + 1 < j->len && j->src[j->pos + 1] == '/'))
-				adv(j);
-			if (peekc(j) == -1)
-				return fail(j, "unterminated comment");
-			adv(j);
-			adv(j);
-		} else {
-			return 0;
-		}
-	}
+	return sluice__jlex_ws(&j->x) ? fail(j, "unterminated comment") : 0;
 }
 
 static int expect(struct jp *j, char c)
@@ -194,19 +164,19 @@ static int string(struct jp *j, const char **out, size_t *n)
 /* A bare token (number or identifier), copied NUL-terminated to scratch. */
 static int token(struct jp *j, const char **out)
 {
-	size_t start = j->pos;
+	size_t start = j->x.pos;
 	char *d;
 
 	while (isalnum(peekc(j)) || peekc(j) == '_' || peekc(j) == '.' || peekc(j) == '-' ||
 	       peekc(j) == '+')
 		adv(j);
-	if (j->pos == start)
+	if (j->x.pos == start)
 		return fail(j, "expected a value");
-	d = push(j, j->pos - start + 1, 1);
+	d = push(j, j->x.pos - start + 1, 1);
 	if (!d)
 		return -SLUICE_EFBFULL;
-	memcpy(d, j->src + start, j->pos - start);
-	d[j->pos - start] = 0;
+	memcpy(d, j->x.src + start, j->x.pos - start);
+	d[j->x.pos - start] = 0;
 	*out = d;
 	return 0;
 }
@@ -403,8 +373,8 @@ static int skip_value(struct jp *j, int depth)
  * the same object and reads it, leaving the position where it was. */
 static int union_type_ahead(struct jp *j, const char *name, size_t nlen, int32_t idx, int64_t *tag)
 {
-	size_t pos = j->pos, mark = j->top;
-	int line = j->line, col = j->col, rc;
+	size_t pos = j->x.pos, mark = j->top;
+	int line = j->x.line, col = j->x.col, rc;
 
 	*tag = -1;
 	rc = skip_value(j, 0);
@@ -432,9 +402,9 @@ static int union_type_ahead(struct jp *j, const char *name, size_t nlen, int32_t
 		}
 		rc = skip_value(j, 0);
 	}
-	j->pos = pos;
-	j->line = line;
-	j->col = col;
+	j->x.pos = pos;
+	j->x.line = line;
+	j->x.col = col;
 	j->top = mark;
 	return rc;
 }
@@ -819,14 +789,12 @@ int sluice_fb_json_parse(const void *bfbs, size_t bfbs_len, const char *table_na
 				    table_name ? table_name : "(root_type)");
 	memset(&j, 0, sizeof(j));
 	j.s = &s;
-	j.src = json;
-	j.len = json_len;
-	j.line = j.col = 1;
+	sluice__jlex_init(&j.x, json, json_len);
 	j.b = b;
 	j.scratch = scratch;
 	j.cap = scratch ? scratch_len : 0;
 	rc = table(&j, ob, &root);
-	if (!rc && !(rc = ws(&j)) && j.pos != j.len)
+	if (!rc && !(rc = ws(&j)) && j.x.pos != j.x.len)
 		rc = fail(&j, "text after the JSON value");
 	if (rc)
 		return rc;

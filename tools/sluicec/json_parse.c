@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "convert.h"
+#include "fb/json_lex.h"
 #include "sluice/fb.h"
 
 enum jt { J_NULL, J_BOOL, J_NUM, J_STR, J_IDENT, J_ARR, J_OBJ };
@@ -29,9 +30,8 @@ struct jv {
 };
 
 struct jr {
-	const char *src, *file;
-	size_t len, pos;
-	int line, col;
+	struct sluice__jlex x; /* the text and where we are in it */
+	const char *file;
 	jmp_buf fail;
 	char *err;
 	size_t errlen;
@@ -55,46 +55,18 @@ static _Noreturn void jfail(struct jr *r, int line, int col, const char *fmt, ..
 
 static int peekc(struct jr *r)
 {
-	return r->pos < r->len ? (unsigned char)r->src[r->pos] : -1;
+	return sluice__jlex_peek(&r->x);
 }
 
 static void adv(struct jr *r)
 {
-	if (r->pos >= r->len)
-		return;
-	if (r->src[r->pos] == '\n') {
-		r->line++;
-		r->col = 1;
-	} else {
-		r->col++;
-	}
-	r->pos++;
+	sluice__jlex_adv(&r->x);
 }
 
 static void ws(struct jr *r)
 {
-	for (;;) {
-		int c = peekc(r);
-
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			adv(r);
-		} else if (c == '/' && r->pos + 1 < r->len && r->src[r->pos + 1] == '/') {
-			while (peekc(r) != -1 && peekc(r) != '\n')
-				adv(r);
-		} else if (c == '/' && r->pos + 1 < r->len && r->src[r->pos + 1] == '*') {
-			adv(r);
-			adv(r);
-			while (peekc(r) != -1 && !(peekc(r) == '*' && r->pos + 1 < r->len &&
-						    r->src[r->pos + 1] == '/'))
-				adv(r);
-			if (peekc(r) == -1)
-				jfail(r, r->line, r->col, "unterminated comment");
-			adv(r);
-			adv(r);
-		} else {
-			return;
-		}
-	}
+	if (sluice__jlex_ws(&r->x))
+		jfail(r, r->x.line, r->x.col, "unterminated comment");
 }
 
 static void put_utf8(char *buf, size_t *n, unsigned cp)
@@ -125,7 +97,7 @@ static unsigned hex4(struct jr *r)
 		int c = peekc(r);
 
 		if (!isxdigit(c))
-			jfail(r, r->line, r->col, "bad \\u escape");
+			jfail(r, r->x.line, r->x.col, "bad \\u escape");
 		v = v * 16 + (unsigned)(isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10));
 		adv(r);
 	}
@@ -169,7 +141,7 @@ static void jstring(struct jr *r, struct jv *v)
 				int d = peekc(r);
 
 				if (!isxdigit(d))
-					jfail(r, r->line, r->col, "bad \\x escape");
+					jfail(r, r->x.line, r->x.col, "bad \\x escape");
 				h = h * 16 + (unsigned)(isdigit(d) ? d - '0' : (tolower(d) - 'a' + 10));
 				adv(r);
 			}
@@ -183,7 +155,7 @@ static void jstring(struct jr *r, struct jv *v)
 			if (cp >= 0xd800 && cp < 0xdc00 && peekc(r) == '\\') {
 				adv(r);
 				if (peekc(r) != 'u')
-					jfail(r, r->line, r->col, "bad surrogate pair");
+					jfail(r, r->x.line, r->x.col, "bad surrogate pair");
 				adv(r);
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(r) - 0xdc00);
 			}
@@ -191,7 +163,7 @@ static void jstring(struct jr *r, struct jv *v)
 			break;
 		}
 		default:
-			jfail(r, r->line, r->col, "unknown escape in string");
+			jfail(r, r->x.line, r->x.col, "unknown escape in string");
 		}
 	}
 	buf[n] = 0;
@@ -223,7 +195,7 @@ static void jlist(struct jr *r, struct jv *v, bool obj)
 				jfail(r, k->line, k->col, "expected a field name");
 			ws(r);
 			if (peekc(r) != ':')
-				jfail(r, r->line, r->col, "expected ':'");
+				jfail(r, r->x.line, r->x.col, "expected ':'");
 			adv(r);
 			v->keys = sc_grow(v->keys, &kcap, v->n + 1, sizeof(*v->keys));
 			v->keys[v->n] = k->s;
@@ -236,7 +208,7 @@ static void jlist(struct jr *r, struct jv *v, bool obj)
 			continue;
 		}
 		if (peekc(r) != close)
-			jfail(r, r->line, r->col, "expected ',' or '%c'", close);
+			jfail(r, r->x.line, r->x.col, "expected ',' or '%c'", close);
 	}
 }
 
@@ -246,8 +218,8 @@ static struct jv *jvalue(struct jr *r)
 	int c;
 
 	ws(r);
-	v->line = r->line;
-	v->col = r->col;
+	v->line = r->x.line;
+	v->col = r->x.col;
 	c = peekc(r);
 	if (++r->depth > 256)
 		jfail(r, v->line, v->col, "JSON nests too deep");
@@ -256,19 +228,19 @@ static struct jv *jvalue(struct jr *r)
 	} else if (c == '"') {
 		jstring(r, v);
 	} else if (isdigit(c) || c == '-' || c == '+' || c == '.') {
-		size_t start = r->pos;
+		size_t start = r->x.pos;
 
 		adv(r);
 		while (isalnum(peekc(r)) || peekc(r) == '.' || peekc(r) == '+' || peekc(r) == '-')
 			adv(r);
-		v->s = sc_strndup(r->src + start, r->pos - start);
+		v->s = sc_strndup(r->x.src + start, r->x.pos - start);
 		v->t = J_NUM;
 	} else if (isalpha(c) || c == '_') {
-		size_t start = r->pos;
+		size_t start = r->x.pos;
 
 		while (isalnum(peekc(r)) || peekc(r) == '_' || peekc(r) == '.')
 			adv(r);
-		v->s = sc_strndup(r->src + start, r->pos - start);
+		v->s = sc_strndup(r->x.src + start, r->x.pos - start);
 		v->t = strcmp(v->s, "true") == 0 || strcmp(v->s, "false") == 0 ? J_BOOL
 		       : strcmp(v->s, "null") == 0                              ? J_NULL
 										: J_IDENT;
@@ -700,10 +672,8 @@ int sc_json_parse(const struct schema *s, const char *name, const char *text, si
 	struct jv *top;
 
 	memset(&r, 0, sizeof(r));
-	r.src = text;
-	r.len = len;
+	sluice__jlex_init(&r.x, text, len);
 	r.file = name;
-	r.line = r.col = 1;
 	r.err = err;
 	r.errlen = errlen;
 	if (!s->root) {
@@ -714,8 +684,8 @@ int sc_json_parse(const struct schema *s, const char *name, const char *text, si
 		return -1;
 	top = jvalue(&r);
 	ws(&r);
-	if (r.pos != r.len)
-		jfail(&r, r.line, r.col, "text after the JSON value");
+	if (r.x.pos != r.x.len)
+		jfail(&r, r.x.line, r.x.col, "text after the JSON value");
 	return build(s, s->root, &r, top, s->ident[0] ? s->ident : NULL, size_prefixed, out,
 		     outlen);
 }
