@@ -354,14 +354,10 @@ int sluice_fb_json_print(const void *bfbs, size_t bfbs_len, const char *table_na
 	struct out o;
 	sluice_fb_verifier v;
 	const uint8_t *ob, *root;
-	int rc = rf_schema_open(&s, bfbs, bfbs_len);
+	int rc = rf_open_table(&s, bfbs, bfbs_len, table_name, &ob);
 
 	if (rc)
 		return rc;
-	ob = rf_find_object(&s, table_name);
-	if (!ob)
-		return sluice__fail(-SLUICE_EFBSCHEMA, "fb json: no table %s in the schema",
-				    table_name ? table_name : "(root_type)");
 	rc = sluice_fb_verify_begin(&v, msg, len, opts, &root);
 	if (!rc)
 		rc = rf_verify_table(&s, &v, ob, root);

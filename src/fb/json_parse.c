@@ -779,14 +779,10 @@ int sluice_fb_json_parse(const void *bfbs, size_t bfbs_len, const char *table_na
 	struct jp j;
 	const uint8_t *ob;
 	sluice_fb_ref root = 0;
-	int rc = rf_schema_open(&s, bfbs, bfbs_len);
+	int rc = rf_open_table(&s, bfbs, bfbs_len, table_name, &ob);
 
 	if (rc)
 		return rc;
-	ob = rf_find_object(&s, table_name);
-	if (!ob)
-		return sluice__fail(-SLUICE_EFBSCHEMA, "fb json: no table %s in the schema",
-				    table_name ? table_name : "(root_type)");
 	memset(&j, 0, sizeof(j));
 	j.s = &s;
 	sluice__jlex_init(&j.x, json, json_len);

@@ -373,6 +373,20 @@ const uint8_t *rf_find_object(const struct rf_schema *s, const char *name)
 	return NULL;
 }
 
+int rf_open_table(struct rf_schema *s, const void *bfbs, size_t len, const char *name,
+		  const uint8_t **ob)
+{
+	int rc = rf_schema_open(s, bfbs, len);
+
+	if (rc)
+		return rc;
+	*ob = rf_find_object(s, name);
+	if (!*ob)
+		return sluice__fail(-SLUICE_EFBSCHEMA, "fb json: no table %s in the schema",
+				    name ? name : "(root_type)");
+	return 0;
+}
+
 /* ---- messages against a verified schema ---- */
 
 static int verify_value(const struct rf_schema *s, sluice_fb_verifier *v, const sluice_fb_vtab *tab,

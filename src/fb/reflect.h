@@ -89,6 +89,11 @@ int rf_schema_open(struct rf_schema *s, const void *bfbs, size_t len);
 /* The object named name (NULL: the root), or NULL. */
 const uint8_t *rf_find_object(const struct rf_schema *s, const char *name);
 
+/* rf_schema_open, then the table named name (NULL: the root) into *ob;
+ * -SLUICE_EFBSCHEMA naming it if there is none. */
+int rf_open_table(struct rf_schema *s, const void *bfbs, size_t len, const char *name,
+		  const uint8_t **ob);
+
 /* Inline size and alignment of a struct field's type. */
 uint32_t rf_inline_size(const struct rf_schema *s, const uint8_t *type);
 
