@@ -25,7 +25,7 @@ typedef Elf64_Addr Addr;
 #define SYM_BIND(i) ELF64_ST_BIND(i)
 #define SYM_TYPE(i) ELF64_ST_TYPE(i)
 #else
-#define ELF_CLASS ELFCLASS32
+#define ELF_CLASS   ELFCLASS32
 typedef Elf32_Ehdr Ehdr;
 typedef Elf32_Phdr Phdr;
 typedef Elf32_Dyn Dyn;
@@ -41,9 +41,9 @@ typedef Elf32_Addr Addr;
 #define ELF_DATA ELFDATA2MSB
 #endif
 
-#define MAX_LOADS  64      /* PT_LOAD entries looked at */
-#define MAX_DYN    4096    /* dynamic entries read */
-#define MAX_CHAIN  1000000 /* hash chain steps before giving up */
+#define MAX_LOADS 64      /* PT_LOAD entries looked at */
+#define MAX_DYN   4096    /* dynamic entries read */
+#define MAX_CHAIN 1000000 /* hash chain steps before giving up */
 
 /* The image: a buffer (tests) or a file read with pread. */
 struct img {
@@ -137,16 +137,27 @@ static int read_dynamic(const struct img *m, struct dyninfo *d, const char **why
 		if (e.d_tag == DT_NULL)
 			break;
 		switch (e.d_tag) {
-		case DT_SYMTAB: va_sym = e.d_un.d_ptr; break;
-		case DT_STRTAB: va_str = e.d_un.d_ptr; break;
-		case DT_STRSZ: d->strsz = e.d_un.d_val; break;
-		case DT_GNU_HASH: va_gnu = e.d_un.d_ptr; break;
-		case DT_HASH: va_hash = e.d_un.d_ptr; break;
+		case DT_SYMTAB:
+			va_sym = e.d_un.d_ptr;
+			break;
+		case DT_STRTAB:
+			va_str = e.d_un.d_ptr;
+			break;
+		case DT_STRSZ:
+			d->strsz = e.d_un.d_val;
+			break;
+		case DT_GNU_HASH:
+			va_gnu = e.d_un.d_ptr;
+			break;
+		case DT_HASH:
+			va_hash = e.d_un.d_ptr;
+			break;
 		case DT_SYMENT:
 			if (e.d_un.d_val != sizeof(Sym))
 				return fail(why, "unexpected symbol entry size");
 			break;
-		default: break;
+		default:
+			break;
 		}
 	}
 	d->symtab = va_sym ? va_to_off(d, va_sym) : 0;
@@ -166,8 +177,7 @@ static int sym_is(const struct img *m, const struct dyninfo *d, uint64_t idx, co
 	Sym s;
 	char buf[256];
 
-	if (idx > UINT64_MAX / sizeof(Sym) ||
-	    get(m, d->symtab + idx * sizeof(Sym), &s, sizeof(s)))
+	if (idx > UINT64_MAX / sizeof(Sym) || get(m, d->symtab + idx * sizeof(Sym), &s, sizeof(s)))
 		return fail(why, "symbol index beyond the end of the file");
 	if (s.st_shndx == SHN_UNDEF || s.st_name >= d->strsz || nlen + 1 > d->strsz - s.st_name)
 		return 0;

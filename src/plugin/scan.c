@@ -173,17 +173,19 @@ static int scan_in_child(struct sluice_plugin_scan *out, int timeout_ms)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (got == -ETIMEDOUT) {
-		broken(out, 0, "%s: loading it did not finish within %d ms (a constructor that hangs?)",
+		broken(out, 0,
+		       "%s: loading it did not finish within %d ms (a constructor that hangs?)",
 		       out->path, timeout_ms);
 		return 0;
 	}
 	if (got != (ssize_t)sizeof(a)) {
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
-			broken(out, WTERMSIG(status), "%s: loading it killed the scanner: %s (signal %d)",
-			       out->path, strsignal(WTERMSIG(status)), WTERMSIG(status));
+			broken(out, WTERMSIG(status),
+			       "%s: loading it killed the scanner: %s (signal %d)", out->path,
+			       strsignal(WTERMSIG(status)), WTERMSIG(status));
 		else if (WIFEXITED(status))
-			broken(out, 0, "%s: loading it ended the scanner (exit status %d)", out->path,
-			       WEXITSTATUS(status));
+			broken(out, 0, "%s: loading it ended the scanner (exit status %d)",
+			       out->path, WEXITSTATUS(status));
 		else
 			broken(out, 0, "%s: the scanner ended without an answer", out->path);
 		return 0;
@@ -217,8 +219,8 @@ int sluice_plugin_scan(const char *name, int timeout_ms, struct sluice_plugin_sc
 	/* Nothing from the file runs here: ELF header and dynamic symbols only. */
 	rc = sluice__plugin_precheck(out->path);
 	if (rc < 0) {
-		out->verdict = rc == -SLUICE_EPLUGIN_NOENTRY ? SLUICE_SCAN_NOT_PLUGIN
-		                                             : SLUICE_SCAN_REFUSED;
+		out->verdict =
+		    rc == -SLUICE_EPLUGIN_NOENTRY ? SLUICE_SCAN_NOT_PLUGIN : SLUICE_SCAN_REFUSED;
 		out->code = rc;
 		copy(out->reason, sizeof(out->reason), sluice_errdetail());
 		return 0;

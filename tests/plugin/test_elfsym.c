@@ -17,8 +17,8 @@
 #include "plugin/internal.h"
 #include "testutil.h"
 
-#define TP(f)  TP_DIR "/" f
-#define ENTRY  SLUICE_PLUGIN_ENTRY
+#define TP(f) TP_DIR "/" f
+#define ENTRY SLUICE_PLUGIN_ENTRY
 
 static uint8_t *slurp(const char *path, size_t *len)
 {

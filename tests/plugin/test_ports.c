@@ -74,13 +74,14 @@ END_TEST
 
 /* Runs pipeline path as `name` for a second, in threads, in a child (so a
  * memory error in the host is seen as the child's status); returns that. */
-static int run_child(const char *path, const char *name)
+static int run_child(const char *path, const char *name, const char *summary)
 {
 	pid_t pid = tu_fork();
 
 	if (pid == 0) {
 		struct sluice_pipeline *pl;
-		struct sluice_run_opts o = {.duration_s = 1, .threads = 1, .live = -1};
+		struct sluice_run_opts o = {
+		    .duration_s = 1, .threads = 1, .live = -1, .summary_path = summary};
 
 		if (sluice_pipeline_load(path, name, &pl) != 0)
 			_exit(3);
@@ -91,14 +92,18 @@ static int run_child(const char *path, const char *name)
 
 START_TEST(pipeline_on_last_port_runs)
 {
-	char name[64], prefix[80];
+	char name[64], prefix[80], summary[128];
 	const char *path = write_pipeline("max", "ports_max", "o15");
 
 	setenv("SLUICE_PLUGIN_PATH", TP_DIR, 1);
 	snprintf(name, sizeof(name), "tpm%ld", (long)getpid());
 	snprintf(prefix, sizeof(prefix), "%s.", name);
-	ck_assert_int_eq(run_child(path, name), 0);
+	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
+	ck_assert_int_eq(run_child(path, name, summary), 0);
+	/* What the stage published on its last output reached the topic. */
+	ck_assert_double_gt(tu_json_number(summary, "s[\"topics\"][0][\"published\"]"), 0);
 	ck_assert_int_eq(shm_left(prefix), 0);
+	unlink(summary);
 	unlink(path);
 }
 END_TEST
@@ -119,7 +124,7 @@ START_TEST(pipeline_past_limit_is_refused)
 		int st;
 
 		sluice_pipeline_free(pl);
-		st = run_child(path, name);
+		st = run_child(path, name, NULL);
 		ck_abort_msg("a plugin with %d outputs loaded; running it on o16 ended with "
 		             "status %d",
 		             SLUICE_PLUGIN_MAX_PORTS + 1, st);

@@ -46,7 +46,8 @@ START_TEST(non_plugin_is_never_loaded)
 	ck_assert_int_eq(s.code, -SLUICE_EPLUGIN_NOENTRY);
 	ck_assert_msg(strstr(s.reason, "dynamic symbol table"), "reason: %s", s.reason);
 	/* The loader itself looks before it loads, too. */
-	ck_assert_int_eq(sluice_plugin_open(TP("notplugin_marker.so"), &p), -SLUICE_EPLUGIN_NOENTRY);
+	ck_assert_int_eq(sluice_plugin_open(TP("notplugin_marker.so"), &p),
+	                 -SLUICE_EPLUGIN_NOENTRY);
 	ck_assert_ptr_null(p);
 	ck_assert_msg(access(marker(), F_OK) != 0, "the library's constructor ran");
 	unlink(marker());

@@ -54,6 +54,6 @@ static int ctor_tick(void *st, const struct sluice_ctx *ctx)
 }
 
 SLUICE_PLUGIN(.name = "ctor", .version = "1", .summary = "a constructor that misbehaves",
-	      .state_size = 8, .state_align = 8, .tick_hz = 1, .init = ctor_init,
-	      .on_tick = ctor_tick);
+              .state_size = 8, .state_align = 8, .tick_hz = 1, .init = ctor_init,
+              .on_tick = ctor_tick);
 #endif

@@ -11,10 +11,8 @@
 #endif
 
 #define O(n) {"o" #n, "test.Count", "an output", NULL},
-static const struct sluice_output_decl all[] = {
-	O(0) O(1) O(2) O(3) O(4) O(5) O(6) O(7) O(8) O(9) O(10) O(11) O(12) O(13) O(14) O(15)
-	O(16) O(17) O(18) O(19)
-};
+static const struct sluice_output_decl all[] = {O(0) O(1) O(2) O(3) O(4) O(5) O(6) O(7) O(8) O(9) O(
+    10) O(11) O(12) O(13) O(14) O(15) O(16) O(17) O(18) O(19)};
 _Static_assert(PORTS_N <= sizeof(all) / sizeof(all[0]), "add rows to all[]");
 
 struct count_msg {
@@ -42,6 +40,6 @@ static int ports_tick(void *st, const struct sluice_ctx *ctx)
 	return ctx->publish(ctx, PORTS_N - 1, &m, sizeof(m));
 }
 
-SLUICE_PLUGIN(.name = PORTS_NAME, .version = "1", .summary = "many outputs",
-	      .outputs = all, .n_outputs = PORTS_N, SLUICE_STATE(struct ports), .tick_hz = 200,
-	      .init = ports_init, .on_tick = ports_tick);
+SLUICE_PLUGIN(.name = PORTS_NAME, .version = "1", .summary = "many outputs", .outputs = all,
+              .n_outputs = PORTS_N, SLUICE_STATE(struct ports), .tick_hz = 200, .init = ports_init,
+              .on_tick = ports_tick);
