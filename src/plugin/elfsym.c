@@ -113,7 +113,7 @@ static int read_dynamic(const struct img *m, struct dyninfo *d, const char **why
 		return fail(why, "ELF class or byte order of another machine");
 	if (eh.e_type != ET_DYN)
 		return fail(why, "not a shared object (ELF type)");
-	if (eh.e_phnum == 0 || eh.e_phentsize != sizeof(Phdr))
+	if (eh.e_phnum == 0 || eh.e_phentsize != sizeof(Phdr) || eh.e_phoff >= m->size)
 		return fail(why, "no program headers");
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Phdr p;

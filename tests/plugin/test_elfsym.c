@@ -7,6 +7,7 @@
 #include <check.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,10 @@ START_TEST(finds_what_the_dynamic_linker_finds)
 	ck_assert_int_eq(lookup(img, len, ENTRY), 0);
 	ck_assert_int_eq(lookup(img, len, "ctor_marker_value"), 1);
 	free(img);
+	img = slurp(TP("accum_sysv.so"), &len); /* DT_HASH only */
+	ck_assert_int_eq(lookup(img, len, ENTRY), 1);
+	ck_assert_int_eq(lookup(img, len, "sluice_plugin_entr"), 0);
+	free(img);
 	img = slurp(TP("object.so"), &len); /* a relocatable object */
 	ck_assert_int_eq(lookup(img, len, ENTRY), -SLUICE_EPLUGIN_NOTSO);
 	free(img);
@@ -125,10 +130,12 @@ END_TEST
 
 /* Random corruption of a real plugin: a few bytes at a time, weighted to
  * the headers and tables at the front, where the offsets are. */
+static const char *const corrupted[] = {TP("accum.so"), TP("accum_sysv.so")};
+
 START_TEST(corruptions)
 {
 	size_t len;
-	uint8_t *img = slurp(TP("accum.so"), &len);
+	uint8_t *img = slurp(corrupted[_i], &len);
 	uint8_t *bad = malloc(len);
 
 	ck_assert_ptr_nonnull(bad);
@@ -143,6 +150,36 @@ START_TEST(corruptions)
 	}
 	free(bad);
 	free(img);
+}
+END_TEST
+
+static int find_libc(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	if (info->dlpi_name && strstr(info->dlpi_name, "/libc.so")) {
+		snprintf(arg, 4096, "%s", info->dlpi_name);
+		return 1;
+	}
+	return 0;
+}
+
+/* A large real library, as the dynamic linker built it (GNU hash,
+ * versioned symbols), read through the file route. */
+START_TEST(system_library)
+{
+	char path[4096] = "";
+	const char *why;
+	int fd;
+
+	dl_iterate_phdr(find_libc, path);
+	ck_assert_msg(path[0], "libc not found among the loaded objects");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(sluice__elf_fd_exports(fd, "malloc", &why), 1);
+	ck_assert_int_eq(sluice__elf_fd_exports(fd, "getpid", &why), 1);
+	ck_assert_int_eq(sluice__elf_fd_exports(fd, ENTRY, &why), 0);
+	ck_assert_int_eq(sluice__elf_fd_exports(fd, "no_such_symbol_anywhere", &why), 0);
+	close(fd);
 }
 END_TEST
 
@@ -180,8 +217,9 @@ static Suite *make_suite(void)
 	tcase_add_test(t, finds_what_the_dynamic_linker_finds);
 	tcase_add_test(t, truncations);
 	tcase_add_test(t, garbage);
-	tcase_add_test(t, corruptions);
+	tcase_add_loop_test(t, corruptions, 0, 2);
 	tcase_add_test(t, truncated_file);
+	tcase_add_test(t, system_library);
 	suite_add_tcase(s, t);
 	return s;
 }
