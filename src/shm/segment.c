@@ -271,8 +271,19 @@ int sluice_shm_create(const char *name, uint32_t kind, size_t payload_size,
 		return sluice__fail(-EINVAL, "bad size or kind for %s", name);
 
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return sluice__fail(-errno, "cannot create %s", name);
+	if (fd < 0) {
+		char path[SLUICE_SHM_NAME_MAX + 16];
+		struct stat st;
+
+		rc = -errno;
+		/* A FIFO or link squatting the name is no segment to attach to:
+		 * say so rather than "exists". */
+		snprintf(path, sizeof(path), "/dev/shm%s", name);
+		if (rc == -EEXIST && lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			return sluice__fail(-SLUICE_ENOTREG, "%s is taken by a %s, not a segment",
+					    name, file_type(st.st_mode));
+		return sluice__fail(rc, "cannot create %s", name);
+	}
 	/* shm_open applied the umask; group access must be exactly as asked. */
 	if (fchmod(fd, mode) != 0 || ftruncate(fd, (off_t)total) != 0) {
 		rc = sluice__fail(-errno, "cannot size %s", name);
