@@ -125,11 +125,12 @@ size_t sluice_shm_escape(const char *s, char *buf, size_t cap);
  * a negative error if /dev/shm cannot be read. */
 int sluice_shm_list(int (*fn)(const struct sluice_shm_entry *e, void *arg), void *arg);
 
-/* Removes an object that is not a valid segment (bad magic, never READY,
- * truncated, inconsistent, a bad name) when all of these hold: it is a
- * regular file owned by this user, its header names no living creator, it
- * has not changed for grace_s seconds and no process has it open or mapped.
- * 0 when removed, else the reason it was kept. */
+/* Removes an object that cannot be judged as a segment (bad magic, never
+ * READY, truncated, inconsistent, a bad name, a topic whose payload is
+ * broken) when all of these hold: it is a regular file owned by this user,
+ * its header names no living creator, it has not changed for grace_s
+ * seconds and no process has it open or mapped.  0 when removed, else the
+ * reason it was kept. */
 int sluice_shm_reclaim_invalid(const char *name, int grace_s);
 
 /* Process identity that survives pid reuse: pid plus start time. */

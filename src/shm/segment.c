@@ -839,11 +839,8 @@ int sluice_shm_reclaim_invalid(const char *name, int grace_s)
 				  name, (long long)age, grace_s);
 		goto out;
 	}
-	/* A valid segment is for sluice_shm_reclaim(), which knows its users. */
-	if (sluice__shm_check_name(name) == 0 && sluice_shm_stat(name, &(struct sluice_shm_info){0}) == 0) {
-		rc = sluice__fail(-EINVAL, "%s is a valid segment now", name);
-		goto out;
-	}
+	/* Nobody holding it is what makes removal safe, whatever the
+	 * header (valid or not, sluice's or another program's) says. */
 	user = holder(st.st_dev, st.st_ino);
 	if (user != 0) {
 		rc = user > 0 ? sluice__fail(-EBUSY, "%s is open or mapped by pid %d", name, (int)user)

@@ -374,12 +374,29 @@ static void make_invalid(const char *name, int how)
 		if (how == 3)
 			ck_assert_int_eq(truncate(path, 8192), 0);
 		break;
+	case 4: /* a topic whose channel header was scribbled over */
+		pid = tu_fork();
+		if (pid == 0) {
+			struct sluice_topic_opts o = {.type_name = "test.Broken", .slot_size = 64,
+						      .slot_count = 8};
+
+			_exit(sluice_topic_create(name, &o) == 0 ? 0 : 1);
+		}
+		ck_assert_int_eq(tu_wait(pid, 5000), 0);
+		fd = open(path, O_RDWR);
+		ck_assert_int_ge(fd, 0);
+		char ff[64];
+		memset(ff, 0xff, sizeof(ff));
+		ck_assert_int_eq(pwrite(fd, ff, sizeof(ff), SLUICE_SHM_PAYLOAD_OFFSET), 64);
+		close(fd);
+		break;
 	}
 }
 
-static const char *const invalid_kinds[] = {"badmagic", "truncated", "neverready", "wrongsize"};
+static const char *const invalid_kinds[] = {"badmagic", "truncated", "neverready", "wrongsize",
+					    "brokentopic"};
 static const char *const invalid_reasons[] = {"magic", "smaller than a header", "not READY",
-					       "header says"};
+					       "header says", "channel layout"};
 
 START_TEST(clean_removes_invalid_leftovers)
 {

@@ -14,6 +14,8 @@ struct clean {
 	int removed, kept, invalid_removed, invalid_kept;
 };
 
+static void invalid_one(struct clean *c, const struct sluice_shm_entry *e, const char *shown);
+
 static void valid_one(struct clean *c, const struct sluice_shm_entry *e, const char *shown)
 {
 	int rc;
@@ -28,8 +30,15 @@ static void valid_one(struct clean *c, const struct sluice_shm_entry *e, const c
 	if (rc == 0) {
 		printf("removed %s (owner pid %d is gone)\n", shown, (int)e->owner_pid);
 		c->removed++;
-	} else {
+	} else if (rc == -SLUICE_EOWNERLIVE) {
 		c->kept++;
+	} else {
+		/* A segment whose payload cannot be judged (a broken topic). */
+		struct sluice_shm_entry bad = *e;
+
+		bad.error = rc;
+		snprintf(bad.reason, sizeof(bad.reason), "%s", sluice_errdetail());
+		invalid_one(c, &bad, shown);
 	}
 }
 
