@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,8 +230,8 @@ static int reserve(const char *name, int fd, size_t total)
 		return sluice__fail(-err, "cannot reserve %zu bytes for %s: %s", total, name,
 				    strerror(err));
 	if (fstatvfs(fd, &vfs) != 0)
-		return sluice__fail(-ENOSPC, "%s needs %zu bytes, more than /dev/shm has free", name,
-				    total);
+		return sluice__fail(-ENOSPC, "%s needs %zu bytes, more than /dev/shm has free",
+				    name, total);
 	return sluice__fail(-ENOSPC, "%s needs %zu bytes, /dev/shm has %llu free (of %llu)", name,
 			    total, (unsigned long long)vfs.f_bavail * vfs.f_frsize,
 			    (unsigned long long)vfs.f_blocks * vfs.f_frsize);
@@ -403,8 +402,9 @@ int sluice__shm_validate(const char *name, const void *mem, size_t obj_size, uin
 	int rc;
 
 	if (obj_size < sizeof(*snap))
-		return sluice__fail(-SLUICE_ETRUNCATED, "%s: object is %zu bytes, smaller than a header (%zu)",
-				    name, obj_size, sizeof(*snap));
+		return sluice__fail(-SLUICE_ETRUNCATED,
+				    "%s: object is %zu bytes, smaller than a header (%zu)", name,
+				    obj_size, sizeof(*snap));
 	/* Judge a private copy and use only that: the mapping can change
 	 * between a check and a use. */
 	memcpy(snap, mem, sizeof(*snap));
@@ -843,8 +843,9 @@ int sluice_shm_reclaim_invalid(const char *name, int grace_s)
 	 * header (valid or not, sluice's or another program's) says. */
 	user = holder(st.st_dev, st.st_ino);
 	if (user != 0) {
-		rc = user > 0 ? sluice__fail(-EBUSY, "%s is open or mapped by pid %d", name, (int)user)
-			      : sluice__fail(-EBUSY, "%s: cannot tell who uses it (/proc)", name);
+		rc = user > 0
+			     ? sluice__fail(-EBUSY, "%s is open or mapped by pid %d", name, (int)user)
+			     : sluice__fail(-EBUSY, "%s: cannot tell who uses it (/proc)", name);
 		goto out;
 	}
 	if (fstatat(dfd, name + 1, &again, AT_SYMLINK_NOFOLLOW) != 0 || again.st_ino != st.st_ino ||
