@@ -254,6 +254,13 @@ START_TEST(squatted_topic_is_refused)
 	ck_assert_int_eq(sluice_shm_open(raw, SLUICE_SHM_RAW, &group, &shm), 0);
 	sluice_shm_close(shm);
 	ck_assert_int_eq(sluice_pub_open(topic, &o, &p), -SLUICE_EOWNER);
+	struct sluice_topic_opts og = o;
+	struct sluice_sub_opts sg = {.shm.flags = SLUICE_SHM_GROUP};
+	og.shm.flags = SLUICE_SHM_GROUP;
+	ck_assert_int_eq(sluice_pub_open(topic, &og, &p), 0);
+	ck_assert_int_eq(sluice_sub_open(topic, &sg, &s), 0);
+	sluice_sub_close(s);
+	sluice_pub_close(p);
 	sluice_shm_unlink(topic);
 	sluice_shm_unlink(raw);
 }
