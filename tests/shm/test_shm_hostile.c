@@ -269,14 +269,22 @@ END_TEST
 START_TEST(names_with_control_characters_are_refused)
 {
 	struct sluice_shm *shm;
-	const char *bad[] = {"/a\x01" "b", "/red\x1b[31m", "/a\x7f", "/\xff", "/\xc0\x80",
-			     "/\xc2\x85", "/\xed\xa0\x80", "/.", "/.."};
+	const char *bad[] = {"a\x01" "b", "red\x1b[31m", "a\x7f", "\xff", "\xc0\x80",
+			     "\xc2\x85", "\xed\xa0\x80"};
 
+	/* Under this run's prefix, so that a build that accepts them leaves
+	 * nothing behind. */
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_int_eq(sluice_shm_create(bad[i], SLUICE_SHM_RAW, 64, NULL, &shm),
+		char name[128];
+
+		tu_name(name, sizeof(name), "bad");
+		strcat(name, bad[i]);
+		ck_assert_int_eq(sluice_shm_create(name, SLUICE_SHM_RAW, 64, NULL, &shm),
 				 -SLUICE_EBADNAME);
 		ck_assert_ptr_null(strchr(sluice_errdetail(), '\x1b'));
 	}
+	ck_assert_int_eq(sluice_shm_create("/.", SLUICE_SHM_RAW, 64, NULL, &shm), -SLUICE_EBADNAME);
+	ck_assert_int_eq(sluice_shm_create("/..", SLUICE_SHM_RAW, 64, NULL, &shm), -SLUICE_EBADNAME);
 	/* Printable UTF-8 is a name. */
 	char name[128];
 	tu_name(name, sizeof(name), "caf\xc3\xa9");
