@@ -14,6 +14,7 @@ struct row {
 	char name[SLUICE_SHM_FOUND_NAME_MAX + 1];
 	char shown[4 * SLUICE_SHM_FOUND_NAME_MAX + 1]; /* escaped for the terminal */
 	char invalid[256];                              /* why it is not a topic, or "" */
+	unsigned uid;                                   /* who owns the object */
 	struct sluice_topic_stats st;
 	uint64_t lost;
 	double rate;
@@ -42,6 +43,7 @@ static int collect(const struct sluice_shm_entry *e, void *arg)
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", e->name);
 	sluice_shm_escape(e->name, r->shown, sizeof(r->shown));
+	r->uid = (unsigned)e->uid;
 	if (e->error)
 		sluice_shm_escape(e->reason, r->invalid, sizeof(r->invalid));
 	else if (sluice_topic_stat(e->name, &r->st, subs, 64) != 0)
@@ -126,7 +128,7 @@ static int ls_main(int argc, char **argv)
 		if (r->invalid[0] && json) {
 			printf("%s\n  {\"topic\": ", i ? "," : "");
 			json_str(r->shown);
-			printf(", \"valid\": false, \"invalid\": ");
+			printf(", \"valid\": false, \"uid\": %u, \"invalid\": ", r->uid);
 			json_str(r->invalid);
 			printf("}");
 		} else if (r->invalid[0]) {
@@ -134,7 +136,7 @@ static int ls_main(int argc, char **argv)
 		} else if (json) {
 			printf("%s\n  {\"topic\": ", i ? "," : "");
 			json_str(r->shown);
-			printf(", \"valid\": true, \"type\": ");
+			printf(", \"valid\": true, \"uid\": %u, \"type\": ", r->uid);
 			json_str(r->st.type_name);
 			printf(", \"delivery\": \"%s\", "
 			       "\"publisher_pid\": %d, \"publisher_alive\": %s, \"subscribers\": %u, "
@@ -167,5 +169,6 @@ SLUICE_CMD(ls, "ls", "list the topics on this machine",
 	   "the reason; `sluice clean` removes such leftovers.  Names and type names are\n"
 	   "shown with bytes that are not printable UTF-8 as \\xHH and '\\' doubled.\n"
 	   "--prefix lists only names that start with /NAME.  --json prints an array\n"
-	   "of objects instead (\"valid\": false and \"invalid\": reason for the others).\n",
+	   "of objects instead, with the owner's uid (\"valid\": false and \"invalid\":\n"
+	   "reason for what is not a topic).\n",
 	   ls_main)
