@@ -1,5 +1,6 @@
 /* clean.c - `sluice clean`: removes segments whose owners are all dead, and
  * broken leftovers (never ready, truncated, foreign magic) nobody uses. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +73,9 @@ static int visit(const struct sluice_shm_entry *e, void *arg)
 	struct clean *c = arg;
 	char shown[4 * SLUICE_SHM_FOUND_NAME_MAX + 1];
 
-	if (c->prefix && strncmp(e->name, c->prefix, strlen(c->prefix)) != 0)
+	/* Not ours to look at, or gone since the directory was read. */
+	if ((c->prefix && strncmp(e->name, c->prefix, strlen(c->prefix)) != 0) ||
+	    e->error == -ENOENT)
 		return 0;
 	sluice_shm_escape(e->name, shown, sizeof(shown));
 	if (e->error == 0)

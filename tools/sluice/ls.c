@@ -1,5 +1,6 @@
 /* ls.c - `sluice ls`: the topics on this machine, their type, publisher,
  * subscribers, rate and losses, and what in /dev/shm is broken and why. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,11 +32,13 @@ static int collect(const struct sluice_shm_entry *e, void *arg)
 	struct listing *l = arg;
 	struct sluice_sub_stats subs[64];
 	struct row *r;
+	int rc;
 
 	if (l->prefix && strncmp(e->name, l->prefix, strlen(l->prefix)) != 0)
 		return 0;
-	/* Valid segments of other kinds are not topics; no row for them. */
-	if (!e->error && e->kind != SLUICE_SHM_CHANNEL)
+	/* Valid segments of other kinds are not topics, and what vanished
+	 * since the directory was read is not there: no row for them. */
+	if ((!e->error && e->kind != SLUICE_SHM_CHANNEL) || e->error == -ENOENT)
 		return 0;
 	if (l->n == MAX_TOPICS)
 		return 1;
@@ -46,7 +49,9 @@ static int collect(const struct sluice_shm_entry *e, void *arg)
 	r->uid = (unsigned)e->uid;
 	if (e->error)
 		sluice_shm_escape(e->reason, r->invalid, sizeof(r->invalid));
-	else if (sluice_topic_stat(e->name, &r->st, subs, 64) != 0)
+	else if ((rc = sluice_topic_stat(e->name, &r->st, subs, 64)) == -ENOENT)
+		return 0;
+	else if (rc)
 		sluice_shm_escape(sluice_errdetail(), r->invalid, sizeof(r->invalid));
 	else
 		for (uint32_t i = 0; i < r->st.subscribers && i < 64; i++)
