@@ -465,6 +465,23 @@ START_TEST(clean_removes_invalid_leftovers)
 }
 END_TEST
 
+/* Another program's object may be meant to outlive its users: a clean that
+ * the user did not scope with --prefix leaves it alone. */
+START_TEST(global_clean_keeps_foreign_objects)
+{
+	char name[128], out[16384];
+
+	tu_name(name, sizeof(name), "foreign");
+	make_invalid(name, 0);
+	ck_assert_int_eq(sh(out, sizeof(out), "%s clean -v --grace 0", SLUICE_BIN), 0);
+	ck_assert(exists(name));
+	ck_assert_msg(strstr(out, "not sluice's; name it with --prefix"), "clean: %s", out);
+	ck_assert_int_eq(sh(out, sizeof(out), "%s clean --grace 0 --prefix %s", SLUICE_BIN, name),
+			 0);
+	ck_assert(!exists(name));
+}
+END_TEST
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -539,6 +556,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, dot_topics_are_listed_and_cleaned);
 	tcase_add_loop_test(tc, clean_removes_invalid_leftovers, 0,
 			    (int)(sizeof(invalid_kinds) / sizeof(invalid_kinds[0])));
+	tcase_add_test(tc, global_clean_keeps_foreign_objects);
 	tcase_add_test(tc, long_pipeline_name_is_refused);
 	tcase_add_test(tc, fifo_named_like_a_topic_stops_run);
 	suite_add_tcase(s, tc);

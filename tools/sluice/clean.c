@@ -53,6 +53,16 @@ static void invalid_one(struct clean *c, const struct sluice_shm_entry *e, const
 		printf("%s: invalid (%s)\n", shown, why);
 		return;
 	}
+	/* Another program's object (its own magic, or a glibc named semaphore)
+	 * may be meant to outlive its users: only a clean the user scoped with
+	 * --prefix may remove it. */
+	if (!c->prefix && (e->error == -SLUICE_EMAGIC || !strncmp(e->name, "/sem.", 5))) {
+		c->invalid_kept++;
+		if (c->verbose)
+			printf("kept invalid %s (%s): not sluice's; name it with --prefix to remove\n",
+			       shown, why);
+		return;
+	}
 	rc = sluice_shm_reclaim_invalid(e->name, c->grace_s);
 	if (rc == 0) {
 		printf("removed invalid %s (%s)\n", shown, why);
@@ -126,10 +136,12 @@ SLUICE_CMD(clean, "clean", "remove segments whose owners are dead (never a live 
 	   "its creator, publisher and all subscribers are gone; for other segments, the\n"
 	   "owner that created them is gone (a pid reused by another process does not\n"
 	   "count as alive).  Also removes invalid objects (never made ready, truncated,\n"
-	   "inconsistent, not sluice's magic, a bad name) that are regular files of this\n"
-	   "user, whose creator (when the header names one) is gone, that no process has\n"
-	   "open or mapped and that have not changed for --grace seconds (default 60).\n"
-	   "FIFOs, links and other users' objects are never touched.  Says what it\n"
+	   "inconsistent, a bad name) that are regular files of this user, whose creator\n"
+	   "(when the header names one) is gone, that no process has open or mapped and\n"
+	   "that have not changed for --grace seconds (default 60).  Objects with another\n"
+	   "program's magic and glibc named semaphores (/sem.*) are removed only when\n"
+	   "--prefix names them.  FIFOs, links and other users' objects are never\n"
+	   "touched.  Says what it\n"
 	   "removed; -v also says why each invalid object was kept.  --prefix limits it\n"
 	   "to names that start with /NAME.  --dry-run only lists segments, their owners\n"
 	   "and what is invalid.\n",
