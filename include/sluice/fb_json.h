@@ -6,7 +6,11 @@
  * verified (layout and every index it holds), then the message is verified
  * against it, and only then printed. The output follows
  * `flatc --json --strict-json`: fields present in the buffer, enums by name,
- * bit flags as space-separated names, nested flatbuffers as objects. */
+ * bit flags as space-separated names, nested flatbuffers as objects.
+ * Strings: valid UTF-8 is written as it is (flatc --natural-utf8), and each
+ * byte that is not valid UTF-8 as \ufffd (U+FFFD), so that the output stays
+ * valid JSON; flatc refuses such a message instead (or writes \xNN, which
+ * is not JSON, with --allow-non-utf8). */
 #ifndef SLUICE_FB_JSON_H
 #define SLUICE_FB_JSON_H
 
@@ -38,6 +42,18 @@ int sluice_fb_json_print(const void *bfbs, size_t bfbs_len, const char *table, c
 int sluice_fb_json_print_buffer(const void *bfbs, size_t bfbs_len, const char *table,
 				const void *msg, size_t len, const sluice_fb_verify_opts *opts,
 				char *out, size_t cap, size_t *written);
+
+/* The safe way to print a message another process can still write (a slot
+ * of a lossy topic, or any untrusted writer's): copies msg[0..len) into
+ * copy[0..copy_cap) first, then verifies and prints only the copy, as
+ * sluice_fb_json_print_buffer. A reader that verified in place and then
+ * walked the shared bytes again could follow offsets changed in between.
+ * A channel reader still asks the channel afterwards whether the copy was
+ * torn (sluice_sub_release() == -SLUICE_ETORN) and then discards out.
+ * -SLUICE_EFBFULL when len > copy_cap. */
+int sluice_fb_json_print_copy(const void *bfbs, size_t bfbs_len, const char *table,
+			      const void *msg, size_t len, const sluice_fb_verify_opts *opts,
+			      void *copy, size_t copy_cap, char *out, size_t cap, size_t *written);
 
 /* Parses JSON text into a message whose root is the table named table
  * (NULL: the schema's root_type), built with b into the caller's buffer (a

@@ -55,15 +55,51 @@ static void key(struct out *o, const char *name, bool *first)
 	put(o, "\": ", 3);
 }
 
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 if there is
+ * none (stray continuation bytes, overlong forms, surrogates and values
+ * past U+10FFFF included). */
+static uint32_t utf8_len(const uint8_t *s, uint32_t n)
+{
+	uint32_t len, cp, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* A JSON string. Valid UTF-8 goes out as it is (flatc --natural-utf8);
+ * each byte that is not part of valid UTF-8 becomes U+FFFD, so the output
+ * is valid JSON whatever the message holds. flatc instead refuses such a
+ * message (or, with --allow-non-utf8, writes \xNN, which is not JSON); a
+ * tool printing a live topic should show the message rather than lose it. */
 static void str(struct out *o, const uint8_t *p, uint32_t n)
 {
-	uint32_t i, run = 0;
+	uint32_t i = 0, run = 0;
 	char esc[8];
 
 	put(o, "\"", 1);
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		unsigned char c = p[i];
 		const char *e = NULL;
+		uint32_t len = utf8_len(p + i, n - i);
 
 		switch (c) {
 		case '"': e = "\\\""; break;
@@ -77,6 +113,9 @@ static void str(struct out *o, const uint8_t *p, uint32_t n)
 			if (c < 0x20) {
 				snprintf(esc, sizeof(esc), "\\u%04x", c);
 				e = esc;
+			} else if (len == 0) {
+				e = "\\ufffd";
+				len = 1;
 			}
 		}
 		if (e) {
@@ -84,8 +123,9 @@ static void str(struct out *o, const uint8_t *p, uint32_t n)
 			run = 0;
 			puts_(o, e);
 		} else {
-			run++;
+			run += len;
 		}
+		i += len;
 	}
 	put(o, (const char *)p + n - run, run);
 	put(o, "\"", 1);
@@ -403,4 +443,23 @@ int sluice_fb_json_print_buffer(const void *bfbs, size_t bfbs_len, const char *t
 	if (written)
 		*written = b.n;
 	return rc;
+}
+
+int sluice_fb_json_print_copy(const void *bfbs, size_t bfbs_len, const char *table_name,
+			      const void *msg, size_t len, const sluice_fb_verify_opts *opts,
+			      void *copy, size_t copy_cap, char *out, size_t cap, size_t *written)
+{
+	if (written)
+		*written = 0;
+	if (out && cap)
+		out[0] = 0;
+	if (!copy || len > copy_cap)
+		return sluice__fail(-SLUICE_EFBFULL, "fb json: a message of %zu bytes, room for %zu",
+				    len, copy ? copy_cap : 0);
+	/* after this nothing reads msg again: a writer racing us can only
+	 * tear the copy, which the verifier then refuses or the channel
+	 * reports as torn, never make the printer follow unverified bytes */
+	memcpy(copy, msg, len);
+	return sluice_fb_json_print_buffer(bfbs, bfbs_len, table_name, copy, len, opts, out, cap,
+					   written);
 }
