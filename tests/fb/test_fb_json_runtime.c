@@ -225,6 +225,36 @@ START_TEST(parse_errors)
 					      sizeof(scratch), &b, false, &m),
 			 -SLUICE_EFBJSON);
 	ck_assert_ptr_nonnull(strstr(sluice_errdetail(), "2:"));
+	/* the detail names the field, its table and where it is */
+	{
+		static const char *const cases[][2] = {
+			{"{ \"name\": \"a\", \"agee\": 1 }",
+			 "fb json: 1:16: unknown field \"agee\" in zoo.Animal"},
+			{"{ \"age\": 1 }", "fb json: 1:12: required field \"name\" missing in zoo.Animal"},
+			{"{ name: \"a\",\n  tags: [ { name: \"t\", weight: 1e99x } ] }",
+			 "fb json: 2:32: invalid number for field \"weight\" of zoo.Tag"},
+			{"{ name: \"a\", age: 70000 }",
+			 "fb json: 1:19: number out of range for field \"age\" of zoo.Animal"},
+			{"{ name: \"a\", kind: Fish }",
+			 "fb json: 1:20: unknown enum value for field \"kind\" of zoo.Animal"},
+			{"{ name: \"a\", pos: { x: 1, w: 2 } }",
+			 "fb json: 1:27: unknown field \"w\" in zoo.Vec3"},
+			{"{ name: \"a\", home: { id: 1 } }",
+			 "fb json: 1:14: union \"home\" of zoo.Animal without a home_type"},
+			{"{ name: 5 }", "fb json: 1:9: expected a string for field \"name\" of zoo.Animal"},
+		};
+
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			sluice_fb_builder_init(&b, buf, sizeof(buf));
+			ck_assert_int_eq(sluice_fb_json_parse(bfbs, blen, NULL, cases[i][0],
+							      strlen(cases[i][0]), scratch,
+							      sizeof(scratch), &b, false, &m),
+					 -SLUICE_EFBJSON);
+			ck_assert_msg(!strncmp(sluice_errdetail(), cases[i][1], strlen(cases[i][1])),
+				      "%s: got \"%s\", wanted \"%s\"", cases[i][0], sluice_errdetail(),
+				      cases[i][1]);
+		}
+	}
 	/* keyed tables are sorted */
 	{
 		const char *keyed = "{ name: \"k\", tags: [ { name: \"m\" }, { name: \"b\" }, { name: \"a\" } ] }";
