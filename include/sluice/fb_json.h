@@ -62,8 +62,12 @@ int sluice_fb_json_print_copy(const void *bfbs, size_t bfbs_len, const char *tab
  * most messages); nothing is allocated. Accepts what flatc -b accepts in
  * practice: unquoted keys, trailing commas, comments, enums by name ("A B"
  * for bit flags), nan/inf; a union's _type before or after its value.
- * Errors: -SLUICE_EFBJSON (sluice_errdetail() gives line:col), the
- * builder's, or -SLUICE_EFBFULL when scratch is too small. */
+ * Errors: -SLUICE_EFBJSON, the builder's, or -SLUICE_EFBFULL when scratch
+ * is too small. sluice_errdetail() gives line:col of what the error is
+ * about and names the field and its table, e.g. `fb json: 1:14: unknown
+ * field "satelites" in sluice.msg.GpsFix`, `fb json: 3:1: required field
+ * "header" missing in sluice.msg.GpsFix`. A union's _type without its
+ * value is accepted: a null member, as flatc's verifier takes it. */
 int sluice_fb_json_parse(const void *bfbs, size_t bfbs_len, const char *table, const char *json,
 			 size_t json_len, void *scratch, size_t scratch_len, sluice_fb_builder *b,
 			 bool size_prefixed, sluice_fb_msg *out);
