@@ -44,13 +44,13 @@ struct sink {
 	uint64_t flush_ns, last_flush_ns;
 	uint64_t lines, unknown, refused;
 	int write_err;
-	char topic[256];       /* "" unless decoding through the topic's schema */
-	void *schema;          /* the topic's .bfbs, once read and verified */
+	char topic[256]; /* "" unless decoding through the topic's schema */
+	void *schema;    /* the topic's .bfbs, once read and verified */
 	size_t schema_len;
 	char type[SLUICE_TYPE_NAME_MAX + 1];
-	void *copy;            /* the message copied out of its slot */
+	void *copy; /* the message copied out of its slot */
 	size_t copy_cap;
-	char *json;            /* the printer's output */
+	char *json; /* the printer's output */
 	size_t json_cap;
 };
 
@@ -367,8 +367,9 @@ static int put_by_schema(struct sink *s, const struct sluice_ctx *ctx,
 		return -1;
 	rc = reserve_copy(s, msg->size);
 	if (!rc)
-		rc = sluice_fb_json_print_copy(s->schema, s->schema_len, s->type, msg->data, msg->size,
-		                               NULL, s->copy, s->copy_cap, s->json, s->json_cap, &n);
+		rc = sluice_fb_json_print_copy(s->schema, s->schema_len, s->type, msg->data,
+		                               msg->size, NULL, s->copy, s->copy_cap, s->json,
+		                               s->json_cap, &n);
 	fputs("{\"type\":", s->f);
 	put_str(s->f, s->type, strlen(s->type));
 	fprintf(s->f, ",\"seq\":%llu,\"publish_ns\":%llu", (unsigned long long)msg->seq,
