@@ -44,6 +44,15 @@ static void nl(struct out *o)
 	}
 }
 
+static void str_body(struct out *o, const uint8_t *p, uint32_t n);
+
+/* A name from the schema, escaped as any string: the schema travels with
+ * the topic, so its names are no more trusted than the message. */
+static void name_body(struct out *o, const char *name)
+{
+	str_body(o, (const uint8_t *)name, (uint32_t)strlen(name));
+}
+
 static void key(struct out *o, const char *name, bool *first)
 {
 	if (!*first)
@@ -51,7 +60,7 @@ static void key(struct out *o, const char *name, bool *first)
 	*first = false;
 	nl(o);
 	put(o, "\"", 1);
-	puts_(o, name);
+	name_body(o, name);
 	put(o, "\": ", 3);
 }
 
@@ -90,12 +99,11 @@ static uint32_t utf8_len(const uint8_t *s, uint32_t n)
  * is valid JSON whatever the message holds. flatc instead refuses such a
  * message (or, with --allow-non-utf8, writes \xNN, which is not JSON); a
  * tool printing a live topic should show the message rather than lose it. */
-static void str(struct out *o, const uint8_t *p, uint32_t n)
+static void str_body(struct out *o, const uint8_t *p, uint32_t n)
 {
 	uint32_t i = 0, run = 0;
 	char esc[8];
 
-	put(o, "\"", 1);
 	while (i < n) {
 		unsigned char c = p[i];
 		const char *e = NULL;
@@ -128,6 +136,12 @@ static void str(struct out *o, const uint8_t *p, uint32_t n)
 		i += len;
 	}
 	put(o, (const char *)p + n - run, run);
+}
+
+static void str(struct out *o, const uint8_t *p, uint32_t n)
+{
+	put(o, "\"", 1);
+	str_body(o, p, n);
 	put(o, "\"", 1);
 }
 
@@ -167,7 +181,7 @@ static bool enum_name(struct out *o, int32_t idx, int64_t v)
 
 		if (rf_int(ev, EV_VALUE, 8, 0) == v) {
 			put(o, "\"", 1);
-			puts_(o, rf_str(ev, EV_NAME));
+			name_body(o, rf_str(ev, EV_NAME));
 			put(o, "\"", 1);
 			return true;
 		}
@@ -189,7 +203,7 @@ static bool enum_name(struct out *o, int32_t idx, int64_t v)
 		if (bit && !(bit & (bit - 1)) && ((uint64_t)v & bit)) {
 			if (any)
 				put(o, " ", 1);
-			puts_(o, rf_str(ev, EV_NAME));
+			name_body(o, rf_str(ev, EV_NAME));
 			any = true;
 		}
 	}

@@ -229,6 +229,61 @@ START_TEST(invalid_utf8_prints_valid_json)
 }
 END_TEST
 
+/* Replaces every length-prefixed string `from` in b[0..n) by `to` (same
+ * length); returns how many it replaced. */
+static int patch_name(uint8_t *b, size_t n, const char *from, const char *to)
+{
+	size_t k = strlen(from);
+	int hits = 0;
+
+	for (size_t i = 4; i + k < n; i++)
+		if (sluice_fb_u32(b + i - 4) == k && !memcmp(b + i, from, k) && !b[i + k]) {
+			memcpy(b + i, to, k);
+			hits++;
+		}
+	return hits;
+}
+
+/* The schema travels with the topic, so its names are escaped like any
+ * string: a field and an enum value named with a quote and a byte that is
+ * not UTF-8 still print as valid JSON. */
+START_TEST(schema_names_are_escaped)
+{
+	_Alignas(32) static uint8_t buf[8192], bfbs[1 << 16];
+	static char out[1 << 16];
+	char path[] = "/tmp/sluice-names-XXXXXX", cmd[512];
+	sluice_fb_msg m;
+	size_t blen, len;
+	const uint8_t *orig = sluice_bfbs_zoo(&blen);
+	FILE *f;
+	int fd;
+
+	ck_assert_uint_le(blen, sizeof(bfbs));
+	memcpy(bfbs, orig, blen);
+	ck_assert_int_gt(patch_name(bfbs, blen, "legs", "l\"\xffs"), 0);
+	ck_assert_int_gt(patch_name(bfbs, blen, "Green", "Gr\\\"n"), 0);
+	ck_assert_int_eq(zoo_build(buf, sizeof(buf), &m), 0);
+	ck_assert_msg(sluice_fb_json_print_buffer(bfbs, blen, NULL, buf + m.offset, m.length, NULL,
+						  out, sizeof(out), &len) == 0,
+		      "%s", sluice_errdetail());
+	ck_assert_ptr_nonnull(strstr(out, "\"l\\\"\\ufffds\": 4"));
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_uint_eq(fwrite(out, 1, len, f), len);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/python3 -c 'import json,sys\n"
+		 "d=json.loads(open(sys.argv[1],\"rb\").read().decode(\"utf-8\"))\n"
+		 "sys.exit(0 if d[\"l\\\"\\ufffds\"]==4 and \"Gr\\\\\\\"n\" in d[\"colors\"] else 4)' "
+		 "'%s'",
+		 path);
+	if (access("/usr/bin/python3", X_OK) == 0)
+		ck_assert_int_eq(system(cmd), 0);
+	unlink(path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_echo_hostile");
@@ -237,6 +292,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, echo_survives_hostile_lossy_publisher);
 	tcase_add_test(tc, invalid_utf8_prints_valid_json);
+	tcase_add_test(tc, schema_names_are_escaped);
 	suite_add_tcase(s, tc);
 	return s;
 }
