@@ -50,7 +50,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	sleep 0.2
-	"$SLUICE" clean >/dev/null 2>&1
+	timeout 20 "$SLUICE" clean >/dev/null 2>&1
 	rm -f /dev/shm/"$tag"* 2>/dev/null
 	rm -rf "$work"
 }
@@ -105,6 +105,7 @@ stop_a_while() { # pid: SIGSTOP, 50-400 ms, SIGCONT
 end=$(($(date +%s) + SECS))
 epoch=0
 actions=0
+lossy_lost=0
 while [ "$(date +%s)" -lt "$end" ]; do
 	epoch=$((epoch + 1))
 	name="${tag}e$epoch"
@@ -137,22 +138,29 @@ while [ "$(date +%s)" -lt "$end" ]; do
 		rnd 100
 		a=$X
 		actions=$((actions + 1))
-		if [ $a -lt 30 ]; then
+		if [ $a -lt 27 ]; then
 			pick $(stage_pids $sup) || continue
 			echo "  kill -KILL stage $P"
 			kill -KILL "$P" 2>/dev/null
-		elif [ $a -lt 48 ]; then
+		elif [ $a -lt 43 ]; then
 			pick $(stage_pids $sup) || continue
 			echo "  stop stage $P"
 			stop_a_while "$P"
-		elif [ $a -lt 56 ]; then
+		elif [ $a -lt 50 ]; then
 			echo "  stop supervisor $sup"
 			stop_a_while "$sup"
-		elif [ $a -lt 66 ]; then
+		elif [ $a -lt 58 ]; then
 			pick $(kind_pids sub) || continue
 			echo "  stop subscriber $P"
 			stop_a_while "$P"
-		elif [ $a -lt 76 ]; then
+		elif [ $a -lt 64 ]; then
+			# long enough for the lossy topic to lap it (16 slots, 100 Hz)
+			pick $(awk '$2 == "sub" && $3 ~ /^truth/ { print $1 }' "$procs") || continue
+			echo "  stop lossy subscriber $P"
+			kill -STOP "$P" 2>/dev/null
+			sleep 0.6
+			kill -CONT "$P" 2>/dev/null
+		elif [ $a -lt 74 ]; then
 			pick $(kind_pids tool) || continue
 			k=$(awk -v p="$P" '$1 == p { print $3 }' "$procs")
 			echo "  kill -KILL tool $k $P, start another"
@@ -160,11 +168,11 @@ while [ "$(date +%s)" -lt "$end" ]; do
 			wait "$P" 2>/dev/null
 			awk -v p="$P" '$1 != p' "$procs" >"$procs.new" && mv "$procs.new" "$procs"
 			start_tool "$k"
-		elif [ $a -lt 82 ]; then
+		elif [ $a -lt 80 ]; then
 			pick $(kind_pids tool) || continue
 			echo "  stop tool $P"
 			stop_a_while "$P"
-		elif [ $a -lt 88 ]; then
+		elif [ $a -lt 86 ]; then
 			# a subscriber killed is no survivor: its result is not checked
 			pick $(kind_pids sub) || continue
 			echo "  kill -KILL subscriber $P"
@@ -172,7 +180,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
 			wait "$P" 2>/dev/null
 			awk -v p="$P" '{ if ($1 == p) $2 = "killed"; print }' "$procs" >"$procs.new" &&
 				mv "$procs.new" "$procs"
-		elif [ $a -lt 93 ] && [ $(($(date +%s) - ep_start)) -ge 3 ]; then
+		elif [ $a -lt 91 ] && [ $(($(date +%s) - ep_start)) -ge 3 ]; then
 			echo "  kill -KILL supervisor $sup"
 			kill -KILL "$sup" 2>/dev/null
 			sup_killed=1
@@ -225,6 +233,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
 			td=$(sed -n 's/.* topic_delivered=\([0-9]*\) .*/\1/p' "$res")
 			tl=$(sed -n 's/.* topic_lost=\([0-9]*\) .*/\1/p' "$res")
 			[ "$t" = imu ] && seen=$((seen + d))
+			[ "$t" = truth ] && lossy_lost=$((lossy_lost + l))
 			# the topic counts what a subscriber lost before its first
 			# message too, so it may say more lost, never fewer
 			if [ -n "$td" ] && { [ "$td" != "$d" ] || [ "$tl" -lt "$l" ]; }; then
@@ -234,13 +243,16 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	done
 	[ $seen -gt 0 ] || bad "no imu message reached any subscriber: nothing was tested"
 	# what is left of the pipeline, `sluice clean` removes
-	"$SLUICE" clean >"$work/clean.out" 2>&1
+	if ! timeout 20 "$SLUICE" clean >"$work/clean.out" 2>&1; then
+		bad "sluice clean failed or hung (killed after 20 s): $(cat "$work/clean.out")"
+	fi
 	left=$(ls /dev/shm | grep "^$name\." | tr '\n' ' ')
 	[ -n "$left" ] && bad "left in /dev/shm after sluice clean: $left ($(cat "$work/clean.out"))"
 	rm -f /dev/shm/"$name".* 2>/dev/null
 	left=$(ours)
 	[ -n "$left" ] && bad "processes left: $(for p in $left; do tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline"; echo; done)"
 done
+echo "chaos: the lossy topic's subscribers lost $lossy_lost messages, each one counted"
 echo "chaos: $epoch epochs, $actions actions, seed $SEED: $([ $fails = 0 ] && echo "all invariants held" || echo "$fails broken")"
 [ -s "$work/tools.err" ] && sed 's/^/  tools: /' "$work/tools.err" | sort | uniq -c | head -20
 [ $fails = 0 ]
