@@ -598,9 +598,9 @@ struct row {
 	int failed;
 	char skipped[512]; /* "" if measured */
 	/* one round's row: what happened to it */
-	char retried[256];  /* why its first try failed, if it was tried again */
-	int disturbed;      /* competing load: kept out of the medians if possible */
-	char disturb[160];  /* how it was disturbed */
+	char retried[256]; /* why its first try failed, if it was tried again */
+	int disturbed;     /* competing load: kept out of the medians if possible */
+	char disturb[160]; /* how it was disturbed */
 	/* the medians' row: which rounds they are of (bit r: round r + 1) */
 	unsigned used, excluded_failed, excluded_disturbed;
 	int nrounds;
@@ -862,12 +862,13 @@ static int round_note(const struct row *x, int r, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (x->failed)
-		n += (size_t)snprintf(buf + n, len - n, "round %d failed, left out: %s%s%s",
-		                      r + 1, x->skipped, x->retried[0] ? " (first try: " : "",
-		                      x->retried);
+		n += (size_t)snprintf(buf + n, len - n, "round %d failed, left out: %s%s%s", r + 1,
+		                      x->skipped, x->retried[0] ? " (first try: " : "", x->retried);
 	else if (x->retried[0])
-		n += (size_t)snprintf(buf + n, len - n, "round %d retried once, the retry counts; "
-		                      "first try %s", r + 1, x->retried);
+		n += (size_t)snprintf(buf + n, len - n,
+		                      "round %d retried once, the retry counts; "
+		                      "first try %s",
+		                      r + 1, x->retried);
 	if (x->failed && x->retried[0] && n < len)
 		n += (size_t)snprintf(buf + n, len - n, ")");
 	if (x->disturbed && n < len)
@@ -986,8 +987,7 @@ static void json_rounds(FILE *f, const char *key, unsigned mask, int nr)
 	fprintf(f, "], ");
 }
 
-static void write_json(const char *path, const struct row *rows, int n,
-                       struct row *const *rounds)
+static void write_json(const char *path, const struct row *rows, int n, struct row *const *rounds)
 {
 	FILE *f = open_out(path);
 
@@ -1311,8 +1311,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			int k = 1, n = sscanf(v, "%63[^:]:%d:%d", name, &o->inject_round, &k);
 			o->inject_idx = n >= 2 ? index_of(name) : -1;
 			if (o->inject_idx < 0 || o->inject_round < 1 || k < 1 || k > 2) {
-				fprintf(stderr, "sluice-bench ipc: bad --inject-fail '%s' "
-				                "(TRANSPORT:ROUND[:1|2])\n", v);
+				fprintf(stderr,
+				        "sluice-bench ipc: bad --inject-fail '%s' "
+				        "(TRANSPORT:ROUND[:1|2])\n",
+				        v);
 				return -1;
 			}
 			o->inject_times = k;

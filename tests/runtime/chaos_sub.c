@@ -52,10 +52,10 @@ static void report(const char *path, const char *topic, const struct tally *t, c
 	if (!f)
 		return;
 	fprintf(f,
-		"topic=%s delivery=%s first=%" PRIu64 " last=%" PRIu64 " delivered=%" PRIu64
-		" lost=%" PRIu64 " owner_gone=%" PRIu64 " %s violation=%s\n",
-		topic, t->lossless ? "lossless" : "lossy", t->first, t->last, t->delivered,
-		t->lost, t->owner_gone, extra, t->violation[0] ? t->violation : "none");
+	        "topic=%s delivery=%s first=%" PRIu64 " last=%" PRIu64 " delivered=%" PRIu64
+	        " lost=%" PRIu64 " owner_gone=%" PRIu64 " %s violation=%s\n",
+	        topic, t->lossless ? "lossless" : "lossy", t->first, t->last, t->delivered, t->lost,
+	        t->owner_gone, extra, t->violation[0] ? t->violation : "none");
 	fclose(f);
 }
 
@@ -70,19 +70,19 @@ static int account(struct tally *t, const struct sluice_msg *m)
 	}
 	if (m->seq <= t->last) {
 		snprintf(t->violation, sizeof(t->violation),
-			 "duplicate_or_reorder:seq=%" PRIu64 ",after=%" PRIu64, m->seq, t->last);
+		         "duplicate_or_reorder:seq=%" PRIu64 ",after=%" PRIu64, m->seq, t->last);
 		return -1;
 	}
 	if (t->lossless && (m->seq != t->last + 1 || m->lost_before)) {
 		snprintf(t->violation, sizeof(t->violation),
-			 "gap:seq=%" PRIu64 ",after=%" PRIu64 ",lost_before=%" PRIu64, m->seq,
-			 t->last, m->lost_before);
+		         "gap:seq=%" PRIu64 ",after=%" PRIu64 ",lost_before=%" PRIu64, m->seq,
+		         t->last, m->lost_before);
 		return -1;
 	}
 	if (!t->lossless && m->seq != t->last + 1 + m->lost_before) {
 		snprintf(t->violation, sizeof(t->violation),
-			 "miscounted_loss:seq=%" PRIu64 ",after=%" PRIu64 ",lost_before=%" PRIu64,
-			 m->seq, t->last, m->lost_before);
+		         "miscounted_loss:seq=%" PRIu64 ",after=%" PRIu64 ",lost_before=%" PRIu64,
+		         m->seq, t->last, m->lost_before);
 		return -1;
 	}
 	t->lost += m->lost_before;
@@ -154,8 +154,8 @@ int main(int argc, char **argv)
 	for (int i = 0; ns == 0 && i < 64; i++)
 		if (subs[i].pid == getpid())
 			snprintf(extra, sizeof(extra),
-				 "topic_delivered=%" PRIu64 " topic_lost=%" PRIu64 " evicted=%d",
-				 subs[i].delivered, subs[i].lost, subs[i].evicted);
+			         "topic_delivered=%" PRIu64 " topic_lost=%" PRIu64 " evicted=%d",
+			         subs[i].delivered, subs[i].lost, subs[i].evicted);
 	report(argv[2], argv[1], &t, extra);
 	sluice_sub_close(sub);
 	return rc;
