@@ -215,6 +215,11 @@ while [ "$(date +%s)" -lt "$end" ]; do
 			kill -KILL "$p" 2>/dev/null
 		fi
 		wait "$p" 2>/dev/null
+		st=$?
+		# a subscriber says 1 with its result; anything else is a crash
+		if [ $st -gt 1 ] && grep -q "^$p sub " "$procs"; then
+			bad "subscriber (pid $p) exited with status $st"
+		fi
 	done
 	seen=0
 	for t in $topics; do
@@ -249,10 +254,17 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	left=$(ls /dev/shm | grep "^$name\." | tr '\n' ' ')
 	[ -n "$left" ] && bad "left in /dev/shm after sluice clean: $left ($(cat "$work/clean.out"))"
 	rm -f /dev/shm/"$name".* 2>/dev/null
+	# a sanitizer build's reports (stages, supervisor, tools) are findings too
+	for f in "$work/$name.run" "$work/tools.err"; do
+		grep -q 'Sanitizer\|runtime error:' "$f" 2>/dev/null &&
+			bad "sanitizer report in $(basename "$f"): $(grep -m3 'Sanitizer\|runtime error:' "$f")"
+	done
+	cat "$work/tools.err" >>"$work/tools.all" 2>/dev/null
+	: >"$work/tools.err"
 	left=$(ours)
 	[ -n "$left" ] && bad "processes left: $(for p in $left; do tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline"; echo; done)"
 done
 echo "chaos: the lossy topic's subscribers lost $lossy_lost messages, each one counted"
 echo "chaos: $epoch epochs, $actions actions, seed $SEED: $([ $fails = 0 ] && echo "all invariants held" || echo "$fails broken")"
-[ -s "$work/tools.err" ] && sed 's/^/  tools: /' "$work/tools.err" | sort | uniq -c | head -20
+[ -s "$work/tools.all" ] && sed 's/^/  tools: /' "$work/tools.all" | sort | uniq -c | head -20
 [ $fails = 0 ]
