@@ -91,7 +91,7 @@ struct opts {
 	/* --inject-fail T:R[:K]: side 1 of transport T aborts in round R, in
 	 * the first K tries of each run (tests of the retry and the medians) */
 	int inject_idx, inject_round, inject_times;
-	double disturb_rate; /* involuntary switches per second that flag a run */
+	double disturb_share; /* others' share of the measuring CPUs that flags a run */
 	const char *json, *csv, *plot;
 	char out_json[300], out_csv[300], out_plot[300], out_txt[300];
 };
@@ -108,8 +108,6 @@ struct ipc_shared {
 	char err[2][240];
 	uint64_t rtts;  /* round trips including warm-up */
 	uint64_t cs[2]; /* context switches of each side during the run */
-	uint64_t inv[2];    /* of which involuntary: preempted while runnable */
-	uint64_t run_ns[2]; /* how long each side ran (from the barrier on) */
 	uint64_t msgs, first_ns, last_ns;
 	struct ipc_hist hist;
 };
@@ -444,14 +442,11 @@ static int serve_generic(struct ipc_link *l, unsigned char *buf)
 	}
 }
 
-/* Context switches so far: all of them, and the involuntary ones (another
- * runnable task took this CPU: the mark of competing load). */
-static uint64_t ctx_switches(uint64_t *involuntary)
+static uint64_t ctx_switches(void)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	*involuntary = (uint64_t)ru.ru_nivcsw;
 	return (uint64_t)(ru.ru_nvcsw + ru.ru_nivcsw);
 }
 
@@ -497,8 +492,7 @@ static void child(struct ipc_link *l, int side, const sigset_t *oldmask, pid_t p
 		_exit(1);
 	memset(a, 0, cap);
 	memset(b, 0, cap);
-	uint64_t inv0, inv1, t0 = ipc_now_ns();
-	uint64_t cs0 = ctx_switches(&inv0);
+	uint64_t cs0 = ctx_switches();
 	atomic_store(&g_sh->phase[side], PH_RUNNING);
 	if (g_inject && side == 1) {
 		/* --inject-fail: die as iceoryx 2.0.3 does now and then (an
@@ -511,9 +505,7 @@ static void child(struct ipc_link *l, int side, const sigset_t *oldmask, pid_t p
 		rc = l->mode == IPC_PINGPONG ? ping(l, a, b) : produce(l, a);
 	else
 		rc = l->t->serve ? l->t->serve(l) : serve_generic(l, a);
-	g_sh->cs[side] = ctx_switches(&inv1) - cs0;
-	g_sh->inv[side] = inv1 - inv0;
-	g_sh->run_ns[side] = ipc_now_ns() - t0;
+	g_sh->cs[side] = ctx_switches() - cs0;
 	if (rc < 0)
 		fail(side, "side %d: %s", side, strerror(-rc)); /* unless it said more already */
 	atomic_store(&g_sh->phase[side], PH_CLOSING);
@@ -608,6 +600,49 @@ struct row {
 
 static unsigned run_counter;
 
+/* CPU time around one run, in clock ticks: what the measuring CPUs (--cpus)
+ * spent busy (/proc/stat: all but idle and iowait; steal counts, as the
+ * hypervisor gave the vCPU to someone else), and what this run's processes
+ * used (RUSAGE_CHILDREN: both sides, their threads, a daemon reaped by
+ * teardown). The difference is other processes' load. */
+struct cpu_sample {
+	uint64_t busy, total, ours;
+	int ok;
+};
+static struct cpu_sample g_load[2]; /* before and after the last run */
+
+static void sample_cpus(struct cpu_sample *c)
+{
+	char line[512];
+	struct rusage ru;
+	FILE *f = fopen("/proc/stat", "r");
+
+	memset(c, 0, sizeof(*c));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v[8] = {0};
+		int cpu;
+		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9' ||
+		    sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
+		           &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 9)
+			continue;
+		if (cpu != g_o->cpu[0] && cpu != g_o->cpu[1])
+			continue;
+		uint64_t total = 0;
+		for (int k = 0; k < 8; k++)
+			total += v[k];
+		c->total += total;
+		c->busy += total - v[3] - v[4];
+		c->ok = 1;
+	}
+	fclose(f);
+	getrusage(RUSAGE_CHILDREN, &ru);
+	uint64_t us = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	              (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	c->ours = us * (uint64_t)sysconf(_SC_CLK_TCK) / 1000000u;
+}
+
 static int knock_on(int status)
 {
 	return WIFSIGNALED(status) && (WTERMSIG(status) == SIGPIPE || WTERMSIG(status) == SIGKILL);
@@ -647,6 +682,7 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 	sigprocmask(SIG_BLOCK, &block, &old);
 	old = g_mask0; /* the children get the mask we started with */
 	fflush(NULL);
+	sample_cpus(&g_load[0]);
 	pid_t me = getpid();
 	for (int side = 0; side < 2; side++) {
 		pid[side] = fork();
@@ -674,6 +710,7 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	if (t->teardown)
 		t->teardown(&l);
+	sample_cpus(&g_load[1]);
 
 	if (rc == -ETIMEDOUT) {
 		int p0 = atomic_load(&sh->phase[0]), p1 = atomic_load(&sh->phase[1]);
@@ -732,24 +769,29 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 	return 0;
 }
 
-/* Competing load during a run that succeeded: either side was preempted
- * (an involuntary context switch: another task was runnable on its CPU)
- * more often than --disturbed-rate per second of its run, and at least
- * 10 times. Only a third process causes that, so the two sides' own
- * wake-ups never count; the floor's bimodality (DESIGN.md) is no criterion,
- * as a jump of 4x is normal on these VMs. */
-static void check_load(const struct ipc_shared *sh, enum ipc_mode mode, struct row *r)
+/* Competing load during a run that succeeded: other processes (or the
+ * hypervisor, as steal) took more than --disturbed-share of the measuring
+ * CPUs' time while it ran, and at least 3 clock ticks of it. A transport's
+ * own threads and daemons are its cost, not load, and are not counted; the
+ * floor's own level is no criterion, as it jumps 4x on these VMs. */
+static void check_load(enum ipc_mode mode, struct row *r)
 {
-	for (int side = 0; side < 2 && !r->disturbed; side++) {
-		double s = (double)sh->run_ns[side] / 1e9;
-		double rate = s > 0 ? (double)sh->inv[side] / s : 0;
-		if (sh->inv[side] >= 10 && rate > g_o->disturb_rate) {
-			r->disturbed = 1;
-			snprintf(r->disturb, sizeof(r->disturb),
-			         "%s side %d preempted %llu times in %.2f s (%.0f/s)",
-			         mode == IPC_STREAM ? "streaming" : "ping-pong", side,
-			         (unsigned long long)sh->inv[side], s, rate);
-		}
+	const struct cpu_sample *a = &g_load[0], *b = &g_load[1];
+
+	if (!a->ok || !b->ok || b->total <= a->total)
+		return;
+	uint64_t busy = b->busy - a->busy, ours = b->ours - a->ours;
+	uint64_t other = busy > ours ? busy - ours : 0, total = b->total - a->total;
+	double share = (double)other / (double)total;
+	if (other >= 3 && share > g_o->disturb_share && !r->disturbed) {
+		long hz = sysconf(_SC_CLK_TCK);
+		r->disturbed = 1;
+		snprintf(r->disturb, sizeof(r->disturb),
+		         "other processes took %.0f%% of CPUs %d,%d while %s ran (%.2f of %.2f "
+		         "CPU-s)",
+		         share * 100, g_o->cpu[0], g_o->cpu[1],
+		         mode == IPC_STREAM ? "streaming" : "ping-pong", (double)other / (double)hz,
+		         (double)total / (double)hz);
 	}
 }
 
@@ -769,7 +811,7 @@ static int run_retry(const struct ipc_transport *t, int idx, int round, size_t s
 		g_inject = 0;
 		if (rc == 0) {
 			r->skipped[0] = '\0';
-			check_load(sh, mode, r);
+			check_load(mode, r);
 			return 0;
 		}
 		if (attempt == 1 || interrupted || (o->smoke && !order[idx].peer))
@@ -1184,8 +1226,8 @@ static void usage(FILE *f)
 	    "  --fault corrupt|drop  damage or lose message 100 on the receiving side (tests)\n"
 	    "  --inject-fail T:R[:K] for tests: side 1 of transport T aborts in round R, in the\n"
 	    "                        first K tries of each run (default 1: the retry succeeds)\n"
-	    "  --disturbed-rate N    a run whose side was preempted more than N times a second\n"
-	    "                        (and >= 10 times) is disturbed by load (default 50)\n\n"
+	    "  --disturbed-share PCT a run during which other processes took more than PCT %%\n"
+	    "                        of the measuring CPUs is disturbed by load (default 10)\n\n"
 	    "A failed run is tried once more in fresh processes (in --smoke only the peers'\n"
 	    "runs); a round that fails twice is left out of the medians, and so is a round\n"
 	    "disturbed by load while others were not; notes under the table say which.\n"
@@ -1222,7 +1264,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->cpu[0] = 0;
 	o->cpu[1] = 1;
 	o->rounds = 3;
-	o->disturb_rate = 50;
+	o->disturb_share = 0.10;
 	o->pingpong = o->stream = 1;
 	int same = 0;
 	/* `make bench` runs `sluice-bench all`, which passes no options */
@@ -1318,14 +1360,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->inject_times = k;
-		} else if (!strcmp(a, "--disturbed-rate")) {
+		} else if (!strcmp(a, "--disturbed-share")) {
 			NEEDV();
 			char *end;
-			o->disturb_rate = strtod(v, &end);
-			if (end == v || *end || o->disturb_rate <= 0) {
-				fprintf(stderr, "sluice-bench ipc: bad --disturbed-rate '%s'\n", v);
+			double pct = strtod(v, &end);
+			if (end == v || *end || pct <= 0 || pct > 100) {
+				fprintf(stderr, "sluice-bench ipc: bad --disturbed-share '%s' (0-100)\n",
+				        v);
 				return -1;
 			}
+			o->disturb_share = pct / 100;
 		} else if (!strcmp(a, "--json")) {
 			NEEDV();
 			o->json = v;
