@@ -10,7 +10,9 @@
  * that delivered + lost = published over what it saw. At SIGTERM it writes
  * one line of key=value figures to RESULT_FILE, with the topic's own count
  * of what this subscriber got and lost, and exits 0; a broken invariant
- * makes it write the line at once (violation=...) and exit 1. */
+ * makes it write the line at once (violation=...) and exit 1.
+ * CHAOS_SUB_EXPECT_LOSSLESS=1 checks a lossy topic as lossless (to see the
+ * checks fire). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -126,6 +128,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t.lossless = st.delivery != SLUICE_LOSSY;
+	/* a negative control: hold a lossy topic to the lossless rules */
+	if (getenv("CHAOS_SUB_EXPECT_LOSSLESS"))
+		t.lossless = 1;
 	while (!stop) {
 		struct sluice_msg m;
 		int n = sluice_sub_take_copy(sub, buf, sizeof(buf), &m, 200000000);
