@@ -3,6 +3,7 @@
 #   make check   the whole test suite: normal, ASan+UBSan and TSan builds
 #   make bench   sluice-bench with every peer installed
 #   make fuzz    the fuzz targets, FUZZ_SECONDS each (default 60)
+#   make chaos   the chaos test for CHAOS_SECONDS (default 180; CHAOS_SEED=N replays)
 # Each first installs any missing Debian package (deps/debian-packages.txt).
 
 JOBS   ?= $(shell nproc)
@@ -10,7 +11,7 @@ CMAKE  ?= cmake
 # Extra flags for ctest, e.g. make check CTEST_ARGS='-R ring'
 CTEST_ARGS ?=
 
-.PHONY: all build deps demo check bench fuzz format clean
+.PHONY: all build deps demo check bench fuzz chaos format clean
 
 all: build
 
@@ -43,6 +44,13 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@sh scripts/deps.sh build check
 	@sh scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Random SIGKILL/SIGSTOP of the running demo pipeline, invariants checked
+# (tests/runtime/test_chaos.sh; make check runs a 30-second one)
+CHAOS_SECONDS ?= 180
+chaos: build
+	@$(CMAKE) --build build --target chaos_sub >/dev/null
+	@sh scripts/chaos.sh $(CHAOS_SECONDS)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -35,22 +35,23 @@
 static const struct {
 	const char *name;
 	const char *missing;
+	int peer; /* another project's library: its failures are retried in --smoke too */
 } order[] = {
-    {"floor", "not built"},
-    {"sluice-poll", "sluice channel not built yet"},
-    {"sluice-wait", "sluice channel not built yet"},
-    {"sluice-ring", "sluice ring not built yet"},
-    {"sluice-seqlock", "sluice seqlock not built yet"},
-    {"pipe", "not built"},
-    {"uds-stream", "not built"},
-    {"uds-seqpacket", "not built"},
-    {"tcp", "not built"},
-    {"mq", "not built"},
-    {"eventfd", "not built"},
-    {"zeromq", "not installed"},
-    {"iceoryx", "not installed"},
-    {"dbus", "not installed"},
-    {"grpc", "not installed"},
+    {"floor", "not built", 0},
+    {"sluice-poll", "sluice channel not built yet", 0},
+    {"sluice-wait", "sluice channel not built yet", 0},
+    {"sluice-ring", "sluice ring not built yet", 0},
+    {"sluice-seqlock", "sluice seqlock not built yet", 0},
+    {"pipe", "not built", 0},
+    {"uds-stream", "not built", 0},
+    {"uds-seqpacket", "not built", 0},
+    {"tcp", "not built", 0},
+    {"mq", "not built", 0},
+    {"eventfd", "not built", 0},
+    {"zeromq", "not installed", 1},
+    {"iceoryx", "not installed", 1},
+    {"dbus", "not installed", 1},
+    {"grpc", "not installed", 1},
 };
 #define NORDER (sizeof(order) / sizeof(order[0]))
 
@@ -87,6 +88,10 @@ struct opts {
 	int smoke;
 	double timeout; /* s before a run's children are killed; 0 = derived */
 	enum fault fault;
+	/* --inject-fail T:R[:K]: side 1 of transport T aborts in round R, in
+	 * the first K tries of each run (tests of the retry and the medians) */
+	int inject_idx, inject_round, inject_times;
+	double disturb_share; /* others' share of the measuring CPUs that flags a run */
 	const char *json, *csv, *plot;
 	char out_json[300], out_csv[300], out_plot[300], out_txt[300];
 };
@@ -118,6 +123,7 @@ static const char *const phase_name[] = {
 static struct ipc_shared *g_sh;
 static const struct opts *g_o;
 static uint64_t g_expect = 1;
+static int g_inject; /* this run's side 1 aborts (--inject-fail) */
 
 uint64_t ipc_now_ns(void)
 {
@@ -488,6 +494,13 @@ static void child(struct ipc_link *l, int side, const sigset_t *oldmask, pid_t p
 	memset(b, 0, cap);
 	uint64_t cs0 = ctx_switches();
 	atomic_store(&g_sh->phase[side], PH_RUNNING);
+	if (g_inject && side == 1) {
+		/* --inject-fail: die as iceoryx 2.0.3 does now and then (an
+		 * assertion, SIGABRT), without leaving a core file */
+		struct rlimit no_core = {0, 0};
+		setrlimit(RLIMIT_CORE, &no_core);
+		abort();
+	}
 	if (side == 0)
 		rc = l->mode == IPC_PINGPONG ? ping(l, a, b) : produce(l, a);
 	else
@@ -517,7 +530,7 @@ static sigset_t g_mask0; /* signal mask before cmd_ipc blocked SIGINT/SIGTERM */
 
 /* Waits for both children until the deadline; kills them past it. Returns
  * 0, or -ETIMEDOUT if they had to be killed. Ctrl-C ends them as well. */
-static int reap(pid_t pid[2], int status[2], double timeout_s)
+static int reap(pid_t pid[2], int status[2], double timeout_s, int *first_bad)
 {
 	sigset_t set;
 	int left = 2, rc = 0;
@@ -535,6 +548,8 @@ static int reap(pid_t pid[2], int status[2], double timeout_s)
 				/* a side that failed cannot be answered: a survivor
 				 * spinning on it would only wait for the deadline */
 				int bad = !WIFEXITED(status[i]) || WEXITSTATUS(status[i]);
+				if (bad && *first_bad < 0)
+					*first_bad = i; /* the cause, not the side we kill */
 				if (bad && pid[!i] > 0)
 					kill(pid[!i], SIGKILL);
 			}
@@ -574,9 +589,64 @@ struct row {
 	double cs_per_msg; /* context switches per one-way message, ping-pong */
 	int failed;
 	char skipped[512]; /* "" if measured */
+	/* one round's row: what happened to it */
+	char retried[256]; /* why its first try failed, if it was tried again */
+	int disturbed;     /* competing load: kept out of the medians if possible */
+	char disturb[160]; /* how it was disturbed */
+	/* the medians' row: which rounds they are of (bit r: round r + 1) */
+	unsigned used, excluded_failed, excluded_disturbed;
+	int nrounds;
 };
 
 static unsigned run_counter;
+
+/* CPU time around one run, in clock ticks: what the measuring CPUs (--cpus)
+ * spent busy (/proc/stat: all but idle and iowait; steal counts, as the
+ * hypervisor gave the vCPU to someone else), and what this run's processes
+ * used (RUSAGE_CHILDREN: both sides, their threads, a daemon reaped by
+ * teardown). The difference is other processes' load. */
+struct cpu_sample {
+	uint64_t busy, total, ours;
+	int ok;
+};
+static struct cpu_sample g_load[2]; /* before and after the last run */
+
+static void sample_cpus(struct cpu_sample *c)
+{
+	char line[512];
+	struct rusage ru;
+	FILE *f = fopen("/proc/stat", "r");
+
+	memset(c, 0, sizeof(*c));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v[8] = {0};
+		int cpu;
+		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9' ||
+		    sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
+		           &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 9)
+			continue;
+		if (cpu != g_o->cpu[0] && cpu != g_o->cpu[1])
+			continue;
+		uint64_t total = 0;
+		for (int k = 0; k < 8; k++)
+			total += v[k];
+		c->total += total;
+		c->busy += total - v[3] - v[4];
+		c->ok = 1;
+	}
+	fclose(f);
+	getrusage(RUSAGE_CHILDREN, &ru);
+	uint64_t us = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	              (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	c->ours = us * (uint64_t)sysconf(_SC_CLK_TCK) / 1000000u;
+}
+
+static int knock_on(int status)
+{
+	return WIFSIGNALED(status) && (WTERMSIG(status) == SIGPIPE || WTERMSIG(status) == SIGKILL);
+}
 
 /* One run: set up, fork both sides, reap, tear down. 0 or -1 with why. */
 static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mode,
@@ -612,6 +682,7 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 	sigprocmask(SIG_BLOCK, &block, &old);
 	old = g_mask0; /* the children get the mask we started with */
 	fflush(NULL);
+	sample_cpus(&g_load[0]);
 	pid_t me = getpid();
 	for (int side = 0; side < 2; side++) {
 		pid[side] = fork();
@@ -634,10 +705,12 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 	double timeout = g_o->timeout > 0
 	                     ? g_o->timeout
 	                     : g_o->warmup + (g_o->duration > 0 ? g_o->duration : 0) + 20.0;
-	rc = reap(pid, status, timeout);
+	int first_bad = -1;
+	rc = reap(pid, status, timeout, &first_bad);
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	if (t->teardown)
 		t->teardown(&l);
+	sample_cpus(&g_load[1]);
 
 	if (rc == -ETIMEDOUT) {
 		int p0 = atomic_load(&sh->phase[0]), p1 = atomic_load(&sh->phase[1]);
@@ -651,12 +724,27 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 		         sh->err[0][0] ? sh->err[0] : sh->err[1]);
 		return -1;
 	}
+	/* a side that died of its own signal (an assertion's SIGABRT, a
+	 * SIGSEGV) is the cause, whatever its peer said about it afterwards */
+	for (int side = 0; side < 2; side++)
+		if (WIFSIGNALED(status[side]) && !knock_on(status[side]) &&
+		    WTERMSIG(status[side]) != SIGALRM && !sh->err[side][0]) {
+			snprintf(why, whylen, "failed: side %d killed by signal %d (%s)", side,
+			         WTERMSIG(status[side]), strsignal(WTERMSIG(status[side])));
+			return -1;
+		}
 	int first = atomic_load(&sh->first) - 1;
 	if (first >= 0 && sh->err[first][0]) {
 		snprintf(why, whylen, "failed: %s", sh->err[first]);
 		return -1;
 	}
-	for (int side = 0; side < 2; side++) {
+	/* both may be found dead at once: a broken pipe or our SIGKILL is the
+	 * consequence, another signal the cause */
+	if (first_bad >= 0 && knock_on(status[first_bad]) && WIFSIGNALED(status[!first_bad]) &&
+	    !knock_on(status[!first_bad]))
+		first_bad = !first_bad;
+	for (int k = 0; k < 2; k++) {
+		int side = first_bad == 1 ? !k : k;
 		if (!sh->rc[side] && WIFSIGNALED(status[side]) &&
 		    WTERMSIG(status[side]) == SIGALRM && atomic_load(&sh->phase[side]) == PH_DONE) {
 			fprintf(stderr,
@@ -681,7 +769,60 @@ static int run_mode(const struct ipc_transport *t, size_t size, enum ipc_mode mo
 	return 0;
 }
 
-static void run_row(int idx, size_t size, struct ipc_shared *sh, struct row *r)
+/* Competing load during a run that succeeded: other processes (or the
+ * hypervisor, as steal) took more than --disturbed-share of the measuring
+ * CPUs' time while it ran, and at least 3 clock ticks of it. A transport's
+ * own threads and daemons are its cost, not load, and are not counted; the
+ * floor's own level is no criterion, as it jumps 4x on these VMs. */
+static void check_load(enum ipc_mode mode, struct row *r)
+{
+	const struct cpu_sample *a = &g_load[0], *b = &g_load[1];
+
+	if (!a->ok || !b->ok || b->total <= a->total)
+		return;
+	uint64_t busy = b->busy - a->busy, ours = b->ours - a->ours;
+	uint64_t other = busy > ours ? busy - ours : 0, total = b->total - a->total;
+	double share = (double)other / (double)total;
+	if (other >= 3 && share > g_o->disturb_share && !r->disturbed) {
+		long hz = sysconf(_SC_CLK_TCK);
+		r->disturbed = 1;
+		snprintf(r->disturb, sizeof(r->disturb),
+		         "other processes took %.0f%% of CPUs %d,%d while %s ran (%.2f of %.2f "
+		         "CPU-s)",
+		         share * 100, g_o->cpu[0], g_o->cpu[1],
+		         mode == IPC_STREAM ? "streaming" : "ping-pong", (double)other / (double)hz,
+		         (double)total / (double)hz);
+	}
+}
+
+/* One mode of one round, tried again once in fresh processes if it failed
+ * (peers such as iceoryx 2.0.3 abort now and then; a load spike can time a
+ * run out). In --smoke, the test suite's mode, only peers are retried: a
+ * failure of sluice or of the kernel's transports is a bug to see. */
+static int run_retry(const struct ipc_transport *t, int idx, int round, size_t size,
+                     enum ipc_mode mode, struct ipc_shared *sh, struct row *r)
+{
+	const struct opts *o = g_o;
+	int inject = o->inject_times && idx == o->inject_idx && round == o->inject_round;
+
+	for (int attempt = 0;; attempt++) {
+		g_inject = inject && attempt < o->inject_times;
+		int rc = run_mode(t, size, mode, sh, r->skipped, sizeof(r->skipped));
+		g_inject = 0;
+		if (rc == 0) {
+			r->skipped[0] = '\0';
+			check_load(mode, r);
+			return 0;
+		}
+		if (attempt == 1 || interrupted || (o->smoke && !order[idx].peer))
+			return -1;
+		size_t n = strlen(r->retried);
+		snprintf(r->retried + n, sizeof(r->retried) - n, "%s%s%s", n ? "; " : "",
+		         mode == IPC_STREAM ? "streaming " : "", r->skipped);
+	}
+}
+
+static void run_row(int idx, int round, size_t size, struct ipc_shared *sh, struct row *r)
 {
 	const struct ipc_transport *t = find_transport(order[idx].name);
 	const char *why;
@@ -698,7 +839,7 @@ static void run_row(int idx, size_t size, struct ipc_shared *sh, struct row *r)
 		return;
 	}
 	if (g_o->pingpong) {
-		if (run_mode(t, size, IPC_PINGPONG, sh, r->skipped, sizeof(r->skipped)) < 0) {
+		if (run_retry(t, idx, round, size, IPC_PINGPONG, sh, r) < 0) {
 			r->failed = 1;
 			return;
 		}
@@ -715,8 +856,10 @@ static void run_row(int idx, size_t size, struct ipc_shared *sh, struct row *r)
 	if (interrupted)
 		return;
 	if (g_o->stream) {
-		if (run_mode(t, size, IPC_STREAM, sh, r->skipped, sizeof(r->skipped)) < 0) {
+		if (run_retry(t, idx, round, size, IPC_STREAM, sh, r) < 0) {
+			/* a round counts whole or not at all */
 			r->failed = 1;
+			r->have_lat = 0;
 			return;
 		}
 		r->have_tput = 1;
@@ -724,6 +867,56 @@ static void run_row(int idx, size_t size, struct ipc_shared *sh, struct row *r)
 		r->msgs_per_s =
 		    sh->msgs > 1 && span ? (double)(sh->msgs - 1) * 1e9 / (double)span : 0;
 	}
+}
+
+/* "1,3" for the rounds in mask. */
+static const char *round_list(unsigned mask, int nr, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int r = 0; r < nr && n < len; r++)
+		if (mask & (1u << r))
+			n += (size_t)snprintf(buf + n, len - n, "%s%d", n ? "," : "", r + 1);
+	return buf;
+}
+
+/* What the medians of a row leave out, in a few words ("" if nothing). */
+static void row_caveat(const struct row *r, char *buf, size_t len)
+{
+	char a[64], b[64], c[64];
+
+	buf[0] = '\0';
+	if (!r->used || (!r->excluded_failed && !r->excluded_disturbed && !r->disturbed))
+		return;
+	snprintf(buf, len, "[rounds %s of %d%s%s%s%s%s]", round_list(r->used, r->nrounds, a, 64),
+	         r->nrounds, r->excluded_failed ? "; failed: " : "",
+	         round_list(r->excluded_failed, r->nrounds, b, 64),
+	         r->excluded_disturbed ? "; left out, disturbed by load: " : "",
+	         round_list(r->excluded_disturbed, r->nrounds, c, 64),
+	         r->disturbed ? "; every round disturbed by load" : "");
+}
+
+/* The note on round r of a row (a retry, a failure, load), or 0 if none. */
+static int round_note(const struct row *x, int r, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (x->failed)
+		n += (size_t)snprintf(buf + n, len - n, "round %d failed, left out: %s%s%s", r + 1,
+		                      x->skipped, x->retried[0] ? " (first try: " : "", x->retried);
+	else if (x->retried[0])
+		n += (size_t)snprintf(buf + n, len - n,
+		                      "round %d retried once, the retry counts; "
+		                      "first try %s",
+		                      r + 1, x->retried);
+	if (x->failed && x->retried[0] && n < len)
+		n += (size_t)snprintf(buf + n, len - n, ")");
+	if (x->disturbed && n < len)
+		snprintf(buf + n, len - n, "%sround %d disturbed by load: %s", n ? "; " : "", r + 1,
+		         x->disturb);
+	return buf[0] != '\0';
 }
 
 /* --- output --------------------------------------------------------------- */
@@ -774,11 +967,25 @@ static void print_table(FILE *f, const struct row *rows, int n)
 			snprintf(rate, sizeof(rate), "-");
 			snprintf(mb, sizeof(mb), "-");
 		}
-		fprintf(f, "%-15s %8zu %9s %9s %9s %9s %9s %10s %9s %-9s %7.2f%s%s\n",
+		char caveat[256];
+		row_caveat(r, caveat, sizeof(caveat));
+		fprintf(f, "%-15s %8zu %9s %9s %9s %9s %9s %10s %9s %-9s %7.2f%s%s%s%s\n",
 		        order[r->idx].name, r->size, c[0], c[1], c[2], c[3], c[4], rate, mb,
 		        t ? t->crossings : "?", r->cs_per_msg, r->skipped[0] ? "  " : "",
-		        r->skipped);
+		        r->skipped, caveat[0] ? "  " : "", caveat);
 	}
+}
+
+/* Under the table: every round left out of a median or retried, and why. */
+static void print_notes(FILE *f, struct row *const *rounds, int nr, int nrows)
+{
+	char note[1024];
+
+	for (int i = 0; i < nrows; i++)
+		for (int r = 0; r < nr; r++)
+			if (round_note(&rounds[r][i], r, note, sizeof(note)))
+				fprintf(f, "note: %s %zu B %s\n", order[rounds[r][i].idx].name,
+				        rounds[r][i].size, note);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -813,7 +1020,16 @@ static void close_out(FILE *f)
 		fflush(f);
 }
 
-static void write_json(const char *path, const struct row *rows, int n)
+static void json_rounds(FILE *f, const char *key, unsigned mask, int nr)
+{
+	fprintf(f, "\"%s\": [", key);
+	for (int r = 0, k = 0; r < nr; r++)
+		if (mask & (1u << r))
+			fprintf(f, "%s%d", k++ ? ", " : "", r + 1);
+	fprintf(f, "], ");
+}
+
+static void write_json(const char *path, const struct row *rows, int n, struct row *const *rounds)
 {
 	FILE *f = open_out(path);
 
@@ -839,7 +1055,20 @@ static void write_json(const char *path, const struct row *rows, int n)
 			fprintf(f, "\"msgs_per_s\": %.0f, ", r->msgs_per_s);
 		else
 			fprintf(f, "\"msgs_per_s\": null, ");
-		fprintf(f, "\"skipped\": ");
+		/* which rounds the medians are of, which were left out and why */
+		fprintf(f, "\"rounds\": %d, ", r->nrounds);
+		json_rounds(f, "rounds_used", r->used, r->nrounds);
+		json_rounds(f, "rounds_failed", r->excluded_failed, r->nrounds);
+		json_rounds(f, "rounds_disturbed_left_out", r->excluded_disturbed, r->nrounds);
+		fprintf(f, "\"all_rounds_disturbed\": %s, \"notes\": [",
+		        r->disturbed ? "true" : "false");
+		char note[1024];
+		for (int k = 0, any = 0; k < r->nrounds; k++)
+			if (round_note(&rounds[k][i], k, note, sizeof(note))) {
+				fprintf(f, "%s", any++ ? ", " : "");
+				json_str(f, note);
+			}
+		fprintf(f, "], \"skipped\": ");
 		if (r->skipped[0])
 			json_str(f, r->skipped);
 		else
@@ -994,7 +1223,15 @@ static void usage(FILE *f)
 	    "  --smoke               test mode: 300 round trips and 2000 streamed messages per\n"
 	    "                        transport, every byte checked; exit 0 all good, 77 all\n"
 	    "                        skipped, 1 any failure\n"
-	    "  --fault corrupt|drop  damage or lose message 100 on the receiving side (tests)\n");
+	    "  --fault corrupt|drop  damage or lose message 100 on the receiving side (tests)\n"
+	    "  --inject-fail T:R[:K] for tests: side 1 of transport T aborts in round R, in the\n"
+	    "                        first K tries of each run (default 1: the retry succeeds)\n"
+	    "  --disturbed-share PCT a run during which other processes took more than PCT %%\n"
+	    "                        of the measuring CPUs is disturbed by load (default 10)\n\n"
+	    "A failed run is tried once more in fresh processes (in --smoke only the peers'\n"
+	    "runs); a round that fails twice is left out of the medians, and so is a round\n"
+	    "disturbed by load while others were not; notes under the table say which.\n"
+	    "Exit status: 0, or 1 when a row has no round that counts (130: interrupted).\n");
 }
 
 static int parse_list(char *s, struct opts *o)
@@ -1014,6 +1251,8 @@ static int parse_list(char *s, struct opts *o)
 	return 0;
 }
 
+static int index_of(const char *name);
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	int any = 0;
@@ -1025,6 +1264,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->cpu[0] = 0;
 	o->cpu[1] = 1;
 	o->rounds = 3;
+	o->disturb_share = 0.10;
 	o->pingpong = o->stream = 1;
 	int same = 0;
 	/* `make bench` runs `sluice-bench all`, which passes no options */
@@ -1107,6 +1347,29 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			                                 : FAULT_NONE;
 			if (o->fault == FAULT_NONE)
 				return -1;
+		} else if (!strcmp(a, "--inject-fail")) {
+			NEEDV();
+			char name[64];
+			int k = 1, n = sscanf(v, "%63[^:]:%d:%d", name, &o->inject_round, &k);
+			o->inject_idx = n >= 2 ? index_of(name) : -1;
+			if (o->inject_idx < 0 || o->inject_round < 1 || k < 1 || k > 2) {
+				fprintf(stderr,
+				        "sluice-bench ipc: bad --inject-fail '%s' "
+				        "(TRANSPORT:ROUND[:1|2])\n",
+				        v);
+				return -1;
+			}
+			o->inject_times = k;
+		} else if (!strcmp(a, "--disturbed-share")) {
+			NEEDV();
+			char *end;
+			double pct = strtod(v, &end);
+			if (end == v || *end || pct <= 0 || pct > 100) {
+				fprintf(stderr, "sluice-bench ipc: bad --disturbed-share '%s' (0-100)\n",
+				        v);
+				return -1;
+			}
+			o->disturb_share = pct / 100;
 		} else if (!strcmp(a, "--json")) {
 			NEEDV();
 			o->json = v;
@@ -1175,19 +1438,47 @@ static int cmp_dbl(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The medians of row i over its rounds that count: a failed round (both
+ * tries) never does; a round disturbed by load does only when every round
+ * that did not fail was disturbed (then the row says so). A row with no
+ * round that counts is the first failure, reported as such. */
 static void median_rows(struct row *out, struct row *const *rounds, int nr, int i)
 {
-	*out = rounds[0][i];
 	uint64_t v[5][16];
 	double tput[16], cs[16];
 	int nl = 0, nt = 0;
+	unsigned failed = 0, ok = 0, calm = 0;
 
 	for (int r = 0; r < nr; r++) {
 		const struct row *x = &rounds[r][i];
-		if (x->failed) {
-			*out = *x; /* one failure is reported, not hidden by a median */
-			return;
-		}
+		if (x->failed)
+			failed |= 1u << r;
+		else if (x->have_lat || x->have_tput)
+			ok |= 1u << r, calm |= x->disturbed ? 0 : 1u << r;
+	}
+	unsigned use = calm ? calm : ok;
+	int first = 0;
+	while (first < nr && !((use | failed) & (1u << first)))
+		first++;
+	if (!use && failed) {
+		while (!(failed & (1u << first)))
+			first++;
+	}
+	*out = rounds[first < nr ? first : 0][i];
+	out->retried[0] = '\0';
+	out->nrounds = nr;
+	out->used = use;
+	out->excluded_failed = failed;
+	out->excluded_disturbed = ok & ~use;
+	out->disturbed = use && !calm;
+	if (!use)
+		return;
+	out->failed = 0;
+	out->skipped[0] = '\0';
+	for (int r = 0; r < nr; r++) {
+		const struct row *x = &rounds[r][i];
+		if (!(use & (1u << r)))
+			continue;
 		if (x->have_lat) {
 			v[0][nl] = x->p50, v[1][nl] = x->p90, v[2][nl] = x->p99;
 			v[3][nl] = x->p999, v[4][nl] = x->max, cs[nl] = x->cs_per_msg;
@@ -1318,7 +1609,7 @@ static int cmd_ipc(int argc, char **argv)
 				if (!o.sel[i])
 					continue;
 				if (!interrupted) {
-					run_row((int)i, o.sizes[s], g_sh, &rounds[r][k]);
+					run_row((int)i, r + 1, o.sizes[s], g_sh, &rounds[r][k]);
 				} else {
 					rounds[r][k].idx = (int)i;
 					rounds[r][k].size = o.sizes[s];
@@ -1326,10 +1617,12 @@ static int cmd_ipc(int argc, char **argv)
 					         "skipped: interrupted");
 				}
 				if (o.rounds > 1 || o.smoke) {
-					fprintf(stderr, "  round %d: %-14s %7zu B %s\n", r + 1,
+					const struct row *x = &rounds[r][k];
+					fprintf(stderr, "  round %d: %-14s %7zu B %s%s%s\n", r + 1,
 					        order[i].name, o.sizes[s],
-					        rounds[r][k].skipped[0] ? rounds[r][k].skipped
-					                                : "ok");
+					        x->skipped[0] ? x->skipped : "ok",
+					        x->retried[0] ? " (retried)" : "",
+					        x->disturbed ? " (disturbed by load)" : "");
 				}
 				k++;
 			}
@@ -1342,6 +1635,7 @@ static int cmd_ipc(int argc, char **argv)
 		if (o.rounds > 1)
 			fprintf(f, "medians of %d rounds\n", o.rounds);
 		print_table(f, final, nrows);
+		print_notes(f, rounds, o.rounds, nrows);
 		/* The channel's goals (issue 3), then the comparison with iceoryx. */
 		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "floor", RATIO_P50);
 		print_ratio(f, rounds, o.rounds, nrows, "sluice-poll", "floor", RATIO_P99);
@@ -1354,7 +1648,7 @@ static int cmd_ipc(int argc, char **argv)
 	if (txt)
 		fclose(txt);
 	if (o.json)
-		write_json(o.json, final, nrows);
+		write_json(o.json, final, nrows, rounds);
 	if (o.csv)
 		write_csv(o.csv, final, nrows);
 	if (o.plot)
