@@ -439,9 +439,12 @@ int sluice__pipeline_parse(const char *file, struct sluice_pipeline *pl)
 		fclose(f);
 		return sluice__fail(-ENOMEM, "%s: out of memory", file);
 	}
+	errno = 0;
 	len = fread(text, 1, PL_MAX_FILE_BYTES + 1, f);
 	if (ferror(f)) {
-		rc = sluice__fail(-EIO, "%s: cannot read", file);
+		int e = errno ? errno : EIO;
+
+		rc = sluice__fail(-e, "%s: cannot read: %s", file, strerror(e));
 	} else {
 		rc = sluice__pipeline_parse_text(file, text, len, pl);
 	}
