@@ -43,8 +43,8 @@ $cc $cflags $san $inc "$root/fuzz/fuzz_json.c" $runtime -lm -o "$out/fuzz_json"
 # $out/plugins only.
 mkdir -p "$out/plugins" "$out/corpus-yaml" "$out/corpus-pipeline"
 pipeline="$root/src/runtime/parse.c $root/src/runtime/check.c $root/src/plugin/search.c
-          $root/src/plugin/loader.c $root/src/plugin/validate.c $root/src/plugin/params.c
-          $root/src/common/error.c"
+          $root/src/plugin/loader.c $root/src/plugin/elfsym.c $root/src/plugin/validate.c
+          $root/src/plugin/params.c $root/src/common/error.c"
 pdirs="-DSLUICE_PLUGIN_BUILD_DIR=\"\" -DSLUICE_PLUGIN_INSTALL_DIR=\"$out/plugins\""
 for p in source relay sink; do
 	# shellcheck disable=SC2086
