@@ -38,6 +38,27 @@ $cc $cflags $san $inc "$root/fuzz/fuzz_bfbs.c" $runtime -lm -o "$out/fuzz_bfbs"
 $cc $cflags $san $inc "$root/fuzz/fuzz_json.c" $runtime -lm -o "$out/fuzz_json"
 "$out/sluicec" --bfbs -o "$out/corpus-bfbs" "$root/tests/fb/schemas/zoo.fbs"
 
+# The runtime's pipeline loader and checker, with libyaml; the checker
+# loads real plugins (the runtime and loader tests' own, built here) from
+# $out/plugins only.
+mkdir -p "$out/plugins" "$out/corpus-yaml" "$out/corpus-pipeline"
+pipeline="$root/src/runtime/parse.c $root/src/runtime/check.c $root/src/plugin/search.c
+          $root/src/plugin/loader.c $root/src/plugin/elfsym.c $root/src/plugin/validate.c
+          $root/src/plugin/params.c $root/src/common/error.c"
+pdirs="-DSLUICE_PLUGIN_BUILD_DIR=\"\" -DSLUICE_PLUGIN_INSTALL_DIR=\"$out/plugins\""
+for p in source relay sink; do
+	# shellcheck disable=SC2086
+	$cc $cflags -fPIC -shared -fvisibility=hidden -I"$root/include" \
+		-DT_$(echo "$p" | tr a-z A-Z) "$root/tests/runtime/t_plugins.c" -o "$out/plugins/t_$p.so"
+done
+$cc $cflags -fPIC -shared -fvisibility=hidden -I"$root/include" -DACCUM_NAME='"accum"' \
+	"$root/tests/plugin/plugins/accum.c" -o "$out/plugins/accum.so"
+# shellcheck disable=SC2086
+$cc $cflags $san $inc $pdirs "$root/fuzz/fuzz_yaml.c" $pipeline -lyaml -ldl -o "$out/fuzz_yaml"
+# shellcheck disable=SC2086
+$cc $cflags $san $inc $pdirs "$root/fuzz/fuzz_pipeline.c" $pipeline -lyaml -ldl \
+	-o "$out/fuzz_pipeline"
+
 cd "$out"
 echo "fuzz_verify for ${secs}s"
 ./fuzz_verify -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
@@ -47,6 +68,12 @@ echo "fuzz_schema for ${secs}s"
 	-dict="$root/fuzz/schema.dict" corpus-schema "$root/fuzz/seeds/schema"
 echo "fuzz_bfbs for ${secs}s"
 ./fuzz_bfbs -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 corpus-bfbs
+echo "fuzz_yaml for ${secs}s"
+./fuzz_yaml -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	-dict="$root/fuzz/yaml.dict" corpus-yaml "$root/fuzz/seeds/yaml"
+echo "fuzz_pipeline for ${secs}s"
+./fuzz_pipeline -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	-dict="$root/fuzz/yaml.dict" corpus-pipeline "$root/fuzz/seeds/yaml"
 echo "fuzz_json for ${secs}s"
 ./fuzz_json -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 corpus-json \
 	"$root/fuzz/seeds/json"

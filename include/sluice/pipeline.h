@@ -13,7 +13,8 @@
  * YAML, every plugin (loaded and validated), parameters against their
  * declarations, ports against the plugin's ports, topic types against port
  * types, one producer per topic, a producer for every input, sizes.  Each
- * error names file:line:col (sluice_errdetail()). */
+ * error names file:line:col (sluice_errdetail()).  A pipeline file may be
+ * at most 1 MiB, nest at most 64 levels and hold at most 256 anchors. */
 #ifndef SLUICE_PIPELINE_H
 #define SLUICE_PIPELINE_H
 

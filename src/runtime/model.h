@@ -3,6 +3,7 @@
 #ifndef SLUICE_RUNTIME_MODEL_H
 #define SLUICE_RUNTIME_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sluice/loader.h"
@@ -15,6 +16,13 @@
 /* Ports per stage: the loader's limit, so a plugin's port index fits. */
 #define PL_MAX_PORTS  SLUICE_PLUGIN_MAX_PORTS
 #define PL_MAX_PARAMS 32
+
+/* Limits on a pipeline file, so that a hostile one costs linear time:
+ * libyaml's scanner does O(nesting) work per token and its loader
+ * O(anchors) per anchor.  A real pipeline nests 4 deep. */
+#define PL_MAX_FILE_BYTES (1u << 20)
+#define PL_MAX_DEPTH      64
+#define PL_MAX_ANCHORS    256
 
 struct pl_pos {
 	int line, col; /* 1-based */
@@ -61,6 +69,9 @@ struct sluice_pipeline {
 
 /* Parses the YAML into pl (no plugin loaded yet); file:line:col errors. */
 int sluice__pipeline_parse(const char *file, struct sluice_pipeline *pl);
+/* The same from text already in memory (len bytes), named file in errors. */
+int sluice__pipeline_parse_text(const char *file, const char *text, size_t len,
+				struct sluice_pipeline *pl);
 
 /* Loads the plugins and checks the graph; file:line:col errors. */
 int sluice__pipeline_check(struct sluice_pipeline *pl);

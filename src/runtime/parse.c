@@ -313,28 +313,142 @@ static int parse_root(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *
 	return 0;
 }
 
-int sluice__pipeline_parse(const char *file, struct sluice_pipeline *pl)
+static int yaml_fail(const char *file, const yaml_parser_t *parser)
+{
+	return sluice__fail(-SLUICE_EPIPELINE, "%s:%zu:%zu: YAML: %s", file,
+			    parser->problem_mark.line + 1, parser->problem_mark.column + 1,
+			    parser->problem ? parser->problem : "unreadable");
+}
+
+static int limit_at(const char *file, yaml_mark_t m, const char *what, int limit)
+{
+	return sluice__fail(-SLUICE_EPIPELINE,
+			    "%s:%zu:%zu: more than %d %s (the limit for a pipeline file)", file,
+			    m.line + 1, m.column + 1, limit, what);
+}
+
+static int count_anchor(const char *file, const yaml_event_t *ev, const yaml_char_t *anchor,
+			int *anchors)
+{
+	if (anchor && ++*anchors > PL_MAX_ANCHORS)
+		return limit_at(file, ev->start_mark, "anchors", PL_MAX_ANCHORS);
+	return 0;
+}
+
+/* A first pass over the events of the first document, refusing nesting
+ * deeper than PL_MAX_DEPTH and more than PL_MAX_ANCHORS anchors before
+ * libyaml's loader sees them.  The scanner keeps a simple-key slot per
+ * open flow collection and walks them all for every token, so depth has
+ * to be bounded for the whole parse to be linear; the loader checks each
+ * new anchor against all earlier ones. */
+static int check_shape(const char *file, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, anchors = 0, rc = 0, done = 0;
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!rc && !done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = yaml_fail(file, &parser);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+			rc = count_anchor(file, &ev, ev.data.sequence_start.anchor, &anchors);
+			if (!rc && ++depth > PL_MAX_DEPTH)
+				rc = limit_at(file, ev.start_mark, "levels of nesting", PL_MAX_DEPTH);
+			break;
+		case YAML_MAPPING_START_EVENT:
+			rc = count_anchor(file, &ev, ev.data.mapping_start.anchor, &anchors);
+			if (!rc && ++depth > PL_MAX_DEPTH)
+				rc = limit_at(file, ev.start_mark, "levels of nesting", PL_MAX_DEPTH);
+			break;
+		case YAML_SCALAR_EVENT:
+			rc = count_anchor(file, &ev, ev.data.scalar.anchor, &anchors);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+		case YAML_STREAM_END_EVENT:
+			done = 1; /* the loader reads the first document only */
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int sluice__pipeline_parse_text(const char *file, const char *text, size_t len,
+				struct sluice_pipeline *pl)
 {
 	struct doc doc = {.file = file};
 	yaml_parser_t parser;
-	FILE *f = fopen(file, "rb");
 	int rc;
 
-	if (!f)
-		return sluice__fail(-errno, "%s: cannot open: %s", file, strerror(errno));
+	if (len > PL_MAX_FILE_BYTES) {
+		/* Name the place where the limit is crossed. */
+		size_t line = 1, col = 1;
+
+		for (size_t i = 0; i < PL_MAX_FILE_BYTES; i++) {
+			col++;
+			if (text[i] == '\n') {
+				line++;
+				col = 1;
+			}
+		}
+		return sluice__fail(-SLUICE_EPIPELINE,
+				    "%s:%zu:%zu: the file is longer than %u bytes (the limit for a "
+				    "pipeline file)",
+				    file, line, col, PL_MAX_FILE_BYTES);
+	}
+	if ((rc = check_shape(file, text, len)) != 0)
+		return rc;
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc.d)) {
-		rc = sluice__fail(-SLUICE_EPIPELINE, "%s:%zu:%zu: YAML: %s", file,
-				  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				  parser.problem ? parser.problem : "unreadable");
+		rc = yaml_fail(file, &parser);
 		yaml_parser_delete(&parser);
-		fclose(f);
 		return rc;
 	}
 	rc = parse_root(&doc, pl, yaml_document_get_root_node(&doc.d));
 	yaml_document_delete(&doc.d);
 	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int sluice__pipeline_parse(const char *file, struct sluice_pipeline *pl)
+{
+	FILE *f = fopen(file, "rb");
+	char *text;
+	size_t len;
+	int rc;
+
+	if (!f)
+		return sluice__fail(-errno, "%s: cannot open: %s", file, strerror(errno));
+	/* One byte past the limit is enough to know it is crossed; a pipe
+	 * (a shell's <(...)) reads the same way as a file. */
+	text = malloc(PL_MAX_FILE_BYTES + 1);
+	if (!text) {
+		fclose(f);
+		return sluice__fail(-ENOMEM, "%s: out of memory", file);
+	}
+	errno = 0;
+	len = fread(text, 1, PL_MAX_FILE_BYTES + 1, f);
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+
+		rc = sluice__fail(-e, "%s: cannot read: %s", file, strerror(e));
+	} else {
+		rc = sluice__pipeline_parse_text(file, text, len, pl);
+	}
+	free(text);
 	fclose(f);
 	return rc;
 }

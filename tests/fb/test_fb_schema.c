@@ -92,9 +92,12 @@ static const struct bad bad[] = {
 	{"empty default", "table T { a: int = ; }", "default value", 1, 20, 1},
 	{"empty namespace part", "namespace a..b;", "namespace", 0, 0, 1},
 	{"json in schema", "{ \"a\": 1 }", "JSON", 1, 1, 1},
+	{"structs in a cycle", "struct A { b: B; }\nstruct B { a: A; }", "struct A contains itself", 2, 12, 1},
 	/* limits flatc 2.0.8 forgets */
 	{"table of 128 KiB", "struct B { a: [double:8000]; }\ntable T { x: B; y: B; }", "too large", 2, 1, 0},
 	{"struct inside itself", "struct S { a: int; s: S; }", "contains itself", 0, 0, 0},
+	{"struct over 2 GiB", "struct A { x: [ulong:65535]; }\nstruct B { a: [A:65535]; }\ntable T { b: [B]; }",
+	 "larger than 2147483647 bytes", 2, 12, 0},
 	/* outside what sluicec supports (flatc accepts them for some languages) */
 	{"union of a struct", "struct S { a: int; } union U { S } table T { u: U; }", "must be tables", 0, 0, 0},
 	{"vector of unions", "table A { x: int; } union U { A } table T { u: [U]; }", "vectors of unions", 0, 0, 0},
@@ -229,6 +232,133 @@ START_TEST(includes_resolve)
 }
 END_TEST
 
+/* Writes text to dir/name and parses it; the error goes to err. */
+static int parse_text(const char *name, const char *text, char *path, size_t plen, char *err,
+		      size_t elen)
+{
+	struct schema s;
+	int rc;
+
+	snprintf(path, plen, "%s/%s", dir, name);
+	write_file(path, text);
+	memset(&s, 0, sizeof(s));
+	rc = sc_parse_file(&s, path, err, elen);
+	sc_free_all();
+	return rc;
+}
+
+/* A chain of n+1 structs S0 < S1 < ... < Sn (Sn nests n+1 deep) used by a
+ * table, declared innermost first or outermost first. */
+static char *struct_chain(int n, int outer_first)
+{
+	char *t = malloc(64 + 40 * ((size_t)n + 2)), *p = t;
+
+	ck_assert_ptr_nonnull(t);
+	if (outer_first) {
+		p += sprintf(p, "table T { s: S%d; }\nroot_type T;\n", n);
+		for (int i = n; i >= 1; i--)
+			p += sprintf(p, "struct S%d { s: S%d; }\n", i, i - 1);
+		sprintf(p, "struct S0 { a: ubyte; }");
+	} else {
+		p += sprintf(p, "struct S0 { a: ubyte; }\n");
+		for (int i = 1; i <= n; i++)
+			p += sprintf(p, "struct S%d { s: S%d; }\n", i, i - 1);
+		sprintf(p, "table T { s: S%d; }\nroot_type T;", n);
+	}
+	return t;
+}
+
+/* Structs nest up to SC_MAX_STRUCT_DEPTH levels in either order of
+ * declaration; one more is refused as too deep (it used to be called
+ * "contains itself" when declared outermost first, and accepted the other
+ * way), and so is a 100k-deep chain (over 60 s before, quadratic). */
+START_TEST(struct_nesting_is_limited)
+{
+	char path[256], err[1024], want[400];
+
+	for (int outer = 0; outer <= 1; outer++) {
+		char *at = struct_chain(SC_MAX_STRUCT_DEPTH - 1, outer);
+		char *over = struct_chain(SC_MAX_STRUCT_DEPTH, outer);
+		char *deep = struct_chain(100000, outer);
+
+		ck_assert_msg(parse_text("at.fbs", at, path, sizeof(path), err, sizeof(err)) == 0,
+			      "%s", err);
+		ck_assert_int_ne(parse_text("over.fbs", over, path, sizeof(path), err, sizeof(err)),
+				 0);
+		/* outermost first: at S64's declaration; innermost first: at its field */
+		if (outer)
+			snprintf(want, sizeof(want), "%s:3:1: error: struct S64 nests structs more "
+				 "than 64 levels deep", path);
+		else
+			snprintf(want, sizeof(want), "%s:65:14: error: struct S64 nests structs more "
+				 "than 64 levels deep", path);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "want \"%s\", got \"%s\"",
+			      want, err);
+		ck_assert_int_ne(parse_text("deep.fbs", deep, path, sizeof(path), err, sizeof(err)),
+				 0);
+		ck_assert_msg(strstr(err, "levels deep") && !strstr(err, "contains itself"), "%s",
+			      err);
+		free(at);
+		free(over);
+		free(deep);
+	}
+}
+END_TEST
+
+static char *wide_table(int nfields)
+{
+	char *t = malloc(64 + 24 * (size_t)nfields), *p = t;
+
+	ck_assert_ptr_nonnull(t);
+	p += sprintf(p, "table T {\n");
+	for (int i = 0; i < nfields; i++)
+		p += sprintf(p, "  f%d: ubyte;\n", i);
+	sprintf(p, "}\nroot_type T;");
+	return t;
+}
+
+/* A vtable has 16-bit offsets: 4 + 2 * 32765 bytes is the largest, so a
+ * table has at most SC_MAX_TABLE_SLOTS fields (flatc 2.0.8 wraps field
+ * 32766's offset to 0 without a word).  The first field over is named. */
+START_TEST(table_fields_are_limited)
+{
+	char path[256], err[1024], want[400];
+	char *at = wide_table(SC_MAX_TABLE_SLOTS), *over = wide_table(SC_MAX_TABLE_SLOTS + 1);
+	char *wide = wide_table(70000);
+
+	ck_assert_msg(parse_text("at.fbs", at, path, sizeof(path), err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_int_ne(parse_text("over.fbs", over, path, sizeof(path), err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s:%d:3: error: table T has too many fields", path,
+		 SC_MAX_TABLE_SLOTS + 2);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "want \"%s\", got \"%s\"", want, err);
+	ck_assert_int_ne(parse_text("wide.fbs", wide, path, sizeof(path), err, sizeof(err)), 0);
+	ck_assert_msg(strncmp(err + strlen(path), want + strlen(path), strlen(want) - strlen(path)) == 0,
+		      "%s", err);
+	free(at);
+	free(over);
+	free(wide);
+}
+END_TEST
+
+/* "[[[[..." is refused at the second '[' instead of recursing once per
+ * bracket (a million of them overflowed the stack). */
+START_TEST(nested_vector_bomb_is_refused)
+{
+	size_t n = 1000000;
+	char *t = malloc(n + 32), path[256], err[1024], want[400];
+
+	ck_assert_ptr_nonnull(t);
+	strcpy(t, "table T { a: ");
+	memset(t + 13, '[', n);
+	t[13 + n] = '\0';
+	ck_assert_int_ne(parse_text("bomb.fbs", t, path, sizeof(path), err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s:1:14: error: nested vector", path);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "want \"%s\", got \"%s\"", want, err);
+	free(t);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_schema");
@@ -239,6 +369,9 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, bad_schema_is_refused, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_loop_test(tc, good_schema_is_accepted, 0, (int)(sizeof(good) / sizeof(good[0])));
 	tcase_add_test(tc, includes_resolve);
+	tcase_add_test(tc, struct_nesting_is_limited);
+	tcase_add_test(tc, table_fields_are_limited);
+	tcase_add_test(tc, nested_vector_bomb_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,6 +15,7 @@
 
 #include "sluice/sluice.h"
 #include "sluice/pipeline.h"
+#include "runtime/model.h"
 #include "testutil.h"
 
 static const char *write_file(const char *tag, const char *text)
@@ -111,6 +112,113 @@ START_TEST(good_file_loads)
 	ck_assert_int_eq(sluice_pipeline_load(path, NULL, &pl), 0);
 	sluice_pipeline_free(pl);
 	unlink(path);
+}
+END_TEST
+
+/* Writes text to a fresh file and loads it; the error detail goes to msg. */
+static int load_text(const char *tag, const char *text, char *msg, size_t len)
+{
+	const char *path = write_file(tag, text);
+	struct sluice_pipeline *pl = NULL;
+	int rc = sluice_pipeline_load(path, NULL, &pl);
+
+	snprintf(msg, len, "%s", rc ? sluice_errdetail() : "");
+	sluice_pipeline_free(pl);
+	unlink(path);
+	return rc;
+}
+
+/* A stage whose parameter holds `depth` nested flow sequences: the
+ * pipeline's own levels (file, stages, stage, params) come on top. */
+static char *nested_param(int depth)
+{
+	static const char head[] = "stages:\n  s: { plugin: t_source, params: { limit: ";
+	size_t n = strlen(head);
+	char *t = malloc(n + 2 * (size_t)depth + 8);
+
+	ck_assert_ptr_nonnull(t);
+	memcpy(t, head, n);
+	memset(t + n, '[', (size_t)depth);
+	memset(t + n + depth, ']', (size_t)depth);
+	strcpy(t + n + 2 * (size_t)depth, " } }\n");
+	return t;
+}
+
+/* Nesting up to PL_MAX_DEPTH goes on to the usual checks; one level more
+ * is refused at the collection that crosses it, and so is a very deep file
+ * (which took libyaml quadratic time: 35 s at 80k levels). */
+START_TEST(yaml_nesting_is_limited)
+{
+	char msg[512], where[64];
+	/* 4 levels are the pipeline's: the file, stages, s and params. */
+	char *at = nested_param(PL_MAX_DEPTH - 4), *over = nested_param(PL_MAX_DEPTH - 3);
+	char *deep = nested_param(400000);
+	int col = (int)strlen("  s: { plugin: t_source, params: { limit: ") + 1;
+
+	ck_assert_int_eq(load_text("depth", at, msg, sizeof(msg)), -SLUICE_EPIPELINE);
+	ck_assert_msg(strstr(msg, ":2:") && strstr(msg, "must be a single value"), "%s", msg);
+	ck_assert_int_eq(load_text("depth", over, msg, sizeof(msg)), -SLUICE_EPIPELINE);
+	snprintf(where, sizeof(where), ":2:%d: ", col + PL_MAX_DEPTH - 4);
+	ck_assert_msg(strstr(msg, where) && strstr(msg, "more than 64 levels of nesting"),
+		      "want %s: %s", where, msg);
+	ck_assert_int_eq(load_text("depth", deep, msg, sizeof(msg)), -SLUICE_EPIPELINE);
+	ck_assert_msg(strstr(msg, where) && strstr(msg, "levels of nesting"), "%s", msg);
+	free(at);
+	free(over);
+	free(deep);
+}
+END_TEST
+
+/* A file of exactly PL_MAX_FILE_BYTES loads (the good pipeline padded
+ * with a comment); one byte more is refused, naming where it crossed. */
+START_TEST(yaml_size_is_limited)
+{
+	size_t n = strlen(good);
+	char *t = malloc(PL_MAX_FILE_BYTES + 2);
+	char msg[512];
+
+	ck_assert_ptr_nonnull(t);
+	memcpy(t, good, n);
+	t[n] = '#';
+	memset(t + n + 1, 'x', PL_MAX_FILE_BYTES - n - 2);
+	t[PL_MAX_FILE_BYTES - 1] = '\n';
+	t[PL_MAX_FILE_BYTES] = '\0';
+	ck_assert_int_eq(load_text("size", t, msg, sizeof(msg)), 0);
+	t[PL_MAX_FILE_BYTES - 1] = 'x';
+	t[PL_MAX_FILE_BYTES] = '\n';
+	t[PL_MAX_FILE_BYTES + 1] = '\0';
+	ck_assert_int_eq(load_text("size", t, msg, sizeof(msg)), -SLUICE_EPIPELINE);
+	snprintf(t, 64, ":8:%zu: ", PL_MAX_FILE_BYTES - n + 1);
+	ck_assert_msg(strstr(msg, t) && strstr(msg, "longer than 1048576 bytes"), "want %s: %s", t,
+		      msg);
+	free(t);
+}
+END_TEST
+
+/* libyaml's loader compares each anchor with every earlier one: at most
+ * PL_MAX_ANCHORS, the next is refused where it stands. */
+START_TEST(yaml_anchors_are_limited)
+{
+	char *t = malloc(64 + 16 * (PL_MAX_ANCHORS + 1));
+	char msg[512], where[64];
+	int n;
+
+	ck_assert_ptr_nonnull(t);
+	for (int over = 0; over <= 1; over++) {
+		n = sprintf(t, "stages:\n  s: { plugin: t_source, params: { limit: [");
+		for (int i = 0; i < PL_MAX_ANCHORS + over; i++)
+			n += sprintf(t + n, "\n    &a%d x,", i);
+		sprintf(t + n, " *a0 ] } }\n");
+		ck_assert_int_eq(load_text("anchors", t, msg, sizeof(msg)), -SLUICE_EPIPELINE);
+		if (!over) {
+			ck_assert_msg(strstr(msg, "must be a single value"), "%s", msg);
+		} else {
+			snprintf(where, sizeof(where), ":%d:5: ", PL_MAX_ANCHORS + 3);
+			ck_assert_msg(strstr(msg, where) && strstr(msg, "more than 256 anchors"),
+				      "want %s: %s", where, msg);
+		}
+	}
+	free(t);
 }
 END_TEST
 
@@ -270,6 +378,9 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, bad_files_are_refused_with_position, 0,
 			    (int)(sizeof(bad_files) / sizeof(bad_files[0])));
 	tcase_add_test(tc, good_file_loads);
+	tcase_add_test(tc, yaml_nesting_is_limited);
+	tcase_add_test(tc, yaml_size_is_limited);
+	tcase_add_test(tc, yaml_anchors_are_limited);
 	tcase_add_test(tc, runs_in_process_mode);
 	tcase_add_test(tc, runs_in_thread_mode);
 	tcase_add_test(tc, crashed_stage_is_restarted);

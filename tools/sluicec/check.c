@@ -98,6 +98,7 @@ static bool fits(enum base b, bool neg, uint64_t mag)
 
 static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 {
+	struct sc_map values = {0};
 	size_t i, j;
 
 	for (i = 0; i < d->nvals; i++) {
@@ -106,9 +107,8 @@ static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 		uint64_t mag = neg ? 0 - (uint64_t)e->value : (uint64_t)e->value;
 
 		e->utype.fixed_len = 0;
-		for (j = 0; j < i; j++)
-			if (strcmp(d->vals[j].name, e->name) == 0)
-				lex_error(lx, &e->loc, "enum value already exists: %s", e->name);
+		if (sc_map_add(&d->valmap, e->name, i) != i)
+			lex_error(lx, &e->loc, "enum value already exists: %s", e->name);
 		if (d->kind == D_UNION) {
 			if (i == 0)
 				continue;
@@ -127,41 +127,57 @@ static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 			lex_error(lx, &e->loc, "enum value does not fit, \"%s\"", e->name);
 		}
 		/* flatc 2.0.8 accepts values in any order, but not twice */
-		for (j = (d->kind == D_UNION); j < i; j++)
-			if (d->vals[j].value == e->value)
-				lex_error(lx, &e->loc, "enum value %s repeats the value of %s", e->name,
-					  d->vals[j].name);
+		if (d->kind != D_UNION || i > 0) {
+			char key[24];
+
+			snprintf(key, sizeof(key), "%lld", (long long)e->value);
+			j = sc_map_add(&values, sc_strdup(key), i);
+			if (j != i)
+				lex_error(lx, &e->loc, "enum value %s repeats the value of %s",
+					  e->name, d->vals[j].name);
+		}
 	}
 }
 
-/* Structs are laid out once their member structs are. */
-static void layout(struct lexer *lx, struct def *d, int depth)
+/* Lays out one struct whose member structs are laid out. */
+static void layout_one(struct lexer *lx, struct def *d)
 {
 	size_t i;
-	uint32_t off = 0, align = 1;
+	uint64_t off = 0;
+	uint32_t align = 1;
 	const struct attr *fa;
 
-	if (d->size)
-		return;
-	if (depth > 64)
-		lex_error(lx, &d->loc, "struct %s contains itself", d->name);
+	d->nest = 1;
 	for (i = 0; i < d->nfields; i++) {
 		struct field *f = &d->fields[i];
 		struct def *r = f->type.ref;
-		uint32_t fs, fa2;
+		uint64_t fs;
+		uint32_t fa2;
 
 		if (r && r->kind == D_STRUCT) {
-			if (r == d)
-				lex_error(lx, &f->loc, "struct %s contains itself", d->name);
-			layout(lx, r, depth + 1);
+			if (r->nest + 1 > d->nest)
+				d->nest = r->nest + 1;
+			if (d->nest > SC_MAX_STRUCT_DEPTH)
+				lex_error(lx, &f->loc,
+					  "struct %s nests structs more than %d levels deep (field %s "
+					  "is a %s, %d deep); sluicec's limit is %d",
+					  d->name, SC_MAX_STRUCT_DEPTH, f->name, r->name, r->nest,
+					  SC_MAX_STRUCT_DEPTH);
 		}
-		fs = sc_inline_size(&f->type);
+		/* 64 bits: [S:65535] of a large S overflows 32 */
+		fs = f->type.base == B_ARRAY ? (uint64_t)sc_inline_size(&(struct type){
+						       .base = f->type.elem, .ref = r}) *
+						       f->type.fixed_len
+					     : sc_inline_size(&f->type);
 		fa2 = sc_inline_align(&f->type);
-		off = (off + fa2 - 1) & ~(fa2 - 1);
+		off = (off + fa2 - 1) & ~(uint64_t)(fa2 - 1);
+		if (off + fs > SC_MAX_STRUCT_SIZE)
+			lex_error(lx, &f->loc, "struct %s is larger than %u bytes at field %s",
+				  d->name, SC_MAX_STRUCT_SIZE, f->name);
 		if (i > 0)
-			d->fields[i - 1].padding = off - (d->fields[i - 1].offset +
-							  sc_inline_size(&d->fields[i - 1].type));
-		f->offset = off;
+			d->fields[i - 1].padding = (uint32_t)off - (d->fields[i - 1].offset +
+								    sc_inline_size(&d->fields[i - 1].type));
+		f->offset = (uint32_t)off;
 		off += fs;
 		if (fa2 > align)
 			align = fa2;
@@ -178,8 +194,12 @@ static void layout(struct lexer *lx, struct def *d, int depth)
 		align = (uint32_t)v;
 		d->force_align = align;
 	}
+	off = (off + align - 1) & ~(uint64_t)(align - 1);
+	if (off > SC_MAX_STRUCT_SIZE)
+		lex_error(lx, &d->loc, "struct %s is larger than %u bytes", d->name,
+			  SC_MAX_STRUCT_SIZE);
 	d->align = align;
-	d->size = (off + align - 1) & ~(align - 1);
+	d->size = (uint32_t)off;
 	if (d->nfields)
 		d->fields[d->nfields - 1].padding =
 			d->size - (d->fields[d->nfields - 1].offset +
@@ -188,8 +208,61 @@ static void layout(struct lexer *lx, struct def *d, int depth)
 		lex_error(lx, &d->loc, "size 0 structs not allowed");
 }
 
+/* Structs are laid out after their member structs, depth first with an
+ * explicit stack of at most SC_MAX_STRUCT_DEPTH entries: each struct once,
+ * whatever the order of declaration, and no recursion on the C stack. */
+static void layout(struct lexer *lx, struct def *top)
+{
+	struct {
+		struct def *d;
+		size_t next; /* the field to look at next */
+	} st[SC_MAX_STRUCT_DEPTH];
+	int n = 0;
+
+	if (top->size)
+		return;
+	st[n++].d = top;
+	st[0].next = 0;
+	top->on_path = true;
+	while (n > 0) {
+		struct def *d = st[n - 1].d;
+		struct field *f = NULL;
+		struct def *r = NULL;
+
+		while (st[n - 1].next < d->nfields) {
+			f = &d->fields[st[n - 1].next++];
+			r = f->type.ref;
+			if (r && r->kind == D_STRUCT && !r->size)
+				break;
+			r = NULL;
+		}
+		if (!r) {
+			layout_one(lx, d);
+			d->on_path = false;
+			n--;
+			continue;
+		}
+		if (r->on_path) {
+			if (r == d)
+				lex_error(lx, &f->loc, "struct %s contains itself", d->name);
+			lex_error(lx, &f->loc, "struct %s contains itself (through field %s.%s)",
+				  r->name, d->name, f->name);
+		}
+		if (n == SC_MAX_STRUCT_DEPTH)
+			lex_error(lx, &top->loc,
+				  "struct %s nests structs more than %d levels deep (%s, %s, ... "
+				  "%s, %s); sluicec's limit is %d",
+				  top->name, SC_MAX_STRUCT_DEPTH, st[0].d->name, st[1].d->name,
+				  d->name, r->name, SC_MAX_STRUCT_DEPTH);
+		r->on_path = true;
+		st[n].d = r;
+		st[n++].next = 0;
+	}
+}
+
 static void check_struct_fields(struct lexer *lx, struct def *d)
 {
+	struct sc_map names = {0};
 	size_t i;
 
 	for (i = 0; i < d->nfields; i++) {
@@ -201,9 +274,8 @@ static void check_struct_fields(struct lexer *lx, struct def *d)
 			lex_error(lx, &f->loc, "structs may contain only scalar or struct fields");
 		if (f->has_default || f->optional)
 			lex_error(lx, &f->loc, "default values are not supported for struct fields");
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(d->fields[j].name, f->name) == 0)
-				lex_error(lx, &f->loc, "field already exists: %s", f->name);
+		if (sc_map_add(&names, f->name, i) != i)
+			lex_error(lx, &f->loc, "field already exists: %s", f->name);
 	}
 }
 
@@ -221,9 +293,7 @@ static void default_value(struct schema *s, struct lexer *lx, struct field *f)
 			f->attrs = a->next;
 		if (!e || e->kind != D_ENUM)
 			lex_error(lx, &f->loc, "cannot parse value string: %s", a->value);
-		for (i = 0; i < e->nvals && strcmp(e->vals[i].name, a->value) != 0; i++)
-			;
-		if (i == e->nvals)
+		if (!sc_map_get(&e->valmap, a->value, &i))
 			lex_error(lx, &f->loc, "unknown enum value: %s", a->value);
 		f->dflt.is_neg = e->vals[i].value < 0 && e->underlying != B_U64;
 		f->dflt.u = f->dflt.is_neg ? 0 - (uint64_t)e->vals[i].value
@@ -262,17 +332,27 @@ static void default_value(struct schema *s, struct lexer *lx, struct field *f)
 
 static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 {
+	struct sc_map names = {0};
 	size_t i, j, nslots = 0, nid = 0, inl = 4;
 	bool *used;
 	struct field *key = NULL;
 
+	/* each name's first field, so that a union's "<name>_type" can be
+	 * looked up among the fields that follow it too */
+	for (i = 0; i < d->nfields; i++)
+		sc_map_add(&names, d->fields[i].name, i);
 	for (i = 0; i < d->nfields; i++) {
 		struct field *f = &d->fields[i];
 		const struct attr *a;
 
-		for (j = 0; j < i; j++)
-			if (strcmp(d->fields[j].name, f->name) == 0)
-				lex_error(lx, &f->loc, "field already exists: %s", f->name);
+		nslots += f->type.base == B_UNION ? 2 : 1;
+		if (nslots > SC_MAX_TABLE_SLOTS)
+			lex_error(lx, &f->loc,
+				  "table %s has too many fields: a vtable holds at most %d (16-bit "
+				  "offsets; a union takes two)",
+				  d->name, SC_MAX_TABLE_SLOTS);
+		if (sc_map_get(&names, f->name, &j) && j != i)
+			lex_error(lx, &f->loc, "field already exists: %s", f->name);
 		if (f->type.base == B_ARRAY)
 			lex_error(lx, &f->loc,
 				  "fixed-length array in table must be wrapped in struct");
@@ -286,7 +366,7 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 			char *end;
 			long v = a->value ? strtol(a->value, &end, 10) : -1;
 
-			if (!a->value || *end || v < 0 || v > 0x7ffd)
+			if (!a->value || *end || v < 0 || v >= SC_MAX_TABLE_SLOTS)
 				lex_error(lx, &f->loc, "field id out of range: %s", a->value ? a->value : "");
 			f->has_id = true;
 			f->id = (int)v;
@@ -311,9 +391,8 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 			if (f->type.ref->nvals < 2)
 				lex_error(lx, &f->loc, "union %s has no members", f->type.ref->name);
 			snprintf(tn, sizeof(tn), "%s_type", f->name);
-			for (j = 0; j < d->nfields; j++)
-				if (strcmp(d->fields[j].name, tn) == 0)
-					lex_error(lx, &d->fields[j].loc, "field already exists: %s", tn);
+			if (sc_map_get(&names, tn, &j))
+				lex_error(lx, &d->fields[j].loc, "field already exists: %s", tn);
 		}
 		a = sc_attr(f->attrs, "nested_flatbuffer");
 		if (a) {
@@ -333,15 +412,12 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 
 			inl += sz + (al > 1 ? al - 1 : 0);
 		}
-		nslots += f->type.base == B_UNION ? 2 : 1;
 	}
 	if (nid && nid != d->nfields)
 		lex_error(lx, &d->loc, "either all fields or no fields must have an 'id' attribute");
 	if (inl >= 65536)
 		lex_error(lx, &d->loc, "table %s is too large: inline fields need %zu bytes (limit 65535)",
 			  d->name, inl);
-	if (nslots > 0x7ffd)
-		lex_error(lx, &d->loc, "too many fields in table %s", d->name);
 	used = sc_alloc(nslots + 1);
 	if (nid) {
 		for (i = 0; i < d->nfields; i++) {
@@ -389,7 +465,7 @@ int sc_check(struct schema *s, struct lexer *lx)
 			check_struct_fields(lx, s->defs[i]);
 	for (i = 0; i < s->ndefs; i++)
 		if (s->defs[i]->kind == D_STRUCT)
-			layout(lx, s->defs[i], 0);
+			layout(lx, s->defs[i]);
 	for (i = 0; i < s->ndefs; i++) {
 		struct def *d = s->defs[i];
 

@@ -87,10 +87,7 @@ static bool attr_known(struct parser *p, const char *name)
 	for (i = 0; known_attrs[i]; i++)
 		if (strcmp(known_attrs[i], name) == 0)
 			return true;
-	for (i = 0; i < p->s->nattrs; i++)
-		if (strcmp(p->s->attrs[i], name) == 0)
-			return true;
-	return false;
+	return sc_map_get(&p->s->attr_names, name, &i);
 }
 
 /* ( name [: value], ... ) */
@@ -175,9 +172,10 @@ static void type(struct parser *p, struct type *t)
 		struct loc l = lx->loc;
 
 		lex_next(lx);
-		type(p, &e);
-		if (e.base == B_VECTOR || e.base == B_ARRAY)
+		/* before recursing: "[[[[..." must not cost a stack frame each */
+		if (is(lx, '['))
 			lex_error(lx, &l, "nested vector types not supported (wrap in table first)");
+		type(p, &e);
 		t->elem = e.base;
 		t->ref_name = e.ref_name;
 		t->ref_ns = e.ref_ns;
@@ -244,6 +242,7 @@ static struct def *new_def(struct parser *p, enum def_kind kind, const char *nam
 		lex_error(p->lx, &loc, "datatype already exists: %s", full);
 	s->defs = sc_grow(s->defs, &p->capdefs, s->ndefs + 1, sizeof(*s->defs));
 	d->order = (int)s->ndefs;
+	sc_map_add(&s->names, d->fullname, s->ndefs);
 	s->defs[s->ndefs++] = d;
 	return d;
 }
@@ -616,6 +615,7 @@ static void parse_file(struct parser *p, const char *path, const char *text, siz
 				lex_error(lx, &lx->loc, "expected an attribute name");
 			p->s->attrs = sc_grow(p->s->attrs, &capa, p->s->nattrs + 1,
 					      sizeof(*p->s->attrs));
+			sc_map_add(&p->s->attr_names, lx->text, p->s->nattrs);
 			p->s->attrs[p->s->nattrs++] = lx->text;
 			lex_next(lx);
 			expect(lx, ';');

@@ -33,6 +33,22 @@ enum def_kind { D_ENUM, D_UNION, D_STRUCT, D_TABLE };
 
 struct def;
 
+/* A string-keyed hash map to a number, in the arena: checks of names stay
+ * linear however many fields, values or types a schema has. */
+struct sc_map {
+	const char **keys;
+	size_t *vals;
+	size_t cap, n;
+};
+
+/* Limits sluicec keeps (docs/messages.md): a vtable holds 16-bit offsets,
+ * so a table has at most 32765 slots (a union takes two); structs nest at
+ * most 64 levels, the depth the JSON readers accept; a struct is smaller
+ * than 2 GiB, the largest FlatBuffer. */
+#define SC_MAX_TABLE_SLOTS  0x7ffd
+#define SC_MAX_STRUCT_DEPTH 64
+#define SC_MAX_STRUCT_SIZE  0x7fffffffu
+
 struct type {
 	enum base base;
 	enum base elem;       /* element of a vector or array */
@@ -105,6 +121,9 @@ struct def {
 	struct attr *attrs;
 	const char *doc;
 	int order;            /* declaration order */
+	struct sc_map valmap; /* enums and unions: value name -> index */
+	int nest;             /* structs: levels of struct nesting, 1 if none */
+	bool on_path;         /* structs: being laid out (cycle check) */
 };
 
 struct schema {
@@ -121,6 +140,8 @@ struct schema {
 	const char **incdirs; /* -I paths */
 	size_t nincdirs;
 	bool no_includes;     /* refuse include (fuzzing) */
+	struct sc_map names;  /* full name -> index in defs */
+	struct sc_map attr_names; /* declared attributes */
 };
 
 /* Arena allocation: everything lives until sc_free_all(). */
@@ -129,6 +150,11 @@ char *sc_strdup(const char *s);
 char *sc_strndup(const char *s, size_t n);
 void *sc_grow(void *p, size_t *cap, size_t n, size_t elem); /* ensure room for n */
 void sc_free_all(void);
+
+/* Adds key -> val unless key is there; returns the value now under key. */
+size_t sc_map_add(struct sc_map *m, const char *key, size_t val);
+/* True, with *val, if key is there. */
+bool sc_map_get(const struct sc_map *m, const char *key, size_t *val);
 
 /* Parses text as file `name` (and its includes) into s. Returns 0, or -1
  * with "file:line:col: message" in err. */

@@ -67,6 +67,65 @@ void sc_free_all(void)
 	}
 }
 
+static size_t hash(const char *k)
+{
+	size_t h = 14695981039346656037u;
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211u;
+	return h;
+}
+
+static size_t *slot(const struct sc_map *m, const char *key)
+{
+	size_t i = hash(key) & (m->cap - 1);
+
+	while (m->keys[i] && strcmp(m->keys[i], key) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return &m->vals[i];
+}
+
+bool sc_map_get(const struct sc_map *m, const char *key, size_t *val)
+{
+	size_t *v;
+
+	if (!m->cap)
+		return false;
+	v = slot(m, key);
+	if (!m->keys[v - m->vals])
+		return false;
+	*val = *v;
+	return true;
+}
+
+size_t sc_map_add(struct sc_map *m, const char *key, size_t val)
+{
+	size_t *v;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct sc_map g = {.cap = m->cap ? 2 * m->cap : 16};
+
+		g.keys = sc_alloc(g.cap * sizeof(*g.keys));
+		g.vals = sc_alloc(g.cap * sizeof(*g.vals));
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->keys[i]) {
+				size_t *w = slot(&g, m->keys[i]);
+
+				g.keys[w - g.vals] = m->keys[i];
+				*w = m->vals[i];
+			}
+		g.n = m->n;
+		*m = g;
+	}
+	v = slot(m, key);
+	if (m->keys[v - m->vals])
+		return *v;
+	m->keys[v - m->vals] = key;
+	m->n++;
+	*v = val;
+	return val;
+}
+
 bool sc_is_integer(enum base b)
 {
 	return b == B_UTYPE || (b >= B_BOOL && b <= B_U64);
@@ -166,10 +225,7 @@ struct def *sc_find(const struct schema *s, const char *fullname)
 {
 	size_t i;
 
-	for (i = 0; i < s->ndefs; i++)
-		if (strcmp(s->defs[i]->fullname, fullname) == 0)
-			return s->defs[i];
-	return NULL;
+	return sc_map_get(&s->names, fullname, &i) ? s->defs[i] : NULL;
 }
 
 const struct attr *sc_attr(const struct attr *a, const char *name)
