@@ -255,6 +255,25 @@ static int create_topic(struct sluice_pipeline *pl, int ti)
 	return rc;
 }
 
+/* What the caller's exit status needs: which stages ended failed. */
+static void fill_result(struct runner *r, bool all_ended)
+{
+	struct sluice_run_result *res = r->o->result;
+
+	if (!res)
+		return;
+	*res = (struct sluice_run_result){.signal = got_signal, .all_ended = all_ended};
+	for (int i = 0; i < r->pl->nstages; i++) {
+		/* Still running here means it was left behind (threads that
+		 * would not stop): a failure too. */
+		if (!r->slots[i].running && r->slots[i].status == 0)
+			continue;
+		if (!res->failed_stages++)
+			snprintf(res->first_failed, sizeof(res->first_failed), "%s",
+				 r->pl->stages[i].name);
+	}
+}
+
 static void remove_names(struct runner *r, int ntopics)
 {
 	for (int i = 0; i < ntopics; i++)
@@ -266,7 +285,10 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 	struct runner r = {.pl = pl, .o = o};
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 	int rc, created = 0;
+	bool all_ended = false;
 
+	if (o->result)
+		*o->result = (struct sluice_run_result){0};
 	snprintf(r.ctl_name, sizeof(r.ctl_name), "/%s.ctl", pl->name);
 	rc = sluice_shm_create(r.ctl_name, SLUICE_SHM_RAW, sizeof(struct run_ctl), NULL, &r.ctl_shm);
 	if (rc == -EEXIST && sluice_shm_reclaim(r.ctl_name) == 0)
@@ -317,6 +339,7 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 			pending |= r.slots[i].restart_at != 0;
 		if (running == 0 && !pending) {
 			fprintf(stderr, "sluice run: every stage has ended\n");
+			all_ended = true;
 			break;
 		}
 		if (now >= next_report) {
@@ -330,6 +353,7 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 		fprintf(stderr, "\nsluice run: %s: stopping (sources first, then draining)\n",
 			strsignal(got_signal));
 	stop_everything(&r);
+	fill_result(&r, all_ended);
 	sluice__report_final(&r.rep, sluice__now_ns() - start);
 	sluice__report_free(&r.rep);
 	sigaction(SIGINT, &old_int, NULL);
