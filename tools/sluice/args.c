@@ -2,6 +2,7 @@
  * "abc", "1x", "", " 1", "-1" for a count, "nan" and out-of-range values are
  * refused, never read as 0 or as their leading digits. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -107,26 +108,26 @@ int cli_lib_error(const char *cmd, const char *topic, int err)
 	return CLI_FAIL;
 }
 
-struct hint {
-	const char *cmd, *bare;
-	int found;
-};
-
 /* A pipeline's topic is "/<pipeline>.<topic>": say so when one's topic
- * part is the bare name the user gave. */
-static int hint_one(const char *topic, void *arg)
+ * part is the bare name the user gave.  Names only, from the directory:
+ * nothing found by listing is opened (a FIFO there must not hang us). */
+static void hint_pipeline_topics(const char *cmd, const char *bare)
 {
-	struct hint *h = arg;
-	const char *dot = strrchr(topic, '.');
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
 
-	if (dot && dot > topic + 1 && !strcmp(dot + 1, h->bare)) {
-		fprintf(stderr, "sluice %s: hint: %s is topic \"%s\" of pipeline \"%.*s\": "
+	while (d && (e = readdir(d)) != NULL) {
+		const char *dot = strrchr(e->d_name, '.');
+
+		if (e->d_type != DT_REG || !dot || dot == e->d_name || strcmp(dot + 1, bare) != 0)
+			continue;
+		fprintf(stderr, "sluice %s: hint: /%s is topic \"%s\" of pipeline \"%.*s\": "
 				"sluice %s %s --pipeline %.*s\n",
-			h->cmd, topic, h->bare, (int)(dot - topic - 1), topic + 1, h->cmd, h->bare,
-			(int)(dot - topic - 1), topic + 1);
-		h->found++;
+			cmd, e->d_name, bare, (int)(dot - e->d_name), e->d_name, cmd, bare,
+			(int)(dot - e->d_name), e->d_name);
 	}
-	return 0;
+	if (d)
+		closedir(d);
 }
 
 int cli_open_topic(const char *cmd, const char *topic, const char *pipeline, int wait,
@@ -142,11 +143,8 @@ int cli_open_topic(const char *cmd, const char *topic, const char *pipeline, int
 		/* Not there yet, or still being made: what --wait waits out. */
 		if (!wait || (rc && rc != -ENOENT && rc != -SLUICE_ENOTREADY)) {
 			cli_lib_error(cmd, topic, rc);
-			if (rc == -ENOENT && !pipeline) {
-				struct hint h = {cmd, topic + 1, 0};
-
-				sluice_topic_list(hint_one, &h);
-			}
+			if (rc == -ENOENT && !pipeline && !strchr(topic + 1, '.'))
+				hint_pipeline_topics(cmd, topic + 1);
 			return CLI_FAIL;
 		}
 		if (*stop)
