@@ -21,6 +21,10 @@
 #define READY_TIMEOUT_NS (5 * 1000000000ull)
 #define DRAIN_TIMEOUT_NS (3 * 1000000000ull)
 #define EXIT_TIMEOUT_NS  (2 * 1000000000ull)
+/* A stage that fails this many times in a row without ever becoming ready
+ * (its init returns an error) will not start on the next try either: its
+ * restarts are exhausted.  Crashes (signals) are restarted without limit. */
+#define MAX_FAILED_STARTS 5
 
 static volatile sig_atomic_t got_signal;
 
@@ -37,6 +41,8 @@ struct slot {
 	int status;         /* last exit: 0 clean, else 1 or 128+signal */
 	uint64_t restart_at; /* back-off: when to start it again (0: not pending) */
 	unsigned backoff_ms;
+	bool ready_seen;         /* this run of it reached STAGE_READY */
+	unsigned failed_starts;  /* consecutive runs that failed before ready */
 };
 
 struct runner {
@@ -113,6 +119,8 @@ static int reap(struct runner *r, bool stopping)
 
 		if (!s->running)
 			continue;
+		if (atomic_load(&r->ctl->stages[i].state) == STAGE_READY)
+			s->ready_seen = true;
 		if (r->o->threads) {
 			if (pthread_tryjoin_np(s->thread, NULL) != 0) {
 				running++;
@@ -137,8 +145,17 @@ static int reap(struct runner *r, bool stopping)
 		s->running = false;
 		bool failed = s->status != 0;
 
-		if (!stopping && (st->restart == SLUICE_RESTART_ALWAYS ||
-				  (failed && st->restart == SLUICE_RESTART_ON_FAILURE))) {
+		/* Status 1 is the host's own failure, not a crash. */
+		s->failed_starts = s->status == 1 && !s->ready_seen ? s->failed_starts + 1 : 0;
+		s->ready_seen = false;
+		if (!stopping && s->failed_starts >= MAX_FAILED_STARTS &&
+		    st->restart != SLUICE_RESTART_NEVER) {
+			s->done = true;
+			fprintf(stderr, "sluice run: stage %s failed %u times in a row before it "
+					"was ready; restarts exhausted, not restarted\n",
+				st->name, s->failed_starts);
+		} else if (!stopping && (st->restart == SLUICE_RESTART_ALWAYS ||
+					 (failed && st->restart == SLUICE_RESTART_ON_FAILURE))) {
 			s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 100;
 			if (s->backoff_ms > 5000)
 				s->backoff_ms = 5000;

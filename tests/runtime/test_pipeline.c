@@ -338,6 +338,31 @@ START_TEST(failed_stage_exits_1)
 }
 END_TEST
 
+/* A stage whose init fails every time is restarted 4 times, then its
+ * restarts are exhausted (not retried every 5 s for ever). */
+START_TEST(failing_init_exhausts_restarts)
+{
+	char name[64], summary[256];
+	const char *path = sink_file("exhaust", "fail_init: true", "always");
+	struct sluice_pipeline *pl;
+	struct sluice_run_result res;
+
+	snprintf(name, sizeof(name), "tx%ld", (long)getpid());
+	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
+	ck_assert_int_eq(sluice_pipeline_load(path, name, &pl), 0);
+	/* back-off 100 + 200 + 400 + 800 ms: done after 1.5 s; a sixth start
+	 * would come at 3.1 s */
+	struct sluice_run_opts o = {.duration_s = 4, .live = -1, .summary_path = summary,
+				    .result = &res};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][1][\"restarts\"]"), 4);
+	ck_assert_int_eq(res.failed_stages, 1);
+	unlink(summary);
+	unlink(path);
+}
+END_TEST
+
 /* Clean end: 0; SIGTERM: 143; an invalid file (also with --check) or a
  * bad option: 2. */
 START_TEST(exit_status_says_how_it_ended)
@@ -376,6 +401,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, sigint_leaves_nothing_behind);
 	tcase_add_loop_test(tc, failed_stage_exits_1, 0, 4);
 	tcase_add_test(tc, exit_status_says_how_it_ended);
+	tcase_add_test(tc, failing_init_exhausts_restarts);
 	suite_add_tcase(s, tc);
 	return s;
 }
