@@ -83,7 +83,7 @@ static int echo_main(int argc, char **argv)
 		return rc;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if ((rc = cli_open_topic("echo", topic, pipeline, wait, &stop, &st)) != 0)
+	if ((rc = cli_open_topic("echo", topic, pipeline, wait, &stop, &st)) != 0 || stop)
 		return rc;
 	size_t schema_len = st.schema_len;
 	void *schema = schema_len ? malloc(schema_len) : NULL;
