@@ -237,6 +237,24 @@ START_TEST(publisher_gone_ends_once)
 }
 END_TEST
 
+/* A damaged topic (here: truncated behind its header's back) is an error
+ * with the library's reason, for echo and hz alike. */
+START_TEST(damaged_topic_is_an_error_with_reason)
+{
+	const char *tool = _i ? "echo" : "hz";
+	char name[128], path[300], err[4096];
+	struct sluice_topic_opts o = {.type_name = "test.Cli", .slot_size = 64, .slot_count = 8};
+
+	tu_name(name, sizeof(name), "damaged");
+	ck_assert_int_eq(sluice_topic_create(name, &o), 0);
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	ck_assert_int_eq(truncate(path, 1000), 0);
+	ck_assert_int_eq(sh(err, sizeof(err), "%s %s", tool, name), 1);
+	ck_assert_msg(strstr(err, "smaller than its header says"), "%s said \"%s\"", tool, err);
+	sluice_shm_unlink(name);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -248,6 +266,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, missing_topic_says_why_and_hints);
 	tcase_add_test(tc, echo_waits_and_pub_creates);
 	tcase_add_loop_test(tc, publisher_gone_ends_once, 0, 4);
+	tcase_add_loop_test(tc, damaged_topic_is_an_error_with_reason, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -42,7 +42,7 @@ static long read_file(const char *path, void **buf)
 	fclose(f);
 	free(*buf);
 	*buf = NULL;
-	return n > (64l << 20) ? -EFBIG : -EIO;
+	return n == 0 ? -ENODATA : n > (64l << 20) ? -EFBIG : -EIO;
 }
 
 struct new_topic {
