@@ -183,6 +183,31 @@ START_TEST(echo_waits_and_pub_creates)
 }
 END_TEST
 
+/* --schema F.fbs: sluicec (beside sluice) compiles it for the new topic,
+ * and echo decodes with what the topic carries. */
+START_TEST(pub_creates_from_fbs)
+{
+	char name[128], err[4096], line[4096], cmd[512];
+
+	tu_name(name, sizeof(name), "fbs");
+	ck_assert_int_eq(sh(err, sizeof(err), "pub %s '%s' --type sluice.msg.GpsFix --schema %s",
+			    name, gps_json, SCHEMA_DIR "/gps.fbs"),
+			 0);
+	snprintf(cmd, sizeof(cmd), "timeout 10 %s echo %s --oldest -n 1", bin(), name);
+	FILE *echo = popen(cmd, "r");
+	ck_assert_ptr_nonnull(echo);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), echo));
+	ck_assert_msg(strstr(line, "\"satellites\": 9"), "echo printed %s", line);
+	ck_assert_int_eq(pclose(echo), 0);
+	ck_assert_int_eq(sh(err, sizeof(err), "pub %s-2 '{}' --type sluice.msg.GpsFix --schema "
+					      "/nonexistent.fbs",
+			    name),
+			 1);
+	ck_assert_msg(strstr(err, "sluicec"), "pub said \"%s\"", err);
+	sluice_shm_unlink(name);
+}
+END_TEST
+
 /* hz and echo say once that the publisher went and end: 0 when it closed,
  * 1 when it died (the pub_pid=1 scribble of issue 11 item 7 looks so). */
 START_TEST(publisher_gone_ends_once)
@@ -265,6 +290,7 @@ static Suite *make_suite(void)
 			    (int)(sizeof(bad_numbers) / sizeof(bad_numbers[0])));
 	tcase_add_test(tc, missing_topic_says_why_and_hints);
 	tcase_add_test(tc, echo_waits_and_pub_creates);
+	tcase_add_test(tc, pub_creates_from_fbs);
 	tcase_add_loop_test(tc, publisher_gone_ends_once, 0, 4);
 	tcase_add_loop_test(tc, damaged_topic_is_an_error_with_reason, 0, 2);
 	suite_add_tcase(s, tc);

@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "cmd.h"
@@ -50,6 +52,61 @@ struct new_topic {
 	uint64_t slot_size, slots;
 };
 
+/* sluicec, which reads .fbs text (the library reads only binary schemas):
+ * the one beside this program, else the one on PATH. */
+static void find_sluicec(char *path, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", path, len - 1);
+	char *slash;
+
+	if (n > 0) {
+		path[n] = '\0';
+		if ((slash = strrchr(path, '/')) && (size_t)(slash - path) + sizeof("/sluicec") <= len) {
+			strcpy(slash, "/sluicec");
+			if (access(path, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(path, len, "sluicec");
+}
+
+/* Compiles a .fbs with `sluicec --bfbs` into a temporary folder and reads
+ * the result: its length, or a negative code (sluicec says why itself). */
+static long compile_fbs(const char *fbs, void **buf)
+{
+	char dir[] = "/tmp/sluice-pub-XXXXXX", exe[4096], out[4200];
+	const char *base = strrchr(fbs, '/');
+	int status;
+	long n;
+	pid_t pid;
+
+	*buf = NULL;
+	if (!mkdtemp(dir))
+		return -errno;
+	find_sluicec(exe, sizeof(exe));
+	pid = fork();
+	if (pid == 0) {
+		execlp(exe, "sluicec", "--bfbs", "-o", dir, fbs, (char *)NULL);
+		fprintf(stderr, "sluice pub: cannot run %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		n = -SLUICE_EFBSCHEMA;
+	} else {
+		/* sluicec names it after the .fbs: dir/name.bfbs (the path's
+		 * last '.' is the one of ".fbs", in its last component) */
+		const char *name = base ? base + 1 : fbs;
+
+		snprintf(out, sizeof(out), "%s/%.*s.bfbs", dir, (int)(strrchr(name, '.') - name),
+			 name);
+		n = read_file(out, buf);
+		unlink(out);
+	}
+	rmdir(dir);
+	return n;
+}
+
 /* --type [--schema]: the topic pub creates when it does not exist yet, or
  * what an existing one must carry. */
 static int load_schema(const struct new_topic *nt, void **schema, size_t *len)
@@ -62,11 +119,13 @@ static int load_schema(const struct new_topic *nt, void **schema, size_t *len)
 	if (!nt->schema_path)
 		return 0;
 	if (ext && !strcmp(ext, ".fbs"))
-		return cli_usage_error("pub", "--schema: .fbs text is not supported yet; compile "
-					      "it to binary with sluicec -b %s and give the .bfbs",
-				       nt->schema_path);
-	if ((n = read_file(nt->schema_path, schema)) < 0)
-		return cli_error("pub", "--schema %s: %s", nt->schema_path, sluice_strerror((int)n));
+		n = compile_fbs(nt->schema_path, schema);
+	else
+		n = read_file(nt->schema_path, schema);
+	if (n < 0)
+		return cli_error("pub", "--schema %s: %s", nt->schema_path,
+				 n == -SLUICE_EFBSCHEMA ? "sluicec --bfbs could not compile it"
+							: sluice_strerror((int)n));
 	*len = (size_t)n;
 	if (sluice_fb_schema_verify(*schema, *len) != 0)
 		return cli_error("pub", "--schema %s is not a binary schema: %s", nt->schema_path,
@@ -240,15 +299,16 @@ static int pub_main(int argc, char **argv)
 
 SLUICE_CMD(pub, "pub", "publish messages written as JSON on a topic",
 	   "usage: sluice pub TOPIC JSON [--rate HZ] [-n N] [--pipeline NAME]\n"
-	   "                             [--type T [--schema F.bfbs] [--slot-size B] [--slots N]]\n\n"
+	   "                             [--type T [--schema F.bfbs|F.fbs] [--slot-size B] [--slots N]]\n\n"
 	   "Becomes TOPIC's publisher (refused while another lives), encodes JSON with the\n"
 	   "binary schema the topic carries, straight into the loaned slot, and publishes\n"
 	   "it N times (default 1; 0: until Ctrl-C) at HZ per second (default: at once).\n"
 	   "Errors in JSON name line:col.\n\n"
 	   "  --type T         the message type (a table of the schema, e.g. sluice.msg.Imu);\n"
 	   "                   an existing TOPIC must carry it, a missing one is created\n"
-	   "  --schema F.bfbs  the binary schema a created topic carries (sluicec -b makes\n"
-	   "                   it from a .fbs; .fbs text itself is not read yet)\n"
+	   "  --schema F       the schema a created topic carries: binary (.bfbs), or .fbs\n"
+	   "                   text, which sluicec --bfbs (beside sluice, or on PATH)\n"
+	   "                   compiles first\n"
 	   "  --slot-size B    bytes per message of a created topic (default 4096)\n"
 	   "  --slots N        messages a created topic holds, a power of two (default 64)\n"
 	   "  --pipeline NAME  TOPIC is a topic of pipeline NAME (/NAME.TOPIC)\n\n"
