@@ -364,7 +364,7 @@ START_TEST(failing_init_exhausts_restarts)
 END_TEST
 
 /* Clean end: 0; SIGTERM: 143; an invalid file (also with --check) or a
- * bad option: 2. */
+ * bad option: 2; a run that cannot start: 3. */
 START_TEST(exit_status_says_how_it_ended)
 {
 	char name[64];
@@ -377,6 +377,20 @@ START_TEST(exit_status_says_how_it_ended)
 	ck_assert_int_eq(run_cli(path, name, 0, "--duration", "abc"), 2);
 	ck_assert_int_eq(run_cli(path, name, 0, "--duration", NULL), 2);
 	ck_assert_int_eq(run_cli(path, name, 0, "--bogus", NULL), 2);
+	/* valid, but already running under that name: could not start */
+	pid_t first = tu_fork();
+	if (first == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execl(sluice_bin(), "sluice", "run", path, "--name", name, "--quiet", "--duration",
+		      "3", (char *)NULL);
+		_exit(127);
+	}
+	usleep(700000);
+	ck_assert_int_eq(run_cli(path, name, 0, "--duration", "0.5"), 3);
+	ck_assert_int_eq(tu_wait(first, 10000), 0);
 	unlink(path);
 	path = write_file("bad", bad_files[0].text);
 	ck_assert_int_eq(run_cli(path, name, 0, "--check", NULL), 2);
