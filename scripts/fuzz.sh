@@ -50,3 +50,13 @@ echo "fuzz_bfbs for ${secs}s"
 echo "fuzz_json for ${secs}s"
 ./fuzz_json -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 corpus-json \
 	"$root/fuzz/seeds/json"
+
+# The segment header validator (src/shm): random bytes as a mapped segment.
+mkdir -p "$out/corpus-segment"
+shm="$root/src/shm/segment.c $root/src/shm/layout.c $root/src/shm/proc.c $root/src/common/error.c"
+# shellcheck disable=SC2086
+$cc $cflags $san -I"$root/include" -I"$root/src" "$root/fuzz/fuzz_segment.c" $shm \
+	-o "$out/fuzz_segment"
+echo "fuzz_segment for ${secs}s"
+"$out/fuzz_segment" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	"$out/corpus-segment"

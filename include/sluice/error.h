@@ -30,6 +30,8 @@ enum sluice_errcode {
 	SLUICE_EOWNERDEAD = 4105, /* the owner or writer died */
 	SLUICE_EOWNERLIVE = 4106, /* the owner is alive: not reclaimed */
 	SLUICE_ETOOBIG = 4107,   /* message larger than a slot */
+	SLUICE_EOWNER = 4108,    /* segment owned by another user (squatted name) */
+	SLUICE_ENOTREG = 4109,   /* name in /dev/shm is a FIFO, link, ...: not a segment */
 
 	/* channels (src/channel): 4200.. */
 	SLUICE_ETORN = 4200,    /* a lossy message was overwritten while read */

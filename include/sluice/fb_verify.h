@@ -164,8 +164,9 @@ int sluice_fb_verify_vec_ref(const sluice_fb_verifier *v, const uint8_t *vec, ui
 int sluice_fb_verify_string_vector(const sluice_fb_verifier *v, const uint8_t *p);
 
 /* A union: type field tid and value field vid. *type and *value receive the
- * tag and the table (NULL for NONE). A tag without value, or a value without
- * tag, is refused; an unknown tag (a newer writer) is not followed. */
+ * tag and the table (NULL for NONE). A value without a tag is refused; a tag
+ * without a value is a null member (*value NULL), as flatc's verifier
+ * accepts it; an unknown tag (a newer writer) is not followed. */
 int sluice_fb_verify_union(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned tid,
 			   unsigned vid, bool required, uint8_t *type, const uint8_t **value);
 

@@ -53,6 +53,47 @@ const char *sluice_plugin_search_path(void);
  * non-zero and returns that value. */
 int sluice_plugin_foreach(int (*fn)(const char *path, void *arg), void *arg);
 
+/* What sluice_plugin_scan() found out about one file. */
+enum sluice_scan_verdict {
+	SLUICE_SCAN_PLUGIN,     /* loads and validates: name, version, summary set */
+	SLUICE_SCAN_NOT_PLUGIN, /* exports no sluice_plugin_entry: never loaded */
+	SLUICE_SCAN_REFUSED,    /* the loader refuses it: code and reason */
+	SLUICE_SCAN_BROKEN,     /* loading it crashed or hung the scanning process */
+};
+
+/* Who may write a file or directory: the facts, for the caller to judge. */
+struct sluice_file_perm {
+	unsigned mode; /* permission bits of st_mode */
+	unsigned uid, gid;
+	bool group_writable, world_writable;
+};
+
+#define SLUICE_SCAN_TEXT 512
+
+struct sluice_plugin_scan {
+	int verdict;                   /* enum sluice_scan_verdict */
+	int code;                      /* REFUSED, NOT_PLUGIN: the loader's negative code */
+	int signal;                    /* BROKEN: the signal that ended the scan, or 0 */
+	char path[4096];               /* the resolved file */
+	char reason[SLUICE_SCAN_TEXT]; /* for every verdict but PLUGIN */
+	char name[SLUICE_SCAN_TEXT], version[SLUICE_SCAN_TEXT], summary[SLUICE_SCAN_TEXT];
+	struct sluice_file_perm file;
+};
+
+/* Looks at a plugin without risking the caller, as GStreamer's plugin
+ * scanner does: the file must export the entry in its ELF dynamic symbol
+ * table (read from the file; a library that does not is never loaded),
+ * and is then loaded and validated in a child process (fork) whose answer
+ * comes back over a pipe, so a constructor that aborts, crashes or hangs
+ * (past timeout_ms; <= 0 means 10 s) costs only the child. Returns 0 with
+ * the verdict in out, or a negative code when the file cannot be found or
+ * the child cannot be started. It forks: call it from a single-threaded
+ * program. */
+int sluice_plugin_scan(const char *name_or_path, int timeout_ms, struct sluice_plugin_scan *out);
+
+/* stat()s path (following links: what would be loaded) into out. */
+int sluice_file_perm(const char *path, struct sluice_file_perm *out);
+
 /* A parameter setting as text, e.g. from a pipeline file or a command line. */
 struct sluice_param_setting {
 	const char *name;

@@ -113,6 +113,11 @@ struct sluice_input_decl {
 	sluice_message_fn on_message; /* required */
 };
 
+/* The most input ports, and the most output ports, a plugin may declare
+ * (each, not together). The loader refuses more; the host's port tables are
+ * this size and are indexed by the plugin's own port index. */
+#define SLUICE_PLUGIN_MAX_PORTS 16
+
 struct sluice_output_decl {
 	const char *name;
 	const char *msg_type;

@@ -33,7 +33,8 @@ enum sluice_shm_kind {
 #define SLUICE_SHM_DEFAULT_TIMEOUT_MS 1000
 
 enum sluice_shm_flags {
-	SLUICE_SHM_GROUP = 1 << 0,    /* create with mode 0660 instead of 0600 */
+	SLUICE_SHM_GROUP = 1 << 0,    /* create with mode 0660 instead of 0600; open:
+				       * accept a segment of one of our groups too */
 	SLUICE_SHM_READONLY = 1 << 1, /* open: map read-only */
 };
 
@@ -45,7 +46,9 @@ struct sluice_shm_opts {
 struct sluice_shm;
 
 /* Creates "name" exclusively (fails with -EEXIST if it exists) with a
- * payload of payload_size bytes, zero-filled.  The segment is not READY
+ * payload of payload_size bytes, zero-filled and reserved in /dev/shm
+ * (-ENOSPC, naming the size and the space free, when it does not fit).
+ * Names are printable UTF-8 without control characters.  The segment is not READY
  * until sluice_shm_publish(), so the creator can lay out its payload first. */
 int sluice_shm_create(const char *name, uint32_t kind, size_t payload_size,
 		      const struct sluice_shm_opts *opts, struct sluice_shm **out);
@@ -53,7 +56,11 @@ int sluice_shm_create(const char *name, uint32_t kind, size_t payload_size,
 /* Marks a created segment READY (release ordering): openers may now use it. */
 void sluice_shm_publish(struct sluice_shm *shm);
 
-/* Opens an existing segment of the given kind, waiting (bounded) for READY. */
+/* Opens an existing segment of the given kind, waiting (bounded) for READY.
+ * Never blocks on or follows what is not a regular file (-SLUICE_ENOTREG).
+ * Unless SLUICE_SHM_READONLY (inspection), refuses a segment owned by
+ * another user, or with SLUICE_SHM_GROUP by neither this user nor one of its
+ * groups (-SLUICE_EOWNER). */
 int sluice_shm_open(const char *name, uint32_t kind, const struct sluice_shm_opts *opts,
 		    struct sluice_shm **out);
 
@@ -87,6 +94,44 @@ int sluice_shm_stat(const char *name, struct sluice_shm_info *info);
  * creator is gone); -SLUICE_EOWNERLIVE if the owner lives.  Returns 0 when
  * it removed the segment. */
 int sluice_shm_reclaim(const char *name);
+
+/* Names found in /dev/shm may be as long as a file name ("/" + 255). */
+#define SLUICE_SHM_FOUND_NAME_MAX 256
+
+/* One object found in /dev/shm, judged without blocking on it or following
+ * a link.  Its name is as found: it may hold bytes a terminal or JSON must
+ * not see raw (escape them before printing). */
+struct sluice_shm_entry {
+	char name[SLUICE_SHM_FOUND_NAME_MAX + 1];
+	int error;           /* 0: a valid sluice segment; else why not (-SLUICE_E*, -errno) */
+	char reason[256];    /* when error: what is wrong, in words */
+	uint32_t kind;       /* when valid */
+	mode_t mode;         /* file type and permissions (lstat) */
+	uid_t uid;           /* the object's owner (lstat) */
+	uint64_t size;       /* bytes (lstat) */
+	int64_t age_s;       /* seconds since it last changed (ctime or mtime) */
+	pid_t owner_pid;     /* creator named by the header, 0 when none is */
+	int owner_alive;     /* 1 when that creator lives */
+};
+
+/* Writes s into buf (cap bytes, always terminated when cap > 0) with every
+ * byte that is not printable UTF-8 as \xHH and '\\' doubled, so a name
+ * or a string read from shared memory can reach a terminal or a JSON
+ * string.  Returns the length of the whole escaped text (like snprintf). */
+size_t sluice_shm_escape(const char *s, char *buf, size_t cap);
+
+/* Calls fn for every object in /dev/shm (dot names included, "." and ".."
+ * not), valid or not, until fn returns non-zero; returns that value, 0, or
+ * a negative error if /dev/shm cannot be read. */
+int sluice_shm_list(int (*fn)(const struct sluice_shm_entry *e, void *arg), void *arg);
+
+/* Removes an object that cannot be judged as a segment (bad magic, never
+ * READY, truncated, inconsistent, a bad name, a topic whose payload is
+ * broken) when all of these hold: it is a regular file owned by this user,
+ * its header names no living creator, it has not changed for grace_s
+ * seconds and no process has it open or mapped.  0 when removed, else the
+ * reason it was kept. */
+int sluice_shm_reclaim_invalid(const char *name, int grace_s);
 
 /* Process identity that survives pid reuse: pid plus start time. */
 struct sluice_proc_id {

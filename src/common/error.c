@@ -33,6 +33,10 @@ static const char *own_error(int code)
 		return "owner process is alive";
 	case SLUICE_ETOOBIG:
 		return "message larger than a slot";
+	case SLUICE_EOWNER:
+		return "segment is owned by another user";
+	case SLUICE_ENOTREG:
+		return "not a regular file (a FIFO, link or device is never a segment)";
 	case SLUICE_EPIPELINE:
 		return "invalid pipeline file";
 	case SLUICE_ETORN:

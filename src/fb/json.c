@@ -44,6 +44,15 @@ static void nl(struct out *o)
 	}
 }
 
+static void str_body(struct out *o, const uint8_t *p, uint32_t n);
+
+/* A name from the schema, escaped as any string: the schema travels with
+ * the topic, so its names are no more trusted than the message. */
+static void name_body(struct out *o, const char *name)
+{
+	str_body(o, (const uint8_t *)name, (uint32_t)strlen(name));
+}
+
 static void key(struct out *o, const char *name, bool *first)
 {
 	if (!*first)
@@ -51,19 +60,54 @@ static void key(struct out *o, const char *name, bool *first)
 	*first = false;
 	nl(o);
 	put(o, "\"", 1);
-	puts_(o, name);
+	name_body(o, name);
 	put(o, "\": ", 3);
 }
 
-static void str(struct out *o, const uint8_t *p, uint32_t n)
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 if there is
+ * none (stray continuation bytes, overlong forms, surrogates and values
+ * past U+10FFFF included). */
+static uint32_t utf8_len(const uint8_t *s, uint32_t n)
 {
-	uint32_t i, run = 0;
+	uint32_t len, cp, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* A JSON string. Valid UTF-8 goes out as it is (flatc --natural-utf8);
+ * each byte that is not part of valid UTF-8 becomes U+FFFD, so the output
+ * is valid JSON whatever the message holds. flatc instead refuses such a
+ * message (or, with --allow-non-utf8, writes \xNN, which is not JSON); a
+ * tool printing a live topic should show the message rather than lose it. */
+static void str_body(struct out *o, const uint8_t *p, uint32_t n)
+{
+	uint32_t i = 0, run = 0;
 	char esc[8];
 
-	put(o, "\"", 1);
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		unsigned char c = p[i];
 		const char *e = NULL;
+		uint32_t len = utf8_len(p + i, n - i);
 
 		switch (c) {
 		case '"': e = "\\\""; break;
@@ -77,6 +121,9 @@ static void str(struct out *o, const uint8_t *p, uint32_t n)
 			if (c < 0x20) {
 				snprintf(esc, sizeof(esc), "\\u%04x", c);
 				e = esc;
+			} else if (len == 0) {
+				e = "\\ufffd";
+				len = 1;
 			}
 		}
 		if (e) {
@@ -84,10 +131,17 @@ static void str(struct out *o, const uint8_t *p, uint32_t n)
 			run = 0;
 			puts_(o, e);
 		} else {
-			run++;
+			run += len;
 		}
+		i += len;
 	}
 	put(o, (const char *)p + n - run, run);
+}
+
+static void str(struct out *o, const uint8_t *p, uint32_t n)
+{
+	put(o, "\"", 1);
+	str_body(o, p, n);
 	put(o, "\"", 1);
 }
 
@@ -127,7 +181,7 @@ static bool enum_name(struct out *o, int32_t idx, int64_t v)
 
 		if (rf_int(ev, EV_VALUE, 8, 0) == v) {
 			put(o, "\"", 1);
-			puts_(o, rf_str(ev, EV_NAME));
+			name_body(o, rf_str(ev, EV_NAME));
 			put(o, "\"", 1);
 			return true;
 		}
@@ -149,7 +203,7 @@ static bool enum_name(struct out *o, int32_t idx, int64_t v)
 		if (bit && !(bit & (bit - 1)) && ((uint64_t)v & bit)) {
 			if (any)
 				put(o, " ", 1);
-			puts_(o, rf_str(ev, EV_NAME));
+			name_body(o, rf_str(ev, EV_NAME));
 			any = true;
 		}
 	}
@@ -403,4 +457,23 @@ int sluice_fb_json_print_buffer(const void *bfbs, size_t bfbs_len, const char *t
 	if (written)
 		*written = b.n;
 	return rc;
+}
+
+int sluice_fb_json_print_copy(const void *bfbs, size_t bfbs_len, const char *table_name,
+			      const void *msg, size_t len, const sluice_fb_verify_opts *opts,
+			      void *copy, size_t copy_cap, char *out, size_t cap, size_t *written)
+{
+	if (written)
+		*written = 0;
+	if (out && cap)
+		out[0] = 0;
+	if (!copy || len > copy_cap)
+		return sluice__fail(-SLUICE_EFBFULL, "fb json: a message of %zu bytes, room for %zu",
+				    len, copy ? copy_cap : 0);
+	/* after this nothing reads msg again: a writer racing us can only
+	 * tear the copy, which the verifier then refuses or the channel
+	 * reports as torn, never make the printer follow unverified bytes */
+	memcpy(copy, msg, len);
+	return sluice_fb_json_print_buffer(bfbs, bfbs_len, table_name, copy, len, opts, out, cap,
+					   written);
 }

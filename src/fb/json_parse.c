@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,8 @@ struct jp {
 	uint8_t *scratch;
 	size_t cap, top;
 	int depth;
+	/* the field whose value is being read, for error details */
+	const char *field, *in;
 };
 
 /* A field waiting for its table to start. */
@@ -37,9 +41,48 @@ struct pend {
 	sluice_fb_ref ref;
 };
 
-static int fail(struct jp *j, const char *what)
+static int vfail_at(int line, int col, const char *fmt, va_list ap)
 {
-	return sluice__fail(-SLUICE_EFBJSON, "fb json: %d:%d: %s", j->x.line, j->x.col, what);
+	char what[256];
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	return sluice__fail(-SLUICE_EFBJSON, "fb json: %d:%d: %s", line, col, what);
+}
+
+/* An error at line:col (where what it is about began). */
+static int fail_at(int line, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail_at(int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail_at(line, col, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* An error at the current position. */
+static int fail(struct jp *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct jp *j, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail_at(j->x.line, j->x.col, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* An error in the value of the field being read, naming it. */
+static int fail_value(struct jp *j, int line, int col, const char *what)
+{
+	if (!j->field)
+		return fail_at(line, col, "%s", what);
+	return fail_at(line, col, "%s for field \"%s\" of %s", what, j->field, j->in);
 }
 
 static void *push(struct jp *j, size_t n, size_t align)
@@ -77,7 +120,7 @@ static int expect(struct jp *j, char c)
 		char msg[32] = "expected 'x'";
 
 		msg[10] = c;
-		return fail(j, msg);
+		return fail(j, "%s", msg);
 	}
 	adv(j);
 	return 0;
@@ -230,8 +273,12 @@ static int scalar(struct jp *j, int b, int32_t idx, uint8_t *out)
 	bool big = false, flt = b == RF_FLOAT || b == RF_DOUBLE;
 	int rc = ws(j);
 
+	int line, col;
+
 	if (rc)
 		return rc;
+	line = j->x.line;
+	col = j->x.col;
 	rc = peekc(j) == '"' ? string(j, &t, &n) : token(j, &t);
 	if (rc)
 		return rc;
@@ -256,9 +303,9 @@ static int scalar(struct jp *j, int b, int32_t idx, uint8_t *out)
 			iv = (int64_t)u;
 		}
 		if (*end || (errno && !flt))
-			return fail(j, "invalid number");
+			return fail_value(j, line, col, "invalid number");
 		if (!flt && !fits(b, iv, big))
-			return fail(j, "number out of range for its field");
+			return fail_value(j, line, col, "number out of range");
 	} else {
 		/* enum names, several for bit flags */
 		size_t a = 0;
@@ -271,7 +318,7 @@ static int scalar(struct jp *j, int b, int32_t idx, uint8_t *out)
 				e++;
 			if (e > a) {
 				if (!enum_lookup(j, idx, t + a, e - a, &x))
-					return fail(j, "unknown enum value");
+					return fail_value(j, line, col, "unknown enum value");
 				iv |= x;
 			}
 			a = e + 1;
@@ -314,12 +361,15 @@ static const uint8_t *field_named(const uint8_t *ob, const char *name, size_t n)
 	return NULL;
 }
 
-static int key(struct jp *j, const char **name, size_t *n)
+/* A key and its colon; *line:*col get where the key began. */
+static int key(struct jp *j, const char **name, size_t *n, int *line, int *col)
 {
 	int rc = ws(j);
 
 	if (rc)
 		return rc;
+	*line = j->x.line;
+	*col = j->x.col;
 	rc = peekc(j) == '"' ? string(j, name, n) : token(j, name);
 	if (!rc && peekc(j) != '"' && !*n)
 		*n = strlen(*name);
@@ -427,6 +477,12 @@ static int array(struct jp *j, const uint8_t *type, uint8_t *out)
 	return rc ? rc : expect(j, ']');
 }
 
+static int unknown_field(const uint8_t *ob, const char *name, size_t n, int line, int col)
+{
+	return fail_at(line, col, "unknown field \"%.*s\" in %s", (int)(n < 64 ? n : 64), name,
+		       rf_str(ob, OB_NAME));
+}
+
 static int structure(struct jp *j, const uint8_t *ob, uint8_t *out)
 {
 	size_t mark = j->top;
@@ -441,16 +497,19 @@ static int structure(struct jp *j, const uint8_t *ob, uint8_t *out)
 		size_t n = 0;
 		const uint8_t *f, *type;
 		uint8_t *q;
+		int kl, kc;
 
-		rc = key(j, &name, &n);
+		rc = key(j, &name, &n, &kl, &kc);
 		if (rc)
 			break;
 		f = field_named(ob, name, n);
 		if (!f)
-			return fail(j, "unknown field");
+			return unknown_field(ob, name, n, kl, kc);
 		type = sluice_fb_field_ref(f, FD_TYPE);
 		q = out + (uint16_t)rf_int(f, FD_OFFSET, 2, 0);
 		j->top = mark;
+		j->field = rf_str(f, FD_NAME);
+		j->in = rf_str(ob, OB_NAME);
 		if (rf_type_base(type) == RF_OBJ)
 			rc = structure(j, rf_obj_at(j->s, rf_type_index(type)), q);
 		else if (rf_type_base(type) == RF_ARRAY)
@@ -616,7 +675,7 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 	struct pend *p = push(j, (nf + 1) * sizeof(*p), 8);
 	uint16_t *req;
 	size_t nreq = 0;
-	int rc;
+	int rc, end_line = 0, end_col = 0;
 
 	if (!p)
 		return -SLUICE_EFBFULL;
@@ -628,18 +687,21 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 		const char *name;
 		size_t n = 0;
 		const uint8_t *f, *type;
-		int b;
+		int b, kl, kc;
 		struct pend *e;
 
-		rc = key(j, &name, &n);
+		rc = key(j, &name, &n, &kl, &kc);
 		if (rc)
 			break;
 		f = field_named(ob, name, n);
 		j->top = keep;
 		if (!f)
-			return fail(j, "unknown field");
+			return unknown_field(ob, name, n, kl, kc);
 		if (np >= nf)
-			return fail(j, "a field given twice");
+			return fail_at(kl, kc, "field \"%s\" given twice in %s", rf_str(f, FD_NAME),
+				       rf_str(ob, OB_NAME));
+		j->field = rf_str(f, FD_NAME);
+		j->in = rf_str(ob, OB_NAME);
 		type = sluice_fb_field_ref(f, FD_TYPE);
 		b = rf_type_base(type);
 		e = &p[np];
@@ -698,7 +760,8 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 				size_t sn;
 
 				if ((rc = ws(j)) || peekc(j) != '"')
-					return rc ? rc : fail(j, "expected a string");
+					return rc ? rc : fail_value(j, j->x.line, j->x.col,
+								    "expected a string");
 				rc = string(j, &sv, &sn);
 				if (!rc)
 					e->ref = sluice_fb_string(j->b, sv, sn);
@@ -730,7 +793,9 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 						mo = rf_obj_at(j->s, rf_type_index(ut));
 				}
 				if (!mo)
-					return fail(j, "union without a _type, or of an unknown type");
+					return fail_at(kl, kc, "union \"%s\" of %s without a %s_type, or of "
+						       "an unknown type", rf_str(f, FD_NAME), rf_str(ob, OB_NAME),
+						       rf_str(f, FD_NAME));
 				rc = table(j, mo, &e->ref);
 			} else {
 				rc = fail(j, "unsupported field type");
@@ -743,6 +808,8 @@ next:
 		if (!rc && !(rc = ws(j)) && peekc(j) == ',')
 			adv(j);
 	}
+	end_line = j->x.line;
+	end_col = j->x.col;
 	if (!rc)
 		rc = expect(j, '}');
 	if (rc)
@@ -752,9 +819,17 @@ next:
 		return -SLUICE_EFBFULL;
 	for (i = 0; i < nf; i++) {
 		const uint8_t *f = sluice_fb_vec_ref(fields, i);
+		uint16_t id = (uint16_t)rf_int(f, FD_ID, 2, 0);
+		uint32_t k;
 
-		if (rf_int(f, FD_REQUIRED, 1, 0) && !rf_int(f, FD_DEPRECATED, 1, 0))
-			req[nreq++] = (uint16_t)rf_int(f, FD_ID, 2, 0);
+		if (!rf_int(f, FD_REQUIRED, 1, 0) || rf_int(f, FD_DEPRECATED, 1, 0))
+			continue;
+		for (k = 0; k < np && p[k].id != id; k++)
+			;
+		if (k == np)
+			return fail_at(end_line, end_col, "required field \"%s\" missing in %s",
+				       rf_str(f, FD_NAME), rf_str(ob, OB_NAME));
+		req[nreq++] = id;
 	}
 	sluice_fb_table_start(j->b);
 	for (i = 0; i < np; i++) {

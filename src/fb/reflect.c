@@ -418,8 +418,8 @@ static int verify_value(const struct rf_schema *s, sluice_fb_verifier *v, const 
 		if (id == 0)
 			return sluice__fail(-SLUICE_EFBSCHEMA, "fb schema: union at id 0");
 		rc = sluice_fb_verify_union(v, tab, id - 1, id, req, &ut, &p);
-		if (rc || !ut)
-			return rc;
+		if (rc || !ut || !p)
+			return rc; /* NONE, or a type without a value: a null member */
 		for (i = 0; i < sluice_fb_len(vals); i++) {
 			const uint8_t *ev = sluice_fb_vec_ref(vals, i);
 			const uint8_t *t = sluice_fb_field_ref(ev, EV_UNION_TYPE);

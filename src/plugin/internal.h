@@ -25,4 +25,17 @@ int sluice__param_parse(uint32_t type, const char *text, struct sluice_param_val
 
 const char *sluice__param_type_name(uint32_t type);
 
+/* Whether an ELF image exports a function called name in its dynamic
+ * symbol table, found as the dynamic linker would (PT_DYNAMIC, hash table),
+ * without loading it: 1 yes, 0 no, or -SLUICE_EPLUGIN_NOTSO for a file
+ * that is not a well-formed shared object of this machine (*why then says
+ * what is wrong; no detail is recorded). The image is untrusted: every
+ * read is bounds-checked. From a buffer, or from a file by pread. */
+int sluice__elf_exports(const void *buf, size_t len, const char *name, const char **why);
+int sluice__elf_fd_exports(int fd, const char *name, const char **why);
+
+/* The checks made on a file before it is dlopened: an ELF shared object
+ * of this machine that exports the entry. 0, or a refusal with detail. */
+int sluice__plugin_precheck(const char *path);
+
 #endif

@@ -1,4 +1,5 @@
-/* loader.c - opening a plugin file: resolve, check it is a shared object,
+/* loader.c - opening a plugin file: resolve, check it is a shared object
+ * that exports the entry (read from the file, before anything in it runs),
  * dlopen (RTLD_NOW | RTLD_LOCAL), find the entry, validate the descriptor;
  * and the reference count that decides when it may be unloaded. */
 #include <dlfcn.h>
@@ -52,6 +53,35 @@ static int check_elf(const char *path)
 	return 0;
 }
 
+int sluice__plugin_precheck(const char *path)
+{
+	const char *why;
+	int fd, rc = check_elf(path);
+
+	if (rc < 0)
+		return rc;
+	/* O_NONBLOCK: a FIFO put in place of the file must not hang us. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int err = errno;
+
+		return sluice__fail(-err, "%s: cannot open: %s", path, strerror(err));
+	}
+	rc = sluice__elf_fd_exports(fd, SLUICE_PLUGIN_ENTRY, &why);
+	close(fd);
+	if (rc < 0)
+		return sluice__fail(rc, "%s: not a shared object: %s", path,
+		                    why ? why : strerror(-rc));
+	/* Looked up in the file, not with dlsym: dlopen would run the
+	 * constructors of whatever library this is. */
+	if (rc == 0)
+		return sluice__fail(-SLUICE_EPLUGIN_NOENTRY,
+		                    "%s: no exported symbol %s in its dynamic symbol table: not a "
+		                    "plugin (not loaded)",
+		                    path, SLUICE_PLUGIN_ENTRY);
+	return 0;
+}
+
 static bool keep_loaded(void)
 {
 	const char *v = getenv("SLUICE_NO_DLCLOSE");
@@ -72,7 +102,7 @@ int sluice_plugin_open(const char *name, struct sluice_plugin **out)
 	rc = sluice__plugin_resolve(name, path, sizeof(path));
 	if (rc < 0)
 		return rc;
-	rc = check_elf(path);
+	rc = sluice__plugin_precheck(path);
 	if (rc < 0)
 		return rc;
 

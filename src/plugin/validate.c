@@ -14,7 +14,6 @@
 
 #define MAX_STR    256
 #define MAX_PARAMS 256
-#define MAX_PORTS  64
 #define MAX_LAYOUT 1024
 #define MAX_STATE  ((size_t)1 << 30)
 #define MAX_HZ     1e6
@@ -181,8 +180,12 @@ static int check_ports(const struct sluice_plugin_desc *d, const char *file)
 {
 	uint32_t n;
 
-	if (d->n_inputs > MAX_PORTS || d->n_outputs > MAX_PORTS || (d->n_inputs && !d->inputs) ||
-	    (d->n_outputs && !d->outputs))
+	if (d->n_inputs > SLUICE_PLUGIN_MAX_PORTS || d->n_outputs > SLUICE_PLUGIN_MAX_PORTS)
+		return sluice__fail(-SLUICE_EPLUGIN_PORT,
+		                    "%s: %u input and %u output ports: more than the limit of %d "
+		                    "of each (SLUICE_PLUGIN_MAX_PORTS)",
+		                    base(file), d->n_inputs, d->n_outputs, SLUICE_PLUGIN_MAX_PORTS);
+	if ((d->n_inputs && !d->inputs) || (d->n_outputs && !d->outputs))
 		return sluice__fail(-SLUICE_EPLUGIN_PORT,
 		                    "%s: port counts (%u in, %u out) and tables disagree",
 		                    base(file), d->n_inputs, d->n_outputs);

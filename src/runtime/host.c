@@ -186,6 +186,10 @@ static int open_ports(struct host *h)
 		struct pl_topic *t = &h->pl->topics[st->outputs[i].topic_index];
 		struct sluice_topic_opts o = {.type_name = t->type};
 
+		/* The loader caps n_outputs at the table's size; never trust it blindly. */
+		if (st->outputs[i].index < 0 || st->outputs[i].index >= PL_MAX_PORTS ||
+		    (uint32_t)st->outputs[i].index >= h->desc->n_outputs)
+			return -SLUICE_EPLUGIN_PORT;
 		rc = sluice_pub_open(t->seg, &o, &h->pubs[st->outputs[i].index]);
 		if (rc)
 			return rc;

@@ -12,7 +12,8 @@
 
 #define PL_MAX_STAGES 64
 #define PL_MAX_TOPICS 128
-#define PL_MAX_PORTS  16
+/* Ports per stage: the loader's limit, so a plugin's port index fits. */
+#define PL_MAX_PORTS  SLUICE_PLUGIN_MAX_PORTS
 #define PL_MAX_PARAMS 32
 
 struct pl_pos {

@@ -306,7 +306,13 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 
 	if (o->result)
 		*o->result = (struct sluice_run_result){0};
-	snprintf(r.ctl_name, sizeof(r.ctl_name), "/%s.ctl", pl->name);
+	/* A truncated name would collide with another pipeline's. */
+	if ((size_t)snprintf(r.ctl_name, sizeof(r.ctl_name), "/%s.ctl", pl->name) >=
+	    sizeof(r.ctl_name))
+		return sluice__fail(-SLUICE_EBADNAME,
+				    "pipeline name is %zu bytes, at most %d fit its control "
+				    "segment name",
+				    strlen(pl->name), SLUICE_SHM_NAME_MAX - 5);
 	rc = sluice_shm_create(r.ctl_name, SLUICE_SHM_RAW, sizeof(struct run_ctl), NULL, &r.ctl_shm);
 	if (rc == -EEXIST && sluice_shm_reclaim(r.ctl_name) == 0)
 		rc = sluice_shm_create(r.ctl_name, SLUICE_SHM_RAW, sizeof(struct run_ctl), NULL,

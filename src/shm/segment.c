@@ -4,6 +4,7 @@
  * header and its payload's initial state, and only then stores READY with
  * release ordering.  An opener waits (bounded) for READY, then checks every
  * header field against the object's real size before using any of them. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +42,36 @@ static uint64_t now_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Length of the UTF-8 character at s when it is valid and printable (no
+ * C0 or C1 control, no DEL), else 0: a name reaches terminals and JSON. */
+static size_t printable_char(const unsigned char *s)
+{
+	unsigned c = s[0], cp;
+	size_t n;
+
+	if (c < 0x20 || c == 0x7f)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+		return 0;
+	return n;
+}
+
 int sluice__shm_check_name(const char *name)
 {
 	size_t len;
@@ -46,17 +79,162 @@ int sluice__shm_check_name(const char *name)
 	if (!name)
 		return sluice__fail(-SLUICE_EBADNAME, "segment name is NULL");
 	len = strnlen(name, SLUICE_SHM_NAME_MAX + 1);
+	if (len > SLUICE_SHM_NAME_MAX)
+		return sluice__fail(-SLUICE_EBADNAME, "segment name longer than %d bytes",
+				    SLUICE_SHM_NAME_MAX);
+	for (size_t i = 0, n; i < len; i += n) {
+		n = printable_char((const unsigned char *)name + i);
+		if (!n)
+			return sluice__fail(-SLUICE_EBADNAME,
+					    "segment name has a control character or invalid UTF-8 "
+					    "at byte %zu",
+					    i);
+	}
 	if (len < 2 || name[0] != '/')
 		return sluice__fail(-SLUICE_EBADNAME,
 				    "segment name \"%.40s\" must be '/' followed by at least one character",
 				    name);
-	if (len > SLUICE_SHM_NAME_MAX)
-		return sluice__fail(-SLUICE_EBADNAME, "segment name longer than %d bytes",
-				    SLUICE_SHM_NAME_MAX);
 	if (strchr(name + 1, '/'))
 		return sluice__fail(-SLUICE_EBADNAME, "segment name \"%s\" has a '/' after the first",
 				    name);
+	if (!strcmp(name, "/.") || !strcmp(name, "/.."))
+		return sluice__fail(-SLUICE_EBADNAME, "segment name \"%s\" names a directory", name);
 	return 0;
+}
+
+size_t sluice_shm_escape(const char *s, char *buf, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0, n; s[i]; i += n) {
+		char tmp[8];
+		size_t k;
+
+		n = s[i] == '\\' ? 0 : printable_char((const unsigned char *)s + i);
+		if (n) {
+			memcpy(tmp, s + i, n);
+			k = n;
+		} else {
+			k = s[i] == '\\' ? (size_t)snprintf(tmp, sizeof(tmp), "\\\\")
+					  : (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x",
+							     (unsigned char)s[i]);
+			n = 1;
+		}
+		if (cap && o + k < cap)
+			memcpy(buf + o, tmp, k);
+		else if (cap && o < cap)
+			cap = o + 1; /* stop at a whole character */
+		o += k;
+	}
+	if (cap)
+		buf[o < cap ? o : cap - 1] = '\0';
+	return o;
+}
+
+static const char *file_type(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "FIFO";
+	if (S_ISLNK(mode))
+		return "symbolic link";
+	if (S_ISDIR(mode))
+		return "directory";
+	if (S_ISSOCK(mode))
+		return "socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "device";
+	return "non-regular file";
+}
+
+/* Opens an existing object of a checked name without following a link and
+ * without blocking (opening a FIFO blocks), then refuses what is not a
+ * regular file: anyone can make a name in /dev/shm.  Returns the fd. */
+static int open_object(const char *name, int oflag, struct stat *st)
+{
+	char path[SLUICE_SHM_NAME_MAX + 16];
+	int fd;
+
+	/* Judge before opening where we can, so a device is never opened. */
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	if (lstat(path, st) == 0 && !S_ISREG(st->st_mode))
+		return sluice__fail(-SLUICE_ENOTREG, "%s is a %s, not a segment", name,
+				    file_type(st->st_mode));
+	fd = shm_open(name, oflag | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return sluice__fail(-SLUICE_ENOTREG, "%s is a symbolic link, not a segment",
+					    name);
+		if (errno == EISDIR)
+			return sluice__fail(-SLUICE_ENOTREG, "%s is a directory, not a segment",
+					    name);
+		return sluice__fail(-errno, "cannot open %s", name);
+	}
+	if (fstat(fd, st) != 0) {
+		int rc = sluice__fail(-errno, "cannot stat %s", name);
+
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return sluice__fail(-SLUICE_ENOTREG, "%s is a %s, not a segment", name,
+				    file_type(st->st_mode));
+	}
+	return fd;
+}
+
+static int in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+
+	if (gid == getegid())
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+/* A publisher or subscriber uses only its own user's segments (or, with
+ * SLUICE_SHM_GROUP, its group's): a name made first by someone else must
+ * not receive our messages nor feed us theirs. */
+static int check_owner(const char *name, const struct stat *st, unsigned flags)
+{
+	if (st->st_uid == geteuid())
+		return 0;
+	if ((flags & SLUICE_SHM_GROUP) && in_group(st->st_gid))
+		return 0;
+	if (flags & SLUICE_SHM_GROUP)
+		return sluice__fail(-SLUICE_EOWNER,
+				    "%s is owned by uid %u and group %u, neither this process's "
+				    "(uid %u, not in that group)",
+				    name, (unsigned)st->st_uid, (unsigned)st->st_gid,
+				    (unsigned)geteuid());
+	return sluice__fail(-SLUICE_EOWNER,
+			    "%s is owned by uid %u, not this process's uid %u "
+			    "(someone else made the name first)",
+			    name, (unsigned)st->st_uid, (unsigned)geteuid());
+}
+
+/* Reserves the whole object now, so a full /dev/shm is a clear error here
+ * rather than a SIGBUS at a later first touch of a page. */
+static int reserve(const char *name, int fd, size_t total)
+{
+	struct statvfs vfs;
+	int err = posix_fallocate(fd, 0, (off_t)total);
+
+	if (err == 0)
+		return 0;
+	if (err != ENOSPC)
+		return sluice__fail(-err, "cannot reserve %zu bytes for %s: %s", total, name,
+				    strerror(err));
+	if (fstatvfs(fd, &vfs) != 0)
+		return sluice__fail(-ENOSPC, "%s needs %zu bytes, more than /dev/shm has free",
+				    name, total);
+	return sluice__fail(-ENOSPC, "%s needs %zu bytes, /dev/shm has %llu free (of %llu)", name,
+			    total, (unsigned long long)vfs.f_bavail * vfs.f_frsize,
+			    (unsigned long long)vfs.f_blocks * vfs.f_frsize);
 }
 
 static const char *kind_name(uint32_t kind)
@@ -91,22 +269,36 @@ int sluice_shm_create(const char *name, uint32_t kind, size_t payload_size,
 	if (payload_size > SIZE_MAX / 2 || kind == 0)
 		return sluice__fail(-EINVAL, "bad size or kind for %s", name);
 
-	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0)
-		return sluice__fail(-errno, "cannot create %s", name);
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		char path[SLUICE_SHM_NAME_MAX + 16];
+		struct stat st;
+
+		rc = -errno;
+		/* A FIFO or link squatting the name is no segment to attach to:
+		 * say so rather than "exists". */
+		snprintf(path, sizeof(path), "/dev/shm%s", name);
+		if (rc == -EEXIST && lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			return sluice__fail(-SLUICE_ENOTREG, "%s is taken by a %s, not a segment",
+					    name, file_type(st.st_mode));
+		return sluice__fail(rc, "cannot create %s", name);
+	}
 	/* shm_open applied the umask; group access must be exactly as asked. */
 	if (fchmod(fd, mode) != 0 || ftruncate(fd, (off_t)total) != 0) {
-		rc = -errno;
+		rc = sluice__fail(-errno, "cannot size %s", name);
 		goto fail_unlink;
 	}
+	rc = reserve(name, fd, total);
+	if (rc)
+		goto fail_unlink;
 	shm = calloc(1, sizeof(*shm));
 	if (!shm) {
-		rc = -ENOMEM;
+		rc = sluice__fail(-ENOMEM, "no memory for %s", name);
 		goto fail_unlink;
 	}
 	shm->base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (shm->base == MAP_FAILED) {
-		rc = -errno;
+		rc = sluice__fail(-errno, "cannot map %s", name);
 		free(shm);
 		goto fail_unlink;
 	}
@@ -141,9 +333,10 @@ int sluice_shm_create(const char *name, uint32_t kind, size_t payload_size,
 	return 0;
 
 fail_unlink:
+	/* Nothing half-made stays behind (it would hold its space). */
 	close(fd);
 	shm_unlink(name);
-	return sluice__fail(rc, "cannot size or map %s", name);
+	return rc;
 }
 
 void sluice_shm_publish(struct sluice_shm *shm)
@@ -203,6 +396,30 @@ static int check_magic(const char *name, uint32_t magic)
 			    SLUICE_SHM_MAGIC);
 }
 
+int sluice__shm_validate(const char *name, const void *mem, size_t obj_size, uint32_t want_kind,
+			 struct sluice_shm_header *snap)
+{
+	int rc;
+
+	if (obj_size < sizeof(*snap))
+		return sluice__fail(-SLUICE_ETRUNCATED,
+				    "%s: object is %zu bytes, smaller than a header (%zu)", name,
+				    obj_size, sizeof(*snap));
+	/* Judge a private copy and use only that: the mapping can change
+	 * between a check and a use. */
+	memcpy(snap, mem, sizeof(*snap));
+	rc = check_magic(name, snap->magic);
+	if (rc)
+		return rc;
+	if (atomic_load_explicit(&snap->state, memory_order_relaxed) != SLUICE_SHM_STATE_READY)
+		return sluice__fail(-SLUICE_ENOTREADY, "%s: not READY (creator slow or dead)", name);
+	rc = validate(name, snap, obj_size, want_kind ? want_kind : snap->kind);
+	if (!rc && !memchr(snap->name, '\0', sizeof(snap->name)))
+		rc = sluice__fail(-SLUICE_ECORRUPT, "%s: the name in the header is not terminated",
+				  name);
+	return rc;
+}
+
 /* Maps an existing object, waits for READY and validates it.  With
  * want_kind 0, any kind is accepted (stat). */
 static int attach(const char *name, uint32_t want_kind, const struct sluice_shm_opts *opts,
@@ -224,9 +441,13 @@ static int attach(const char *name, uint32_t want_kind, const struct sluice_shm_
 	rc = sluice__shm_check_name(name);
 	if (rc)
 		return rc;
-	fd = shm_open(name, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0);
+	fd = open_object(name, ro ? O_RDONLY : O_RDWR, &st);
 	if (fd < 0)
-		return sluice__fail(-errno, "cannot open %s", name);
+		return fd;
+	/* Read-only opens inspect (ls, stat); whoever exchanges messages
+	 * through a segment checks who made it. */
+	if (want_kind && !ro && (rc = check_owner(name, &st, flags)) != 0)
+		goto out;
 
 	for (;;) {
 		if (fstat(fd, &st) != 0) {
@@ -250,12 +471,7 @@ static int attach(const char *name, uint32_t want_kind, const struct sluice_shm_
 			if (h->magic != 0 && (rc = check_magic(name, h->magic)) != 0)
 				goto out;
 			if (state == SLUICE_SHM_STATE_READY) {
-				/* Judge a private copy and use only that: the mapping
-				 * can change between a check and a use. */
-				memcpy(&snap, base, sizeof(snap));
-				rc = check_magic(name, snap.magic);
-				if (!rc)
-					rc = validate(name, &snap, size, want_kind ? want_kind : snap.kind);
+				rc = sluice__shm_validate(name, base, size, want_kind, &snap);
 				goto out;
 			}
 			munmap(base, size);
@@ -400,14 +616,9 @@ int sluice_shm_reclaim(const char *name)
 	rc = sluice__shm_check_name(name);
 	if (rc)
 		return rc;
-	fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+	fd = open_object(name, O_RDONLY, &st);
 	if (fd < 0)
-		return sluice__fail(-errno, "cannot open %s", name);
-	if (fstat(fd, &st) != 0) {
-		rc = sluice__fail(-errno, "cannot stat %s", name);
-		close(fd);
-		return rc;
-	}
+		return fd;
 	rc = judge_stale(name, fd, &st);
 	close(fd);
 	if (rc < 0)
@@ -418,9 +629,233 @@ int sluice_shm_reclaim(const char *name)
 	/* Unlink only the object we judged: if the name was replaced in the
 	 * meantime, leave the new one alone.  (glibc keeps shm in /dev/shm.) */
 	snprintf(path, sizeof(path), "/dev/shm%s", name);
-	if (stat(path, &again) == 0 && (again.st_ino != st.st_ino || again.st_dev != st.st_dev))
+	if (lstat(path, &again) == 0 && (again.st_ino != st.st_ino || again.st_dev != st.st_dev))
 		return sluice__fail(-EAGAIN, "%s was replaced while being reclaimed", name);
 	if (shm_unlink(name) != 0)
 		return sluice__fail(-errno, "cannot unlink %s", name);
 	return 0;
+}
+
+/* A name as found in /dev/shm: "/" and one file name, any bytes. */
+static int check_found_name(const char *name)
+{
+	if (!name || name[0] != '/' || !name[1] || strchr(name + 1, '/') ||
+	    strnlen(name, SLUICE_SHM_FOUND_NAME_MAX + 1) > SLUICE_SHM_FOUND_NAME_MAX ||
+	    !strcmp(name, "/.") || !strcmp(name, "/.."))
+		return sluice__fail(-SLUICE_EBADNAME, "not a name in /dev/shm");
+	return 0;
+}
+
+/* What the header of a sluice-looking object says about its creator. */
+static void read_owner(int fd, const struct stat *st, struct sluice_shm_entry *e)
+{
+	struct sluice_shm_header h;
+
+	if ((size_t)st->st_size < sizeof(h) || pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return;
+	if ((h.magic != SLUICE_SHM_MAGIC && h.magic != 0) || h.owner_pid <= 0)
+		return;
+	e->owner_pid = h.owner_pid;
+	e->owner_alive = sluice_proc_alive((struct sluice_proc_id){h.owner_pid, h.owner_start});
+}
+
+/* Fills e for the entry file of the directory dfd, never blocking on it. */
+static void judge_entry(int dfd, const char *file, struct sluice_shm_entry *e)
+{
+	struct sluice_shm_info info;
+	struct stat st;
+	int fd;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "/%s", file);
+	if (fstatat(dfd, file, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		e->error = -errno;
+		snprintf(e->reason, sizeof(e->reason), "cannot stat: %s", strerror(errno));
+		return;
+	}
+	e->uid = st.st_uid;
+	e->mode = st.st_mode;
+	e->size = (uint64_t)st.st_size;
+	e->age_s = (int64_t)(time(NULL) - (st.st_ctime > st.st_mtime ? st.st_ctime : st.st_mtime));
+	if (!S_ISREG(st.st_mode)) {
+		e->error = -SLUICE_ENOTREG;
+		snprintf(e->reason, sizeof(e->reason), "a %s, not a segment",
+			 file_type(st.st_mode));
+		return;
+	}
+	if (sluice__shm_check_name(e->name) != 0) {
+		e->error = -SLUICE_EBADNAME;
+		snprintf(e->reason, sizeof(e->reason), "%s", sluice_errdetail());
+		return;
+	}
+	e->error = sluice_shm_stat(e->name, &info);
+	if (e->error == 0) {
+		e->kind = info.kind;
+		e->owner_pid = info.owner_pid;
+		e->owner_alive = info.owner_alive;
+		return;
+	}
+	snprintf(e->reason, sizeof(e->reason), "%s", sluice_errdetail());
+	fd = openat(dfd, file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			read_owner(fd, &st, e);
+		close(fd);
+	}
+}
+
+int sluice_shm_list(int (*fn)(const struct sluice_shm_entry *e, void *arg), void *arg)
+{
+	struct sluice_shm_entry *e;
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	e = malloc(sizeof(*e));
+	if (!e)
+		return sluice__fail(-ENOMEM, "no memory to list /dev/shm");
+	d = opendir("/dev/shm");
+	if (!d) {
+		rc = sluice__fail(-errno, "cannot list /dev/shm");
+		free(e);
+		return rc;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		judge_entry(dirfd(d), de->d_name, e);
+		rc = fn(e, arg);
+	}
+	closedir(d);
+	free(e);
+	return rc;
+}
+
+/* Whether the lines of a /proc/<pid>/maps file name the object. */
+static int maps_hold(int fd, dev_t dev, ino_t ino)
+{
+	FILE *f = fdopen(fd, "r");
+	char line[512];
+	int found = 0;
+
+	if (!f) {
+		close(fd);
+		return 0;
+	}
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		unsigned long long inode;
+
+		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &inode) == 3)
+			found = inode == (unsigned long long)ino && makedev(maj, min) == dev;
+		/* Finish an over-long line before reading the next. */
+		while (!strchr(line, '\n') && fgets(line, sizeof(line), f))
+			;
+	}
+	fclose(f);
+	return found;
+}
+
+/* A process that has the object open or mapped, or 0 when none we can see
+ * has: the only sure sign that a broken segment is still used. */
+static pid_t holder(dev_t dev, ino_t ino)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	pid_t found = 0;
+
+	if (!proc)
+		return -1;
+	while (!found && (p = readdir(proc)) != NULL) {
+		char path[300];
+		struct stat st;
+		struct dirent *f;
+		DIR *fds;
+		int fd;
+
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/maps", p->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && maps_hold(fd, dev, ino)) {
+			found = (pid_t)atol(p->d_name);
+			break;
+		}
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (!found && (f = readdir(fds)) != NULL)
+			if (f->d_name[0] != '.' && fstatat(dirfd(fds), f->d_name, &st, 0) == 0 &&
+			    st.st_ino == ino && st.st_dev == dev)
+				found = (pid_t)atol(p->d_name);
+		closedir(fds);
+	}
+	closedir(proc);
+	return found;
+}
+
+int sluice_shm_reclaim_invalid(const char *name, int grace_s)
+{
+	struct sluice_shm_entry e;
+	struct stat st, again;
+	int dfd, fd, rc;
+	pid_t user;
+	int64_t age;
+
+	rc = check_found_name(name);
+	if (rc)
+		return rc;
+	dfd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return sluice__fail(-errno, "cannot open /dev/shm");
+	fd = openat(dfd, name + 1, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = errno == ELOOP ? sluice__fail(-SLUICE_ENOTREG, "%s is a symbolic link", name)
+				    : sluice__fail(-errno, "cannot open %s", name);
+		goto out;
+	}
+	rc = fstat(fd, &st) != 0 ? sluice__fail(-errno, "cannot stat %s", name) : 0;
+	if (!rc && !S_ISREG(st.st_mode))
+		rc = sluice__fail(-SLUICE_ENOTREG, "%s is a %s", name, file_type(st.st_mode));
+	if (!rc && st.st_uid != geteuid())
+		rc = sluice__fail(-SLUICE_EOWNER, "%s belongs to uid %u, not to this user", name,
+				  (unsigned)st.st_uid);
+	if (rc) {
+		close(fd);
+		goto out;
+	}
+	memset(&e, 0, sizeof(e));
+	read_owner(fd, &st, &e);
+	close(fd);
+	age = (int64_t)(time(NULL) - (st.st_ctime > st.st_mtime ? st.st_ctime : st.st_mtime));
+	if (e.owner_alive) {
+		rc = sluice__fail(-SLUICE_EOWNERLIVE, "%s: its creator (pid %d) is alive", name,
+				  (int)e.owner_pid);
+		goto out;
+	}
+	if (age < grace_s) {
+		rc = sluice__fail(-EAGAIN, "%s changed %lld s ago, within the %d s grace period",
+				  name, (long long)age, grace_s);
+		goto out;
+	}
+	/* Nobody holding it is what makes removal safe, whatever the
+	 * header (valid or not, sluice's or another program's) says. */
+	user = holder(st.st_dev, st.st_ino);
+	if (user != 0) {
+		rc = user > 0
+			     ? sluice__fail(-EBUSY, "%s is open or mapped by pid %d", name, (int)user)
+			     : sluice__fail(-EBUSY, "%s: cannot tell who uses it (/proc)", name);
+		goto out;
+	}
+	if (fstatat(dfd, name + 1, &again, AT_SYMLINK_NOFOLLOW) != 0 || again.st_ino != st.st_ino ||
+	    again.st_dev != st.st_dev) {
+		rc = sluice__fail(-EAGAIN, "%s was replaced while being reclaimed", name);
+		goto out;
+	}
+	if (unlinkat(dfd, name + 1, 0) != 0)
+		rc = sluice__fail(-errno, "cannot unlink %s", name);
+out:
+	close(dfd);
+	return rc;
 }

@@ -339,13 +339,18 @@ static uint8_t *with_home(size_t *len)
 	return finish(zoo_Animal_end(b), len);
 }
 
+/* A type without a value is a null member, as flatc's verifier has it
+ * (issue 11 item 13: the verifiers used to refuse what the JSON parser
+ * built); readers find no table. */
 START_TEST(union_type_without_value)
 {
 	size_t len;
 	uint8_t *b = with_home(&len);
 
 	put16(slot_of(root_of(b), HOME), 0);
-	expect(b, len, -SLUICE_EFBUNION);
+	ck_assert_int_eq(zoo_Animal_home_type(root_of(b)), zoo_Home_Cage);
+	ck_assert_ptr_null(zoo_Animal_home(root_of(b)));
+	expect(b, len, 0);
 }
 END_TEST
 

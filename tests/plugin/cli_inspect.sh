@@ -6,7 +6,8 @@ sluice=$1
 dir=$2
 fail=0
 out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+ww=
+trap 'rm -rf "$out" "$err" ${ww:+"$ww"}' EXIT
 
 check() { # check DESCRIPTION FILE PATTERN (grep -E)
 	if ! grep -Eq -- "$3" "$2"; then
@@ -33,11 +34,49 @@ check "heap state" "$out" 'alignment 64, kept on the heap'
 SLUICE_PLUGIN_PATH=$dir "$sluice" inspect accum >"$out" 2>"$err" || { echo "FAIL: by name"; fail=1; }
 check "by name" "$out" "Filename +$dir/accum.so"
 
+# The listing loads nothing that is not a plugin (the marker library's
+# constructor would write $marker) and survives a plugin whose constructor
+# aborts or crashes.
+marker=$(mktemp -u)
+SLUICE_TEST_MARKER=$marker SLUICE_PLUGIN_PATH=$dir "$sluice" inspect >"$out" 2>"$err" ||
+	{ echo "FAIL: list exit $?"; sed 's/^/    /' "$err"; fail=1; }
+[ -e "$marker" ] && { echo "FAIL: a non-plugin's constructor ran during the listing"; fail=1; }
+rm -f "$marker"
+check "non-plugin skipped" "$out" '^  notplugin_marker\.so +SKIPPED .*no exported symbol sluice_plugin_entry.*not loaded'
+check "abort reported" "$out" '^  ctor_abort\.so +BROKEN .*killed the scanner'
+check "crash reported" "$out" '^  ctor_segv\.so +BROKEN '
+check "listing goes on" "$out" '^  readers +0\.1\.0'
+check "broken counted" "$out" ', 2 broken .*, 2 not plugins \(not loaded\)$'
+if "$sluice" inspect "$dir/ctor_abort.so" >"$out" 2>"$err"; then
+	echo "FAIL: a broken plugin exits 0"; fail=1
+fi
+check "broken on stderr" "$err" '^sluice inspect: broken plugin: .*ctor_abort\.so: loading it killed'
+
 SLUICE_PLUGIN_PATH=$dir "$sluice" inspect >"$out" 2>"$err" || { echo "FAIL: list exit"; fail=1; }
 check "list path" "$out" "^Plugins on the search path $dir:"
 check "list good" "$out" '^  accum_big +1\.2\.3 +adds up'
 check "list refused" "$out" '^  puzzle01\.so +REFUSED .*sluice_param_decl\.default_value'
-check "list count" "$out" '^[0-9]+ plugins, [0-9]+ files refused$'
+check "list count" "$out" '^[0-9]+ plugins, [0-9]+ files refused'
+
+# Others who can write a plugin directory or file can run code as whoever
+# runs sluice: warned about on stderr, the listing itself unchanged.
+ww=$(mktemp -d)
+cp "$dir/accum.so" "$ww/accum.so"
+chmod 0777 "$ww"
+chmod 0666 "$ww/accum.so"
+SLUICE_PLUGIN_PATH=$ww "$sluice" inspect >"$out" 2>"$err" || { echo "FAIL: ww list exit"; fail=1; }
+check "ww listed" "$out" '^  accum +1\.2\.3'
+check "ww dir warned" "$err" "^sluice inspect: warning: $ww: plugin directory is world-writable \\(mode 0777\\)"
+check "ww file warned" "$err" "^sluice inspect: warning: $ww/accum.so: plugin file is world-writable \\(mode 0666\\)"
+chmod 0775 "$ww"
+chmod 0644 "$ww/accum.so"
+"$sluice" inspect "$ww/accum.so" >"$out" 2>"$err" || { echo "FAIL: ww inspect exit"; fail=1; }
+check "gw dir warned" "$err" "^sluice inspect: warning: $ww: plugin directory is group-writable \\(mode 0775\\)"
+grep -q "plugin file" "$err" && { echo "FAIL: a 0644 file warned about"; fail=1; }
+chmod 0755 "$ww"
+SLUICE_PLUGIN_PATH=$ww "$sluice" inspect >"$out" 2>"$err"
+grep -q "$ww" "$err" && { echo "FAIL: a 0755 directory warned about"; sed 's/^/    /' "$err"; fail=1; }
+rm -rf "$ww"
 
 if "$sluice" inspect "$dir/bad_magic.so" >"$out" 2>"$err"; then
 	echo "FAIL: a refused plugin exits 0"; fail=1

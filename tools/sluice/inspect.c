@@ -72,28 +72,111 @@ static void print_plugin(const struct sluice_plugin *p)
 		       or_empty(d->outputs[i].help));
 }
 
+/* Says on stderr when others than the owner may write path: whoever can
+ * put a library where plugins are looked for can run code in every
+ * pipeline. The library gives the facts; the judgement is the tool's. */
+static void warn_writable(const char *path, const char *what)
+{
+	struct sluice_file_perm f;
+
+	if (sluice_file_perm(path, &f) < 0 || !(f.group_writable || f.world_writable))
+		return;
+	fprintf(stderr,
+	        "sluice inspect: warning: %s: %s is %s-writable (mode %04o): %s could put code "
+	        "there that sluice loads\n",
+	        path, what, f.world_writable ? "world" : "group", f.mode,
+	        f.world_writable ? "any user" : "any member of its group");
+}
+
+static void warn_dirs(void)
+{
+	const char *p = sluice_plugin_search_path();
+
+	while (*p) {
+		size_t n = strcspn(p, ":");
+		char dir[4096];
+
+		if (n > 0 && n < sizeof(dir)) {
+			memcpy(dir, p, n);
+			dir[n] = '\0';
+			warn_writable(dir, "plugin directory");
+		}
+		p += n + (p[n] == ':');
+	}
+}
+
+static void warn_parent(const char *file)
+{
+	char dir[4096];
+	const char *slash = strrchr(file, '/');
+	size_t n = slash ? (size_t)(slash - file) : 0;
+
+	if (!slash || n >= sizeof(dir))
+		return;
+	memcpy(dir, file, n ? n : 1);
+	dir[n ? n : 1] = '\0';
+	warn_writable(dir, "plugin directory");
+}
+
 struct listing {
-	int good, refused;
+	int good, refused, broken, skipped;
 };
 
 static int list_one(const char *path, void *arg)
 {
 	struct listing *l = arg;
-	struct sluice_plugin *p;
-	int rc = sluice_plugin_open(path, &p);
+	struct sluice_plugin_scan s;
+	const char *base = strrchr(path, '/');
 
-	if (rc < 0) {
-		const char *base = strrchr(path, '/');
-
-		/* The detail names the file and the reason. */
-		printf("  %-16s REFUSED  %s\n", base ? base + 1 : path, sluice_errdetail());
+	base = base ? base + 1 : path;
+	/* Loaded in a child, and only if it exports the entry: a library's
+	 * constructor can neither run here nor take the listing down. */
+	if (sluice_plugin_scan(path, 0, &s) < 0) {
+		printf("  %-16s REFUSED  %s\n", base, sluice_errdetail());
 		l->refused++;
 		return 0;
 	}
-	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(p);
+	warn_writable(path, "plugin file");
+	switch (s.verdict) {
+	case SLUICE_SCAN_PLUGIN:
+		printf("  %-16s %-8s %s\n", s.name, s.version, s.summary);
+		l->good++;
+		break;
+	case SLUICE_SCAN_NOT_PLUGIN:
+		printf("  %-16s SKIPPED  %s\n", base, s.reason);
+		l->skipped++;
+		break;
+	case SLUICE_SCAN_BROKEN:
+		printf("  %-16s BROKEN   %s\n", base, s.reason);
+		l->broken++;
+		break;
+	default: /* the reason names the file */
+		printf("  %-16s REFUSED  %s\n", base, s.reason);
+		l->refused++;
+		break;
+	}
+	return 0;
+}
 
-	printf("  %-16s %-8s %s\n", d->name, d->version, d->summary);
-	l->good++;
+static int inspect_one(const char *name)
+{
+	struct sluice_plugin_scan s;
+	struct sluice_plugin *p;
+	int rc = sluice_plugin_scan(name, 0, &s);
+
+	if (rc < 0)
+		return cli_error("inspect", "%s: %s", sluice_strerror(rc), sluice_errdetail());
+	warn_parent(s.path);
+	warn_writable(s.path, "plugin file");
+	if (s.verdict == SLUICE_SCAN_BROKEN)
+		return cli_error("inspect", "broken plugin: %s", s.reason);
+	if (s.verdict != SLUICE_SCAN_PLUGIN)
+		return cli_error("inspect", "%s: %s", sluice_strerror(s.code), s.reason);
+	/* The child loaded it cleanly: now load it here to print it. */
+	rc = sluice_plugin_open(s.path, &p);
+	if (rc < 0)
+		return cli_error("inspect", "%s: %s", sluice_strerror(rc), sluice_errdetail());
+	print_plugin(p);
 	sluice_plugin_unref(p);
 	return 0;
 }
@@ -104,25 +187,21 @@ static int inspect_main(int argc, char **argv)
 		return cli_error("inspect",
 		                 "expected at most one PLUGIN, got %d arguments (see --help)",
 		                 argc - 1);
-	if (argc == 2) {
-		struct sluice_plugin *p;
-		int rc = sluice_plugin_open(argv[1], &p);
+	if (argc == 2)
+		return inspect_one(argv[1]);
 
-		if (rc < 0)
-			return cli_error("inspect", "%s: %s", sluice_strerror(rc),
-			                 sluice_errdetail());
-		print_plugin(p);
-		sluice_plugin_unref(p);
-		return 0;
-	}
+	struct listing l = {0, 0, 0, 0};
 
-	struct listing l = {0, 0};
-
+	warn_dirs();
 	printf("Plugins on the search path %s:\n", sluice_plugin_search_path());
 	sluice_plugin_foreach(list_one, &l);
 	printf("\n%d plugin%s", l.good, l.good == 1 ? "" : "s");
 	if (l.refused)
 		printf(", %d file%s refused", l.refused, l.refused == 1 ? "" : "s");
+	if (l.broken)
+		printf(", %d broken (loading crashed or hung)", l.broken);
+	if (l.skipped)
+		printf(", %d not plugin%s (not loaded)", l.skipped, l.skipped == 1 ? "" : "s");
 	printf("\n");
 	return 0;
 }
@@ -136,7 +215,14 @@ SLUICE_CMD(inspect, "inspect", "show a plugin's parameters and ports, or list pl
            "plugin on the search path, and every file there that the loader refuses\n"
            "with the reason.\n"
            "\n"
+           "Nothing is loaded into sluice itself before it is known to be a plugin:\n"
+           "a file must export sluice_plugin_entry in its ELF dynamic symbol table\n"
+           "(other libraries are SKIPPED, never loaded), and is then loaded and checked\n"
+           "in a child process; one whose loading crashes or hangs (10 s) is BROKEN.\n"
+           "Plugin directories and files that others than their owner may write are\n"
+           "warned about on stderr.\n"
+           "\n"
            "Search path: $SLUICE_PLUGIN_PATH (colon-separated), then the build tree's\n"
            "lib/sluice/plugins, then the install directory.\n"
-           "Exit status: 0, or 1 if PLUGIN cannot be loaded (reason on stderr).\n",
+           "Exit status: 0, or 1 if PLUGIN cannot be loaded or is broken (reason on stderr).\n",
            inspect_main)

@@ -19,8 +19,8 @@ static int verify_field(sluice_fb_verifier *v, const sluice_fb_vtab *tab, const 
 
 		rc = sluice_fb_verify_union(v, tab, (unsigned)f->id - 1, (unsigned)f->id, f->required,
 					    &ut, &p);
-		if (rc || !ut)
-			return rc;
+		if (rc || !ut || !p)
+			return rc; /* NONE, or a type without a value: a null member */
 		for (i = 1; i < r->nvals; i++)
 			if (r->vals[i].value == ut)
 				return sc_verify_table(v, r->vals[i].utype.ref, p);

@@ -575,7 +575,8 @@ static void gen_verify_field(FILE *o, const struct field *f)
 
 		fprintf(o, "\tif ((rc = sluice_fb_verify_union(v, &tab, %d, %d, %s, &ut, &p)))\n\t\treturn rc;\n",
 			f->id - 1, f->id, req);
-		fprintf(o, "\tswitch (ut) {\n");
+		/* a type without a value is a null member, as flatc has it */
+		fprintf(o, "\tswitch (p ? ut : 0) {\n");
 		for (i = 1; i < r->nvals; i++)
 			fprintf(o, "\tcase %lld:\n\t\tif ((rc = %s_verify_table(v, p)))\n\t\t\treturn rc;\n\t\tbreak;\n",
 				(long long)r->vals[i].value, r->vals[i].utype.ref->cname);
