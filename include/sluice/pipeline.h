@@ -39,18 +39,31 @@ int sluice_pipeline_load(const char *file, const char *name_override,
 			 struct sluice_pipeline **out);
 void sluice_pipeline_free(struct sluice_pipeline *pl);
 
+/* How a run ended, for the caller's exit status (sluice run's: 0 clean,
+ * 1 a stage failed, 128 + signal interrupted). */
+struct sluice_run_result {
+	int failed_stages;      /* stages whose last run failed: an error from init or a
+				 * callback, a crash, killed when it would not stop; a
+				 * stage that failed and then ran clean after a restart
+				 * does not count */
+	int signal;             /* SIGINT or SIGTERM that stopped the run; 0: none */
+	int all_ended;          /* every stage ended on its own */
+	char first_failed[64];  /* the name of the first failed stage ("" if none) */
+};
+
 struct sluice_run_opts {
 	double duration_s;        /* > 0: stop after this long; 0: until a signal */
 	int threads;              /* all stages as threads of this process */
 	int keep;                 /* leave the topics in place at exit */
 	int live;                 /* 1: redraw a table; 0: a line per second; -1: quiet */
 	const char *summary_path; /* also write the final summary as JSON here */
+	struct sluice_run_result *result; /* if not NULL: filled with how the run ended */
 };
 
 /* Creates the topics, starts the stages, shows live figures, stops cleanly
  * on SIGINT/SIGTERM or after the duration (sources first, then the rest
  * drain), prints a summary.  Returns 0, or a negative code if it could not
- * start; a stage that failed is reported, not returned. */
+ * start; a stage that failed is reported in opts->result, not returned. */
 int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts *opts);
 
 #ifdef __cplusplus

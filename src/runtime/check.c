@@ -1,8 +1,10 @@
 /* check.c - judges a parsed pipeline before anything starts: every plugin
  * loads and validates, parameters exist and parse as their declared types,
  * ports exist, topics exist and carry the port's message type, every topic
- * has exactly one producer and every input a producer.  Errors name the
- * file, line and column of the offending item. */
+ * has exactly one producer and every input a producer, and every topic's
+ * slot_size holds the smallest valid message of its type where the producer
+ * declares the type's binary schema.  Errors name the file, line and column
+ * of the offending item. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "common/detail.h"
+#include "fb/reflect.h"
 #include "plugin/internal.h"
 #include "runtime/model.h"
 
@@ -126,6 +129,103 @@ static int check_ports(struct sluice_pipeline *pl, int si, int outputs)
 	return 0;
 }
 
+/* Required tables nest no deeper than this in the size bound below (a
+ * required cycle cannot be built at all; the bound stays a lower bound). */
+#define MIN_DEPTH 32
+
+/* The fewest bytes table ob's required fields take in a message: the
+ * table's offset to its vtable, the required fields inline and what they
+ * point to at their smallest (an empty string, vector or table).  Optional
+ * fields may be left out, and vtables may be shared, so none is counted
+ * here: this is a lower bound that holds for every writer. */
+static uint64_t table_min(const struct rf_schema *s, const uint8_t *ob, int depth)
+{
+	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
+	uint32_t n = sluice_fb_len(fields);
+	uint64_t size = 4;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *f = sluice_fb_vec_ref(fields, i);
+		const uint8_t *type = sluice_fb_field_ref(f, FD_TYPE);
+		const uint8_t *sub;
+		int b = rf_type_base(type);
+
+		if (!rf_int(f, FD_REQUIRED, 1, 0) || rf_int(f, FD_DEPRECATED, 1, 0))
+			continue;
+		switch (b) {
+		case RF_STRING:
+			size += 4 + 4 + 1; /* offset, length, the terminating NUL */
+			break;
+		case RF_VECTOR:
+			size += 4 + 4;
+			break;
+		case RF_UNION:
+			size += 4 + 4; /* offset to the smallest table */
+			break;
+		case RF_OBJ:
+			sub = rf_obj_at(s, rf_type_index(type));
+			if (sub && rf_int(sub, OB_IS_STRUCT, 1, 0))
+				size += (uint64_t)rf_int(sub, OB_BYTESIZE, 4, 0);
+			else
+				size += 4 + (sub && depth < MIN_DEPTH ? table_min(s, sub, depth + 1) : 4);
+			break;
+		default:
+			size += rf_inline_size(s, type);
+			break;
+		}
+	}
+	return size;
+}
+
+/* The smallest valid message whose root is table ob: the root offset, the
+ * root's vtable up to its highest required field, and table_min(). */
+static uint64_t message_min(const struct rf_schema *s, const uint8_t *ob)
+{
+	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
+	uint32_t n = sluice_fb_len(fields);
+	int64_t top = -1;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *f = sluice_fb_vec_ref(fields, i);
+		int64_t id = rf_int(f, FD_ID, 2, 0);
+
+		if (rf_int(f, FD_REQUIRED, 1, 0) && id > top)
+			top = id;
+	}
+	return 4 + 4 + 2 * (uint64_t)(top + 1) + table_min(s, ob, 0);
+}
+
+/* What can be known before a run about a topic's slot_size: the producer's
+ * schema bounds its messages from below.  What a plugin loans or writes
+ * beyond that (optional fields, strings, vectors) its descriptor does not
+ * say, so only the run can find out. */
+static int check_slot_size(const struct sluice_pipeline *pl, const struct pl_stage *st,
+			   const struct pl_port *p)
+{
+	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(st->plugin);
+	const struct sluice_output_decl *od = &d->outputs[p->index];
+	const struct pl_topic *t = &pl->topics[p->topic_index];
+	struct rf_schema s;
+	const uint8_t *ob, *bfbs;
+	size_t len = 0;
+	uint64_t want = t->slot_size ? t->slot_size : SLUICE_TOPIC_DEFAULT_SLOT_SIZE;
+	uint64_t min, slot = (want + 7) & ~7ull; /* as the topic rounds it */
+
+	if (!od->schema || !(bfbs = od->schema(&len)) || !len)
+		return 0;
+	if (rf_open_table(&s, bfbs, len, t->type, &ob) != 0)
+		return fail_at(pl, p->pos, "port %s.%s: the schema plugin %s declares for %s: %s",
+			       st->name, p->port, d->name, t->type, sluice_errdetail());
+	min = message_min(&s, ob);
+	if (slot < min)
+		return fail_at(pl, t->pos,
+			       "slot_size %llu of topic \"%s\" is too small: the smallest valid %s "
+			       "takes %llu bytes (its required fields), and stage %s writes it",
+			       (unsigned long long)want, t->name, t->type, (unsigned long long)min,
+			       st->name);
+	return 0;
+}
+
 int sluice__pipeline_check(struct sluice_pipeline *pl)
 {
 	int rc;
@@ -150,6 +250,9 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 			return rc;
 		if ((rc = check_ports(pl, i, 1)) != 0)
 			return rc;
+		for (int k = 0; k < st->noutputs; k++)
+			if ((rc = check_slot_size(pl, st, &st->outputs[k])) != 0)
+				return rc;
 	}
 	/* Inputs after all outputs, so producers are known. */
 	for (int i = 0; i < pl->nstages; i++) {

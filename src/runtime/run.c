@@ -21,6 +21,10 @@
 #define READY_TIMEOUT_NS (5 * 1000000000ull)
 #define DRAIN_TIMEOUT_NS (3 * 1000000000ull)
 #define EXIT_TIMEOUT_NS  (2 * 1000000000ull)
+/* A stage that fails this many times in a row without ever becoming ready
+ * (its init returns an error) will not start on the next try either: its
+ * restarts are exhausted.  Crashes (signals) are restarted without limit. */
+#define MAX_FAILED_STARTS 5
 
 static volatile sig_atomic_t got_signal;
 
@@ -37,6 +41,8 @@ struct slot {
 	int status;         /* last exit: 0 clean, else 1 or 128+signal */
 	uint64_t restart_at; /* back-off: when to start it again (0: not pending) */
 	unsigned backoff_ms;
+	bool ready_seen;         /* this run of it reached STAGE_READY */
+	unsigned failed_starts;  /* consecutive runs that failed before ready */
 };
 
 struct runner {
@@ -113,6 +119,8 @@ static int reap(struct runner *r, bool stopping)
 
 		if (!s->running)
 			continue;
+		if (atomic_load(&r->ctl->stages[i].state) == STAGE_READY)
+			s->ready_seen = true;
 		if (r->o->threads) {
 			if (pthread_tryjoin_np(s->thread, NULL) != 0) {
 				running++;
@@ -137,8 +145,17 @@ static int reap(struct runner *r, bool stopping)
 		s->running = false;
 		bool failed = s->status != 0;
 
-		if (!stopping && (st->restart == SLUICE_RESTART_ALWAYS ||
-				  (failed && st->restart == SLUICE_RESTART_ON_FAILURE))) {
+		/* Status 1 is the host's own failure, not a crash. */
+		s->failed_starts = s->status == 1 && !s->ready_seen ? s->failed_starts + 1 : 0;
+		s->ready_seen = false;
+		if (!stopping && s->failed_starts >= MAX_FAILED_STARTS &&
+		    st->restart != SLUICE_RESTART_NEVER) {
+			s->done = true;
+			fprintf(stderr, "sluice run: stage %s failed %u times in a row before it "
+					"was ready; restarts exhausted, not restarted\n",
+				st->name, s->failed_starts);
+		} else if (!stopping && (st->restart == SLUICE_RESTART_ALWAYS ||
+					 (failed && st->restart == SLUICE_RESTART_ON_FAILURE))) {
 			s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 100;
 			if (s->backoff_ms > 5000)
 				s->backoff_ms = 5000;
@@ -255,6 +272,25 @@ static int create_topic(struct sluice_pipeline *pl, int ti)
 	return rc;
 }
 
+/* What the caller's exit status needs: which stages ended failed. */
+static void fill_result(struct runner *r, bool all_ended)
+{
+	struct sluice_run_result *res = r->o->result;
+
+	if (!res)
+		return;
+	*res = (struct sluice_run_result){.signal = got_signal, .all_ended = all_ended};
+	for (int i = 0; i < r->pl->nstages; i++) {
+		/* Still running here means it was left behind (threads that
+		 * would not stop): a failure too. */
+		if (!r->slots[i].running && r->slots[i].status == 0)
+			continue;
+		if (!res->failed_stages++)
+			snprintf(res->first_failed, sizeof(res->first_failed), "%s",
+				 r->pl->stages[i].name);
+	}
+}
+
 static void remove_names(struct runner *r, int ntopics)
 {
 	for (int i = 0; i < ntopics; i++)
@@ -266,7 +302,10 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 	struct runner r = {.pl = pl, .o = o};
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 	int rc, created = 0;
+	bool all_ended = false;
 
+	if (o->result)
+		*o->result = (struct sluice_run_result){0};
 	/* A truncated name would collide with another pipeline's. */
 	if ((size_t)snprintf(r.ctl_name, sizeof(r.ctl_name), "/%s.ctl", pl->name) >=
 	    sizeof(r.ctl_name))
@@ -323,6 +362,7 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 			pending |= r.slots[i].restart_at != 0;
 		if (running == 0 && !pending) {
 			fprintf(stderr, "sluice run: every stage has ended\n");
+			all_ended = true;
 			break;
 		}
 		if (now >= next_report) {
@@ -336,6 +376,7 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 		fprintf(stderr, "\nsluice run: %s: stopping (sources first, then draining)\n",
 			strsignal(got_signal));
 	stop_everything(&r);
+	fill_result(&r, all_ended);
 	sluice__report_final(&r.rep, sluice__now_ns() - start);
 	sluice__report_free(&r.rep);
 	sigaction(SIGINT, &old_int, NULL);

@@ -1,6 +1,7 @@
 /* t_plugins.c - three small stages for the runtime's tests, built into
  * three plugins by -DT_SOURCE / -DT_RELAY / -DT_SINK.  Messages are
  * {seq, seq * 3}: a reader can tell a lost, repeated or damaged one. */
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -97,6 +98,7 @@ SLUICE_PLUGIN(.name = "t_relay", .version = "1", .summary = "forwards counts in 
 struct sink {
 	int64_t expect; /* -1 before the first message */
 	double received, gaps, bad;
+	int64_t fail_after;
 };
 
 static int sink_init(void *st, const struct sluice_ctx *ctx, const struct sluice_param_value *p)
@@ -104,9 +106,9 @@ static int sink_init(void *st, const struct sluice_ctx *ctx, const struct sluice
 	struct sink *s = st;
 
 	(void)ctx;
-	(void)p;
 	s->expect = -1;
-	return 0;
+	s->fail_after = p[1].v.i;
+	return p[0].v.b ? -EINVAL : 0;
 }
 
 static int sink_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_stage_msg *msg)
@@ -125,13 +127,20 @@ static int sink_msg(void *st, const struct sluice_ctx *ctx, const struct sluice_
 		s->expect = (int64_t)m.seq + 1;
 	}
 	s->received++;
+	if (s->fail_after && s->received >= (double)s->fail_after)
+		return -EIO; /* a stage that ends with an error */
 	ctx->report(ctx, "received", s->received);
 	ctx->report(ctx, "gaps", s->gaps);
 	ctx->report(ctx, "bad", s->bad);
 	return 0;
 }
 
+static const struct sluice_param_decl params[] = {
+	{"fail_init", SLUICE_PARAM_BOOL, "false", "init fails"},
+	{"fail_after", SLUICE_PARAM_INT, "0", "on_message fails on this message (0: never)"},
+};
 static const struct sluice_input_decl inputs[] = {{"in", "test.Count", "counts", sink_msg}};
 SLUICE_PLUGIN(.name = "t_sink", .version = "1", .summary = "checks counts",
-	      SLUICE_INPUTS(inputs), SLUICE_STATE(struct sink), .init = sink_init);
+	      SLUICE_PARAMS(params), SLUICE_INPUTS(inputs), SLUICE_STATE(struct sink),
+	      .init = sink_init);
 #endif

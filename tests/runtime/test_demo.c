@@ -1,10 +1,12 @@
 /* test_demo.c - the README's main job, headless: the sensor-fusion pipeline
  * in process mode and in thread mode.  Every topic flows at its rate,
  * nothing is lost on its lossless topics, and the fused estimate beats raw
- * GPS against the ground truth. */
+ * GPS against the ground truth.  And what the real plugins' schemas let the
+ * checker know before a run: a slot_size too small for their messages. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,13 +62,59 @@ START_TEST(sensor_fusion_runs)
 }
 END_TEST
 
+/* gps_sim declares sluice.msg.GpsFix's schema; its required header alone
+ * takes 22 bytes, so 16-byte slots can never hold one: refused at load
+ * (--check), not when the stage first publishes. */
+START_TEST(slot_size_too_small_is_refused_early)
+{
+	static const struct {
+		int slot_size, ok;
+	} cases[] = {{16, 0}, {8, 0}, {24, 1}, {1024, 1}};
+	char path[256], text[512];
+	struct sluice_pipeline *pl;
+
+	snprintf(path, sizeof(path), "/tmp/sluice-test-%ld-slot.yaml", (long)getpid());
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		snprintf(text, sizeof(text),
+			 "topics:\n"
+			 "  gps: { type: sluice.msg.GpsFix, slots: 16, slot_size: %d }\n"
+			 "stages:\n"
+			 "  gps_sim: { plugin: gps_sim, outputs: { fix: gps } }\n",
+			 cases[i].slot_size);
+		fputs(text, f);
+		fclose(f);
+		int rc = sluice_pipeline_load(path, "slotcheck", &pl);
+
+		if (cases[i].ok) {
+			ck_assert_msg(rc == 0, "slot_size %d: %s", cases[i].slot_size,
+				      sluice_errdetail());
+			sluice_pipeline_free(pl);
+			continue;
+		}
+		ck_assert_int_eq(rc, -SLUICE_EPIPELINE);
+		snprintf(text, sizeof(text), "%s:2:3: slot_size %d of topic \"gps\" is too small",
+			 path, cases[i].slot_size);
+		ck_assert_msg(strstr(sluice_errdetail(), text), "got \"%s\"", sluice_errdetail());
+		ck_assert_msg(strstr(sluice_errdetail(), "22 bytes"), "got \"%s\"",
+			      sluice_errdetail());
+	}
+	unlink(path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("demo");
 	TCase *tc = tcase_create("demo");
+	TCase *check = tcase_create("check");
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, sensor_fusion_runs, 0, 2);
+	tcase_add_test(check, slot_size_too_small_is_refused_early);
+	suite_add_tcase(s, check);
 	suite_add_tcase(s, tc);
 	return s;
 }

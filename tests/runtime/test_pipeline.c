@@ -1,7 +1,8 @@
 /* test_pipeline.c - pipeline files and `sluice run`: a table of bad files,
  * each refused with file:line:col; real runs in process and thread mode;
  * a stage that crashes and is restarted while the rest go on; Ctrl-C
- * leaving no process and no segment behind. */
+ * leaving no process and no segment behind; exit statuses that say how a
+ * run ended. */
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +18,15 @@
 #include "sluice/pipeline.h"
 #include "runtime/model.h"
 #include "testutil.h"
+
+/* SLUICE_TEST_BIN runs these tests against another build of the CLI (an
+ * older one, to see a test fail before its fix). */
+static const char *sluice_bin(void)
+{
+	const char *b = getenv("SLUICE_TEST_BIN");
+
+	return b && *b ? b : SLUICE_BIN;
+}
 
 static const char *write_file(const char *tag, const char *text)
 {
@@ -354,16 +364,145 @@ START_TEST(sigint_leaves_nothing_behind)
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, STDOUT_FILENO);
-		execl(SLUICE_BIN, "sluice", "run", path, "--name", name, (char *)NULL);
+		execl(sluice_bin(), "sluice", "run", path, "--name", name, (char *)NULL);
 		_exit(127);
 	}
 	usleep(1000000);
 	ck_assert_int_eq(processes_named(stage), 3);
 	ck_assert_int_ge(shm_left(prefix), 3);
 	kill(pid, SIGINT);
-	ck_assert_int_eq(tu_wait(pid, 10000), 0);
+	ck_assert_int_eq(tu_wait(pid, 10000), 130); /* interrupted, nothing failed */
 	ck_assert_int_eq(processes_named(stage), 0);
 	ck_assert_int_eq(shm_left(prefix), 0);
+	unlink(path);
+}
+END_TEST
+
+/* `sluice run FILE --name NAME ARGS...` with its output thrown away; sends
+ * sig after 1 s when sig is not 0.  Returns the exit status. */
+static int run_cli(const char *path, const char *name, int sig, const char *a1, const char *a2)
+{
+	pid_t pid = tu_fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execl(sluice_bin(), "sluice", "run", path, "--name", name, "--quiet", a1, a2,
+		      (char *)NULL);
+		_exit(127);
+	}
+	if (sig) {
+		usleep(1000000);
+		kill(pid, sig);
+	}
+	return tu_wait(pid, 20000);
+}
+
+static const char *sink_file(const char *tag, const char *sink_params, const char *restart)
+{
+	static char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "topics:\n  a: { type: test.Count }\n"
+		 "stages:\n  src: { plugin: t_source, outputs: { out: a } }\n"
+		 "  sink: { plugin: t_sink, params: { %s }, inputs: { in: a }, restart: %s }\n",
+		 sink_params, restart);
+	return write_file(tag, text);
+}
+
+/* A stage whose on_message returns an error, or whose init fails, makes
+ * the run's exit status 1, even when the run is then ended by a signal;
+ * the library says which stage. */
+START_TEST(failed_stage_exits_1)
+{
+	static const struct {
+		const char *params, *restart;
+		int sig;
+	} cases[] = {
+		{"fail_after: 20", "never", 0},
+		{"fail_init: true", "never", 0},
+		{"fail_after: 20", "never", SIGINT},
+		/* restarted after every failure: its last run failed too */
+		{"fail_init: true", "on-failure", SIGTERM},
+	};
+	char name[64];
+	const char *path = sink_file("fail", cases[_i].params, cases[_i].restart);
+
+	snprintf(name, sizeof(name), "tf%ld-%d", (long)getpid(), _i);
+	ck_assert_int_eq(run_cli(path, name, cases[_i].sig, "--duration", "3"), 1);
+
+	struct sluice_pipeline *pl;
+	struct sluice_run_result res;
+
+	ck_assert_int_eq(sluice_pipeline_load(path, name, &pl), 0);
+	struct sluice_run_opts o = {.duration_s = 1.5, .live = -1, .result = &res};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_int_eq(res.failed_stages, 1);
+	ck_assert_str_eq(res.first_failed, "sink");
+	unlink(path);
+}
+END_TEST
+
+/* A stage whose init fails every time is restarted 4 times, then its
+ * restarts are exhausted (not retried every 5 s for ever). */
+START_TEST(failing_init_exhausts_restarts)
+{
+	char name[64], summary[256];
+	const char *path = sink_file("exhaust", "fail_init: true", "always");
+	struct sluice_pipeline *pl;
+	struct sluice_run_result res;
+
+	snprintf(name, sizeof(name), "tx%ld", (long)getpid());
+	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
+	ck_assert_int_eq(sluice_pipeline_load(path, name, &pl), 0);
+	/* back-off 100 + 200 + 400 + 800 ms: done after 1.5 s; a sixth start
+	 * would come at 3.1 s */
+	struct sluice_run_opts o = {.duration_s = 4, .live = -1, .summary_path = summary,
+				    .result = &res};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][1][\"restarts\"]"), 4);
+	ck_assert_int_eq(res.failed_stages, 1);
+	unlink(summary);
+	unlink(path);
+}
+END_TEST
+
+/* Clean end: 0; SIGTERM: 143; an invalid file (also with --check) or a
+ * bad option: 2; a run that cannot start: 3. */
+START_TEST(exit_status_says_how_it_ended)
+{
+	char name[64];
+	const char *path = sink_file("ok", "fail_after: 0", "never");
+
+	snprintf(name, sizeof(name), "te%ld", (long)getpid());
+	ck_assert_int_eq(run_cli(path, name, 0, "--duration", "0.5"), 0);
+	ck_assert_int_eq(run_cli(path, name, SIGTERM, NULL, NULL), 143);
+	ck_assert_int_eq(run_cli(path, name, 0, "--duration", "1x"), 2);
+	ck_assert_int_eq(run_cli(path, name, 0, "--duration", "abc"), 2);
+	ck_assert_int_eq(run_cli(path, name, 0, "--duration", NULL), 2);
+	ck_assert_int_eq(run_cli(path, name, 0, "--bogus", NULL), 2);
+	/* valid, but already running under that name: could not start */
+	pid_t first = tu_fork();
+	if (first == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execl(sluice_bin(), "sluice", "run", path, "--name", name, "--quiet", "--duration",
+		      "3", (char *)NULL);
+		_exit(127);
+	}
+	usleep(700000);
+	ck_assert_int_eq(run_cli(path, name, 0, "--duration", "0.5"), 3);
+	ck_assert_int_eq(tu_wait(first, 10000), 0);
+	unlink(path);
+	path = write_file("bad", bad_files[0].text);
+	ck_assert_int_eq(run_cli(path, name, 0, "--check", NULL), 2);
+	ck_assert_int_eq(run_cli(path, name, 0, NULL, NULL), 2);
 	unlink(path);
 }
 END_TEST
@@ -385,6 +524,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, runs_in_thread_mode);
 	tcase_add_test(tc, crashed_stage_is_restarted);
 	tcase_add_test(tc, sigint_leaves_nothing_behind);
+	tcase_add_loop_test(tc, failed_stage_exits_1, 0, 4);
+	tcase_add_test(tc, exit_status_says_how_it_ended);
+	tcase_add_test(tc, failing_init_exhausts_restarts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,11 +1,13 @@
 /* echo.c - `sluice echo TOPIC`: each message as one line of JSON, decoded
  * with the binary schema the topic itself carries (no compiled-in types). */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "sluice/channel.h"
 #include "sluice/error.h"
@@ -73,27 +75,43 @@ static int print_msg(struct sluice_sub *sub, struct sluice_msg *m, const void *s
 
 static int echo_main(int argc, char **argv)
 {
-	const char *topic = NULL;
+	const char *topic_arg = NULL, *pipeline = NULL, *v;
+	char topic[CLI_TOPIC_MAX];
+	uint64_t nmax;
 	long count = -1;
-	int oldest = 0, rc;
+	int oldest = 0, wait = 0, rc;
 	struct sluice_sub_opts so = {0};
 	struct sluice_topic_stats st;
 	struct sluice_sub *sub;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-n") && i + 1 < argc)
-			count = strtol(argv[++i], NULL, 10);
-		else if (!strcmp(argv[i], "--oldest"))
+		if (!strcmp(argv[i], "-n")) {
+			if (!(v = cli_value("echo", argc, argv, &i)))
+				return CLI_USAGE;
+			if ((rc = cli_u64("echo", "-n", v, 1, LONG_MAX, &nmax)) != 0)
+				return rc;
+			count = (long)nmax;
+		} else if (!strcmp(argv[i], "--pipeline")) {
+			if (!(pipeline = cli_value("echo", argc, argv, &i)))
+				return CLI_USAGE;
+		} else if (!strcmp(argv[i], "--oldest")) {
 			oldest = 1;
-		else if (argv[i][0] != '-' && !topic)
-			topic = argv[i];
-		else
-			return cli_error("echo", "unexpected argument \"%s\"", argv[i]);
+		} else if (!strcmp(argv[i], "--wait")) {
+			wait = 1;
+		} else if (argv[i][0] != '-' && !topic_arg) {
+			topic_arg = argv[i];
+		} else {
+			return cli_usage_error("echo", "unexpected argument \"%s\"", argv[i]);
+		}
 	}
-	if (!topic)
-		return cli_error("echo", "which topic? (sluice ls lists them)");
-	if ((rc = sluice_topic_stat(topic, &st, NULL, 0)) != 0)
-		return cli_error("echo", "%s", sluice_errdetail());
+	if (!topic_arg)
+		return cli_usage_error("echo", "which topic? (sluice ls lists them)");
+	if ((rc = cli_topic("echo", topic_arg, pipeline, topic, sizeof(topic))) != 0)
+		return rc;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if ((rc = cli_open_topic("echo", topic, pipeline, wait, &stop, &st)) != 0 || stop)
+		return rc;
 	size_t schema_len = st.schema_len;
 	void *schema = schema_len ? malloc(schema_len) : NULL;
 	size_t cap = 1 << 20;
@@ -123,10 +141,8 @@ static int echo_main(int argc, char **argv)
 		free(schema);
 		free(json);
 		free(copy);
-		return cli_error("echo", "%s", sluice_errdetail());
+		return cli_lib_error("echo", topic, rc);
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	rc = 0;
 	while (!stop && count != 0) {
 		struct sluice_msg m;
@@ -134,14 +150,14 @@ static int echo_main(int argc, char **argv)
 
 		if (r == -ETIMEDOUT || r == -EAGAIN)
 			continue;
-		if (r == -SLUICE_EOWNERDEAD) {
-			/* No publisher now: wait for one, as a subscriber would. */
+		if (r == -SLUICE_EOWNERDEAD && wait) {
+			/* No publisher now: wait for the next one. */
 			struct timespec ms = {0, 50000000};
 			nanosleep(&ms, NULL);
 			continue;
 		}
 		if (r) {
-			rc = cli_error("echo", "%s: %s", topic, sluice_strerror(r));
+			rc = cli_stream_end("echo", topic, r);
 			break;
 		}
 		if (print_msg(sub, &m, schema, schema_len, st.type_name, copy, copy_cap, json, cap)) {
@@ -163,10 +179,17 @@ static int echo_main(int argc, char **argv)
 }
 
 SLUICE_CMD(echo, "echo", "print a topic's messages as JSON lines",
-	   "usage: sluice echo TOPIC [-n N] [--oldest]\n\n"
+	   "usage: sluice echo TOPIC [-n N] [--oldest] [--wait] [--pipeline NAME]\n\n"
 	   "Subscribes to TOPIC and prints each message as one line of JSON, decoded with\n"
 	   "the binary schema the topic carries (every message is verified against it\n"
 	   "first).  A topic without a schema prints {seq, len, hex}.  Stops after N\n"
-	   "messages or on Ctrl-C; while the topic has no publisher it waits for one.\n"
-	   "--oldest starts from the oldest message the topic still holds.\n",
+	   "messages, on Ctrl-C, or when the publisher closes the topic.\n\n"
+	   "  -n N             stop after N messages (N >= 1)\n"
+	   "  --oldest         start from the oldest message the topic still holds\n"
+	   "  --wait           wait for the topic and its publisher to appear, and for the\n"
+	   "                   next publisher when one goes\n"
+	   "  --pipeline NAME  TOPIC is a topic of pipeline NAME (/NAME.TOPIC)\n\n"
+	   "Exit status: 0 done (N messages, Ctrl-C, the publisher closed); 1 the topic\n"
+	   "cannot be read (missing, damaged, the publisher died, evicted); 2 bad\n"
+	   "arguments.\n",
 	   echo_main)

@@ -37,6 +37,8 @@ static void usage(FILE *f)
 	           "commands:\n");
 	for (struct cli_cmd *c = cmds; c; c = c->next)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\nexit status: 0 success, 1 failure, 2 bad arguments (sluice run adds 3 and\n"
+		   "128+signal: sluice run --help); numbers in options are parsed strictly\n");
 }
 
 static int is_help(const char *a)
