@@ -133,6 +133,28 @@ uint64_t sluice_pub_next_seq(const struct sluice_pub *p)
 	return p->head;
 }
 
+/* Puts back the publisher's fields of the header that a foreign write may
+ * have changed: a live publisher must not look closed or dead, nor its head
+ * be wrong, for longer than a lap (or a liveness period while it waits).
+ * Reads first, so a line is written only when it changed. */
+static void restore_identity(struct sluice_pub *p)
+{
+	struct chan_header *h = p->g.h;
+
+	if (atomic_load_explicit(&h->pub_pid, memory_order_relaxed) != p->self.pid)
+		atomic_store_explicit(&h->pub_pid, p->self.pid, memory_order_relaxed);
+	if (atomic_load_explicit(&h->pub_start, memory_order_relaxed) != p->self.start)
+		atomic_store_explicit(&h->pub_start, p->self.start, memory_order_relaxed);
+	if (atomic_load_explicit(&h->pub_pid2, memory_order_relaxed) != p->self.pid)
+		atomic_store_explicit(&h->pub_pid2, p->self.pid, memory_order_relaxed);
+	if (atomic_load_explicit(&h->pub_start2, memory_order_relaxed) != p->self.start)
+		atomic_store_explicit(&h->pub_start2, p->self.start, memory_order_relaxed);
+	if (atomic_load_explicit(&h->pub_state, memory_order_relaxed) != CHAN_PUB_LIVE)
+		atomic_store_explicit(&h->pub_state, CHAN_PUB_LIVE, memory_order_release);
+	if (atomic_load_explicit(&h->head, memory_order_relaxed) != p->head)
+		atomic_store_explicit(&h->head, p->head, memory_order_release);
+}
+
 /* Recomputes the slowest active cursor.  With check_liveness, subscribers
  * at that cursor that died are evicted so they stop holding the ring.
  * Every record is read only when the membership changed (sub_epoch); else
@@ -209,13 +231,18 @@ static int wait_room(struct sluice_pub *p, int64_t timeout_ns)
 	uint64_t deadline = sluice__deadline(now, timeout_ns);
 	uint64_t spin_until = now + p->spin_ns;
 
+	/* A subscriber that a foreign head misled may be what we wait for, and
+	 * no commit restores the head while we wait: put it back first. */
+	restore_identity(p);
 	for (;;) {
 		/* Liveness costs a /proc read per subscriber: once a period,
 		 * not each time a fast publisher finds the ring full. */
 		bool check = now - p->last_liveness_ns >= LIVENESS_PERIOD_NS;
 
-		if (check)
+		if (check) {
 			p->last_liveness_ns = now;
+			restore_identity(p);
+		}
 		rescan(p, check);
 		if (p->head - p->min_cursor < p->g.count)
 			return 0;
@@ -270,25 +297,6 @@ int sluice_pub_loan(struct sluice_pub *p, size_t size, void **buf, int64_t timeo
 	bool waited;
 
 	return loan(p, size, buf, timeout_ns, &waited);
-}
-
-/* Puts back the publisher's fields of the header that a foreign write may
- * have changed: a live publisher must not look closed or dead for longer
- * than a lap.  Reads first, so the line is written only when it changed. */
-static void restore_identity(struct sluice_pub *p)
-{
-	struct chan_header *h = p->g.h;
-
-	if (atomic_load_explicit(&h->pub_pid, memory_order_relaxed) != p->self.pid)
-		atomic_store_explicit(&h->pub_pid, p->self.pid, memory_order_relaxed);
-	if (atomic_load_explicit(&h->pub_start, memory_order_relaxed) != p->self.start)
-		atomic_store_explicit(&h->pub_start, p->self.start, memory_order_relaxed);
-	if (atomic_load_explicit(&h->pub_pid2, memory_order_relaxed) != p->self.pid)
-		atomic_store_explicit(&h->pub_pid2, p->self.pid, memory_order_relaxed);
-	if (atomic_load_explicit(&h->pub_start2, memory_order_relaxed) != p->self.start)
-		atomic_store_explicit(&h->pub_start2, p->self.start, memory_order_relaxed);
-	if (atomic_load_explicit(&h->pub_state, memory_order_relaxed) != CHAN_PUB_LIVE)
-		atomic_store_explicit(&h->pub_state, CHAN_PUB_LIVE, memory_order_release);
 }
 
 static int commit(struct sluice_pub *p, size_t offset, size_t len, uint64_t stamp)

@@ -162,6 +162,46 @@ static void count_lost(struct sluice_sub *s, uint64_t n)
 	atomic_store_explicit(&s->rec->lost, s->lost, memory_order_relaxed);
 }
 
+enum { FOREIGN_HEAD = 1, FOREIGN_CURSOR = 2 };
+
+/* Whether slot(seq) shows seq or a later one committed: true of every
+ * sequence before a head read before it (head is stored after the slot). */
+static bool slot_backs(struct sluice_sub *s, uint64_t seq)
+{
+	uint64_t got = atomic_load_explicit(&chan_slot(&s->g, seq)->seq, memory_order_acquire);
+
+	return !sluice__seq_after(seq, got);
+}
+
+/* Whether h can be the publisher's head, as far as this subscriber can
+ * tell: more than a lap ahead, the newest slot must back it.  Within a lap
+ * nothing is checked: a foreign head there costs the messages it makes us
+ * skip, counted as lost. */
+static bool head_plausible(struct sluice_sub *s, uint64_t h)
+{
+	uint64_t ahead = h - s->cursor;
+
+	return (int64_t)ahead <= (int64_t)s->g.count || slot_backs(s, h - 1);
+}
+
+static void note_foreign(struct sluice_sub *s, uint8_t what, uint64_t h)
+{
+	s->foreign = what;
+	s->foreign_head = h;
+	s->foreign_cursor = s->foreign_at = s->cursor;
+}
+
+/* The head, unless it is one no publisher makes (then nothing new). */
+static uint64_t read_head(struct sluice_sub *s)
+{
+	uint64_t h = atomic_load_explicit(&s->g.h->head, memory_order_acquire);
+
+	if (head_plausible(s, h))
+		return h;
+	note_foreign(s, FOREIGN_HEAD, h);
+	return s->cursor;
+}
+
 /* sluice__sub_has_data() when the slot did not settle it: lossy topics
  * check the slot's version, and a lapped subscriber asks the head. */
 bool sluice__sub_has_data_slow(struct sluice_sub *s, struct chan_slot *slot)
@@ -185,7 +225,7 @@ bool sluice__sub_has_data_slow(struct sluice_sub *s, struct chan_slot *slot)
 	}
 	/* Lapped, or the slot is being rewritten: ask the head.  It may still
 	 * lag a commit the slot showed; never let it pull us back. */
-	uint64_t h = atomic_load_explicit(&s->g.h->head, memory_order_acquire);
+	uint64_t h = read_head(s);
 
 	s->head_seen = sluice__seq_after(h, s->cursor) ? h : s->cursor;
 	return s->head_seen != s->cursor;
@@ -352,10 +392,51 @@ static enum pub_verdict judge_publisher(struct sluice_sub *s, char *why, size_t 
  * back by a foreign write costs that message, not the stream. */
 static void reread_head(struct sluice_sub *s)
 {
-	uint64_t h = atomic_load_explicit(&s->g.h->head, memory_order_acquire);
+	uint64_t h = read_head(s);
 
-	if (sluice__seq_after(h, s->head_seen))
+	if (sluice__seq_after(h, s->head_seen)) {
 		s->head_seen = h;
+	} else if (!s->viewing && sluice__seq_after(s->cursor, h + 1) &&
+		   !slot_backs(s, s->cursor - 1) &&
+		   atomic_load_explicit(&chan_slot(&s->g, h - 1)->seq, memory_order_acquire) ==
+			   h - 1) {
+		/* Past the head (by more than the one commit whose head store
+		 * may lag), with no commit behind us: a foreign head sent us
+		 * here (at open, or with a forged slot beside it).  The head is
+		 * believed if its newest slot holds exactly its last sequence
+		 * (a head set back would find a later one there).  Back to the
+		 * head, taking back what that jump counted lost (as far as it
+		 * can be told). */
+		uint64_t back = s->cursor - h;
+
+		note_foreign(s, FOREIGN_CURSOR, h);
+		s->lost -= back < s->lost ? back : s->lost;
+		s->lost_pending -= back < s->lost_pending ? back : s->lost_pending;
+		s->cursor = s->head_seen = s->foreign_at = h;
+		atomic_store_explicit(&s->rec->lost, s->lost, memory_order_relaxed);
+		atomic_store_explicit(&s->rec->cursor, s->cursor, memory_order_release);
+	}
+}
+
+/* -SLUICE_ECORRUPT, once, for a foreign head seen since the last report. */
+static int report_foreign(struct sluice_sub *s)
+{
+	uint8_t what = s->cursor == s->foreign_at ? s->foreign : 0;
+
+	s->foreign = 0;
+	if (what == FOREIGN_HEAD)
+		return sluice__fail(-SLUICE_ECORRUPT,
+				    "%s: impossible head %llu, more than a lap past cursor %llu and "
+				    "past the newest slot; another process wrote the topic",
+				    s->name, (unsigned long long)s->foreign_head,
+				    (unsigned long long)s->foreign_cursor);
+	if (what == FOREIGN_CURSOR)
+		return sluice__fail(-SLUICE_ECORRUPT,
+				    "%s: cursor %llu was past the head %llu with no commit behind it "
+				    "(a foreign head led it there); back at the head",
+				    s->name, (unsigned long long)s->foreign_cursor,
+				    (unsigned long long)s->foreign_head);
+	return 0;
 }
 
 int sluice__sub_check_gone(struct sluice_sub *s)
@@ -369,10 +450,12 @@ int sluice__sub_check_gone(struct sluice_sub *s)
 	enum pub_verdict v = judge_publisher(s, why, sizeof(why));
 
 	reread_head(s);
-	if (v == PUB_OK || sluice__sub_has_data(s))
+	if (sluice__sub_has_data(s))
 		return 0;
-	return sluice__fail(v == PUB_GONE ? -SLUICE_EOWNERDEAD : -SLUICE_ECORRUPT, "%s: %s",
-			    s->name, why);
+	if (v != PUB_OK)
+		return sluice__fail(v == PUB_GONE ? -SLUICE_EOWNERDEAD : -SLUICE_ECORRUPT, "%s: %s",
+				    s->name, why);
+	return report_foreign(s);
 }
 
 /* take() when no message was there at once, or on a misuse. */

@@ -20,6 +20,11 @@ struct sluice_sub {
 	 * else, not left by a death. */
 	struct sluice_proc_id pub_id;
 	bool pub_known;
+	/* A head (or our cursor beside it) that no publisher makes, seen and
+	 * not trusted; reported by the next take that finds nothing, unless a
+	 * message came since (the cursor moved on from foreign_at). */
+	uint8_t foreign; /* 0, FOREIGN_HEAD or FOREIGN_CURSOR */
+	uint64_t foreign_head, foreign_cursor, foreign_at;
 	uint32_t off_hint; /* where the last message began: the next likely does */
 	uint32_t spin_ns;
 	bool busy;
