@@ -155,6 +155,19 @@ static void restore_identity(struct sluice_pub *p)
 		atomic_store_explicit(&h->head, p->head, memory_order_release);
 }
 
+static void restore_newest(struct sluice_pub *p)
+{
+	uint64_t last = p->head - 1;
+	struct chan_slot *s = chan_slot(&p->g, last);
+
+	if (p->head == p->g.base_seq)
+		return; /* nothing committed yet */
+	if (atomic_load_explicit(&s->version, memory_order_relaxed) != chan_commit_version(last))
+		atomic_store_explicit(&s->version, chan_commit_version(last), memory_order_relaxed);
+	if (atomic_load_explicit(&s->seq, memory_order_relaxed) != last)
+		atomic_store_explicit(&s->seq, last, memory_order_release);
+}
+
 /* Recomputes the slowest active cursor.  With check_liveness, subscribers
  * at that cursor that died are evicted so they stop holding the ring.
  * Every record is read only when the membership changed (sub_epoch); else
@@ -232,8 +245,11 @@ static int wait_room(struct sluice_pub *p, int64_t timeout_ns)
 	uint64_t spin_until = now + p->spin_ns;
 
 	/* A subscriber that a foreign head misled may be what we wait for, and
-	 * no commit restores the head while we wait: put it back first. */
+	 * no commit restores the head while we wait: put it back first, and
+	 * the newest slot's marks, by which a reader tells a head it can
+	 * believe (see sub.c). */
 	restore_identity(p);
+	restore_newest(p);
 	for (;;) {
 		/* Liveness costs a /proc read per subscriber: once a period,
 		 * not each time a fast publisher finds the ring full. */
