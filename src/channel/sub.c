@@ -243,6 +243,11 @@ static inline int try_take(struct sluice_sub *s, struct sluice_msg *m)
 			/* Lapped (lossy): the oldest ones are gone. */
 			count_lost(s, avail - g->count);
 			s->cursor = s->head_seen - g->count;
+			/* Never before the first sequence, whose slots' primed
+			 * marks would pass for messages (only a cursor a
+			 * foreign head misled gets here). */
+			if (sluice__seq_after(g->base_seq, s->cursor))
+				s->cursor = g->base_seq;
 		}
 		struct chan_slot *slot = chan_slot(g, s->cursor);
 		uint64_t v = 0;

@@ -29,8 +29,8 @@ struct scribble_run {
 	struct sluice_sub *s;
 	struct chan_geom g; /* the scribbler's own mapping */
 	uint64_t published, next, delivered, settle_from;
-	bool corrupt_seen; /* ECORRUPT since the last message */
-	bool rewound;      /* the subscriber went back after a forged head */
+	bool head_forged; /* a forged head may move the reader anywhere */
+	bool jumped;      /* and did: what it counted there is a best guess */
 	const char *bad;
 };
 
@@ -43,7 +43,6 @@ static inline void scribble_take(struct scribble_run *r, int max)
 		if (rc == -EAGAIN)
 			return;
 		if (rc == -SLUICE_ECORRUPT || rc == -SLUICE_EOWNERDEAD) {
-			r->corrupt_seen |= rc == -SLUICE_ECORRUPT;
 			if (r->settle_from != UINT64_MAX && r->published > r->settle_from)
 				r->bad = "an impossible or closed publisher after the writes stopped";
 			return;
@@ -52,13 +51,19 @@ static inline void scribble_take(struct scribble_run *r, int max)
 			r->bad = "take failed with an unexpected code";
 			return;
 		}
-		if (m.seq < r->next && r->corrupt_seen) {
-			r->rewound = true; /* back from where a forged head led */
-		} else if (m.seq != r->next + m.lost_before || m.len > SCRIBBLE_SLOT) {
-			r->bad = "a gap not counted as lost, or a message longer than its slot";
+		if (m.len > SCRIBBLE_SLOT) {
+			r->bad = "a message longer than its slot";
 			return;
 		}
-		r->corrupt_seen = false;
+		/* Slot headers alone cost counted skips; only a forged head,
+		 * before the writes stopped, may move the reader elsewhere. */
+		if (m.seq != r->next + m.lost_before) {
+			if (!r->head_forged || (r->settle_from != UINT64_MAX && m.seq > r->settle_from)) {
+				r->bad = "a gap not counted as lost";
+				return;
+			}
+			r->jumped = true;
+		}
 		int ok = msg_ok(m.data, m.len, m.seq);
 
 		r->next = m.seq + 1;
@@ -145,6 +150,7 @@ static inline void scribble_pub(struct scribble_run *r, const uint8_t **d, const
 
 	switch (b % 7) {
 	case 6: /* the head: far off, or a little */
+		r->head_forged = true;
 		v = b & 0x80 ? v : atomic_load(&h->head) + (uint64_t)(int64_t)(int8_t)v;
 		atomic_store(&h->head, v);
 		break;
@@ -238,10 +244,9 @@ static inline const char *scribble_run(const char *name, const uint8_t *data, si
 			r.bad = why;
 		}
 		sluice_sub_stats(r.s, &st);
-		/* Exact unless a forged head and slot moved the reader ahead:
-		 * then what it counted there is a best guess. */
+		/* Exact unless a forged head moved the reader. */
 		if (!r.bad && (st.delivered != r.delivered ||
-			       (!r.rewound && st.delivered + st.lost != r.published)))
+			       (!r.jumped && st.delivered + st.lost != r.published)))
 			r.bad = "delivered + lost is not what was published";
 	}
 out:
