@@ -37,6 +37,12 @@ $cc $cflags $san $inc "$root/fuzz/fuzz_bfbs.c" $runtime -lm -o "$out/fuzz_bfbs"
 # shellcheck disable=SC2086
 $cc $cflags $san $inc "$root/fuzz/fuzz_json.c" $runtime -lm -o "$out/fuzz_json"
 "$out/sluicec" --bfbs -o "$out/corpus-bfbs" "$root/tests/fb/schemas/zoo.fbs"
+# The channel against a scribbling writer (tests/channel/chan_scribble.h).
+# shellcheck disable=SC2086
+$cc $cflags $san -I$root/include -I$root/src -I$root/tests/channel \
+	"$root/fuzz/fuzz_chan_scribble.c" "$root"/src/channel/*.c "$root"/src/shm/*.c \
+	"$root"/src/common/*.c -lm -lpthread -o "$out/fuzz_chan_scribble"
+mkdir -p "$out/corpus-chan"
 
 # The runtime's pipeline loader and checker, with libyaml; the checker
 # loads real plugins (the runtime and loader tests' own, built here) from
@@ -87,3 +93,6 @@ $cc $cflags $san -I"$root/include" -I"$root/src" "$root/fuzz/fuzz_segment.c" $sh
 echo "fuzz_segment for ${secs}s"
 "$out/fuzz_segment" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 	"$out/corpus-segment"
+echo "fuzz_chan_scribble for ${secs}s"
+./fuzz_chan_scribble -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 corpus-chan \
+	"$root/fuzz/seeds/chan_scribble"

@@ -135,7 +135,13 @@ void sluice_sub_close(struct sluice_sub *sub);
 /* Takes the next message as a view into the slot.  0; -EAGAIN/-ETIMEDOUT
  * when none came in time; -SLUICE_EOWNERDEAD when the topic has no live
  * publisher and nothing is left to read; -SLUICE_EEVICTED if this
- * subscriber was evicted.  One view at a time per subscriber. */
+ * subscriber was evicted; -SLUICE_ECORRUPT when nothing is left to read and
+ * another process has written the topic's shared state into one no
+ * publisher makes (a closed or dead-looking publisher that is alive, a head
+ * no commit backs): sluice_errdetail() says what, and the subscriber stays
+ * usable (the publisher restores its state within a lap).  A message
+ * whose slot header such a write made invalid is counted as lost.  One
+ * view at a time per subscriber. */
 int sluice_sub_take(struct sluice_sub *sub, struct sluice_msg *msg, int64_t timeout_ns);
 
 /* Ends the view.  0 if the bytes stayed intact while they were read;

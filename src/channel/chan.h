@@ -12,10 +12,18 @@
  * c) or lapped (seq after c), and never reads the publisher's head while it
  * waits.  commit stores seq last, with release.
  *
- * version is for lossy topics only: odd from loan to commit, so that a
- * reader can tell a slot that changed under it.  Lossless publishers never
- * rewrite a slot a live subscriber has not passed, so they leave it 0 and
- * write the header line once per message. */
+ * version follows from the sequence alone: 2*seq+1 from loan to commit
+ * (lossy topics), 2*seq+2 once committed, so that a lossy reader can tell a
+ * slot that changed under it.  Lossless publishers never rewrite a slot a
+ * live subscriber has not passed, so lossless readers ignore it.
+ *
+ * The mapping is untrusted (DESIGN.md): a foreign process may write any
+ * field.  The publisher therefore never reads a slot header back to decide
+ * what to write (every field of a slot follows from its own state), and
+ * puts back its identity (pub_state, pub_pid, pub_start) once a lap; a
+ * subscriber never waits on a slot whose header contradicts the head, and
+ * reports a publisher state that cannot be as -SLUICE_ECORRUPT, never as
+ * the end of the stream. */
 #ifndef SLUICE_CHANNEL_CHAN_H
 #define SLUICE_CHANNEL_CHAN_H
 
@@ -28,8 +36,9 @@
 
 #define CHAN_SLOT_HEADER 64
 /* The slot protocol's version (2: slot seq primed a lap back, lossless
- * topics without version marks); part of the layout fingerprint. */
-#define CHAN_PROTOCOL 2
+ * topics without version marks; 3: version derived from seq, written in
+ * both modes, and a close mark); part of the layout fingerprint. */
+#define CHAN_PROTOCOL 3
 #define CHAN_MAX_SLOTS   (UINT64_C(1) << 24)
 #define CHAN_MAX_SLOT    (UINT64_C(1) << 30)
 /* A waiting side spins this long before it sleeps (see DESIGN.md: a
@@ -74,6 +83,14 @@ struct chan_header {
 	_Alignas(SLUICE_LINE) _Atomic uint32_t pub_state;
 	_Atomic int32_t pub_pid;
 	_Atomic uint64_t pub_start;
+	/* The head at a clean close; a claim sets it to head - 1.  CLOSED is
+	 * believed only with closed_at == head: one foreign write of
+	 * pub_state cannot end the stream of a publisher that goes on. */
+	_Atomic uint64_t closed_at;
+	/* A second copy of pub_pid/pub_start: a foreign write to one of them
+	 * makes a live publisher look dead only to nobody who checks both. */
+	_Atomic int32_t pub_pid2;
+	_Atomic uint64_t pub_start2;
 	_Atomic uint64_t evicted;
 	_Atomic uint32_t sub_epoch; /* bumped when a subscriber joins or leaves */
 	/* Subscribers sleep here for data, the publisher for room. */
@@ -117,6 +134,17 @@ static inline struct chan_slot *chan_slot(const struct chan_geom *g, uint64_t se
 	return (struct chan_slot *)(g->slots + (seq & g->mask) * g->stride);
 }
 
+/* What a slot's version is while seq is loaned (odd) and once committed. */
+static inline uint64_t chan_loan_version(uint64_t seq)
+{
+	return 2 * seq + 1;
+}
+
+static inline uint64_t chan_commit_version(uint64_t seq)
+{
+	return 2 * seq + 2;
+}
+
 static inline unsigned char *chan_slot_data(struct chan_slot *s)
 {
 	return (unsigned char *)s + CHAN_SLOT_HEADER;
@@ -134,8 +162,14 @@ int sluice__chan_attach(const char *topic, const struct sluice_shm_opts *shm_opt
 
 void sluice__chan_detach(struct chan_geom *g);
 
-/* Whether the recorded publisher is gone (closed or dead); *why, if given,
- * gets a word for the error detail. */
+/* Whether no live publisher holds the topic: none yet, closed (pub_state
+ * CLOSED with the close mark at head), or dead.  A CLOSED or unknown state
+ * without the mark is judged by the recorded process's liveness.  *why, if
+ * given, gets a word for the error detail. */
 bool sluice__chan_pub_gone(const struct chan_geom *g, const char **why);
+
+/* The publisher's identity: pub_pid/pub_start, or their copy where only
+ * the copy names a live process (the other was written by someone else). */
+struct sluice_proc_id sluice__chan_pub_id(const struct chan_geom *g);
 
 #endif

@@ -25,7 +25,7 @@ struct sluice_pub {
 	uint32_t epoch_seen;
 	uint32_t nactive;          /* records active at the last full rescan */
 	uint64_t last_liveness_ns; /* when subscribers were last looked at */
-	uint64_t loan_version; /* odd while a slot is loaned */
+	struct sluice_proc_id self; /* what pub_pid and pub_start must say */
 	bool loaned;
 	uint32_t spin_ns;
 	struct sluice_clock clock; /* commit's stamps */
@@ -42,13 +42,19 @@ static int claim_publisher(struct sluice_pub *p, const char *topic)
 		uint32_t state = atomic_load_explicit(&h->pub_state, memory_order_acquire);
 		int32_t pid = atomic_load_explicit(&h->pub_pid, memory_order_relaxed);
 
-		if (state == CHAN_PUB_LIVE && !sluice__chan_pub_gone(&p->g, NULL))
-			return sluice__fail(-EBUSY, "%s: publisher pid %d is alive", topic, (int)pid);
+		/* LIVE, or a CLOSED without its close mark that a foreign
+		 * write may have made of a live one: its process decides. */
+		if (state != CHAN_PUB_NONE && !sluice__chan_pub_gone(&p->g, NULL))
+			return sluice__fail(-EBUSY, "%s: publisher pid %d is alive", topic,
+					    (int)sluice__chan_pub_id(&p->g).pid);
 		/* Whoever swaps the pid first owns the topic. */
 		if (atomic_compare_exchange_strong(&h->pub_pid, &pid, self.pid))
 			break;
 	}
+	p->self = self;
 	atomic_store_explicit(&h->pub_start, self.start, memory_order_relaxed);
+	atomic_store_explicit(&h->pub_pid2, self.pid, memory_order_relaxed);
+	atomic_store_explicit(&h->pub_start2, self.start, memory_order_relaxed);
 	atomic_store_explicit(&h->pub_state, CHAN_PUB_LIVE, memory_order_release);
 	/* Continue the sequence where the last publisher's commits ended.  It
 	 * may have died after a commit was visible in its slot and before it
@@ -58,11 +64,14 @@ static int claim_publisher(struct sluice_pub *p, const char *topic)
 		struct chan_slot *s = chan_slot(&p->g, p->head);
 
 		if (atomic_load_explicit(&s->seq, memory_order_acquire) != p->head ||
-		    (atomic_load_explicit(&s->version, memory_order_acquire) & 1))
+		    (p->g.delivery == SLUICE_LOSSY &&
+		     (atomic_load_explicit(&s->version, memory_order_acquire) & 1)))
 			break;
 		p->head++;
 	}
 	atomic_store_explicit(&h->head, p->head, memory_order_release);
+	/* No close mark can match a head that only grows from here. */
+	atomic_store_explicit(&h->closed_at, p->head - 1, memory_order_release);
 	p->min_cursor = p->head;
 	p->epoch_seen = atomic_load_explicit(&h->sub_epoch, memory_order_acquire) - 1;
 	return 0;
@@ -105,6 +114,8 @@ void sluice_pub_close(struct sluice_pub *p)
 {
 	if (!p)
 		return;
+	/* The mark first: a subscriber believes CLOSED only beside it. */
+	atomic_store_explicit(&p->g.h->closed_at, p->head, memory_order_relaxed);
 	atomic_store_explicit(&p->g.h->pub_state, CHAN_PUB_CLOSED, memory_order_release);
 	/* Subscribers asleep must learn it now, not at their next timeout. */
 	sluice__waitq_wake_slow(&p->g.h->data_q);
@@ -120,6 +131,41 @@ size_t sluice_pub_slot_size(const struct sluice_pub *p)
 uint64_t sluice_pub_next_seq(const struct sluice_pub *p)
 {
 	return p->head;
+}
+
+/* Puts back the publisher's fields of the header that a foreign write may
+ * have changed: a live publisher must not look closed or dead, nor its head
+ * be wrong, for longer than a lap (or a liveness period while it waits).
+ * Reads first, so a line is written only when it changed. */
+static void restore_identity(struct sluice_pub *p)
+{
+	struct chan_header *h = p->g.h;
+
+	if (atomic_load_explicit(&h->pub_pid, memory_order_relaxed) != p->self.pid)
+		atomic_store_explicit(&h->pub_pid, p->self.pid, memory_order_relaxed);
+	if (atomic_load_explicit(&h->pub_start, memory_order_relaxed) != p->self.start)
+		atomic_store_explicit(&h->pub_start, p->self.start, memory_order_relaxed);
+	if (atomic_load_explicit(&h->pub_pid2, memory_order_relaxed) != p->self.pid)
+		atomic_store_explicit(&h->pub_pid2, p->self.pid, memory_order_relaxed);
+	if (atomic_load_explicit(&h->pub_start2, memory_order_relaxed) != p->self.start)
+		atomic_store_explicit(&h->pub_start2, p->self.start, memory_order_relaxed);
+	if (atomic_load_explicit(&h->pub_state, memory_order_relaxed) != CHAN_PUB_LIVE)
+		atomic_store_explicit(&h->pub_state, CHAN_PUB_LIVE, memory_order_release);
+	if (atomic_load_explicit(&h->head, memory_order_relaxed) != p->head)
+		atomic_store_explicit(&h->head, p->head, memory_order_release);
+}
+
+static void restore_newest(struct sluice_pub *p)
+{
+	uint64_t last = p->head - 1;
+	struct chan_slot *s = chan_slot(&p->g, last);
+
+	if (p->head == p->g.base_seq)
+		return; /* nothing committed yet */
+	if (atomic_load_explicit(&s->version, memory_order_relaxed) != chan_commit_version(last))
+		atomic_store_explicit(&s->version, chan_commit_version(last), memory_order_relaxed);
+	if (atomic_load_explicit(&s->seq, memory_order_relaxed) != last)
+		atomic_store_explicit(&s->seq, last, memory_order_release);
 }
 
 /* Recomputes the slowest active cursor.  With check_liveness, subscribers
@@ -198,13 +244,21 @@ static int wait_room(struct sluice_pub *p, int64_t timeout_ns)
 	uint64_t deadline = sluice__deadline(now, timeout_ns);
 	uint64_t spin_until = now + p->spin_ns;
 
+	/* A subscriber that a foreign head misled may be what we wait for, and
+	 * no commit restores the head while we wait: put it back first, and
+	 * the newest slot's marks, by which a reader tells a head it can
+	 * believe (see sub.c). */
+	restore_identity(p);
+	restore_newest(p);
 	for (;;) {
 		/* Liveness costs a /proc read per subscriber: once a period,
 		 * not each time a fast publisher finds the ring full. */
 		bool check = now - p->last_liveness_ns >= LIVENESS_PERIOD_NS;
 
-		if (check)
+		if (check) {
 			p->last_liveness_ns = now;
+			restore_identity(p);
+		}
 		rescan(p, check);
 		if (p->head - p->min_cursor < p->g.count)
 			return 0;
@@ -242,11 +296,10 @@ static int loan(struct sluice_pub *p, size_t size, void **buf, int64_t timeout_n
 		}
 		if (p->g.delivery == SLUICE_LOSSY) {
 			/* Odd version: readers of the message this slot held
-			 * see it change before any byte of it does. */
-			uint64_t v = atomic_load_explicit(&s->version, memory_order_relaxed);
-
-			p->loan_version = (v & 1) ? v + 2 : v + 1;
-			atomic_store_explicit(&s->version, p->loan_version, memory_order_relaxed);
+			 * see it change before any byte of it does.  It comes
+			 * from head, never from what the slot says. */
+			atomic_store_explicit(&s->version, chan_loan_version(p->head),
+					      memory_order_relaxed);
 			sluice__fence_release();
 		}
 		p->loaned = true;
@@ -276,11 +329,19 @@ static int commit(struct sluice_pub *p, size_t offset, size_t len, uint64_t stam
 	atomic_store_explicit(&s->len, (uint32_t)len, memory_order_relaxed);
 	if (p->g.delivery == SLUICE_LOSSY) {
 		atomic_store_explicit(&s->seq, p->head, memory_order_relaxed);
-		atomic_store_explicit(&s->version, p->loan_version + 1, memory_order_release);
+		atomic_store_explicit(&s->version, chan_commit_version(p->head),
+				      memory_order_release);
 	} else {
-		/* The one store a waiting subscriber looks at. */
+		/* Every field of the header is ours again, version too (on
+		 * the line being written anyway); seq is the one store a
+		 * waiting subscriber looks at. */
+		atomic_store_explicit(&s->version, chan_commit_version(p->head),
+				      memory_order_relaxed);
 		atomic_store_explicit(&s->seq, p->head, memory_order_release);
 	}
+	/* Once a lap, on a branch the sequence predicts. */
+	if ((p->head & p->g.mask) == 0)
+		restore_identity(p);
 	p->loaned = false;
 	p->head++;
 	atomic_store_explicit(&p->g.h->head, p->head, memory_order_release);

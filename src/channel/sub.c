@@ -8,6 +8,7 @@
  * only at release, so a lossless view stays valid until released. */
 #include <errno.h>
 #include <linux/membarrier.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -93,6 +94,20 @@ static void join(struct sluice_sub *s, uint32_t how)
 	sluice__waitq_notify(&g->h->space_q);
 }
 
+/* Notes who publishes now, if anyone alive does. */
+static void remember_publisher(struct sluice_sub *s)
+{
+	struct chan_header *h = s->g.h;
+	struct sluice_proc_id id = {atomic_load_explicit(&h->pub_pid, memory_order_relaxed),
+				    atomic_load_explicit(&h->pub_start, memory_order_relaxed)};
+
+	if (atomic_load_explicit(&h->pub_state, memory_order_acquire) == CHAN_PUB_LIVE &&
+	    sluice_proc_alive(id)) {
+		s->pub_id = id;
+		s->pub_known = true;
+	}
+}
+
 int sluice_sub_open(const char *topic, const struct sluice_sub_opts *opts,
 		    struct sluice_sub **out)
 {
@@ -118,6 +133,7 @@ int sluice_sub_open(const char *topic, const struct sluice_sub_opts *opts,
 	s->busy = opts && (opts->flags & SLUICE_SUB_BUSY_POLL);
 	s->spin_ns = opts && opts->spin_ns ? opts->spin_ns : CHAN_DEFAULT_SPIN_NS;
 	strcpy(s->name, topic);
+	remember_publisher(s);
 	join(s, opts ? opts->join : SLUICE_JOIN_NEXT);
 	*out = s;
 	return 0;
@@ -146,6 +162,46 @@ static void count_lost(struct sluice_sub *s, uint64_t n)
 	atomic_store_explicit(&s->rec->lost, s->lost, memory_order_relaxed);
 }
 
+enum { FOREIGN_HEAD = 1, FOREIGN_CURSOR = 2 };
+
+/* Whether slot(seq) shows seq or a later one committed: true of every
+ * sequence before a head read before it (head is stored after the slot). */
+static bool slot_backs(struct sluice_sub *s, uint64_t seq)
+{
+	uint64_t got = atomic_load_explicit(&chan_slot(&s->g, seq)->seq, memory_order_acquire);
+
+	return !sluice__seq_after(seq, got);
+}
+
+/* Whether h can be the publisher's head, as far as this subscriber can
+ * tell: more than a lap ahead, the newest slot must back it.  Within a lap
+ * nothing is checked: a foreign head there costs the messages it makes us
+ * skip, counted as lost. */
+static bool head_plausible(struct sluice_sub *s, uint64_t h)
+{
+	uint64_t ahead = h - s->cursor;
+
+	return (int64_t)ahead <= (int64_t)s->g.count || slot_backs(s, h - 1);
+}
+
+static void note_foreign(struct sluice_sub *s, uint8_t what, uint64_t h)
+{
+	s->foreign = what;
+	s->foreign_head = h;
+	s->foreign_cursor = s->foreign_at = s->cursor;
+}
+
+/* The head, unless it is one no publisher makes (then nothing new). */
+static uint64_t read_head(struct sluice_sub *s)
+{
+	uint64_t h = atomic_load_explicit(&s->g.h->head, memory_order_acquire);
+
+	if (head_plausible(s, h))
+		return h;
+	note_foreign(s, FOREIGN_HEAD, h);
+	return s->cursor;
+}
+
 /* sluice__sub_has_data() when the slot did not settle it: lossy topics
  * check the slot's version, and a lapped subscriber asks the head. */
 bool sluice__sub_has_data_slow(struct sluice_sub *s, struct chan_slot *slot)
@@ -169,7 +225,7 @@ bool sluice__sub_has_data_slow(struct sluice_sub *s, struct chan_slot *slot)
 	}
 	/* Lapped, or the slot is being rewritten: ask the head.  It may still
 	 * lag a commit the slot showed; never let it pull us back. */
-	uint64_t h = atomic_load_explicit(&s->g.h->head, memory_order_acquire);
+	uint64_t h = read_head(s);
 
 	s->head_seen = sluice__seq_after(h, s->cursor) ? h : s->cursor;
 	return s->head_seen != s->cursor;
@@ -187,9 +243,20 @@ static inline int try_take(struct sluice_sub *s, struct sluice_msg *m)
 			/* Lapped (lossy): the oldest ones are gone. */
 			count_lost(s, avail - g->count);
 			s->cursor = s->head_seen - g->count;
+			/* Never before the first sequence, whose slots' primed
+			 * marks would pass for messages (only a cursor a
+			 * foreign head misled gets here). */
+			if (sluice__seq_after(g->base_seq, s->cursor))
+				s->cursor = g->base_seq;
 		}
 		struct chan_slot *slot = chan_slot(g, s->cursor);
-		uint64_t v = atomic_load_explicit(&slot->version, memory_order_acquire);
+		uint64_t v = 0;
+
+		/* Lossless: the acquire that showed this sequence committed
+		 * (the slot's seq or the head) orders what follows, and the
+		 * version is nobody's business, whatever it says. */
+		if (g->delivery == SLUICE_LOSSY)
+			v = atomic_load_explicit(&slot->version, memory_order_acquire);
 		uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
 		uint32_t off = atomic_load_explicit(&slot->offset, memory_order_relaxed);
 		uint32_t len = atomic_load_explicit(&slot->len, memory_order_relaxed);
@@ -234,15 +301,166 @@ static bool ready_cond(void *arg)
 	return sluice__sub_has_data(s) || sluice__sub_evicted(s);
 }
 
+enum pub_verdict { PUB_OK, PUB_GONE, PUB_FOREIGN };
+
+static bool same_proc(struct sluice_proc_id a, struct sluice_proc_id b)
+{
+	return a.pid == b.pid && a.start == b.start;
+}
+
+/* Judges the identity a LIVE (or unproven CLOSED) state names. */
+static enum pub_verdict judge_identity(struct sluice_sub *s, struct sluice_proc_id id, char *why,
+				       size_t cap)
+{
+	if (s->pub_known && same_proc(id, s->pub_id)) {
+		if (sluice_proc_alive(id))
+			return PUB_OK;
+		snprintf(why, cap, "the publisher died");
+		return PUB_GONE;
+	}
+	if (sluice_proc_alive(id)) {
+		/* Another publisher took the topic over. */
+		s->pub_id = id;
+		s->pub_known = true;
+		return PUB_OK;
+	}
+	/* Only a publisher writes pub_pid, and only after the one before
+	 * it closed or died: a dead name beside a live predecessor, or beside
+	 * a live copy, is a foreign write, not a death. */
+	struct sluice_proc_id live = sluice__chan_pub_id(&s->g);
+
+	if (!same_proc(live, id) || (s->pub_known && sluice_proc_alive(s->pub_id))) {
+		if (same_proc(live, id))
+			live = s->pub_id;
+		snprintf(why, cap,
+			 "impossible publisher state: pub_pid %d (start %llu) names no live process, "
+			 "but the publisher, pid %d, is alive; another process wrote the topic",
+			 (int)id.pid, (unsigned long long)id.start, (int)live.pid);
+		return PUB_FOREIGN;
+	}
+	snprintf(why, cap, "the publisher died");
+	return PUB_GONE;
+}
+
+/* Reads the publisher's state from the header, trusting none of it. */
+static enum pub_verdict judge_publisher(struct sluice_sub *s, char *why, size_t cap)
+{
+	struct chan_header *h = s->g.h;
+	uint32_t state = atomic_load_explicit(&h->pub_state, memory_order_acquire);
+	struct sluice_proc_id id = {atomic_load_explicit(&h->pub_pid, memory_order_relaxed),
+				    atomic_load_explicit(&h->pub_start, memory_order_relaxed)};
+
+	switch (state) {
+	case CHAN_PUB_NONE:
+		if (!s->pub_known)
+			return PUB_OK; /* none yet: wait for one */
+		snprintf(why, cap,
+			 "impossible publisher state: pub_state went back to 0 (no publisher yet) "
+			 "after pid %d published; another process wrote the topic",
+			 (int)s->pub_id.pid);
+		return PUB_FOREIGN;
+	case CHAN_PUB_LIVE:
+		return judge_identity(s, id, why, cap);
+	case CHAN_PUB_CLOSED: {
+		uint64_t mark = atomic_load_explicit(&h->closed_at, memory_order_acquire);
+		uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
+
+		if (mark == head) {
+			snprintf(why, cap, "the publisher closed");
+			return PUB_GONE;
+		}
+		/* A new publisher may have claimed the topic meanwhile. */
+		if (atomic_load_explicit(&h->pub_state, memory_order_acquire) != CHAN_PUB_CLOSED)
+			return PUB_OK;
+		enum pub_verdict v = judge_identity(s, id, why, cap);
+
+		if (v != PUB_OK)
+			return v;
+		snprintf(why, cap,
+			 "impossible publisher state: pub_state says closed, but the close mark "
+			 "%llu is not the head %llu and the publisher, pid %d, is alive; another "
+			 "process wrote the topic",
+			 (unsigned long long)mark, (unsigned long long)head, (int)id.pid);
+		return PUB_FOREIGN;
+	}
+	default:
+		snprintf(why, cap,
+			 "impossible publisher state: pub_state %u is no state a publisher writes; "
+			 "another process wrote the topic",
+			 state);
+		return PUB_FOREIGN;
+	}
+}
+
+/* The head, reread: past our cursor it proves our slot committed, whatever
+ * the slot's header says now (head is stored after it), so a header set
+ * back by a foreign write costs that message, not the stream. */
+static void reread_head(struct sluice_sub *s)
+{
+	uint64_t h = read_head(s);
+
+	if (sluice__seq_after(h, s->head_seen)) {
+		s->head_seen = h;
+	} else if (!s->viewing && sluice__seq_after(s->cursor, h + 1) &&
+		   !slot_backs(s, s->cursor - 1) &&
+		   atomic_load_explicit(&chan_slot(&s->g, h - 1)->seq, memory_order_acquire) ==
+			   h - 1) {
+		/* Past the head (by more than the one commit whose head store
+		 * may lag), with no commit behind us: a foreign head sent us
+		 * here (at open, or with a forged slot beside it).  The head is
+		 * believed if its newest slot holds exactly its last sequence
+		 * (a head set back would find a later one there).  Back to the
+		 * head, taking back what that jump counted lost (as far as it
+		 * can be told). */
+		uint64_t back = s->cursor - h;
+
+		note_foreign(s, FOREIGN_CURSOR, h);
+		s->lost -= back < s->lost ? back : s->lost;
+		s->lost_pending -= back < s->lost_pending ? back : s->lost_pending;
+		s->cursor = s->head_seen = s->foreign_at = h;
+		atomic_store_explicit(&s->rec->lost, s->lost, memory_order_relaxed);
+		atomic_store_explicit(&s->rec->cursor, s->cursor, memory_order_release);
+	}
+}
+
+/* -SLUICE_ECORRUPT, once, for a foreign head seen since the last report. */
+static int report_foreign(struct sluice_sub *s)
+{
+	uint8_t what = s->cursor == s->foreign_at ? s->foreign : 0;
+
+	s->foreign = 0;
+	if (what == FOREIGN_HEAD)
+		return sluice__fail(-SLUICE_ECORRUPT,
+				    "%s: impossible head %llu, more than a lap past cursor %llu and "
+				    "past the newest slot; another process wrote the topic",
+				    s->name, (unsigned long long)s->foreign_head,
+				    (unsigned long long)s->foreign_cursor);
+	if (what == FOREIGN_CURSOR)
+		return sluice__fail(-SLUICE_ECORRUPT,
+				    "%s: cursor %llu was past the head %llu with no commit behind it "
+				    "(a foreign head led it there); back at the head",
+				    s->name, (unsigned long long)s->foreign_cursor,
+				    (unsigned long long)s->foreign_head);
+	return 0;
+}
+
 int sluice__sub_check_gone(struct sluice_sub *s)
 {
-	const char *why;
+	char why[256];
 
 	if (sluice__sub_evicted(s))
 		return sluice__fail(-SLUICE_EEVICTED, "%s: this subscriber was evicted", s->name);
-	if (sluice__chan_pub_gone(&s->g, &why) && !sluice__sub_has_data(s))
-		return sluice__fail(-SLUICE_EOWNERDEAD, "%s: the publisher %s", s->name, why);
-	return 0;
+	/* The publisher's state first: what it committed before it left is
+	 * visible after that, and is still delivered. */
+	enum pub_verdict v = judge_publisher(s, why, sizeof(why));
+
+	reread_head(s);
+	if (sluice__sub_has_data(s))
+		return 0;
+	if (v != PUB_OK)
+		return sluice__fail(v == PUB_GONE ? -SLUICE_EOWNERDEAD : -SLUICE_ECORRUPT, "%s: %s",
+				    s->name, why);
+	return report_foreign(s);
 }
 
 /* take() when no message was there at once, or on a misuse. */
@@ -257,8 +475,11 @@ static int take_slow(struct sluice_sub *s, struct sluice_msg *m, int64_t timeout
 		return sluice__sub_check_gone(s);
 	if (try_take(s, m))
 		return 0;
-	if (timeout_ns == 0)
-		return (rc = sluice__sub_check_gone(s)) ? rc : -EAGAIN;
+	if (timeout_ns == 0) {
+		if ((rc = sluice__sub_check_gone(s)) != 0)
+			return rc;
+		return try_take(s, m) ? 0 : -EAGAIN; /* the head, reread, may say more */
+	}
 
 	now = sluice__now_ns();
 	deadline = sluice__deadline(now, timeout_ns);

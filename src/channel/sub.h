@@ -15,6 +15,16 @@ struct sluice_sub {
 	uint64_t head_seen; /* publisher's head, last read */
 	uint64_t delivered, lost, lost_pending;
 	uint64_t last_liveness_ns;
+	/* The publisher last seen alive (at open, or since): a pub_pid that
+	 * names no live process while this one lives was written by someone
+	 * else, not left by a death. */
+	struct sluice_proc_id pub_id;
+	bool pub_known;
+	/* A head (or our cursor beside it) that no publisher makes, seen and
+	 * not trusted; reported by the next take that finds nothing, unless a
+	 * message came since (the cursor moved on from foreign_at). */
+	uint8_t foreign; /* 0, FOREIGN_HEAD or FOREIGN_CURSOR */
+	uint64_t foreign_head, foreign_cursor, foreign_at;
 	uint32_t off_hint; /* where the last message began: the next likely does */
 	uint32_t spin_ns;
 	bool busy;
@@ -63,7 +73,10 @@ static inline bool sluice__sub_evicted(const struct sluice_sub *s)
 {
 	return atomic_load_explicit(&s->rec->state, memory_order_relaxed) != CHAN_SUB_ACTIVE;
 }
-/* -SLUICE_EEVICTED, -SLUICE_EOWNERDEAD (publisher gone, nothing left), or 0. */
+/* -SLUICE_EEVICTED, -SLUICE_EOWNERDEAD (publisher gone, nothing left),
+ * -SLUICE_ECORRUPT (the publisher's state is one no publisher writes, and
+ * nothing is left), or 0.  Also rereads the head, so that a slot whose
+ * header a foreign write set back does not hold the subscriber. */
 int sluice__sub_check_gone(struct sluice_sub *s);
 
 #endif

@@ -35,6 +35,9 @@ uint64_t sluice__chan_layout_fp(void)
 	SLUICE_FP_FIELD(h, struct chan_header, pub_state);
 	SLUICE_FP_FIELD(h, struct chan_header, pub_pid);
 	SLUICE_FP_FIELD(h, struct chan_header, pub_start);
+	SLUICE_FP_FIELD(h, struct chan_header, closed_at);
+	SLUICE_FP_FIELD(h, struct chan_header, pub_pid2);
+	SLUICE_FP_FIELD(h, struct chan_header, pub_start2);
 	SLUICE_FP_FIELD(h, struct chan_header, evicted);
 	SLUICE_FP_FIELD(h, struct chan_header, sub_epoch);
 	SLUICE_FP_FIELD(h, struct chan_header, data_q);
@@ -219,25 +222,36 @@ void sluice__chan_detach(struct chan_geom *g)
 	g->shm = NULL;
 }
 
+struct sluice_proc_id sluice__chan_pub_id(const struct chan_geom *g)
+{
+	struct sluice_proc_id id = {atomic_load_explicit(&g->h->pub_pid, memory_order_relaxed),
+				    atomic_load_explicit(&g->h->pub_start, memory_order_relaxed)};
+	struct sluice_proc_id copy = {atomic_load_explicit(&g->h->pub_pid2, memory_order_relaxed),
+				      atomic_load_explicit(&g->h->pub_start2, memory_order_relaxed)};
+
+	if ((id.pid != copy.pid || id.start != copy.start) && !sluice_proc_alive(id) &&
+	    sluice_proc_alive(copy))
+		return copy;
+	return id;
+}
+
 bool sluice__chan_pub_gone(const struct chan_geom *g, const char **why)
 {
 	uint32_t state = atomic_load_explicit(&g->h->pub_state, memory_order_acquire);
-	struct sluice_proc_id pub = {
-		atomic_load_explicit(&g->h->pub_pid, memory_order_relaxed),
-		atomic_load_explicit(&g->h->pub_start, memory_order_relaxed),
-	};
+	struct sluice_proc_id pub = sluice__chan_pub_id(g);
+	const char *w = NULL;
 
-	if (state == CHAN_PUB_CLOSED) {
-		if (why)
-			*why = "closed";
-		return true;
-	}
-	if (state == CHAN_PUB_LIVE && !sluice_proc_alive(pub)) {
-		if (why)
-			*why = "died";
-		return true;
-	}
-	return false;
+	if (state == CHAN_PUB_NONE)
+		w = "never came";
+	else if (state == CHAN_PUB_CLOSED &&
+		 atomic_load_explicit(&g->h->closed_at, memory_order_acquire) ==
+			 atomic_load_explicit(&g->h->head, memory_order_acquire))
+		w = "closed";
+	else if (!sluice_proc_alive(pub))
+		w = "died";
+	if (w && why)
+		*why = w;
+	return w != NULL;
 }
 
 int sluice_topic_create(const char *topic, const struct sluice_topic_opts *opts)
@@ -276,9 +290,14 @@ int sluice_topic_stat(const char *topic, struct sluice_topic_stats *st,
 		st->last_publish_ns = atomic_load_explicit(&s->stamp_ns, memory_order_relaxed);
 	}
 	st->evicted = atomic_load_explicit(&g.h->evicted, memory_order_relaxed);
-	if (atomic_load_explicit(&g.h->pub_state, memory_order_acquire) == CHAN_PUB_LIVE) {
-		st->publisher_pid = atomic_load_explicit(&g.h->pub_pid, memory_order_relaxed);
-		st->publisher_alive = !sluice__chan_pub_gone(&g, NULL);
+	uint32_t pub_state = atomic_load_explicit(&g.h->pub_state, memory_order_acquire);
+	bool pub_gone = sluice__chan_pub_gone(&g, NULL);
+
+	/* A live publisher whose state a foreign write set to CLOSED is still
+	 * shown, so that reclaim does not take its topic. */
+	if (pub_state == CHAN_PUB_LIVE || !pub_gone) {
+		st->publisher_pid = sluice__chan_pub_id(&g).pid;
+		st->publisher_alive = !pub_gone;
 	}
 	for (uint32_t i = 0; i < g.max_subs; i++) {
 		struct chan_subrec *r = &g.subs[i];

@@ -56,8 +56,9 @@ static int ready_member(struct sluice_waitset *ws, bool check_gone)
 		int i = (ws->next + k) % ws->n;
 		struct sluice_sub *s = ws->subs[i];
 
+		/* check_gone may find data by rereading the head. */
 		if (sluice__sub_has_data(s) || sluice__sub_evicted(s) ||
-		    (check_gone && sluice__sub_check_gone(s) != 0)) {
+		    (check_gone && (sluice__sub_check_gone(s) != 0 || sluice__sub_has_data(s)))) {
 			ws->next = (i + 1) % ws->n;
 			return i;
 		}
