@@ -50,7 +50,7 @@ mkdir -p "$out/corpus-chan"
 mkdir -p "$out/plugins" "$out/corpus-yaml" "$out/corpus-pipeline"
 pipeline="$root/src/runtime/parse.c $root/src/runtime/check.c $root/src/plugin/search.c
           $root/src/plugin/loader.c $root/src/plugin/elfsym.c $root/src/plugin/validate.c
-          $root/src/plugin/params.c $root/src/common/error.c"
+          $root/src/plugin/params.c $runtime"
 pdirs="-DSLUICE_PLUGIN_BUILD_DIR=\"\" -DSLUICE_PLUGIN_INSTALL_DIR=\"$out/plugins\""
 for p in source relay sink; do
 	# shellcheck disable=SC2086
