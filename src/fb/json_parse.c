@@ -667,6 +667,34 @@ static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 	return rc;
 }
 
+/* A nested flatbuffer given as the object it holds: built whole, with a
+ * builder of its own over the free half of scratch, then copied in as the
+ * field's [ubyte] (8-aligned, so its 8-byte fields stay aligned). */
+static int nested(struct jp *j, const uint8_t *no, sluice_fb_ref *ref)
+{
+	size_t mark = j->top, cap = ((j->cap - j->top) / 2) & ~(size_t)7;
+	uint8_t *buf = push(j, cap, 8);
+	sluice_fb_builder *outer = j->b, inner;
+	sluice_fb_ref root = 0;
+	sluice_fb_msg m;
+	int rc;
+
+	if (!buf || cap < 64)
+		return -SLUICE_EFBFULL;
+	sluice_fb_builder_init(&inner, buf, cap);
+	j->b = &inner;
+	rc = table(j, no, &root);
+	if (!rc)
+		rc = sluice_fb_finish(&inner, root, NULL, false, &m);
+	j->b = outer;
+	if (!rc) {
+		*ref = sluice_fb_vector(j->b, buf + m.offset, m.length, 1, 8);
+		rc = sluice_fb_builder_error(j->b);
+	}
+	j->top = mark;
+	return rc;
+}
+
 static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 {
 	size_t mark = j->top;
@@ -767,7 +795,13 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 					e->ref = sluice_fb_string(j->b, sv, sn);
 				j->top = keep;
 			} else if (b == RF_VECTOR) {
-				rc = vector(j, type, &e->ref);
+				const uint8_t *no = rf_nested(j->s, ob, f);
+
+				/* a nested flatbuffer: its object, or its bytes */
+				if (no && !(rc = ws(j)) && peekc(j) == '{')
+					rc = nested(j, no, &e->ref);
+				else if (!rc)
+					rc = vector(j, type, &e->ref);
 			} else if (b == RF_OBJ) {
 				rc = table(j, rf_obj_at(j->s, rf_type_index(type)), &e->ref);
 			} else if (b == RF_UNION) {
