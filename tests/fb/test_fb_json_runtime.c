@@ -339,6 +339,68 @@ START_TEST(union_type_without_value_is_null)
 }
 END_TEST
 
+/* The runtime's one string decoder, as flatc 2.0.8 decodes (the same
+ * cases run against flatc itself in test_fb_json): \x escapes as bytes,
+ * surrogate pairs joined, lone surrogates and non-UTF-8 refused. */
+START_TEST(string_escapes_like_flatc)
+{
+	_Alignas(32) static uint8_t buf[4096], scratch[4096];
+	static const struct {
+		const char *json, *want; /* want: the name's bytes, or the error */
+		bool ok;
+	} cases[] = {
+		{"{ name: \"\\x41\\x42\" }", "AB", true},
+		{"{ name: \"\\ud83d\\ude00!\" }", "\xf0\x9f\x98\x80!", true},
+		{"{ name: \"\\u00e9\\u0000z\" }", "\xc3\xa9", true}, /* strcmp stops at the NUL */
+		{"{ name: \"\\ud800\" }", "illegal Unicode sequence (unpaired high "
+					  "surrogate)", false},
+		{"{ name: \"\\udc00\" }", "illegal Unicode sequence (unpaired low "
+					  "surrogate)", false},
+		{"{ name: \"\\ud800\\u0041\" }", "illegal Unicode sequence (unpaired "
+						"high surrogate)", false},
+		{"{ name: \"\\xff\" }", "illegal UTF-8 sequence", false},
+		{"{ name: \"\\x4g\" }", "escape code must be followed by 2 hex digits",
+		 false},
+		{"{ name: \"\xc3\" }", "illegal UTF-8 sequence", false},
+	};
+	size_t blen, i;
+	const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sluice_fb_builder b;
+		sluice_fb_msg m;
+		int rc;
+
+		sluice_fb_builder_init(&b, buf, sizeof(buf));
+		rc = sluice_fb_json_parse(bfbs, blen, NULL, cases[i].json, strlen(cases[i].json),
+					  scratch, sizeof(scratch), &b, false, &m);
+		if (cases[i].ok) {
+			ck_assert_msg(rc == 0, "%s: %s", cases[i].json, sluice_errdetail());
+			ck_assert_str_eq(zoo_Animal_name(zoo_Animal_as_root(buf + m.offset)),
+					 cases[i].want);
+		} else {
+			ck_assert_int_eq(rc, -SLUICE_EFBJSON);
+			/* the position is where the decoder stopped, on line 1 */
+			ck_assert_msg(!strncmp(sluice_errdetail(), "fb json: 1:", 11) &&
+					      strstr(sluice_errdetail(), cases[i].want),
+				      "%s: got \"%s\"", cases[i].json, sluice_errdetail());
+		}
+	}
+	/* the NUL from \u0000 is kept inside the string */
+	{
+		sluice_fb_builder b;
+		sluice_fb_msg m;
+
+		sluice_fb_builder_init(&b, buf, sizeof(buf));
+		ck_assert_int_eq(sluice_fb_json_parse(bfbs, blen, NULL, cases[2].json,
+						      strlen(cases[2].json), scratch,
+						      sizeof(scratch), &b, false, &m),
+				 0);
+		ck_assert_uint_eq(zoo_Animal_name_len(zoo_Animal_as_root(buf + m.offset)), 4);
+	}
+}
+END_TEST
+
 /* A schema that keeps nested_flatbuffer (flatc --bfbs-builtins): the bytes
  * are parsed and printed as the table they hold, and verified as one. */
 START_TEST(nested_flatbuffer_with_builtins)
@@ -411,6 +473,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, parse_round_trip);
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, union_type_without_value_is_null);
+	tcase_add_test(tc, string_escapes_like_flatc);
 	tcase_add_test(tc, nested_flatbuffer_with_builtins);
 	suite_add_tcase(s, tc);
 	return s;
