@@ -13,8 +13,8 @@ mkdir -p "$out/gen" "$out/corpus-verify" "$out/corpus-schema" "$out/corpus-bfbs"
 
 inc="-I$root/include -I$root/src -I$root/tools/sluicec -I$out/gen"
 core="$root/tools/sluicec/util.c $root/tools/sluicec/lex.c $root/tools/sluicec/parse.c
-      $root/tools/sluicec/check.c $root/tools/sluicec/gen_c.c $root/tools/sluicec/dynverify.c
-      $root/tools/sluicec/json_print.c $root/tools/sluicec/json_parse.c $root/tools/sluicec/bfbs.c"
+      $root/tools/sluicec/check.c $root/tools/sluicec/gen_c.c $root/tools/sluicec/bfbs.c
+      $root/tools/sluicec/convert.c"
 runtime="$root/src/fb/builder.c $root/src/fb/verify.c $root/src/fb/reflect.c $root/src/fb/json.c
          $root/src/fb/json_parse.c
          $root/src/common/error.c"
@@ -44,7 +44,8 @@ $cc $cflags $san $inc "$root/fuzz/fuzz_json.c" $runtime -lm -o "$out/fuzz_json"
 mkdir -p "$out/plugins" "$out/corpus-yaml" "$out/corpus-pipeline"
 pipeline="$root/src/runtime/parse.c $root/src/runtime/check.c $root/src/plugin/search.c
           $root/src/plugin/loader.c $root/src/plugin/elfsym.c $root/src/plugin/validate.c
-          $root/src/plugin/params.c $root/src/common/error.c"
+          $root/src/plugin/params.c $root/src/fb/reflect.c $root/src/fb/verify.c
+          $root/src/common/error.c"
 pdirs="-DSLUICE_PLUGIN_BUILD_DIR=\"\" -DSLUICE_PLUGIN_INSTALL_DIR=\"$out/plugins\""
 for p in source relay sink; do
 	# shellcheck disable=SC2086
