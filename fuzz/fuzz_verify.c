@@ -1,21 +1,23 @@
 /* fuzz_verify.c - libFuzzer target for the verifier: any input is run
- * through the generated zoo.Animal verifier and sluicec's schema-driven
- * verifier, which must agree; an accepted input is then read in full (the
- * JSON printers, schema-driven and .bfbs-driven, touch every field), which
- * must stay inside the input. */
+ * through the generated zoo.Animal verifier and the runtime's verifier
+ * driven by the .bfbs that sluicec builds in memory (what sluicec --json
+ * uses), which must agree; an accepted input is then read in full (the
+ * generated readers and the JSON printer touch every field), which must
+ * stay inside the input. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "convert.h"
-#include "dynverify.h"
+#include "bfbs.h"
 #include "schema.h"
 #include "zoo_sluice.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct schema schema;
+static uint8_t *sbfbs; /* the .bfbs sluicec builds from zoo.fbs */
+static size_t sbfbs_len;
 static FILE *sink;
 
 static void init(void)
@@ -24,11 +26,18 @@ static void init(void)
 
 	if (sink)
 		return;
-	if (sc_parse_file(&schema, ZOO_FBS, err, sizeof(err)) != 0) {
+	if (sc_parse_file(&schema, ZOO_FBS, err, sizeof(err)) != 0 ||
+	    sc_bfbs_json(&schema, &sbfbs, &sbfbs_len, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		abort();
 	}
 	sink = fopen("/dev/null", "w");
+}
+
+static int to_sink(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	return fwrite(text, 1, len, sink) == len ? 0 : -1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy = malloc(size ? size : 1);
 	memcpy(copy, data, size);
 	a = zoo_Animal_verify_root(copy, size, &o);
-	b = sc_verify_buffer(schema.root, copy, size, &o);
+	b = sluice_fb_json_verify(sbfbs, sbfbs_len, NULL, copy, size, &o);
 	if ((a == 0) != (b == 0))
 		abort(); /* the two verifiers disagree */
 	if (a == 0 && size >= 8) {
@@ -60,8 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t blen;
 			const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
 
-			sc_print_json(schema.root, copy, size, false, sink);
-			/* the runtime printer, driven by the embedded .bfbs */
+			/* as sluicec --json prints: its own .bfbs, the runtime printer */
+			if (sluice_fb_json_print(sbfbs, sbfbs_len, NULL, copy, size, &o, to_sink,
+						 NULL))
+				abort();
+			/* and driven by the .bfbs embedded in the generated header */
 			if (sluice_fb_json_print_buffer(bfbs, blen, NULL, copy, size, &o, json,
 							sizeof(json), NULL) == -SLUICE_EFBSCHEMA)
 				abort();

@@ -13,8 +13,8 @@ mkdir -p "$out/gen" "$out/corpus-verify" "$out/corpus-schema" "$out/corpus-bfbs"
 
 inc="-I$root/include -I$root/src -I$root/tools/sluicec -I$out/gen"
 core="$root/tools/sluicec/util.c $root/tools/sluicec/lex.c $root/tools/sluicec/parse.c
-      $root/tools/sluicec/check.c $root/tools/sluicec/gen_c.c $root/tools/sluicec/dynverify.c
-      $root/tools/sluicec/json_print.c $root/tools/sluicec/json_parse.c $root/tools/sluicec/bfbs.c"
+      $root/tools/sluicec/check.c $root/tools/sluicec/gen_c.c $root/tools/sluicec/bfbs.c
+      $root/tools/sluicec/convert.c"
 runtime="$root/src/fb/builder.c $root/src/fb/verify.c $root/src/fb/reflect.c $root/src/fb/json.c
          $root/src/fb/json_parse.c
          $root/src/common/error.c"

@@ -31,6 +31,12 @@ typedef int (*sluice_fb_json_write)(void *ctx, const char *text, size_t len);
 /* Checks that bfbs is a well-formed binary schema. */
 int sluice_fb_schema_verify(const void *bfbs, size_t bfbs_len);
 
+/* Verifies msg as a table named table (fully qualified; NULL for the
+ * schema's root_type) against the schema, as generated verifiers would, with
+ * no generated code: the check that printing makes first. */
+int sluice_fb_json_verify(const void *bfbs, size_t bfbs_len, const char *table, const void *msg,
+			  size_t len, const sluice_fb_verify_opts *opts);
+
 /* Verifies msg as a table named table (fully qualified, e.g. "zoo.Animal";
  * NULL for the schema's root_type) and prints it through write. */
 int sluice_fb_json_print(const void *bfbs, size_t bfbs_len, const char *table, const void *msg,

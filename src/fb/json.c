@@ -356,7 +356,14 @@ static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 
 				str(o, sp + 4, sluice_fb_u32(sp));
 			} else if (b == RF_VECTOR) {
-				vector(o, type, sluice_fb_deref(p));
+				const uint8_t *vec = sluice_fb_deref(p);
+				const uint8_t *no = rf_nested(o->s, ob, f);
+
+				/* a nested flatbuffer as the object it holds, as flatc */
+				if (no)
+					table(o, no, sluice_fb_root(vec + 4));
+				else
+					vector(o, type, vec);
 			} else if (b == RF_OBJ) {
 				const uint8_t *fo = obj(o, rf_type_index(type));
 
@@ -400,21 +407,41 @@ int sluice_fb_schema_verify(const void *bfbs, size_t bfbs_len)
 	return rf_schema_open(&s, bfbs, bfbs_len);
 }
 
+/* Opens the schema at table_name and verifies msg as one: *ob is the
+ * table's reflection object, *root the message's root table. */
+static int open_verified(struct rf_schema *s, const void *bfbs, size_t bfbs_len,
+			 const char *table_name, const void *msg, size_t len,
+			 const sluice_fb_verify_opts *opts, const uint8_t **ob, const uint8_t **root)
+{
+	sluice_fb_verifier v;
+	int rc = rf_open_table(s, bfbs, bfbs_len, table_name, ob);
+
+	if (rc)
+		return rc;
+	rc = sluice_fb_verify_begin(&v, msg, len, opts, root);
+	if (rc)
+		return rc;
+	return rf_verify_table(s, &v, *ob, *root);
+}
+
+int sluice_fb_json_verify(const void *bfbs, size_t bfbs_len, const char *table_name,
+			  const void *msg, size_t len, const sluice_fb_verify_opts *opts)
+{
+	struct rf_schema s;
+	const uint8_t *ob, *root;
+
+	return open_verified(&s, bfbs, bfbs_len, table_name, msg, len, opts, &ob, &root);
+}
+
 int sluice_fb_json_print(const void *bfbs, size_t bfbs_len, const char *table_name, const void *msg,
 			 size_t len, const sluice_fb_verify_opts *opts, sluice_fb_json_write write,
 			 void *ctx)
 {
 	struct rf_schema s;
 	struct out o;
-	sluice_fb_verifier v;
 	const uint8_t *ob, *root;
-	int rc = rf_open_table(&s, bfbs, bfbs_len, table_name, &ob);
+	int rc = open_verified(&s, bfbs, bfbs_len, table_name, msg, len, opts, &ob, &root);
 
-	if (rc)
-		return rc;
-	rc = sluice_fb_verify_begin(&v, msg, len, opts, &root);
-	if (!rc)
-		rc = rf_verify_table(&s, &v, ob, root);
 	if (rc)
 		return rc;
 	memset(&o, 0, sizeof(o));

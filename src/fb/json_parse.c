@@ -126,81 +126,22 @@ static int expect(struct jp *j, char c)
 	return 0;
 }
 
-/* A string, decoded into scratch and NUL-terminated; out and n give it. */
+/* A string, decoded into scratch (as flatc decodes it: json_lex.h) and
+ * NUL-terminated; out and n give it. */
 static int string(struct jp *j, const char **out, size_t *n)
 {
-	size_t start = j->top, k = 0;
-	char *d;
+	size_t room = j->cap - j->top;
+	const char *why = NULL;
+	char *d = (char *)j->scratch + j->top;
+	int rc = j->top < j->cap ? sluice__jlex_string(&j->x, d, room - 1, n, &why) : -2;
 
-	adv(j); /* the quote */
-	for (;;) {
-		int c = peekc(j);
-
-		if (c == -1)
-			return fail(j, "unterminated string");
-		adv(j);
-		if (c == '"')
-			break;
-		if (c == '\\') {
-			int e = peekc(j);
-
-			adv(j);
-			switch (e) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case '"': case '\\': case '/': c = e; break;
-			case 'u': {
-				unsigned cp = 0;
-				int i;
-
-				for (i = 0; i < 4; i++) {
-					int h = peekc(j);
-
-					if (!isxdigit(h))
-						return fail(j, "bad \\u escape");
-					cp = cp * 16 + (unsigned)(isdigit(h) ? h - '0' : tolower(h) - 'a' + 10);
-					adv(j);
-				}
-				/* UTF-8 of the code point (surrogates kept as they come) */
-				d = push(j, 3, 1);
-				if (!d)
-					return -SLUICE_EFBFULL;
-				if (cp < 0x80) {
-					d[0] = (char)cp;
-					j->top -= 2;
-					k += 1;
-				} else if (cp < 0x800) {
-					d[0] = (char)(0xc0 | (cp >> 6));
-					d[1] = (char)(0x80 | (cp & 0x3f));
-					j->top -= 1;
-					k += 2;
-				} else {
-					d[0] = (char)(0xe0 | (cp >> 12));
-					d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-					d[2] = (char)(0x80 | (cp & 0x3f));
-					k += 3;
-				}
-				continue;
-			}
-			default:
-				return fail(j, "unknown escape in string");
-			}
-		}
-		d = push(j, 1, 1);
-		if (!d)
-			return -SLUICE_EFBFULL;
-		*d = (char)c;
-		k++;
-	}
-	d = push(j, 1, 1);
-	if (!d)
+	if (rc == -2)
 		return -SLUICE_EFBFULL;
-	*d = 0;
-	*out = (const char *)j->scratch + start;
-	*n = k;
+	if (rc)
+		return fail(j, "%s", why);
+	d[*n] = 0;
+	j->top += *n + 1;
+	*out = d;
 	return 0;
 }
 
@@ -667,6 +608,34 @@ static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 	return rc;
 }
 
+/* A nested flatbuffer given as the object it holds: built whole, with a
+ * builder of its own over the free half of scratch, then copied in as the
+ * field's [ubyte] (8-aligned, so its 8-byte fields stay aligned). */
+static int nested(struct jp *j, const uint8_t *no, sluice_fb_ref *ref)
+{
+	size_t mark = j->top, cap = ((j->cap - j->top) / 2) & ~(size_t)7;
+	uint8_t *buf = push(j, cap, 8);
+	sluice_fb_builder *outer = j->b, inner;
+	sluice_fb_ref root = 0;
+	sluice_fb_msg m;
+	int rc;
+
+	if (!buf || cap < 64)
+		return -SLUICE_EFBFULL;
+	sluice_fb_builder_init(&inner, buf, cap);
+	j->b = &inner;
+	rc = table(j, no, &root);
+	if (!rc)
+		rc = sluice_fb_finish(&inner, root, NULL, false, &m);
+	j->b = outer;
+	if (!rc) {
+		*ref = sluice_fb_vector(j->b, buf + m.offset, m.length, 1, 8);
+		rc = sluice_fb_builder_error(j->b);
+	}
+	j->top = mark;
+	return rc;
+}
+
 static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 {
 	size_t mark = j->top;
@@ -767,7 +736,13 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 					e->ref = sluice_fb_string(j->b, sv, sn);
 				j->top = keep;
 			} else if (b == RF_VECTOR) {
-				rc = vector(j, type, &e->ref);
+				const uint8_t *no = rf_nested(j->s, ob, f);
+
+				/* a nested flatbuffer: its object, or its bytes */
+				if (no && !(rc = ws(j)) && peekc(j) == '{')
+					rc = nested(j, no, &e->ref);
+				else if (!rc)
+					rc = vector(j, type, &e->ref);
 			} else if (b == RF_OBJ) {
 				rc = table(j, rf_obj_at(j->s, rf_type_index(type)), &e->ref);
 			} else if (b == RF_UNION) {

@@ -79,6 +79,23 @@ static int v_table_vector(sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsi
 	return rc;
 }
 
+static int v_keyvalue(sluice_fb_verifier *v, const uint8_t *t)
+{
+	sluice_fb_vtab tab;
+	const uint8_t *p;
+	int rc = sluice_fb_verify_table_enter(v, t, &tab);
+
+	if (!rc)
+		rc = v_name(v, &tab, KV_KEY);
+	if (!rc)
+		rc = sluice_fb_verify_ref(v, &tab, KV_VALUE, false, &p);
+	if (!rc && p)
+		rc = sluice_fb_verify_string(v, p);
+	if (!rc)
+		sluice_fb_verify_table_leave(v);
+	return rc;
+}
+
 static int v_field(sluice_fb_verifier *v, const uint8_t *t)
 {
 	sluice_fb_vtab tab;
@@ -102,6 +119,8 @@ static int v_field(sluice_fb_verifier *v, const uint8_t *t)
 		rc = sluice_fb_verify_field(v, &tab, FD_REQUIRED, 1, 1, false);
 	if (!rc)
 		rc = sluice_fb_verify_field(v, &tab, FD_KEY, 1, 1, false);
+	if (!rc)
+		rc = v_table_vector(v, &tab, FD_ATTRIBUTES, false, v_keyvalue);
 	if (!rc)
 		rc = sluice_fb_verify_field(v, &tab, FD_OPTIONAL, 1, 1, false);
 	if (!rc)
@@ -223,6 +242,57 @@ uint32_t rf_inline_size(const struct rf_schema *s, const uint8_t *type)
 	return rf_scalar_size(b);
 }
 
+/* The table named name as seen from object obj: as written, else in obj's
+ * namespace and then each enclosing one, as flatc resolves type names. */
+static const uint8_t *find_from(const struct rf_schema *s, const uint8_t *obj, const char *name)
+{
+	const char *on = rf_str(obj, OB_NAME);
+	size_t nl = strlen(name), k = strlen(on);
+	char full[512];
+
+	for (;;) {
+		const uint8_t *o;
+
+		/* on[0..k) is a namespace prefix ending in '.', or k == 0 */
+		if (k + nl < sizeof(full)) {
+			memcpy(full, on, k);
+			memcpy(full + k, name, nl + 1);
+			o = rf_find_object(s, full);
+			if (o)
+				return o;
+		}
+		if (k == 0)
+			return NULL;
+		for (k--; k > 0 && on[k - 1] != '.'; k--)
+			;
+	}
+}
+
+const uint8_t *rf_nested(const struct rf_schema *s, const uint8_t *obj, const uint8_t *f)
+{
+	const uint8_t *attrs = sluice_fb_field_ref(f, FD_ATTRIBUTES);
+	uint32_t n = sluice_fb_len(attrs), i;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *kv = sluice_fb_vec_ref(attrs, i);
+
+		if (strcmp(rf_str(kv, KV_KEY), "nested_flatbuffer") == 0)
+			return find_from(s, obj, rf_str(kv, KV_VALUE));
+	}
+	return NULL;
+}
+
+static bool has_nested(const uint8_t *f)
+{
+	const uint8_t *attrs = sluice_fb_field_ref(f, FD_ATTRIBUTES);
+	uint32_t n = sluice_fb_len(attrs), i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(rf_str(sluice_fb_vec_ref(attrs, i), KV_KEY), "nested_flatbuffer") == 0)
+			return true;
+	return false;
+}
+
 /* Checks one type used by a field of a struct (in_struct) or table. */
 static int check_type(const struct rf_schema *s, const uint8_t *type, bool in_struct)
 {
@@ -288,6 +358,11 @@ static int check_object(const struct rf_schema *s, const uint8_t *obj)
 
 		if (rc)
 			return rc;
+		if (has_nested(f) &&
+		    (rf_type_base(type) != RF_VECTOR || rf_type_elem(type) != RF_UBYTE ||
+		     !rf_nested(s, obj, f)))
+			return bad_schema("nested_flatbuffer on a field that is not [ubyte], or "
+					  "naming no table");
 		if (st) {
 			/* a struct can only hold smaller structs: no cycles */
 			if (rf_type_base(type) == RF_OBJ || rf_type_elem(type) == RF_OBJ) {
@@ -390,7 +465,7 @@ int rf_open_table(struct rf_schema *s, const void *bfbs, size_t len, const char 
 /* ---- messages against a verified schema ---- */
 
 static int verify_value(const struct rf_schema *s, sluice_fb_verifier *v, const sluice_fb_vtab *tab,
-			const uint8_t *f, const uint8_t *type)
+			const uint8_t *obj, const uint8_t *f, const uint8_t *type)
 {
 	unsigned id = (unsigned)(uint16_t)rf_int(f, FD_ID, 2, 0);
 	int b = rf_type_base(type), e = rf_type_elem(type);
@@ -435,8 +510,17 @@ static int verify_value(const struct rf_schema *s, sluice_fb_verifier *v, const 
 	if (b == RF_STRING)
 		return sluice_fb_verify_string(v, p);
 	/* vectors */
-	if (rf_is_scalar(e))
-		return sluice_fb_verify_vector(v, p, rf_scalar_size(e), rf_scalar_size(e), &n);
+	if (rf_is_scalar(e)) {
+		const uint8_t *no = e == RF_UBYTE ? rf_nested(s, obj, f) : NULL;
+		sluice_fb_verifier c;
+
+		rc = sluice_fb_verify_vector(v, p, rf_scalar_size(e), rf_scalar_size(e), &n);
+		if (rc || !no)
+			return rc;
+		/* the bytes must hold a valid message, as generated verifiers check */
+		rc = sluice_fb_verify_nested(v, p, &c, &x);
+		return rc ? rc : rf_verify_table(s, &c, no, x);
+	}
 	if (e == RF_STRING)
 		return sluice_fb_verify_string_vector(v, p);
 	{
@@ -470,7 +554,7 @@ int rf_verify_table(const struct rf_schema *s, sluice_fb_verifier *v, const uint
 		/* deprecated fields are not walked, so not printed either */
 		if (rf_int(f, FD_DEPRECATED, 1, 0))
 			continue;
-		rc = verify_value(s, v, &tab, f, type);
+		rc = verify_value(s, v, &tab, obj, f, type);
 	}
 	if (!rc)
 		sluice_fb_verify_table_leave(v);

@@ -21,7 +21,8 @@ enum { SC_OBJECTS = 0, SC_ENUMS = 1, SC_IDENT = 2, SC_ROOT = 4 };
 enum { OB_NAME = 0, OB_FIELDS = 1, OB_IS_STRUCT = 2, OB_MINALIGN = 3, OB_BYTESIZE = 4 };
 /* every field read from a schema must be verified in reflect.c's v_*() */
 enum { FD_NAME = 0, FD_TYPE = 1, FD_ID = 2, FD_OFFSET = 3, FD_DEFAULT_INT = 4, FD_DEFAULT_REAL = 5,
-       FD_DEPRECATED = 6, FD_REQUIRED = 7, FD_KEY = 8, FD_OPTIONAL = 11 };
+       FD_DEPRECATED = 6, FD_REQUIRED = 7, FD_KEY = 8, FD_ATTRIBUTES = 9, FD_OPTIONAL = 11 };
+enum { KV_KEY = 0, KV_VALUE = 1 };
 enum { TY_BASE = 0, TY_ELEM = 1, TY_INDEX = 2, TY_FIXED = 3 };
 enum { EN_NAME = 0, EN_VALUES = 1, EN_IS_UNION = 2, EN_UNDERLYING = 3 };
 enum { EV_NAME = 0, EV_VALUE = 1, EV_UNION_TYPE = 3 };
@@ -93,6 +94,11 @@ const uint8_t *rf_find_object(const struct rf_schema *s, const char *name);
  * -SLUICE_EFBSCHEMA naming it if there is none. */
 int rf_open_table(struct rf_schema *s, const void *bfbs, size_t len, const char *name,
 		  const uint8_t **ob);
+
+/* The table that field f of object obj holds as a nested flatbuffer (its
+ * nested_flatbuffer attribute, which flatc writes with --bfbs-builtins and
+ * sluicec's in-memory schema keeps), or NULL for plain bytes. */
+const uint8_t *rf_nested(const struct rf_schema *s, const uint8_t *obj, const uint8_t *f);
 
 /* Inline size and alignment of a struct field's type. */
 uint32_t rf_inline_size(const struct rf_schema *s, const uint8_t *type);

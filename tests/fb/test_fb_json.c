@@ -3,6 +3,7 @@
  * either side read back equal, and bad input is refused with a position. */
 #include <check.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +126,10 @@ START_TEST(bad_json_is_refused_with_position)
 		ck_assert_uint_gt(fread(out, 1, sizeof(out) - 1, p), 0);
 		pclose(p);
 	}
-	ck_assert_msg(strstr(out, "bad.json:3:11: error: unknown field nosuch") != NULL, "%s", out);
+	/* the runtime parser's message, at the key (flatc says 3:11, after it) */
+	ck_assert_msg(strstr(out, "bad.json:3:3: error: unknown field \"nosuch\" in zoo.Animal") !=
+			      NULL,
+		      "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "rc=1"));
 	/* a missing required field */
 	ck_assert_int_eq(sh("echo '{ age: 3 }' > '%s/noname.json'", dir), 0);
@@ -180,6 +184,92 @@ START_TEST(keyed_vectors_are_sorted)
 }
 END_TEST
 
+/* Reads a zoo.Animal from path: its name into name[0..*n), or false when
+ * there is no file (the tool refused the JSON). */
+static bool read_name(const char *path, char *name, size_t *n)
+{
+	_Alignas(32) static uint8_t buf[4096];
+	FILE *f = fopen(path, "rb");
+	size_t len;
+	const uint8_t *a;
+
+	if (!f)
+		return false;
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ck_assert_int_eq(zoo_Animal_verify(buf, len), 0);
+	a = zoo_Animal_as_root(buf);
+	*n = zoo_Animal_name_len(a);
+	ck_assert_uint_lt(*n, 64);
+	memcpy(name, zoo_Animal_name(a), *n);
+	return true;
+}
+
+/* Strings decode as flatc 2.0.8 decodes them: \x escapes as bytes,
+ * surrogate pairs as one code point, lone surrogates and text that is not
+ * UTF-8 refused. Each case: the string's JSON source, and what flatc makes
+ * of it (NULL: refused), checked against flatc itself too. */
+START_TEST(strings_decode_like_flatc)
+{
+	static const struct {
+		const char *src, *want;
+	} cases[] = {
+		{"\\x41", "A"},
+		{"\\xc3\\xa9", "\xc3\xa9"},
+		{"\\ud83d\\ude00", "\xf0\x9f\x98\x80"},
+		{"\\uD83D\\uDE00", "\xf0\x9f\x98\x80"},
+		{"\\u00e9\\u0041", "\xc3\xa9" "A"},
+		{"a\\/b\\\\c\\\"", "a/b\\c\""},
+		{"\xc3\xa9", "\xc3\xa9"}, /* raw UTF-8 */
+		{"\\ud800", NULL},          /* lone high surrogate */
+		{"\\ud800x", NULL},
+		{"\\ud800\\u0041", NULL},
+		{"\\udc00", NULL},          /* lone low surrogate */
+		{"\\ude00\\ud83d", NULL},
+		{"\\ud83d\\ud83d\\ude00", NULL},
+		{"\\xff", NULL},            /* a byte that is no UTF-8 */
+		{"\\xc3", NULL},
+		{"\\x4g", NULL},
+		{"\\X41", NULL},
+		{"\xff", NULL},              /* raw, not UTF-8 */
+		{"\xed\xa0\x80", NULL},      /* a surrogate in UTF-8 form */
+	};
+	const char *tool[2] = {FLATC, SLUICEC};
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[128], name[64];
+		size_t n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/s.json", dir);
+		f = fopen(path, "wb");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, "{ name: \"%s\" }\n", cases[i].src);
+		fclose(f);
+		for (k = 0; k < 2; k++) {
+			int rc = sh("rm -f '%s/s.bin'; '%s' -b -o '%s' " ZOO_FBS
+				    " '%s/s.json' 2>/dev/null",
+				    dir, tool[k], dir, dir);
+			bool got;
+
+			snprintf(path, sizeof(path), "%s/s.bin", dir);
+			got = read_name(path, name, &n);
+			ck_assert_msg(got == (cases[i].want != NULL) && got == (rc == 0),
+				      "case %zu (%s) by %s: %s", i, cases[i].src, tool[k],
+				      got ? "accepted" : "refused");
+			if (got) {
+				ck_assert_uint_eq(n, strlen(cases[i].want));
+				ck_assert_msg(memcmp(name, cases[i].want, n) == 0,
+					      "case %zu (%s) by %s: other bytes", i, cases[i].src,
+					      tool[k]);
+			}
+		}
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_json");
@@ -193,6 +283,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, bad_json_is_refused_with_position);
 	tcase_add_test(tc, corrupt_binary_is_not_printed);
 	tcase_add_test(tc, keyed_vectors_are_sorted);
+	tcase_add_test(tc, strings_decode_like_flatc);
 	suite_add_tcase(s, tc);
 	return s;
 }

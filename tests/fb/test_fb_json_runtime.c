@@ -4,6 +4,7 @@
  * sluice_fb_json_parse(): JSON built into a caller's buffer. */
 #include <check.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,127 @@ START_TEST(union_type_without_value_is_null)
 }
 END_TEST
 
+/* The runtime's one string decoder, as flatc 2.0.8 decodes (the same
+ * cases run against flatc itself in test_fb_json): \x escapes as bytes,
+ * surrogate pairs joined, lone surrogates and non-UTF-8 refused. */
+START_TEST(string_escapes_like_flatc)
+{
+	_Alignas(32) static uint8_t buf[4096], scratch[4096];
+	static const struct {
+		const char *json, *want; /* want: the name's bytes, or the error */
+		bool ok;
+	} cases[] = {
+		{"{ name: \"\\x41\\x42\" }", "AB", true},
+		{"{ name: \"\\ud83d\\ude00!\" }", "\xf0\x9f\x98\x80!", true},
+		{"{ name: \"\\u00e9\\u0000z\" }", "\xc3\xa9", true}, /* strcmp stops at the NUL */
+		{"{ name: \"\\ud800\" }", "illegal Unicode sequence (unpaired high "
+					  "surrogate)", false},
+		{"{ name: \"\\udc00\" }", "illegal Unicode sequence (unpaired low "
+					  "surrogate)", false},
+		{"{ name: \"\\ud800\\u0041\" }", "illegal Unicode sequence (unpaired "
+						"high surrogate)", false},
+		{"{ name: \"\\xff\" }", "illegal UTF-8 sequence", false},
+		{"{ name: \"\\x4g\" }", "escape code must be followed by 2 hex digits",
+		 false},
+		{"{ name: \"\xc3\" }", "illegal UTF-8 sequence", false},
+	};
+	size_t blen, i;
+	const uint8_t *bfbs = sluice_bfbs_zoo(&blen);
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sluice_fb_builder b;
+		sluice_fb_msg m;
+		int rc;
+
+		sluice_fb_builder_init(&b, buf, sizeof(buf));
+		rc = sluice_fb_json_parse(bfbs, blen, NULL, cases[i].json, strlen(cases[i].json),
+					  scratch, sizeof(scratch), &b, false, &m);
+		if (cases[i].ok) {
+			ck_assert_msg(rc == 0, "%s: %s", cases[i].json, sluice_errdetail());
+			ck_assert_str_eq(zoo_Animal_name(zoo_Animal_as_root(buf + m.offset)),
+					 cases[i].want);
+		} else {
+			ck_assert_int_eq(rc, -SLUICE_EFBJSON);
+			/* the position is where the decoder stopped, on line 1 */
+			ck_assert_msg(!strncmp(sluice_errdetail(), "fb json: 1:", 11) &&
+					      strstr(sluice_errdetail(), cases[i].want),
+				      "%s: got \"%s\"", cases[i].json, sluice_errdetail());
+		}
+	}
+	/* the NUL from \u0000 is kept inside the string */
+	{
+		sluice_fb_builder b;
+		sluice_fb_msg m;
+
+		sluice_fb_builder_init(&b, buf, sizeof(buf));
+		ck_assert_int_eq(sluice_fb_json_parse(bfbs, blen, NULL, cases[2].json,
+						      strlen(cases[2].json), scratch,
+						      sizeof(scratch), &b, false, &m),
+				 0);
+		ck_assert_uint_eq(zoo_Animal_name_len(zoo_Animal_as_root(buf + m.offset)), 4);
+	}
+}
+END_TEST
+
+/* A schema that keeps nested_flatbuffer (flatc --bfbs-builtins): the bytes
+ * are parsed and printed as the table they hold, and verified as one. */
+START_TEST(nested_flatbuffer_with_builtins)
+{
+	_Alignas(32) static uint8_t buf[8192], scratch[8192], bfbs[16384];
+	const char *json = "{ name: \"n\", payload: { name: \"inner\", weight: 99 } }";
+	const char *junk = "{ name: \"n\", payload: [ 1, 2, 3, 4, 5, 6, 7, 8 ] }";
+	sluice_fb_verify_opts o = {0, 0, NULL, false};
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	size_t blen, zlen;
+	const uint8_t *zoo = sluice_bfbs_zoo(&zlen), *a;
+	char path[128];
+	FILE *f;
+
+	ck_assert_int_eq(sh("'%s' -b --schema --bfbs-builtins -o '%s' " ZOO_FBS, FLATC, dir), 0);
+	snprintf(path, sizeof(path), "%s/zoo.bfbs", dir);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	blen = fread(bfbs, 1, sizeof(bfbs), f);
+	fclose(f);
+	ck_assert_int_eq(sluice_fb_schema_verify(bfbs, blen), 0);
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	ck_assert_int_eq(sluice_fb_json_parse(bfbs, blen, NULL, json, strlen(json), scratch,
+					      sizeof(scratch), &b, false, &m),
+			 0);
+	ck_assert_int_eq(zoo_Animal_verify(buf + m.offset, m.length), 0);
+	a = zoo_Animal_as_root(buf + m.offset);
+	ck_assert_int_eq(zoo_Tag_verify_root(zoo_Animal_payload_vec(a) + 4,
+					     zoo_Animal_payload_len(a), NULL),
+			 0);
+	ck_assert_str_eq(zoo_Tag_name(zoo_Animal_payload_nested_root(a)), "inner");
+	ck_assert_int_eq(sluice_fb_json_print_buffer(bfbs, blen, NULL, buf + m.offset, m.length,
+						     NULL, out, sizeof(out), NULL),
+			 0);
+	ck_assert_msg(strstr(out, "\"payload\": {") && strstr(out, "\"inner\""), "%s", out);
+	/* without the attribute the same bytes print as bytes */
+	ck_assert_int_eq(sluice_fb_json_print_buffer(zoo, zlen, NULL, buf + m.offset, m.length,
+						     NULL, out, sizeof(out), NULL),
+			 0);
+	ck_assert_msg(strstr(out, "\"payload\": [") != NULL, "%s", out);
+
+	/* bytes that are no Tag: refused where the schema says they must be one */
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	ck_assert_int_eq(sluice_fb_json_parse(bfbs, blen, NULL, junk, strlen(junk), scratch,
+					      sizeof(scratch), &b, false, &m),
+			 0);
+	ck_assert_int_ne(zoo_Animal_verify(buf + m.offset, m.length), 0);
+	ck_assert_int_ne(sluice_fb_json_verify(bfbs, blen, NULL, buf + m.offset, m.length, &o), 0);
+	ck_assert_int_eq(sluice_fb_json_verify(zoo, zlen, NULL, buf + m.offset, m.length, &o), 0);
+	/* the schema's own flag: no room for the nested builder */
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	ck_assert_int_eq(sluice_fb_json_parse(bfbs, blen, NULL, json, strlen(json), scratch, 200, &b,
+					      false, &m),
+			 -SLUICE_EFBFULL);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_json_runtime");
@@ -351,6 +473,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, parse_round_trip);
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, union_type_without_value_is_null);
+	tcase_add_test(tc, string_escapes_like_flatc);
+	tcase_add_test(tc, nested_flatbuffer_with_builtins);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,6 +17,7 @@ struct bf {
 	const struct def **objs, **enums;
 	size_t nobjs, nenums;
 	const char *root_dir;
+	bool nested; /* keep nested_flatbuffer attributes */
 };
 
 static int cmp_def(const void *a, const void *b)
@@ -88,12 +89,15 @@ static int cmp_attr(const void *a, const void *b)
 	return strcmp((*(const struct attr *const *)a)->name, (*(const struct attr *const *)b)->name);
 }
 
-/* The user-declared attributes, sorted by key; 0 when there are none. */
-static sluice_fb_ref attributes(struct bf *x, const struct attr *list)
+/* The user-declared attributes, sorted by key; 0 when there are none.
+ * nested (a fully qualified table name, or NULL) adds nested_flatbuffer,
+ * as flatc --bfbs-builtins does, for the runtime's JSON to read. */
+static sluice_fb_ref attributes(struct bf *x, const struct attr *list, const char *nested)
 {
 	const struct attr *a, **v;
+	struct attr nf;
 	sluice_fb_ref *refs;
-	size_t n = 0, i;
+	size_t n = nested != NULL, i;
 
 	for (a = list; a; a = a->next)
 		n += !builtin_attr(a->name);
@@ -105,6 +109,12 @@ static sluice_fb_ref attributes(struct bf *x, const struct attr *list)
 	for (a = list; a; a = a->next)
 		if (!builtin_attr(a->name))
 			v[n++] = a;
+	if (nested) {
+		memset(&nf, 0, sizeof(nf));
+		nf.name = "nested_flatbuffer";
+		nf.value = nested;
+		v[n++] = &nf;
+	}
 	qsort(v, n, sizeof(*v), cmp_attr);
 	for (i = 0; i < n; i++) {
 		sluice_fb_ref k = sluice_fb_cstring(x->b, v[i]->name);
@@ -161,7 +171,8 @@ static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct f
 	else
 		type = type_ref(x, t->base, B_NONE, t->ref, 0);
 	if (!e->utype)
-		attrs = attributes(x, f->attrs);
+		attrs = attributes(x, f->attrs, x->nested && f->nested_def ?
+						   f->nested_def->fullname : NULL);
 	if (is_struct) {
 		id = (uint16_t)idx;
 		off = (uint16_t)f->offset;
@@ -246,7 +257,7 @@ static sluice_fb_ref object_ref(struct bf *x, const struct def *d)
 	}
 	fields = sluice_fb_ref_vector(b, refs, n);
 	name = sluice_fb_cstring(b, d->fullname);
-	attrs = attributes(x, d->attrs);
+	attrs = attributes(x, d->attrs, NULL);
 	file = sluice_fb_cstring(b, decl_file(x, d->loc.file));
 	sluice_fb_table_start(b);
 	sluice_fb_table_ref(b, 0, name);
@@ -293,7 +304,7 @@ static sluice_fb_ref enum_ref(struct bf *x, const struct def *d)
 	vals = sluice_fb_ref_vector(b, refs, d->nvals);
 	name = sluice_fb_cstring(b, d->fullname);
 	under = type_ref(x, d->kind == D_UNION ? B_UTYPE : d->underlying, B_NONE, d, 0);
-	attrs = attributes(x, d->attrs);
+	attrs = attributes(x, d->attrs, NULL);
 	file = sluice_fb_cstring(b, decl_file(x, d->loc.file));
 	sluice_fb_table_start(b);
 	sluice_fb_table_ref(b, 0, name);
@@ -373,7 +384,8 @@ static uint64_t features(const struct schema *s)
 	return f;
 }
 
-int sc_bfbs(const struct schema *s, uint8_t **out, size_t *len, char *err, size_t errlen)
+static int bfbs(const struct schema *s, bool nested, uint8_t **out, size_t *len, char *err,
+		size_t errlen)
 {
 	size_t cap = 1 << 16, i;
 	struct bf x;
@@ -381,6 +393,7 @@ int sc_bfbs(const struct schema *s, uint8_t **out, size_t *len, char *err, size_
 
 	memset(&x, 0, sizeof(x));
 	x.s = s;
+	x.nested = nested;
 	x.root_dir = slash ? (*slash = 0, dir) : "";
 	x.objs = sc_alloc((s->ndefs + 1) * sizeof(*x.objs));
 	x.enums = sc_alloc((s->ndefs + 1) * sizeof(*x.enums));
@@ -444,4 +457,14 @@ int sc_bfbs(const struct schema *s, uint8_t **out, size_t *len, char *err, size_
 		*len = m.length;
 		return 0;
 	}
+}
+
+int sc_bfbs(const struct schema *s, uint8_t **out, size_t *len, char *err, size_t errlen)
+{
+	return bfbs(s, false, out, len, err, errlen);
+}
+
+int sc_bfbs_json(const struct schema *s, uint8_t **out, size_t *len, char *err, size_t errlen)
+{
+	return bfbs(s, true, out, len, err, errlen);
 }
