@@ -16,11 +16,12 @@
 #define LAT_BUCKETS (64 * LAT_SUB)
 #define FIGURES_MAX 16
 
+/* The public enum sluice_stage_state, which callers see in reports. */
 enum stage_state {
-	STAGE_STARTING = 0,
-	STAGE_READY = 1,   /* subscribed and publishing: producers may start */
-	STAGE_EXITED = 2,  /* left its loop cleanly */
-	STAGE_FAILED = 3,  /* init or a callback failed */
+	STAGE_STARTING = SLUICE_STAGE_STARTING,
+	STAGE_READY = SLUICE_STAGE_READY,   /* subscribed and publishing: producers may start */
+	STAGE_EXITED = SLUICE_STAGE_EXITED, /* left its loop cleanly */
+	STAGE_FAILED = SLUICE_STAGE_FAILED, /* init or a callback failed */
 };
 
 struct ctl_figure {
