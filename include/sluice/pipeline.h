@@ -112,6 +112,10 @@ enum sluice_run_event_kind {
 	SLUICE_RUN_STOPPING,         /* a stop was asked for (value: its signal, or 0) */
 	SLUICE_RUN_STAGE_KILLING,    /* stage does not stop; it is killed */
 	SLUICE_RUN_SUMMARY_FAILED,   /* summary_path cannot be written (value: -errno) */
+	SLUICE_RUN_STAGE_LOG,        /* stage logged text at level value (SLUICE_LOG_*) */
+	SLUICE_RUN_STAGE_STOPPED,    /* stage's host stopped it: text says why */
+	SLUICE_RUN_STAGE_LOG_LOST,   /* value lines stage logged were lost: they came
+				      * faster than the run could take them */
 };
 
 struct sluice_run_event {
@@ -120,6 +124,7 @@ struct sluice_run_event {
 	int pid;
 	int value;
 	const char *path;            /* SUMMARY_FAILED: the file */
+	const char *text;            /* STAGE_LOG, STAGE_STOPPED: the line */
 };
 
 struct sluice_run_opts {

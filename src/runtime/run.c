@@ -60,6 +60,44 @@ static void tell(const struct runner *r, int kind, const char *stage, int pid, i
 		r->o->event(r->o->arg, &ev);
 }
 
+/* Hands the stages' queued log lines to the caller.  The ring is in shared
+ * memory that a stage writes: its head is clamped and each line is copied
+ * and bounded before use. */
+static void drain_logs(struct runner *r)
+{
+	for (int i = 0; i < r->pl->nstages; i++) {
+		struct ctl_stage *rec = &r->ctl->stages[i];
+		uint64_t head = atomic_load_explicit(&rec->log_head, memory_order_acquire);
+		uint64_t tail = atomic_load_explicit(&rec->log_tail, memory_order_relaxed);
+		uint64_t dropped = atomic_exchange(&rec->log_dropped, 0);
+
+		if (head - tail > LOG_LINES)
+			tail = head - LOG_LINES;
+		for (; tail != head; tail++) {
+			const struct ctl_log_line *l = &rec->log[tail % LOG_LINES];
+			char text[LOG_TEXT];
+			uint32_t kind = l->kind;
+			size_t n = strnlen(l->text, LOG_TEXT - 1);
+
+			memcpy(text, l->text, n);
+			text[n] = '\0';
+			struct sluice_run_event ev = {
+			    .kind = kind == LOG_STOPPED ? SLUICE_RUN_STAGE_STOPPED : SLUICE_RUN_STAGE_LOG,
+			    .stage = r->pl->stages[i].name,
+			    .pid = r->slots[i].pid,
+			    .value = kind <= SLUICE_LOG_DEBUG ? (int)kind : SLUICE_LOG_ERROR,
+			    .text = text};
+
+			if (r->o->event)
+				r->o->event(r->o->arg, &ev);
+		}
+		atomic_store_explicit(&rec->log_tail, tail, memory_order_release);
+		if (dropped)
+			tell(r, SLUICE_RUN_STAGE_LOG_LOST, r->pl->stages[i].name, r->slots[i].pid,
+			     dropped > INT32_MAX ? INT32_MAX : (int)dropped);
+	}
+}
+
 /* The signal of a stop request: -1 none, else 0 or the signal. */
 static int stop_asked(const struct sluice_pipeline *pl)
 {
@@ -137,6 +175,7 @@ static int reap(struct runner *r, bool stopping)
 {
 	int running = 0;
 
+	drain_logs(r);
 	for (int i = 0; i < r->pl->nstages; i++) {
 		struct slot *s = &r->slots[i];
 		struct pl_stage *st = &r->pl->stages[i];
@@ -391,6 +430,7 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 	if (stop_sig >= 0)
 		tell(&r, SLUICE_RUN_STOPPING, NULL, 0, stop_sig);
 	stop_everything(&r);
+	drain_logs(&r);
 	fill_result(&r, all_ended, stop_sig > 0 ? stop_sig : 0);
 	sluice__report_final(&r.rep, sluice__now_ns() - start);
 	sluice__report_free(&r.rep);

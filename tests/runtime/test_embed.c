@@ -3,7 +3,8 @@
  * with sluice_pipeline_stop() from another thread or from this program's
  * own signal handler.  The library must print nothing to this process's
  * stdout or stderr, and must leave its SIGINT/SIGTERM handling alone,
- * during the run and after.  Only <sluice/sluice.h> is included: it must
+ * during the run and after; what a stage's host has to say reaches the
+ * program through the event callback.  Only <sluice/sluice.h> is included: it must
  * declare the pipeline API too. */
 #include <check.h>
 #include <dirent.h>
@@ -31,6 +32,17 @@ static const char pipeline_text[] =
 	"  relay: { plugin: t_relay, inputs: { in: a }, outputs: { out: b } }\n"
 	"  sink:  { plugin: t_sink, inputs: { in: b } }\n";
 
+/* The same with a sink whose on_message fails: its host stops it, and
+ * says why through the event callback, not on stderr. */
+static const char failing_text[] =
+	"topics:\n"
+	"  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+	"  b: { type: test.Count, slots: 64, slot_size: 64 }\n"
+	"stages:\n"
+	"  src:   { plugin: t_source, outputs: { out: a } }\n"
+	"  relay: { plugin: t_relay, inputs: { in: a }, outputs: { out: b } }\n"
+	"  sink:  { plugin: t_sink, params: { fail_after: 20 }, inputs: { in: b } }\n";
+
 /* This program's own handler: it stops the run, as sluice run's does. */
 static struct sluice_pipeline *volatile g_pl;
 static volatile sig_atomic_t g_handled;
@@ -46,7 +58,7 @@ struct runarg {
 	struct sluice_pipeline *pl;
 	struct sluice_run_opts o;
 	struct sluice_run_result res;
-	atomic_int ticks, finals, events;
+	atomic_int ticks, finals, events, sink_stopped;
 	int rc;
 };
 
@@ -64,8 +76,10 @@ static void on_event(void *arg, const struct sluice_run_event *ev)
 {
 	struct runarg *a = arg;
 
-	(void)ev;
 	atomic_fetch_add(&a->events, 1);
+	if (ev->kind == SLUICE_RUN_STAGE_STOPPED && ev->stage && !strcmp(ev->stage, "sink") &&
+	    ev->text && *ev->text)
+		atomic_fetch_add(&a->sink_stopped, 1);
 }
 
 static void *runner(void *p)
@@ -102,7 +116,7 @@ static int still_mine(int sig)
  * with signal sig raised in this process (my handler calls
  * sluice_pipeline_stop), or with a plain call from this thread if sig is
  * 0.  Checks what the library wrote and what it did to the handlers. */
-static void embed(int threads, int sig)
+static void embed(int threads, int sig, int failing)
 {
 	char path[256], name[64], prefix[80], out[256];
 	struct sigaction mine = {.sa_handler = my_handler};
@@ -112,13 +126,14 @@ static void embed(int threads, int sig)
 	FILE *f;
 
 	ck_assert_ptr_nonnull(a);
-	snprintf(name, sizeof(name), "te%ld%c%d", (long)getpid(), threads ? 't' : 'p', sig);
+	snprintf(name, sizeof(name), "te%ld%c%d%c", (long)getpid(), threads ? 't' : 'p', sig,
+		 failing ? 'f' : 'g');
 	snprintf(prefix, sizeof(prefix), "%s.", name);
 	snprintf(path, sizeof(path), "/tmp/sluice-test-%s.yaml", name);
 	snprintf(out, sizeof(out), "/tmp/sluice-test-%s.out", name);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fputs(pipeline_text, f);
+	fputs(failing ? failing_text : pipeline_text, f);
 	fclose(f);
 	ck_assert_int_eq(sluice_pipeline_load(path, name, &a->pl), 0);
 	a->o = (struct sluice_run_opts){.threads = threads, .result = &a->res, .report = on_report,
@@ -187,7 +202,8 @@ static void embed(int threads, int sig)
 	ck_assert_msg(mine_after, "the run left this program's SIGINT/SIGTERM handler changed");
 	ck_assert_int_eq(g_handled, sig);
 	ck_assert_int_eq(a->rc, 0);
-	ck_assert_int_eq(a->res.failed_stages, 0);
+	ck_assert_int_eq(a->res.failed_stages, failing);
+	ck_assert_int_eq(atomic_load(&a->sink_stopped), failing);
 	ck_assert_int_eq(a->res.signal, sig);
 	ck_assert_int_eq(a->res.all_ended, 0);
 	ck_assert_int_ge(atomic_load(&a->ticks), 2);
@@ -204,25 +220,37 @@ static void embed(int threads, int sig)
 
 START_TEST(threads_stopped_by_call)
 {
-	embed(1, 0);
+	embed(1, 0, 0);
 }
 END_TEST
 
 START_TEST(processes_stopped_by_call)
 {
-	embed(0, 0);
+	embed(0, 0, 0);
 }
 END_TEST
 
 START_TEST(threads_stopped_by_my_sigterm_handler)
 {
-	embed(1, SIGTERM);
+	embed(1, SIGTERM, 0);
 }
 END_TEST
 
 START_TEST(processes_stopped_by_my_sigint_handler)
 {
-	embed(0, SIGINT);
+	embed(0, SIGINT, 0);
+}
+END_TEST
+
+START_TEST(threads_failing_stage_says_why_through_events)
+{
+	embed(1, 0, 1);
+}
+END_TEST
+
+START_TEST(processes_failing_stage_says_why_through_events)
+{
+	embed(0, 0, 1);
 }
 END_TEST
 
@@ -270,6 +298,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, processes_stopped_by_call);
 	tcase_add_test(tc, threads_stopped_by_my_sigterm_handler);
 	tcase_add_test(tc, processes_stopped_by_my_sigint_handler);
+	tcase_add_test(tc, threads_failing_stage_says_why_through_events);
+	tcase_add_test(tc, processes_failing_stage_says_why_through_events);
 	tcase_add_test(tc, stop_before_run);
 	suite_add_tcase(s, tc);
 	return s;

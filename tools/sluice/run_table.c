@@ -140,6 +140,20 @@ void run_view_event(void *arg, const struct sluice_run_event *ev)
 	case SLUICE_RUN_STAGE_KILLING:
 		fprintf(stderr, "sluice run: stage %s does not stop; killing it\n", stage);
 		break;
+	case SLUICE_RUN_STAGE_LOG: {
+		static const char *names[] = {"error", "warn", "info", "debug"};
+
+		fprintf(stderr, "[%s] %s: %s\n", stage,
+			names[ev->value >= 0 && ev->value <= 3 ? ev->value : 0],
+			ev->text ? ev->text : "");
+		break;
+	}
+	case SLUICE_RUN_STAGE_STOPPED:
+		fprintf(stderr, "[%s] stopped: %s\n", stage, ev->text ? ev->text : "");
+		break;
+	case SLUICE_RUN_STAGE_LOG_LOST:
+		fprintf(stderr, "[%s] (%d log lines lost)\n", stage, ev->value);
+		break;
 	case SLUICE_RUN_SUMMARY_FAILED:
 		fprintf(stderr, "sluice run: cannot write %s\n", ev->path ? ev->path : "?");
 		break;
