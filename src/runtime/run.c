@@ -357,7 +357,7 @@ static void remove_names(struct runner *r, int ntopics)
 		sluice_shm_unlink(r->pl->topics[i].seg);
 }
 
-int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
+static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 {
 	struct runner r = {.pl = pl, .o = o};
 	int rc, created = 0, stop_sig = -1;
@@ -435,10 +435,18 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 	sluice__report_final(&r.rep, sluice__now_ns() - start);
 	sluice__report_free(&r.rep);
 out:
-	atomic_store(&pl->stop_req, 0);
 	if (!o->keep)
 		remove_names(&r, created);
 	sluice_shm_close(r.ctl_shm);
 	sluice_shm_unlink(r.ctl_name);
+	return rc;
+}
+
+int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
+{
+	int rc = run(pl, o);
+
+	/* A stop request ends with the run it stopped (or found not starting). */
+	atomic_store(&pl->stop_req, 0);
 	return rc;
 }
