@@ -75,11 +75,11 @@ struct sluice_stage_report {
 	int last_signal;          /* the signal that last killed it, or 0 */
 	unsigned restarts;
 	uint64_t messages;
-	uint64_t cpu_ns;          /* CPU time used, summed over its runs */
+	uint64_t cpu_ns;          /* CPU time of its latest run (its thread), sampled */
 	double cpu_pct;           /* over the last interval (final: 0) */
 };
 
-/* A figure a stage reported through its context (ctx->figure). */
+/* A figure a stage reported through its context (ctx->report). */
 struct sluice_figure_report {
 	const char *stage;
 	char key[33];             /* up to 32 bytes, terminated */
