@@ -106,6 +106,21 @@ struct sluice_param_setting {
 int sluice_params_check(const struct sluice_plugin_desc *d, const struct sluice_param_setting *set,
                         size_t n);
 
+/* Where sluice_params_check_at() found the first fault (-1: not concerned). */
+struct sluice_param_fault {
+	long setting; /* the setting at fault: unknown name, or a value that does not parse */
+	long decl;    /* the declaration: of the bad value, or a required one left unset */
+};
+
+/* The same check, saying where the fault is (for messages that point at a
+ * file position); where may be NULL. */
+int sluice_params_check_at(const struct sluice_plugin_desc *d,
+                           const struct sluice_param_setting *set, size_t n,
+                           struct sluice_param_fault *where);
+
+/* "bool", "int", "double" or "string" for a SLUICE_PARAM_* type; NULL otherwise. */
+const char *sluice_param_type_name(uint32_t type);
+
 /* Creates an instance: parses parameters (defaults, then settings),
  * allocates the state (inline in the instance when it fits, else on the
  * heap; zeroed either way), and calls init. ctx must outlive the stage.

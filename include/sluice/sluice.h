@@ -11,5 +11,6 @@
 #include "sluice/ring.h"
 #include "sluice/channel.h"
 #include "sluice/fb.h"
+#include "sluice/pipeline.h"
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sluice/error.h"
+#include "sluice/loader.h"
 #include "plugin/internal.h"
 
 const char *sluice__param_type_name(uint32_t type)
@@ -21,6 +22,11 @@ const char *sluice__param_type_name(uint32_t type)
 	default:
 		return NULL;
 	}
+}
+
+const char *sluice_param_type_name(uint32_t type)
+{
+	return sluice__param_type_name(type);
 }
 
 static int parse_bool(const char *t, int *out)

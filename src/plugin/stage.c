@@ -29,11 +29,17 @@ static int find_param(const struct sluice_plugin_desc *d, const char *name)
 	return -1;
 }
 
-/* Fills vals (n_params entries) from defaults then settings. */
+/* Fills vals (n_params entries) from defaults then settings; the one
+ * parameter check.  where, if not NULL, says what is at fault. */
 static int resolve_params(const struct sluice_plugin_desc *d,
                           const struct sluice_param_setting *set, size_t n,
-                          struct sluice_param_value *vals)
+                          struct sluice_param_value *vals, struct sluice_param_fault *where)
 {
+	struct sluice_param_fault none;
+
+	if (!where)
+		where = &none;
+	*where = (struct sluice_param_fault){-1, -1};
 	for (uint32_t i = 0; i < d->n_params; i++) {
 		vals[i].name = NULL;
 		if (d->params[i].default_value)
@@ -46,9 +52,11 @@ static int resolve_params(const struct sluice_plugin_desc *d,
 	for (size_t k = 0; k < n; k++) {
 		int i = set[k].name ? find_param(d, set[k].name) : -1;
 
+		where->setting = (long)k;
 		if (i < 0)
 			return sluice__fail(-SLUICE_EPARAM_UNKNOWN, "%s: no parameter '%s'",
 			                    d->name, set[k].name ? set[k].name : "(null)");
+		where->decl = i;
 		if (sluice__param_parse(d->params[i].type, set[k].value, &vals[i]) < 0)
 			return sluice__fail(-SLUICE_EPARAM_VALUE,
 			                    "%s: parameter '%s': \"%s\" is not a valid %s", d->name,
@@ -56,24 +64,34 @@ static int resolve_params(const struct sluice_plugin_desc *d,
 			                    sluice__param_type_name(d->params[i].type));
 		vals[i].name = d->params[i].name;
 	}
+	*where = (struct sluice_param_fault){-1, -1};
 	for (uint32_t i = 0; i < d->n_params; i++)
-		if (!vals[i].name)
+		if (!vals[i].name) {
+			where->decl = (long)i;
 			return sluice__fail(-EINVAL, "%s: required parameter '%s' not set", d->name,
 			                    d->params[i].name);
+		}
 	return 0;
 }
 
-int sluice_params_check(const struct sluice_plugin_desc *d, const struct sluice_param_setting *set,
-                        size_t n)
+int sluice_params_check_at(const struct sluice_plugin_desc *d,
+                           const struct sluice_param_setting *set, size_t n,
+                           struct sluice_param_fault *where)
 {
 	struct sluice_param_value *vals = calloc(d->n_params ? d->n_params : 1, sizeof(*vals));
 	int rc;
 
 	if (!vals)
 		return -ENOMEM;
-	rc = resolve_params(d, set, n, vals);
+	rc = resolve_params(d, set, n, vals, where);
 	free(vals);
 	return rc;
+}
+
+int sluice_params_check(const struct sluice_plugin_desc *d, const struct sluice_param_setting *set,
+                        size_t n)
+{
+	return sluice_params_check_at(d, set, n, NULL);
 }
 
 static void free_stage(struct sluice_stage *s)
@@ -112,7 +130,7 @@ int sluice_stage_create(struct sluice_plugin *p, const struct sluice_ctx *ctx,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = resolve_params(d, set, n, s->params);
+	rc = resolve_params(d, set, n, s->params, NULL);
 	if (rc < 0)
 		goto fail;
 	/* String values must outlive the caller's settings. */

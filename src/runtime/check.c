@@ -13,7 +13,6 @@
 
 #include "common/detail.h"
 #include "fb/reflect.h"
-#include "plugin/internal.h"
 #include "runtime/model.h"
 
 static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
@@ -38,36 +37,30 @@ static int find_topic(const struct sluice_pipeline *pl, const char *name)
 	return -1;
 }
 
+/* The loader's parameter check, with the message pointing at the file. */
 static int check_params(const struct sluice_pipeline *pl, const struct pl_stage *st)
 {
 	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(st->plugin);
+	struct sluice_param_fault at;
+	int rc = sluice_params_check_at(d, st->params, (size_t)st->nparams, &at);
 
-	for (int i = 0; i < st->nparams; i++) {
-		const struct sluice_param_decl *decl = NULL;
-		struct sluice_param_value v;
+	if (rc == 0 || rc == -ENOMEM)
+		return rc;
+	if (rc == -SLUICE_EPARAM_UNKNOWN)
+		return fail_at(pl, st->param_pos[at.setting], "plugin %s has no parameter \"%s\"",
+			       d->name, st->params[at.setting].name);
+	if (rc == -SLUICE_EPARAM_VALUE) {
+		const struct sluice_param_decl *decl = &d->params[at.decl];
 
-		for (uint32_t k = 0; k < d->n_params; k++)
-			if (!strcmp(d->params[k].name, st->params[i].name))
-				decl = &d->params[k];
-		if (!decl)
-			return fail_at(pl, st->param_pos[i], "plugin %s has no parameter \"%s\"",
-				       d->name, st->params[i].name);
-		if (sluice__param_parse(decl->type, st->params[i].value, &v) != 0)
-			return fail_at(pl, st->param_pos[i],
-				       "parameter \"%s\" of %s is a %s; \"%s\" is not one",
-				       decl->name, d->name, sluice__param_type_name(decl->type),
-				       st->params[i].value);
+		return fail_at(pl, st->param_pos[at.setting],
+			       "parameter \"%s\" of %s is a %s; \"%s\" is not one", decl->name,
+			       d->name, sluice_param_type_name(decl->type),
+			       st->params[at.setting].value);
 	}
-	for (uint32_t k = 0; k < d->n_params; k++) {
-		int set = 0;
+	const struct sluice_param_decl *req = &d->params[at.decl];
 
-		for (int i = 0; i < st->nparams; i++)
-			set |= !strcmp(d->params[k].name, st->params[i].name);
-		if (!set && !d->params[k].default_value)
-			return fail_at(pl, st->pos, "stage %s must set parameter \"%s\" (%s)", st->name,
-				       d->params[k].name, d->params[k].help ? d->params[k].help : "");
-	}
-	return 0;
+	return fail_at(pl, st->pos, "stage %s must set parameter \"%s\" (%s)", st->name,
+		       req->name, req->help ? req->help : "");
 }
 
 /* Binds each port of the stage to the plugin's port and the pipeline's topic. */

@@ -110,15 +110,14 @@ static int ctx_commit(const struct sluice_ctx *ctx, uint32_t out, size_t size)
 
 static void ctx_log(const struct sluice_ctx *ctx, int level, const char *fmt, va_list ap)
 {
-	static const char *names[] = {"error", "warn", "info", "debug"};
-	char line[512];
+	struct host *h = host_of(ctx);
+	char line[LOG_TEXT];
 
 	if (level > SLUICE_LOG_INFO)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	/* The host program's stderr, one line per call: the stage's own log. */
-	fprintf(stderr, "[%s] %s: %s\n", ctx->stage_name,
-		names[level >= 0 && level <= 3 ? level : 0], line);
+	/* To the supervisor, which hands it to the caller: never printed here. */
+	ctl_log(h->rec, (uint32_t)(level >= 0 && level <= 3 ? level : 0), line);
 }
 
 static uint64_t ctx_now(const struct sluice_ctx *ctx)
@@ -328,9 +327,12 @@ int sluice__host_run(struct sluice_pipeline *pl, int si, struct run_ctl *ctl)
 		atomic_store_explicit(&h.rec->state, STAGE_READY, memory_order_release);
 		rc = loop(&h);
 	}
-	if (rc)
-		fprintf(stderr, "[%s] stopped: %s (%s)\n", h.st->name, sluice_strerror(rc),
-			sluice_errdetail());
+	if (rc) {
+		char why[LOG_TEXT];
+
+		snprintf(why, sizeof(why), "%s (%s)", sluice_strerror(rc), sluice_errdetail());
+		ctl_log(h.rec, LOG_STOPPED, why);
+	}
 	sluice_stage_destroy(h.stage);
 	for (int i = 0; i < PL_MAX_PORTS; i++) {
 		sluice_pub_close(h.pubs[i]);

@@ -3,6 +3,7 @@
 #ifndef SLUICE_RUNTIME_MODEL_H
 #define SLUICE_RUNTIME_MODEL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +66,9 @@ struct sluice_pipeline {
 	int ntopics;
 	struct pl_stage stages[PL_MAX_STAGES];
 	int nstages;
+	/* sluice_pipeline_stop(): 0, or 1 + the signal; lock-free, so a
+	 * signal handler may set it. */
+	atomic_int stop_req;
 };
 
 /* Parses the YAML into pl (no plugin loaded yet); file:line:col errors. */

@@ -1,7 +1,9 @@
 /* run.c - the supervisor: creates a pipeline's topics and control segment,
  * starts each stage as a process (or a thread), restarts or reports stages
- * that crash, shows live figures, and stops in order: sources first, then
- * the rest once they have drained what the sources sent. */
+ * that crash, reports figures and events to the caller, and stops in order
+ * when asked (sluice_pipeline_stop()) or at the end of the duration:
+ * sources first, then the rest once they have drained what the sources
+ * sent.  It prints nothing and leaves the caller's signal handling alone. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,12 +28,7 @@
  * restarts are exhausted.  Crashes (signals) are restarted without limit. */
 #define MAX_FAILED_STARTS 5
 
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "sluice_pipeline_stop() must be async-signal-safe");
 
 struct slot {
 	pid_t pid;          /* process mode */
@@ -54,6 +51,67 @@ struct runner {
 	struct slot slots[PL_MAX_STAGES];
 	struct report rep;
 };
+
+static void tell(const struct runner *r, int kind, const char *stage, int pid, int value)
+{
+	struct sluice_run_event ev = {.kind = kind, .stage = stage, .pid = pid, .value = value};
+
+	if (r->o->event)
+		r->o->event(r->o->arg, &ev);
+}
+
+/* Hands the stages' queued log lines to the caller.  The ring is in shared
+ * memory that a stage writes: its head is clamped and each line is copied
+ * and bounded before use. */
+static void drain_logs(struct runner *r)
+{
+	for (int i = 0; i < r->pl->nstages; i++) {
+		struct ctl_stage *rec = &r->ctl->stages[i];
+		uint64_t head = atomic_load_explicit(&rec->log_head, memory_order_acquire);
+		uint64_t tail = atomic_load_explicit(&rec->log_tail, memory_order_relaxed);
+		uint64_t dropped = atomic_exchange(&rec->log_dropped, 0);
+
+		if (head - tail > LOG_LINES)
+			tail = head - LOG_LINES;
+		for (; tail != head; tail++) {
+			const struct ctl_log_line *l = &rec->log[tail % LOG_LINES];
+			char text[LOG_TEXT];
+			uint32_t kind = l->kind;
+			size_t n = strnlen(l->text, LOG_TEXT - 1);
+
+			memcpy(text, l->text, n);
+			text[n] = '\0';
+			struct sluice_run_event ev = {
+			    .kind = kind == LOG_STOPPED ? SLUICE_RUN_STAGE_STOPPED : SLUICE_RUN_STAGE_LOG,
+			    .stage = r->pl->stages[i].name,
+			    .pid = r->slots[i].pid,
+			    .value = kind <= SLUICE_LOG_DEBUG ? (int)kind : SLUICE_LOG_ERROR,
+			    .text = text};
+
+			if (r->o->event)
+				r->o->event(r->o->arg, &ev);
+		}
+		atomic_store_explicit(&rec->log_tail, tail, memory_order_release);
+		if (dropped)
+			tell(r, SLUICE_RUN_STAGE_LOG_LOST, r->pl->stages[i].name, r->slots[i].pid,
+			     dropped > INT32_MAX ? INT32_MAX : (int)dropped);
+	}
+}
+
+/* The signal of a stop request: -1 none, else 0 or the signal. */
+static int stop_asked(const struct sluice_pipeline *pl)
+{
+	return atomic_load(&pl->stop_req) - 1;
+}
+
+int sluice_pipeline_stop(struct sluice_pipeline *pl, int signal)
+{
+	/* No detail recorded: this runs in signal handlers. */
+	if (!pl || signal < 0 || signal > 127)
+		return -EINVAL;
+	atomic_store(&pl->stop_req, 1 + signal);
+	return 0;
+}
 
 struct thread_arg {
 	struct runner *r;
@@ -93,8 +151,12 @@ static int start_stage(struct runner *r, int si)
 		if (pid < 0)
 			return -errno;
 		if (pid == 0) {
-			/* A stage never outlives its supervisor, and Ctrl-C in
-			 * the terminal is the supervisor's to handle. */
+			/* A stage never outlives its supervisor.  This is the
+			 * stage's own process, not the caller's: Ctrl-C in the
+			 * terminal (and a SIGTERM to the group) is the
+			 * supervisor's to handle, which stops stages in order
+			 * through the control segment; and a handler the
+			 * caller installed must not run in a stage. */
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			signal(SIGINT, SIG_IGN);
 			signal(SIGTERM, SIG_IGN);
@@ -113,6 +175,7 @@ static int reap(struct runner *r, bool stopping)
 {
 	int running = 0;
 
+	drain_logs(r);
 	for (int i = 0; i < r->pl->nstages; i++) {
 		struct slot *s = &r->slots[i];
 		struct pl_stage *st = &r->pl->stages[i];
@@ -137,9 +200,8 @@ static int reap(struct runner *r, bool stopping)
 			s->status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 			if (WIFSIGNALED(status)) {
 				atomic_store(&r->ctl->stages[i].last_signal, WTERMSIG(status));
-				fprintf(stderr, "sluice run: stage %s (pid %d) killed by signal %d (%s)\n",
-					st->name, (int)s->pid, WTERMSIG(status),
-					strsignal(WTERMSIG(status)));
+				tell(r, SLUICE_RUN_STAGE_KILLED, st->name, (int)s->pid,
+				     WTERMSIG(status));
 			}
 		}
 		s->running = false;
@@ -151,22 +213,20 @@ static int reap(struct runner *r, bool stopping)
 		if (!stopping && s->failed_starts >= MAX_FAILED_STARTS &&
 		    st->restart != SLUICE_RESTART_NEVER) {
 			s->done = true;
-			fprintf(stderr, "sluice run: stage %s failed %u times in a row before it "
-					"was ready; restarts exhausted, not restarted\n",
-				st->name, s->failed_starts);
+			tell(r, SLUICE_RUN_STAGE_EXHAUSTED, st->name, (int)s->pid,
+			     (int)s->failed_starts);
 		} else if (!stopping && (st->restart == SLUICE_RESTART_ALWAYS ||
 					 (failed && st->restart == SLUICE_RESTART_ON_FAILURE))) {
 			s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 100;
 			if (s->backoff_ms > 5000)
 				s->backoff_ms = 5000;
 			s->restart_at = sluice__now_ns() + (uint64_t)s->backoff_ms * 1000000u;
-			fprintf(stderr, "sluice run: restarting %s in %u ms\n", st->name,
-				s->backoff_ms);
+			tell(r, SLUICE_RUN_STAGE_RESTARTING, st->name, (int)s->pid,
+			     (int)s->backoff_ms);
 		} else {
 			s->done = true;
 			if (failed && !stopping)
-				fprintf(stderr, "sluice run: stage %s failed (status %d), not restarted\n",
-					st->name, s->status);
+				tell(r, SLUICE_RUN_STAGE_FAILED, st->name, (int)s->pid, s->status);
 		}
 	}
 	return running;
@@ -232,8 +292,8 @@ static void stop_everything(struct runner *r)
 	/* ...or are killed (process mode only). */
 	for (int i = 0; i < r->pl->nstages; i++)
 		if (r->slots[i].running) {
-			fprintf(stderr, "sluice run: stage %s does not stop; killing it\n",
-				r->pl->stages[i].name);
+			tell(r, SLUICE_RUN_STAGE_KILLING, r->pl->stages[i].name, (int)r->slots[i].pid,
+			     0);
 			kill(r->slots[i].pid, SIGKILL);
 		}
 	wait_stages(r, EXIT_TIMEOUT_NS);
@@ -273,13 +333,13 @@ static int create_topic(struct sluice_pipeline *pl, int ti)
 }
 
 /* What the caller's exit status needs: which stages ended failed. */
-static void fill_result(struct runner *r, bool all_ended)
+static void fill_result(struct runner *r, bool all_ended, int signal)
 {
 	struct sluice_run_result *res = r->o->result;
 
 	if (!res)
 		return;
-	*res = (struct sluice_run_result){.signal = got_signal, .all_ended = all_ended};
+	*res = (struct sluice_run_result){.signal = signal, .all_ended = all_ended};
 	for (int i = 0; i < r->pl->nstages; i++) {
 		/* Still running here means it was left behind (threads that
 		 * would not stop): a failure too. */
@@ -297,11 +357,10 @@ static void remove_names(struct runner *r, int ntopics)
 		sluice_shm_unlink(r->pl->topics[i].seg);
 }
 
-int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
+static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 {
 	struct runner r = {.pl = pl, .o = o};
-	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
-	int rc, created = 0;
+	int rc, created = 0, stop_sig = -1;
 	bool all_ended = false;
 
 	if (o->result)
@@ -325,12 +384,8 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 	for (; created < pl->ntopics; created++)
 		if ((rc = create_topic(pl, created)) != 0)
 			goto out;
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	got_signal = 0;
-	sluice__report_init(&r.rep, pl, r.ctl, o);
+	if ((rc = sluice__report_init(&r.rep, pl, r.ctl, o)) != 0)
+		goto out;
 
 	/* Readers first, so that nothing a source sends is missed. */
 	for (int pass = 0; pass < 2 && rc == 0; pass++)
@@ -346,10 +401,10 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 			nanosleep(&ms, NULL);
 		}
 	if (rc)
-		fprintf(stderr, "sluice run: cannot start a stage: %s\n", sluice_strerror(rc));
+		tell(&r, SLUICE_RUN_START_FAILED, NULL, 0, rc);
 
 	uint64_t start = sluice__now_ns(), next_report = start + 1000000000u;
-	while (rc == 0 && !got_signal) {
+	while (rc == 0 && (stop_sig = stop_asked(pl)) < 0) {
 		uint64_t now = sluice__now_ns();
 
 		if (o->duration_s > 0 && now - start >= (uint64_t)(o->duration_s * 1e9))
@@ -361,7 +416,7 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 		for (int i = 0; i < pl->nstages; i++)
 			pending |= r.slots[i].restart_at != 0;
 		if (running == 0 && !pending) {
-			fprintf(stderr, "sluice run: every stage has ended\n");
+			tell(&r, SLUICE_RUN_ALL_ENDED, NULL, 0, 0);
 			all_ended = true;
 			break;
 		}
@@ -372,19 +427,26 @@ int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts
 		struct timespec ms = {0, 20000000};
 		nanosleep(&ms, NULL);
 	}
-	if (got_signal)
-		fprintf(stderr, "\nsluice run: %s: stopping (sources first, then draining)\n",
-			strsignal(got_signal));
+	if (stop_sig >= 0)
+		tell(&r, SLUICE_RUN_STOPPING, NULL, 0, stop_sig);
 	stop_everything(&r);
-	fill_result(&r, all_ended);
+	drain_logs(&r);
+	fill_result(&r, all_ended, stop_sig > 0 ? stop_sig : 0);
 	sluice__report_final(&r.rep, sluice__now_ns() - start);
 	sluice__report_free(&r.rep);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 out:
 	if (!o->keep)
 		remove_names(&r, created);
 	sluice_shm_close(r.ctl_shm);
 	sluice_shm_unlink(r.ctl_name);
+	return rc;
+}
+
+int sluice_pipeline_run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
+{
+	int rc = run(pl, o);
+
+	/* A stop request ends with the run it stopped (or found not starting). */
+	atomic_store(&pl->stop_req, 0);
 	return rc;
 }

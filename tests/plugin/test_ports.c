@@ -81,7 +81,7 @@ static int run_child(const char *path, const char *name, const char *summary)
 	if (pid == 0) {
 		struct sluice_pipeline *pl;
 		struct sluice_run_opts o = {
-		    .duration_s = 1, .threads = 1, .live = -1, .summary_path = summary};
+		    .duration_s = 1, .threads = 1, .summary_path = summary};
 
 		if (sluice_pipeline_load(path, name, &pl) != 0)
 			_exit(3);

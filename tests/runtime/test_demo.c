@@ -39,7 +39,7 @@ START_TEST(sensor_fusion_runs)
 	ck_assert_int_eq(access("build", F_OK) == 0 || mkdir("build", 0755) == 0, 1);
 	ck_assert_int_eq(sluice_pipeline_load(SOURCE_DIR "/examples/sensor_fusion.yaml", name, &pl),
 			 0);
-	struct sluice_run_opts o = {.duration_s = 10, .threads = threads, .live = -1,
+	struct sluice_run_opts o = {.duration_s = 10, .threads = threads,
 				    .summary_path = summary};
 	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
 	sluice_pipeline_free(pl);

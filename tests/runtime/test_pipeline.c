@@ -255,7 +255,7 @@ static void run_good(int threads)
 	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
 	snprintf(prefix, sizeof(prefix), "%s.", name);
 	ck_assert_int_eq(sluice_pipeline_load(path, name, &pl), 0);
-	struct sluice_run_opts o = {.duration_s = 2, .threads = threads, .live = -1,
+	struct sluice_run_opts o = {.duration_s = 2, .threads = threads,
 				    .summary_path = summary};
 	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
 	sluice_pipeline_free(pl);
@@ -304,7 +304,7 @@ START_TEST(crashed_stage_is_restarted)
 	snprintf(name, sizeof(name), "tc%ld", (long)getpid());
 	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
 	ck_assert_int_eq(sluice_pipeline_load(path, name, &pl), 0);
-	struct sluice_run_opts o = {.duration_s = 2.5, .live = -1, .summary_path = summary};
+	struct sluice_run_opts o = {.duration_s = 2.5, .summary_path = summary};
 	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
 	sluice_pipeline_free(pl);
 	ck_assert_int_eq(access(marker, F_OK), 0); /* it did crash */
@@ -437,7 +437,7 @@ START_TEST(failed_stage_exits_1)
 	struct sluice_run_result res;
 
 	ck_assert_int_eq(sluice_pipeline_load(path, name, &pl), 0);
-	struct sluice_run_opts o = {.duration_s = 1.5, .live = -1, .result = &res};
+	struct sluice_run_opts o = {.duration_s = 1.5, .result = &res};
 	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
 	sluice_pipeline_free(pl);
 	ck_assert_int_eq(res.failed_stages, 1);
@@ -460,7 +460,7 @@ START_TEST(failing_init_exhausts_restarts)
 	ck_assert_int_eq(sluice_pipeline_load(path, name, &pl), 0);
 	/* back-off 100 + 200 + 400 + 800 ms: done after 1.5 s; a sixth start
 	 * would come at 3.1 s */
-	struct sluice_run_opts o = {.duration_s = 4, .live = -1, .summary_path = summary,
+	struct sluice_run_opts o = {.duration_s = 4, .summary_path = summary,
 				    .result = &res};
 	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
 	sluice_pipeline_free(pl);

@@ -6,12 +6,11 @@
 #include "sluice/erase.h"
 #include "sluice/error.h"
 #include "sluice/loader.h"
-#include "plugin/internal.h"
 #include "cmd.h"
 
 static const char *type_name(uint32_t t)
 {
-	const char *name = sluice__param_type_name(t);
+	const char *name = sluice_param_type_name(t);
 
 	return name ? name : "?";
 }

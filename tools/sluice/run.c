@@ -1,10 +1,13 @@
-/* run.c - `sluice run FILE`: validate a pipeline file and run it. */
+/* run.c - `sluice run FILE`: validate a pipeline file and run it; Ctrl-C
+ * and SIGTERM stop the run (the handlers are the tool's, not the library's). */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "cmd.h"
+#include "run_table.h"
 #include "sluice/error.h"
 #include "sluice/pipeline.h"
 
@@ -17,10 +20,42 @@ enum {
 	/* 128 + N: stopped by signal N (130 SIGINT, 143 SIGTERM), nothing failed */
 };
 
+/* The run a signal stops; set while sluice_pipeline_run() runs. */
+static struct sluice_pipeline *volatile running;
+
+static void on_signal(int sig)
+{
+	struct sluice_pipeline *pl = running;
+
+	if (pl)
+		sluice_pipeline_stop(pl, sig);
+}
+
+/* Runs pl with SIGINT and SIGTERM asking it to stop; restores them after. */
+static int run_stoppable(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
+{
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+	int rc;
+
+	sigemptyset(&sa.sa_mask);
+	running = pl;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	rc = sluice_pipeline_run(pl, o);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	running = NULL;
+	return rc;
+}
+
 static int run_main(int argc, char **argv)
 {
 	struct sluice_run_result res;
-	struct sluice_run_opts o = {.live = isatty(STDOUT_FILENO) ? 1 : 0, .result = &res};
+	struct run_view view = {.live = isatty(STDOUT_FILENO) ? 1 : 0};
+	struct sluice_run_opts o = {.result = &res,
+				    .report = run_view_report,
+				    .event = run_view_event,
+				    .arg = &view};
 	const char *file = NULL, *name = NULL, *v;
 	int check_only = 0;
 	struct sluice_pipeline *pl;
@@ -40,7 +75,7 @@ static int run_main(int argc, char **argv)
 		} else if (!strcmp(a, "--keep")) {
 			o.keep = 1;
 		} else if (!strcmp(a, "--quiet")) {
-			o.live = -1;
+			view.live = -1;
 		} else if (!strcmp(a, "--summary")) {
 			if (!(o.summary_path = cli_value("run", argc, argv, &i)))
 				return RUN_USAGE;
@@ -70,7 +105,7 @@ static int run_main(int argc, char **argv)
 		sluice_pipeline_free(pl);
 		return RUN_CLEAN;
 	}
-	rc = sluice_pipeline_run(pl, &o);
+	rc = run_stoppable(pl, &o);
 	sluice_pipeline_free(pl);
 	if (rc) {
 		cli_error("run", "%s (%s)", sluice_strerror(rc), sluice_errdetail());
