@@ -41,11 +41,11 @@ bool sluice__clock_tsc_ok(void)
 	return tsc_ok;
 }
 
-static uint64_t mono_ns(void)
+uint64_t sluice__clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -62,7 +62,7 @@ uint64_t sluice__clock_anchor(struct sluice_clock *c)
 		 * A pair whose read was interrupted (preempted, say) is no
 		 * anchor: the last one stays, and the next stamp tries again. */
 		uint64_t before = __builtin_ia32_rdtsc();
-		uint64_t ns = mono_ns();
+		uint64_t ns = sluice__now_ns();
 		uint64_t span = __builtin_ia32_rdtsc() - before;
 		uint64_t tsc = before + span / 2;
 
@@ -86,7 +86,7 @@ uint64_t sluice__clock_anchor(struct sluice_clock *c)
 		return c->last = ns > c->last ? ns : c->last;
 	}
 #endif
-	uint64_t ns = mono_ns();
+	uint64_t ns = sluice__now_ns();
 
 	return c->last = ns > c->last ? ns : c->last;
 }

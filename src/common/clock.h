@@ -18,6 +18,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
+
+/* The plain clock readers every part uses for deadlines and timestamps:
+ * CLOCK_MONOTONIC, and any clock, in nanoseconds. */
+uint64_t sluice__clock_ns(clockid_t clock);
+
+static inline uint64_t sluice__now_ns(void)
+{
+	return sluice__clock_ns(CLOCK_MONOTONIC);
+}
 
 #define SLUICE_CLOCK_ANCHOR_TICKS (UINT64_C(1) << 21)
 /* A clock read that took longer than this (in ticks; 6 us at 2.6 GHz) was

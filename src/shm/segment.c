@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/detail.h"
 #include "shm/layout.h"
 #include "shm/segment.h"
@@ -33,14 +34,6 @@ struct sluice_shm {
 	size_t payload_size;
 	char name[SLUICE_SHM_NAME_MAX + 1];
 };
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Length of the UTF-8 character at s when it is valid and printable (no
  * C0 or C1 control, no DEL), else 0: a name reaches terminals and JSON. */
@@ -321,7 +314,7 @@ int sluice_shm_create(const char *name, uint32_t kind, size_t payload_size,
 	h->total_size = total;
 	h->payload_offset = SLUICE_SHM_PAYLOAD_OFFSET;
 	h->payload_size = payload_size;
-	h->created_ns = now_ns(CLOCK_REALTIME);
+	h->created_ns = sluice__clock_ns(CLOCK_REALTIME);
 	strcpy(h->name, name);
 
 	shm->map_size = total;
@@ -429,7 +422,7 @@ static int attach(const char *name, uint32_t want_kind, const struct sluice_shm_
 	int timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms
 						      : SLUICE_SHM_DEFAULT_TIMEOUT_MS;
 	int ro = (flags & SLUICE_SHM_READONLY) != 0;
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000u;
+	uint64_t deadline = sluice__clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000u;
 	struct sluice_shm *shm;
 	struct sluice_shm_header snap;
 	struct stat st;
@@ -477,7 +470,7 @@ static int attach(const char *name, uint32_t want_kind, const struct sluice_shm_
 			munmap(base, size);
 			base = MAP_FAILED;
 		}
-		if (now_ns(CLOCK_MONOTONIC) >= deadline) {
+		if (sluice__clock_ns(CLOCK_MONOTONIC) >= deadline) {
 			if (size < sizeof(struct sluice_shm_header) && size > 0)
 				rc = sluice__fail(-SLUICE_ETRUNCATED,
 						  "%s: object is %zu bytes, smaller than a header (%zu)",

@@ -30,14 +30,6 @@ void sluice__waitq_init(void)
 	pthread_once(&init_once, init);
 }
 
-uint64_t sluice__now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void sluice__waitq_wake_slow(struct sluice_waitq *q)
 {
 	atomic_fetch_add_explicit(&q->seq, 1, memory_order_release);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/atomics.h"
+#include "common/clock.h"
 #include "shm/layout.h"
 
 /* Set once per process by sluice__waitq_init(): whether sleepers can use
@@ -41,8 +42,6 @@ static inline void sluice__waitq_notify(struct sluice_waitq *q)
  * first; with busy set it never sleeps. */
 int sluice__waitq_wait(struct sluice_waitq *q, bool (*ready)(void *), void *arg,
 		       uint64_t spin_until_ns, uint64_t deadline_ns, bool busy);
-
-uint64_t sluice__now_ns(void);
 
 /* Converts a relative timeout (negative: none) into a deadline. */
 static inline uint64_t sluice__deadline(uint64_t now, int64_t timeout_ns)
