@@ -98,6 +98,33 @@ struct chan_header {
 	_Alignas(SLUICE_LINE) struct sluice_waitq space_q;
 };
 
+/* Every field of chan_header, in order, for its fingerprint. */
+#define CHAN_HEADER_FIELDS(X)                                                                      \
+	X(struct chan_header, layout_fp)                                                           \
+	X(struct chan_header, slot_size)                                                           \
+	X(struct chan_header, slot_stride)                                                         \
+	X(struct chan_header, slot_count)                                                          \
+	X(struct chan_header, max_subs)                                                            \
+	X(struct chan_header, delivery)                                                            \
+	X(struct chan_header, subs_offset)                                                         \
+	X(struct chan_header, slots_offset)                                                        \
+	X(struct chan_header, schema_offset)                                                       \
+	X(struct chan_header, schema_len)                                                          \
+	X(struct chan_header, base_seq)                                                            \
+	X(struct chan_header, schema_hash)                                                         \
+	X(struct chan_header, type_name)                                                           \
+	X(struct chan_header, head)                                                                \
+	X(struct chan_header, pub_state)                                                           \
+	X(struct chan_header, pub_pid)                                                             \
+	X(struct chan_header, pub_start)                                                           \
+	X(struct chan_header, closed_at)                                                           \
+	X(struct chan_header, pub_pid2)                                                            \
+	X(struct chan_header, pub_start2)                                                          \
+	X(struct chan_header, evicted)                                                             \
+	X(struct chan_header, sub_epoch)                                                           \
+	X(struct chan_header, data_q)                                                              \
+	X(struct chan_header, space_q)
+
 struct chan_slot {
 	_Atomic uint64_t version;
 	_Atomic uint64_t seq;
@@ -105,6 +132,14 @@ struct chan_slot {
 	_Atomic uint32_t offset;
 	_Atomic uint32_t len;
 };
+
+/* Every field of chan_slot, in order, for its fingerprint. */
+#define CHAN_SLOT_FIELDS(X)                                                                        \
+	X(struct chan_slot, version)                                                               \
+	X(struct chan_slot, seq)                                                                   \
+	X(struct chan_slot, stamp_ns)                                                              \
+	X(struct chan_slot, offset)                                                                \
+	X(struct chan_slot, len)
 
 /* Written by its subscriber only (the publisher reads cursor). */
 struct chan_subrec {
@@ -115,6 +150,15 @@ struct chan_subrec {
 	_Atomic int32_t pid;
 	_Atomic uint64_t start;
 };
+
+/* Every field of chan_subrec, in order, for its fingerprint. */
+#define CHAN_SUBREC_FIELDS(X)                                                                      \
+	X(struct chan_subrec, cursor)                                                              \
+	X(struct chan_subrec, delivered)                                                           \
+	X(struct chan_subrec, lost)                                                                \
+	X(struct chan_subrec, state)                                                               \
+	X(struct chan_subrec, pid)                                                                 \
+	X(struct chan_subrec, start)
 
 /* The topic's shape, copied out of the header once and validated: the
  * mapping is untrusted, these are not. */

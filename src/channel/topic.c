@@ -18,43 +18,11 @@ uint64_t sluice__chan_layout_fp(void)
 	 * that processes built before and after never share a topic. */
 	h = sluice__fp_mix(h, CHAN_PROTOCOL);
 	SLUICE_FP_STRUCT(h, struct chan_header);
-	SLUICE_FP_FIELD(h, struct chan_header, layout_fp);
-	SLUICE_FP_FIELD(h, struct chan_header, slot_size);
-	SLUICE_FP_FIELD(h, struct chan_header, slot_stride);
-	SLUICE_FP_FIELD(h, struct chan_header, slot_count);
-	SLUICE_FP_FIELD(h, struct chan_header, max_subs);
-	SLUICE_FP_FIELD(h, struct chan_header, delivery);
-	SLUICE_FP_FIELD(h, struct chan_header, subs_offset);
-	SLUICE_FP_FIELD(h, struct chan_header, slots_offset);
-	SLUICE_FP_FIELD(h, struct chan_header, schema_offset);
-	SLUICE_FP_FIELD(h, struct chan_header, schema_len);
-	SLUICE_FP_FIELD(h, struct chan_header, base_seq);
-	SLUICE_FP_FIELD(h, struct chan_header, schema_hash);
-	SLUICE_FP_FIELD(h, struct chan_header, type_name);
-	SLUICE_FP_FIELD(h, struct chan_header, head);
-	SLUICE_FP_FIELD(h, struct chan_header, pub_state);
-	SLUICE_FP_FIELD(h, struct chan_header, pub_pid);
-	SLUICE_FP_FIELD(h, struct chan_header, pub_start);
-	SLUICE_FP_FIELD(h, struct chan_header, closed_at);
-	SLUICE_FP_FIELD(h, struct chan_header, pub_pid2);
-	SLUICE_FP_FIELD(h, struct chan_header, pub_start2);
-	SLUICE_FP_FIELD(h, struct chan_header, evicted);
-	SLUICE_FP_FIELD(h, struct chan_header, sub_epoch);
-	SLUICE_FP_FIELD(h, struct chan_header, data_q);
-	SLUICE_FP_FIELD(h, struct chan_header, space_q);
+	CHAN_HEADER_FIELDS(SLUICE_FP_X)
 	SLUICE_FP_STRUCT(h, struct chan_slot);
-	SLUICE_FP_FIELD(h, struct chan_slot, version);
-	SLUICE_FP_FIELD(h, struct chan_slot, seq);
-	SLUICE_FP_FIELD(h, struct chan_slot, stamp_ns);
-	SLUICE_FP_FIELD(h, struct chan_slot, offset);
-	SLUICE_FP_FIELD(h, struct chan_slot, len);
+	CHAN_SLOT_FIELDS(SLUICE_FP_X)
 	SLUICE_FP_STRUCT(h, struct chan_subrec);
-	SLUICE_FP_FIELD(h, struct chan_subrec, cursor);
-	SLUICE_FP_FIELD(h, struct chan_subrec, delivered);
-	SLUICE_FP_FIELD(h, struct chan_subrec, lost);
-	SLUICE_FP_FIELD(h, struct chan_subrec, state);
-	SLUICE_FP_FIELD(h, struct chan_subrec, pid);
-	SLUICE_FP_FIELD(h, struct chan_subrec, start);
+	CHAN_SUBREC_FIELDS(SLUICE_FP_X)
 	return h;
 }
 

@@ -32,41 +32,15 @@ uint64_t sluice_layout_fingerprint(void)
 	h = sluice__fp_mix(h, sizeof(void *));
 
 	SLUICE_FP_STRUCT(h, struct sluice_shm_header);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, magic);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, abi_version);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, fingerprint);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, byte_order);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, header_size);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, pointer_size);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, state);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, kind);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, total_size);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, payload_offset);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, payload_size);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, owner_pid);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, owner_uid);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, owner_start);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, created_ns);
-	SLUICE_FP_FIELD(h, struct sluice_shm_header, name);
+	SLUICE_SHM_HEADER_FIELDS(SLUICE_FP_X)
 
 	SLUICE_FP_STRUCT(h, struct sluice_waitq);
-	SLUICE_FP_FIELD(h, struct sluice_waitq, seq);
-	SLUICE_FP_FIELD(h, struct sluice_waitq, waiters);
+	SLUICE_WAITQ_FIELDS(SLUICE_FP_X)
 
 	SLUICE_FP_STRUCT(h, struct sluice_seqlock_shared);
-	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, seq);
-	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, value_size);
-	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, value_offset);
-	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, writer_pid);
-	SLUICE_FP_FIELD(h, struct sluice_seqlock_shared, writer_start);
+	SLUICE_SEQLOCK_FIELDS(SLUICE_FP_X)
 
 	SLUICE_FP_STRUCT(h, struct sluice_ring_shared);
-	SLUICE_FP_FIELD(h, struct sluice_ring_shared, slot_size);
-	SLUICE_FP_FIELD(h, struct sluice_ring_shared, capacity);
-	SLUICE_FP_FIELD(h, struct sluice_ring_shared, slots_offset);
-	SLUICE_FP_FIELD(h, struct sluice_ring_shared, head);
-	SLUICE_FP_FIELD(h, struct sluice_ring_shared, tail);
-	SLUICE_FP_FIELD(h, struct sluice_ring_shared, data_q);
-	SLUICE_FP_FIELD(h, struct sluice_ring_shared, space_q);
+	SLUICE_RING_FIELDS(SLUICE_FP_X)
 	return h;
 }

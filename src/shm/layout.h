@@ -46,12 +46,34 @@ struct sluice_shm_header {
 	char name[SLUICE_SHM_NAME_MAX + 1];
 };
 
+/* Every field of sluice_shm_header, in order, for its fingerprint. */
+#define SLUICE_SHM_HEADER_FIELDS(X)                                                                \
+	X(struct sluice_shm_header, magic)                                                         \
+	X(struct sluice_shm_header, abi_version)                                                   \
+	X(struct sluice_shm_header, fingerprint)                                                   \
+	X(struct sluice_shm_header, byte_order)                                                    \
+	X(struct sluice_shm_header, header_size)                                                   \
+	X(struct sluice_shm_header, pointer_size)                                                  \
+	X(struct sluice_shm_header, state)                                                         \
+	X(struct sluice_shm_header, kind)                                                          \
+	X(struct sluice_shm_header, total_size)                                                    \
+	X(struct sluice_shm_header, payload_offset)                                                \
+	X(struct sluice_shm_header, payload_size)                                                  \
+	X(struct sluice_shm_header, owner_pid)                                                     \
+	X(struct sluice_shm_header, owner_uid)                                                     \
+	X(struct sluice_shm_header, owner_start)                                                   \
+	X(struct sluice_shm_header, created_ns)                                                    \
+	X(struct sluice_shm_header, name)
+
 /* Building blocks of layout fingerprints (layout.c); other parts with
  * shared structs of their own fingerprint them the same way. */
 uint64_t sluice__fp_mix(uint64_t h, uint64_t v);
 #define SLUICE_FP_STRUCT(h, T) h = sluice__fp_mix(sluice__fp_mix(h, sizeof(T)), _Alignof(T))
 #define SLUICE_FP_FIELD(h, T, f)                                                                   \
 	h = sluice__fp_mix(sluice__fp_mix(h, offsetof(T, f)), sizeof(((T *)0)->f))
+/* The X for a field list (X(T, field) entries, kept beside each struct):
+ * mixes one field into the local fingerprint variable h. */
+#define SLUICE_FP_X(T, f) SLUICE_FP_FIELD(h, T, f);
 
 #define SLUICE_SHM_PAYLOAD_OFFSET                                                                  \
 	((sizeof(struct sluice_shm_header) + SLUICE_LINE - 1) / SLUICE_LINE * SLUICE_LINE)
@@ -63,6 +85,11 @@ struct sluice_waitq {
 	_Atomic uint32_t waiters;
 };
 
+/* Every field of sluice_waitq, in order, for its fingerprint. */
+#define SLUICE_WAITQ_FIELDS(X)                                                                     \
+	X(struct sluice_waitq, seq)                                                                \
+	X(struct sluice_waitq, waiters)
+
 /* The payload of a SEQLOCK segment. */
 struct sluice_seqlock_shared {
 	_Alignas(SLUICE_LINE) _Atomic uint64_t seq; /* odd while a write is in progress */
@@ -73,6 +100,14 @@ struct sluice_seqlock_shared {
 	_Atomic uint64_t writer_start;
 	/* value words follow at value_offset */
 };
+
+/* Every field of sluice_seqlock_shared, in order, for its fingerprint. */
+#define SLUICE_SEQLOCK_FIELDS(X)                                                                   \
+	X(struct sluice_seqlock_shared, seq)                                                       \
+	X(struct sluice_seqlock_shared, value_size)                                                \
+	X(struct sluice_seqlock_shared, value_offset)                                              \
+	X(struct sluice_seqlock_shared, writer_pid)                                                \
+	X(struct sluice_seqlock_shared, writer_start)
 
 /* The payload of a RING segment. */
 struct sluice_ring_shared {
@@ -88,5 +123,15 @@ struct sluice_ring_shared {
 	_Alignas(SLUICE_LINE) struct sluice_waitq data_q;
 	_Alignas(SLUICE_LINE) struct sluice_waitq space_q;
 };
+
+/* Every field of sluice_ring_shared, in order, for its fingerprint. */
+#define SLUICE_RING_FIELDS(X)                                                                      \
+	X(struct sluice_ring_shared, slot_size)                                                    \
+	X(struct sluice_ring_shared, capacity)                                                     \
+	X(struct sluice_ring_shared, slots_offset)                                                 \
+	X(struct sluice_ring_shared, head)                                                         \
+	X(struct sluice_ring_shared, tail)                                                         \
+	X(struct sluice_ring_shared, data_q)                                                       \
+	X(struct sluice_ring_shared, space_q)
 
 #endif
