@@ -1,0 +1,245 @@
+/* test_abi.c - the plugin ABI's versions: a plugin built against the frozen
+ * ABI 1.0 header loads and runs in this host (which has appended fields to
+ * sluice_ctx and the descriptor since); a newer minor or another major is
+ * refused with the reason; the example at the top of plugin.h compiles and
+ * runs; the smallest plugin in plugins/ runs without an init. */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sluice/error.h"
+#include "sluice/loader.h"
+#include "testutil.h"
+
+#define TP(f) TP_DIR "/" f
+
+/* An in-memory host with every function of this host's minor. */
+struct host {
+	struct sluice_ctx ctx; /* first, so a ctx pointer is a host pointer */
+	int64_t last[2];       /* the last int64 seen on each output */
+	int n[2];              /* messages per output */
+	unsigned char slot[2][256];
+	size_t cap;
+	int commits, commits_at;
+	double ctx_size;
+};
+
+static int h_publish(const struct sluice_ctx *c, uint32_t out, const void *d, size_t n)
+{
+	struct host *h = (struct host *)c;
+
+	if (out > 1 || n != sizeof(int64_t))
+		return -EINVAL;
+	memcpy(&h->last[out], d, n);
+	h->n[out]++;
+	return 0;
+}
+
+static int h_loan(const struct sluice_ctx *c, uint32_t out, size_t min, void **buf, size_t *cap)
+{
+	struct host *h = (struct host *)c;
+
+	if (out > 1 || min > sizeof(h->slot[0]))
+		return -EINVAL;
+	memset(h->slot[out], 0xa5, sizeof(h->slot[out]));
+	*buf = h->slot[out];
+	*cap = h->cap = sizeof(h->slot[out]) - 8; /* off the 32-byte grid */
+	return 0;
+}
+
+static int h_commit_at(const struct sluice_ctx *c, uint32_t out, size_t off, size_t len)
+{
+	struct host *h = (struct host *)c;
+
+	if (out > 1 || off > h->cap || len > h->cap - off)
+		return -EINVAL;
+	if (len == sizeof(int64_t)) {
+		memcpy(&h->last[out], h->slot[out] + off, len);
+		h->n[out]++;
+	}
+	return 0;
+}
+
+static int h_commit(const struct sluice_ctx *c, uint32_t out, size_t size)
+{
+	struct host *h = (struct host *)c;
+
+	h->commits++;
+	return size > h->cap ? -EINVAL : h_commit_at(c, out, h->cap - size, size);
+}
+
+static int h_commit_at_counted(const struct sluice_ctx *c, uint32_t out, size_t off, size_t len)
+{
+	((struct host *)c)->commits_at++;
+	return h_commit_at(c, out, off, len);
+}
+
+static uint64_t h_now(const struct sluice_ctx *c)
+{
+	(void)c;
+	return tu_now_ns();
+}
+
+static int h_report(const struct sluice_ctx *c, const char *key, double v)
+{
+	if (!strcmp(key, "ctx_size"))
+		((struct host *)c)->ctx_size = v;
+	return 0;
+}
+
+static void host_init(struct host *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->ctx = (struct sluice_ctx){.size = sizeof(h->ctx), .abi_minor = SLUICE_PLUGIN_ABI_MINOR,
+	                             .stage_name = "t", .publish = h_publish, .loan = h_loan,
+	                             .commit = h_commit, .now_ns = h_now, .report = h_report,
+	                             .commit_at = h_commit_at_counted};
+}
+
+/* Opens file (or a name on the search path) and creates a stage with set. */
+static struct sluice_stage *open_stage(struct host *h, const char *file,
+                                       const struct sluice_param_setting *set, size_t n)
+{
+	struct sluice_plugin *p;
+	struct sluice_stage *s;
+	int rc = sluice_plugin_open(file, &p);
+
+	ck_assert_msg(rc == 0, "%s: %s (%s)", file, sluice_strerror(rc), sluice_errdetail());
+	rc = sluice_stage_create(p, &h->ctx, set, n, &s);
+	ck_assert_msg(rc == 0, "%s: %s (%s)", file, sluice_strerror(rc), sluice_errdetail());
+	sluice_plugin_unref(p);
+	return s;
+}
+
+/* Built against plugin_v1_0.h: minor 0, a shorter descriptor and context
+ * than this host's, and still loaded, initialised and run. */
+START_TEST(minor0_plugin_runs_in_newer_host)
+{
+	struct sluice_param_setting set[] = {{"step", "5"}};
+	const struct sluice_plugin_desc *d;
+	struct sluice_stage *s;
+	struct host h;
+
+	host_init(&h);
+	s = open_stage(&h, TP("old_v1_0.so"), set, 1);
+	d = sluice_stage_descriptor(s);
+	ck_assert_uint_eq(d->abi_version, 1);
+	ck_assert_uint_eq(d->abi_minor, 0);
+	/* The plugin's descriptor really is the shorter, older one. */
+	ck_assert_uint_lt(d->desc_size, sizeof(struct sluice_plugin_desc));
+	ck_assert_uint_eq(d->desc_size, offsetof(struct sluice_plugin_desc, init2));
+	/* It was handed this host's (longer) context and got on with it. */
+	ck_assert_double_eq(h.ctx_size, (double)sizeof(struct sluice_ctx));
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(sluice_stage_tick(s), 0);
+	ck_assert_int_eq(h.n[0], 3);
+	ck_assert_int_eq(h.last[0], 15);
+	/* Minor 0's commit: the loan's last bytes. */
+	ck_assert_int_eq(h.n[1], 3);
+	ck_assert_int_eq(h.last[1], 15);
+	ck_assert_int_eq(h.commits, 3);
+	sluice_stage_destroy(s);
+}
+END_TEST
+
+static void expect_refusal(const char *path, int code, const char *reason)
+{
+	struct sluice_plugin *p = (struct sluice_plugin *)1;
+	int rc = sluice_plugin_open(path, &p);
+	const char *d = sluice_errdetail();
+
+	ck_assert_msg(rc == code, "%s: got %d (%s), want %d; detail: %s", path, rc,
+	              sluice_strerror(rc), code, d);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(d, reason) != NULL, "detail lacks \"%s\": %s", reason, d);
+}
+
+START_TEST(newer_minor_refused)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "built for plugin ABI 1.%u, newer than this host's 1.%u",
+	         SLUICE_PLUGIN_ABI_MINOR + 1, SLUICE_PLUGIN_ABI_MINOR);
+	expect_refusal(TP("bad_minor.so"), -SLUICE_EPLUGIN_ABI, want);
+}
+END_TEST
+
+START_TEST(other_major_refused)
+{
+	expect_refusal(TP("bad_abi.so"), -SLUICE_EPLUGIN_ABI, "another major version");
+}
+END_TEST
+
+/* The fingerprint of minor 0 is the one the frozen header computes: a
+ * plugin's minor picks the fingerprint it is checked against. */
+START_TEST(fingerprint_per_minor)
+{
+	struct sluice_plugin *p;
+	struct sluice_plugin_desc d;
+
+	ck_assert_int_eq(sluice_plugin_open(TP("old_v1_0.so"), &p), 0);
+	d = *sluice_plugin_descriptor(p);
+	ck_assert_uint_eq(d.fingerprint, SLUICE_PLUGIN_FINGERPRINT_AT(0));
+	ck_assert_uint_ne(d.fingerprint, SLUICE_PLUGIN_FINGERPRINT);
+	/* Claiming a later minor with minor 0's layout is a layout mismatch. */
+	d.abi_minor = SLUICE_PLUGIN_ABI_MINOR;
+	ck_assert_int_eq(sluice_plugin_validate(&d, "x"), -SLUICE_EPLUGIN_LAYOUT);
+	sluice_plugin_unref(p);
+}
+END_TEST
+
+/* The example at the top of plugin.h, cut out of the comment by CMake. */
+START_TEST(header_example_runs)
+{
+	struct sluice_param_setting set[] = {{"step", "2"}};
+	struct sluice_stage *s;
+	struct host h;
+
+	host_init(&h);
+	s = open_stage(&h, TP("example_counter.so"), set, 1);
+	ck_assert_ptr_nonnull(sluice_stage_descriptor(s)->init2);
+	ck_assert_int_eq(sluice_stage_tick(s), 0);
+	ck_assert_int_eq(sluice_stage_tick(s), 0);
+	ck_assert_int_eq(h.n[0], 2);
+	ck_assert_int_eq(h.last[0], 4);
+	sluice_stage_destroy(s);
+}
+END_TEST
+
+/* plugins/counter: no init at all. */
+START_TEST(smallest_plugin_runs)
+{
+	struct sluice_stage *s;
+	struct host h;
+
+	host_init(&h);
+	s = open_stage(&h, "counter", NULL, 0);
+	ck_assert_ptr_null(sluice_stage_descriptor(s)->init);
+	ck_assert_int_eq(sluice_stage_tick(s), 0);
+	ck_assert_int_eq(sluice_stage_tick(s), 0);
+	ck_assert_int_eq(h.last[0], 2);
+	sluice_stage_destroy(s);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *su = suite_create("abi");
+	TCase *t = tcase_create("abi");
+
+	tcase_add_test(t, minor0_plugin_runs_in_newer_host);
+	tcase_add_test(t, newer_minor_refused);
+	tcase_add_test(t, other_major_refused);
+	tcase_add_test(t, fingerprint_per_minor);
+	tcase_add_test(t, header_example_runs);
+	tcase_add_test(t, smallest_plugin_runs);
+	suite_add_tcase(su, t);
+	return su;
+}
+
+int main(void)
+{
+	return tu_run(make_suite);
+}
