@@ -435,6 +435,21 @@ static inline int sluice_publish(const struct sluice_ctx *ctx, uint32_t output, 
 	return ctx->publish(ctx, output, data, size);
 }
 
+/* Zero copy: borrows a slot of at least min_size bytes on output. */
+static inline int sluice_loan(const struct sluice_ctx *ctx, uint32_t output, size_t min_size,
+                              void **buf, size_t *capacity)
+{
+	return ctx->loan(ctx, output, min_size, buf, capacity);
+}
+
+/* Publishes the loan's bytes [offset, offset + len) where they lie (len 0
+ * drops the loan). Minor 1: every host that loads this plugin has it. */
+static inline int sluice_commit_at(const struct sluice_ctx *ctx, uint32_t output, size_t offset,
+                                   size_t len)
+{
+	return ctx->commit_at(ctx, output, offset, len);
+}
+
 static inline uint64_t sluice_now_ns(const struct sluice_ctx *ctx)
 {
 	return ctx->now_ns(ctx);
