@@ -55,17 +55,35 @@ static const char *base(const char *file)
 	return file ? file : "(descriptor)";
 }
 
-/* The plugin's row for the host's row h, or NULL. */
-static const struct sluice_layout_entry *plugin_row(const struct sluice_plugin_desc *d,
-                                                    const struct sluice_layout_entry *h)
+/* Members renamed since minor 0 (same place, same size): a minor-0
+ * plugin's table has the old name. */
+static const char *const renamed[][2] = {
+    {"sluice_ctx.abi_minor", "sluice_ctx.reserved"},
+    {"sluice_plugin_desc.abi_minor", "sluice_plugin_desc.reserved"},
+};
+
+static const struct sluice_layout_entry *find_row(const struct sluice_plugin_desc *d,
+                                                  const char *what)
 {
 	for (uint32_t j = 0; j < d->n_layout; j++) {
 		const char *w = d->layout[j].what;
 
-		if (w && strnlen(w, MAX_STR) < MAX_STR && !strcmp(w, h->what))
+		if (w && strnlen(w, MAX_STR) < MAX_STR && !strcmp(w, what))
 			return &d->layout[j];
 	}
 	return NULL;
+}
+
+/* The plugin's row for the host's row h, or NULL. */
+static const struct sluice_layout_entry *plugin_row(const struct sluice_plugin_desc *d,
+                                                    const struct sluice_layout_entry *h)
+{
+	const struct sluice_layout_entry *p = find_row(d, h->what);
+
+	for (size_t i = 0; !p && i < SLUICE_ARRAY_LEN(renamed); i++)
+		if (!strcmp(h->what, renamed[i][0]))
+			p = find_row(d, renamed[i][1]);
+	return p;
 }
 
 /* Describes the rows of the plugin's layout table that differ from the

@@ -190,6 +190,17 @@ START_TEST(fingerprint_per_minor)
 }
 END_TEST
 
+/* puzzle01 in a minor-0 plugin: the members it was built with are
+ * checked, named, and the renamed ones are not reported as absent. */
+START_TEST(minor0_layout_mismatch_refused)
+{
+	expect_refusal(TP("puzzle01_v1_0.so"), -SLUICE_EPLUGIN_LAYOUT, "for ABI 1.0");
+	expect_refusal(TP("puzzle01_v1_0.so"), -SLUICE_EPLUGIN_LAYOUT,
+	               "sluice_param_decl.default_value: plugin offset 12 size 8, host offset 16");
+	ck_assert_ptr_null(strstr(sluice_errdetail(), "absent"));
+}
+END_TEST
+
 /* The example at the top of plugin.h, cut out of the comment by CMake. */
 START_TEST(header_example_runs)
 {
@@ -233,6 +244,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, newer_minor_refused);
 	tcase_add_test(t, other_major_refused);
 	tcase_add_test(t, fingerprint_per_minor);
+	tcase_add_test(t, minor0_layout_mismatch_refused);
 	tcase_add_test(t, header_example_runs);
 	tcase_add_test(t, smallest_plugin_runs);
 	suite_add_tcase(su, t);
