@@ -63,8 +63,12 @@
  *
  * Minor 1 added: sluice_ctx.commit_at (commit any (offset, len) of a loan,
  * as the channel does) and sluice_plugin_desc.init2 (init with the
- * parameter count). init and init2 are both optional (give at most one).
-  */
+ * parameter count; a new callback rather than a count in the context,
+ * because the values are the instance's, handed over once, and a minor-0
+ * plugin's three-argument init keeps its exact signature). init and init2
+ * are both optional; give at most one. sluice/plugin_fb.h builds a
+ * FlatBuffers message in a loan and commits it with commit_at, no copy.
+ */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
 
