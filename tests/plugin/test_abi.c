@@ -4,6 +4,7 @@
  * refused with the reason; the example at the top of plugin.h compiles and
  * runs; the smallest plugin in plugins/ runs without an init. */
 #include <check.h>
+#include <stdalign.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "sluice/error.h"
 #include "sluice/loader.h"
+#include "sluice/plugin_fb.h"
 #include "testutil.h"
 
 #define TP(f) TP_DIR "/" f
@@ -20,9 +22,10 @@ struct host {
 	struct sluice_ctx ctx; /* first, so a ctx pointer is a host pointer */
 	int64_t last[2];       /* the last int64 seen on each output */
 	int n[2];              /* messages per output */
-	unsigned char slot[2][256];
+	alignas(64) unsigned char slot[2][256]; /* loans end 8 bytes short: off-grid */
 	size_t cap;
 	int commits, commits_at;
+	size_t at_off, at_len; /* the last commit_at */
 	double ctx_size;
 };
 
@@ -55,6 +58,8 @@ static int h_commit_at(const struct sluice_ctx *c, uint32_t out, size_t off, siz
 
 	if (out > 1 || off > h->cap || len > h->cap - off)
 		return -EINVAL;
+	h->at_off = off;
+	h->at_len = len;
 	if (len == sizeof(int64_t)) {
 		memcpy(&h->last[out], h->slot[out] + off, len);
 		h->n[out]++;
@@ -203,6 +208,58 @@ START_TEST(minor0_layout_mismatch_refused)
 }
 END_TEST
 
+static sluice_fb_msg built;
+
+/* A table {0: 42.5, 1: "in place"}, remembering where it was finished. */
+static int build_table(sluice_fb_builder *b, const void *arg, sluice_fb_msg *out)
+{
+	sluice_fb_ref str = sluice_fb_cstring(b, "in place"), root;
+	int rc;
+
+	(void)arg;
+	sluice_fb_table_start(b);
+	sluice_fb_add_f64(b, 0, 42.5, 0);
+	sluice_fb_table_ref(b, 1, str);
+	root = sluice_fb_table_end(b, NULL, 0);
+	rc = sluice_fb_finish(b, root, NULL, false, out);
+	built = *out;
+	return rc;
+}
+
+static int build_fails(sluice_fb_builder *b, const void *arg, sluice_fb_msg *out)
+{
+	(void)b;
+	(void)arg;
+	(void)out;
+	return -SLUICE_EFBFULL;
+}
+
+/* sluice_fb_publish commits the message at the offset the builder left it
+ * at, even where the loan's end is off the builder's 32-byte grid (the
+ * old size-only commit would have needed it moved to the loan's end). */
+START_TEST(fb_publish_commits_where_built)
+{
+	struct host h;
+	uintptr_t base;
+
+	host_init(&h);
+	ck_assert_int_eq(sluice_fb_publish(&h.ctx, 0, 64, build_table, NULL), 0);
+	ck_assert_int_eq(h.commits_at, 1);
+	ck_assert_int_eq(h.commits, 0);
+	ck_assert_uint_gt(built.length, 0);
+	ck_assert_uint_eq(h.at_off, built.offset);
+	ck_assert_uint_eq(h.at_len, built.length);
+	base = (uintptr_t)h.slot[0];
+	ck_assert_uint_eq(h.at_off + h.at_len,
+	                  ((base + h.cap) & ~(uintptr_t)(SLUICE_FB_MAX_ALIGN - 1)) - base);
+	ck_assert_uint_ne(h.at_off + h.at_len, h.cap);
+	/* A failed build drops the loan (commit_at of 0 bytes) and says why. */
+	ck_assert_int_eq(sluice_fb_publish(&h.ctx, 0, 64, build_fails, NULL), -SLUICE_EFBFULL);
+	ck_assert_int_eq(h.commits_at, 2);
+	ck_assert_uint_eq(h.at_len, 0);
+}
+END_TEST
+
 /* The example at the top of plugin.h, cut out of the comment by CMake. */
 START_TEST(header_example_runs)
 {
@@ -247,6 +304,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, other_major_refused);
 	tcase_add_test(t, fingerprint_per_minor);
 	tcase_add_test(t, minor0_layout_mismatch_refused);
+	tcase_add_test(t, fb_publish_commits_where_built);
 	tcase_add_test(t, header_example_runs);
 	tcase_add_test(t, smallest_plugin_runs);
 	suite_add_tcase(su, t);
