@@ -64,8 +64,8 @@ static inline int sluice_fb_commit(const struct sluice_ctx *ctx, uint32_t output
 typedef int (*sluice_fb_build_fn)(sluice_fb_builder *b, const void *arg, sluice_fb_msg *out);
 
 /* Loan, build(b, arg, &m), commit: one message published with no copy. */
-static inline int sluice_fb_publish(const struct sluice_ctx *ctx, uint32_t output,
-                                    size_t min_size, sluice_fb_build_fn build, const void *arg)
+static inline int sluice_fb_publish(const struct sluice_ctx *ctx, uint32_t output, size_t min_size,
+                                    sluice_fb_build_fn build, const void *arg)
 {
 	sluice_fb_builder b;
 	sluice_fb_msg m = {0, 0};

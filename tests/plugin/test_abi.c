@@ -19,9 +19,9 @@
 
 /* An in-memory host with every function of this host's minor. */
 struct host {
-	struct sluice_ctx ctx; /* first, so a ctx pointer is a host pointer */
-	int64_t last[2];       /* the last int64 seen on each output */
-	int n[2];              /* messages per output */
+	struct sluice_ctx ctx;                  /* first, so a ctx pointer is a host pointer */
+	int64_t last[2];                        /* the last int64 seen on each output */
+	int n[2];                               /* messages per output */
 	alignas(64) unsigned char slot[2][256]; /* loans end 8 bytes short: off-grid */
 	size_t cap;
 	int commits, commits_at;
@@ -97,9 +97,14 @@ static int h_report(const struct sluice_ctx *c, const char *key, double v)
 static void host_init(struct host *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->ctx = (struct sluice_ctx){.size = sizeof(h->ctx), .abi_minor = SLUICE_PLUGIN_ABI_MINOR,
-	                             .stage_name = "t", .publish = h_publish, .loan = h_loan,
-	                             .commit = h_commit, .now_ns = h_now, .report = h_report,
+	h->ctx = (struct sluice_ctx){.size = sizeof(h->ctx),
+	                             .abi_minor = SLUICE_PLUGIN_ABI_MINOR,
+	                             .stage_name = "t",
+	                             .publish = h_publish,
+	                             .loan = h_loan,
+	                             .commit = h_commit,
+	                             .now_ns = h_now,
+	                             .report = h_report,
 	                             .commit_at = h_commit_at_counted};
 }
 
