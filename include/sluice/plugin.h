@@ -8,36 +8,66 @@
  * state (inline when small), and passes a context of host services (publish,
  * log, clock) to every callback, so a plugin never links against the host.
  *
- * Writing a plugin:
+ * Writing a plugin (tests/plugin builds this very text, so it compiles):
  *
  *     #include <sluice/plugin.h>
- *     struct counter { int64_t n, step; };
+ *
+ *     struct counter {
+ *             int64_t n, step;
+ *     };
+ *
  *     static int counter_init(void *st, const struct sluice_ctx *ctx,
- *                             const struct sluice_param_value *p) { ... }
- *     static int counter_tick(void *st, const struct sluice_ctx *ctx) {
- *             return sluice_publish(ctx, 0, &n, sizeof(n)); }
+ *                             const struct sluice_param_value *p, uint32_t n)
+ *     {
+ *             (void)ctx;
+ *             ((struct counter *)st)->step = sluice_param_find(p, n, "step")->v.i;
+ *             return 0;
+ *     }
+ *
+ *     static int counter_tick(void *st, const struct sluice_ctx *ctx)
+ *     {
+ *             struct counter *c = st;
+ *
+ *             c->n += c->step;
+ *             return sluice_publish(ctx, 0, &c->n, sizeof(c->n));
+ *     }
+ *
  *     static const struct sluice_param_decl params[] = {
- *             {"step", SLUICE_PARAM_INT, "1", "added on every tick"}};
+ *         {"step", SLUICE_PARAM_INT, "1", "added on every tick"}};
  *     static const struct sluice_output_decl outputs[] = {
- *             {"out", "sluice.Int64", "the running count", NULL}};
+ *         {"out", "sluice.Int64", "the running count", NULL}};
  *     SLUICE_PLUGIN(.name = "counter", .version = "1.0.0",
  *                   .summary = "counts at a fixed rate",
  *                   SLUICE_PARAMS(params), SLUICE_OUTPUTS(outputs),
  *                   SLUICE_STATE(struct counter), .tick_hz = 100,
- *                   .init = counter_init, .on_tick = counter_tick);
+ *                   .init2 = counter_init, .on_tick = counter_tick);
  *
  * Build it with -fvisibility=hidden (only the entry is exported) into
  * <name>.so somewhere on the plugin search path.
  *
- * Compatibility: the descriptor starts with a fixed prefix (magic, ABI
- * version, size, fingerprint, layout table) whose fields are naturally
- * aligned, so every compiler and packing reads it the same way. New fields
- * are only ever appended (to the descriptor and to sluice_ctx); the host
- * reads desc_size, and a plugin reads ctx->size, to know which exist. When
- * version 2 appends fields, they go in a second member list: the
- * fingerprint of version N covers the lists of versions 1..N, and a host
- * checks a plugin against the fingerprint of the plugin's own version, so
- * older plugins stay loadable.
+ * Compatibility (the SPA / SQLite way): the ABI has a major and a minor
+ * version. The descriptor starts with a fixed prefix (magic, major, size,
+ * fingerprint, layout table, minor) whose fields are naturally aligned, so
+ * every compiler and packing reads it the same way. A minor version only
+ * appends fields, to the end of the descriptor and of sluice_ctx, and
+ * never raises either struct's alignment; each ABI member is tagged with
+ * the minor that added it. A host of minor M loads a plugin of the same
+ * major and any minor m <= M: it checks the plugin against the fingerprint
+ * of minor m (the members of minors 0..m, with the descriptor and context
+ * sized as in m), checks desc_size before reading a field of a later minor,
+ * and never calls what the plugin does not have. It refuses, saying why, a
+ * plugin of another major or of a newer minor (m > M: it could use context
+ * functions this host lacks). A plugin reads ctx->abi_minor or ctx->size
+ * to know what its host has; since a newer-minor plugin is never loaded,
+ * a plugin can rely on everything of its own minor.
+ *
+ * Minor 1 added: sluice_ctx.commit_at (commit any (offset, len) of a loan,
+ * as the channel does) and sluice_plugin_desc.init2 (init with the
+ * parameter count; a new callback rather than a count in the context,
+ * because the values are the instance's, handed over once, and a minor-0
+ * plugin's three-argument init keeps its exact signature). init and init2
+ * are both optional; give at most one. sluice/plugin_fb.h builds a
+ * FlatBuffers message in a loan and commits it with commit_at, no copy.
  */
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
@@ -52,7 +82,8 @@ extern "C" {
 #endif
 
 #define SLUICE_PLUGIN_MAGIC       0x4c50454349554c53ULL /* "SLUICEPL" little-endian */
-#define SLUICE_PLUGIN_ABI_VERSION 1u
+#define SLUICE_PLUGIN_ABI_VERSION 1u /* the major version: a change refuses older plugins */
+#define SLUICE_PLUGIN_ABI_MINOR   1u /* appended fields: older minors stay loadable */
 #define SLUICE_PLUGIN_ENTRY       "sluice_plugin_entry"
 
 /* Parameter types. Defaults and values are written as text ("42", "0.5",
@@ -97,6 +128,10 @@ struct sluice_ctx;
 
 typedef int (*sluice_init_fn)(void *state, const struct sluice_ctx *ctx,
                               const struct sluice_param_value *params);
+/* init with the parameters' count (minor 1): n_params values, one per
+ * declared parameter, so sluice_param_find(params, n_params, ...) works. */
+typedef int (*sluice_init2_fn)(void *state, const struct sluice_ctx *ctx,
+                               const struct sluice_param_value *params, uint32_t n_params);
 typedef int (*sluice_message_fn)(void *state, const struct sluice_ctx *ctx,
                                  const struct sluice_stage_msg *msg);
 typedef int (*sluice_tick_fn)(void *state, const struct sluice_ctx *ctx);
@@ -140,8 +175,8 @@ enum sluice_log_level {
  * the stage's life. Each function takes the context itself, so the host can
  * embed it in its own per-stage record. */
 struct sluice_ctx {
-	uint32_t size; /* sizeof(struct sluice_ctx) as the host built it */
-	uint32_t reserved;
+	uint32_t size;      /* sizeof(struct sluice_ctx) as the host built it */
+	uint32_t abi_minor; /* the host's SLUICE_PLUGIN_ABI_MINOR (0 in minor 0) */
 	const char *stage_name; /* the instance's name in the pipeline */
 	void *host;             /* the host's own data; plugins leave it alone */
 	/* Copies size bytes as one message on output port `output`. */
@@ -149,9 +184,8 @@ struct sluice_ctx {
 	               size_t size);
 	/* Zero copy: borrow a slot of at least min_size bytes on an output,
 	 * build the message in it, then commit it (or commit 0 to drop it).
-	 * The committed message is the LAST size bytes of the *capacity bytes
-	 * at *buf: where a FlatBuffers builder, writing back to front over the
-	 * whole loan, leaves it. */
+	 * commit() takes the message to be the LAST size bytes of the
+	 * *capacity bytes at *buf; commit_at() (minor 1) takes any part. */
 	int (*loan)(const struct sluice_ctx *ctx, uint32_t output, size_t min_size, void **buf,
 	            size_t *capacity);
 	int (*commit)(const struct sluice_ctx *ctx, uint32_t output, size_t size);
@@ -159,6 +193,13 @@ struct sluice_ctx {
 	uint64_t (*now_ns)(const struct sluice_ctx *ctx); /* CLOCK_MONOTONIC */
 	/* A named figure for the run's summary (e.g. "rmse_fused_m"). */
 	int (*report)(const struct sluice_ctx *ctx, const char *key, double value);
+
+	/* Minor 1. */
+	/* Publishes the loan's bytes [offset, offset + len), where they lie, as
+	 * the channel's sluice_pub_commit does: a FlatBuffers builder's message
+	 * (sluice_fb_msg) is committed without moving it. len 0 drops the loan. */
+	int (*commit_at)(const struct sluice_ctx *ctx, uint32_t output, size_t offset,
+	                 size_t len);
 };
 
 /* One line of a plugin's layout table: what the plugin's compiler made of
@@ -178,7 +219,7 @@ struct sluice_plugin_desc {
 	uint64_t fingerprint; /* SLUICE_PLUGIN_FINGERPRINT as built */
 	const struct sluice_layout_entry *layout;
 	uint32_t n_layout;
-	uint32_t reserved;
+	uint32_t abi_minor; /* SLUICE_PLUGIN_ABI_MINOR as built (minor 0 left it 0) */
 
 	/* Version 1. */
 	const char *name;    /* unique; [A-Za-z0-9_-]+ */
@@ -194,85 +235,117 @@ struct sluice_plugin_desc {
 	size_t state_size;      /* bytes of per-instance state the host allocates, zeroed */
 	size_t state_align;     /* its alignment (power of two) */
 	double tick_hz;         /* > 0: on_tick runs at this rate; 0: never */
-	sluice_init_fn init;    /* required */
+	sluice_init_fn init;    /* optional (minor 0 required it) */
 	sluice_tick_fn on_tick; /* required when tick_hz > 0 */
 	sluice_fini_fn fini;    /* optional */
+
+	/* Minor 1. */
+	sluice_init2_fn init2; /* optional; init with the parameter count; not with init */
 };
 
 typedef const struct sluice_plugin_desc *(*sluice_plugin_entry_fn)(void);
 
 /* --- the layout fingerprint ------------------------------------------- */
 
-/* Every ABI struct, every member: X(struct, member, index-in-struct). Both
- * the fingerprint and the layout table are generated from this one list. */
-#define SLUICE__ABI_MEMBERS(X)                                                                     \
-	X(sluice_param_decl, name, 0)                                                              \
-	X(sluice_param_decl, type, 1)                                                              \
-	X(sluice_param_decl, default_value, 2)                                                     \
-	X(sluice_param_decl, help, 3)                                                              \
-	X(sluice_param_value, name, 0)                                                             \
-	X(sluice_param_value, type, 1)                                                             \
-	X(sluice_param_value, v, 2)                                                                \
-	X(sluice_stage_msg, data, 0)                                                               \
-	X(sluice_stage_msg, size, 1)                                                               \
-	X(sluice_stage_msg, publish_ns, 2)                                                         \
-	X(sluice_stage_msg, seq, 3)                                                                \
-	X(sluice_stage_msg, input, 4)                                                              \
-	X(sluice_input_decl, name, 0)                                                              \
-	X(sluice_input_decl, msg_type, 1)                                                          \
-	X(sluice_input_decl, help, 2)                                                              \
-	X(sluice_input_decl, on_message, 3)                                                        \
-	X(sluice_output_decl, name, 0)                                                             \
-	X(sluice_output_decl, msg_type, 1)                                                         \
-	X(sluice_output_decl, help, 2)                                                             \
-	X(sluice_output_decl, schema, 3)                                                           \
-	X(sluice_ctx, size, 0)                                                                     \
-	X(sluice_ctx, reserved, 1)                                                                 \
-	X(sluice_ctx, stage_name, 2)                                                               \
-	X(sluice_ctx, host, 3)                                                                     \
-	X(sluice_ctx, publish, 4)                                                                  \
-	X(sluice_ctx, loan, 5)                                                                     \
-	X(sluice_ctx, commit, 6)                                                                   \
-	X(sluice_ctx, log, 7)                                                                      \
-	X(sluice_ctx, now_ns, 8)                                                                   \
-	X(sluice_ctx, report, 9)                                                                   \
-	X(sluice_layout_entry, what, 0)                                                            \
-	X(sluice_layout_entry, offset, 1)                                                          \
-	X(sluice_layout_entry, size, 2)                                                            \
-	X(sluice_plugin_desc, magic, 0)                                                            \
-	X(sluice_plugin_desc, abi_version, 1)                                                      \
-	X(sluice_plugin_desc, desc_size, 2)                                                        \
-	X(sluice_plugin_desc, fingerprint, 3)                                                      \
-	X(sluice_plugin_desc, layout, 4)                                                           \
-	X(sluice_plugin_desc, n_layout, 5)                                                         \
-	X(sluice_plugin_desc, reserved, 6)                                                         \
-	X(sluice_plugin_desc, name, 7)                                                             \
-	X(sluice_plugin_desc, version, 8)                                                          \
-	X(sluice_plugin_desc, summary, 9)                                                          \
-	X(sluice_plugin_desc, params, 10)                                                          \
-	X(sluice_plugin_desc, n_params, 11)                                                        \
-	X(sluice_plugin_desc, n_inputs, 12)                                                        \
-	X(sluice_plugin_desc, inputs, 13)                                                          \
-	X(sluice_plugin_desc, outputs, 14)                                                         \
-	X(sluice_plugin_desc, n_outputs, 15)                                                       \
-	X(sluice_plugin_desc, flags, 16)                                                           \
-	X(sluice_plugin_desc, state_size, 17)                                                      \
-	X(sluice_plugin_desc, state_align, 18)                                                     \
-	X(sluice_plugin_desc, tick_hz, 19)                                                         \
-	X(sluice_plugin_desc, init, 20)                                                            \
-	X(sluice_plugin_desc, on_tick, 21)                                                         \
-	X(sluice_plugin_desc, fini, 22)
+/* Every ABI struct, every member: X(a, struct, member, index-in-struct,
+ * minor-that-added-it), a being passed through (the minor the fingerprint
+ * or table is made for). The fingerprint and the layout tables, the
+ * plugin's and the host's, are all generated from this one list. */
+#define SLUICE__ABI_MEMBERS(X, a)                                                                  \
+	X(a, sluice_param_decl, name, 0, 0)                                                        \
+	X(a, sluice_param_decl, type, 1, 0)                                                        \
+	X(a, sluice_param_decl, default_value, 2, 0)                                               \
+	X(a, sluice_param_decl, help, 3, 0)                                                        \
+	X(a, sluice_param_value, name, 0, 0)                                                       \
+	X(a, sluice_param_value, type, 1, 0)                                                       \
+	X(a, sluice_param_value, v, 2, 0)                                                          \
+	X(a, sluice_stage_msg, data, 0, 0)                                                         \
+	X(a, sluice_stage_msg, size, 1, 0)                                                         \
+	X(a, sluice_stage_msg, publish_ns, 2, 0)                                                   \
+	X(a, sluice_stage_msg, seq, 3, 0)                                                          \
+	X(a, sluice_stage_msg, input, 4, 0)                                                        \
+	X(a, sluice_input_decl, name, 0, 0)                                                        \
+	X(a, sluice_input_decl, msg_type, 1, 0)                                                    \
+	X(a, sluice_input_decl, help, 2, 0)                                                        \
+	X(a, sluice_input_decl, on_message, 3, 0)                                                  \
+	X(a, sluice_output_decl, name, 0, 0)                                                       \
+	X(a, sluice_output_decl, msg_type, 1, 0)                                                   \
+	X(a, sluice_output_decl, help, 2, 0)                                                       \
+	X(a, sluice_output_decl, schema, 3, 0)                                                     \
+	X(a, sluice_ctx, size, 0, 0)                                                               \
+	X(a, sluice_ctx, abi_minor, 1, 0)                                                          \
+	X(a, sluice_ctx, stage_name, 2, 0)                                                         \
+	X(a, sluice_ctx, host, 3, 0)                                                               \
+	X(a, sluice_ctx, publish, 4, 0)                                                            \
+	X(a, sluice_ctx, loan, 5, 0)                                                               \
+	X(a, sluice_ctx, commit, 6, 0)                                                             \
+	X(a, sluice_ctx, log, 7, 0)                                                                \
+	X(a, sluice_ctx, now_ns, 8, 0)                                                             \
+	X(a, sluice_ctx, report, 9, 0)                                                             \
+	X(a, sluice_ctx, commit_at, 10, 1)                                                         \
+	X(a, sluice_layout_entry, what, 0, 0)                                                      \
+	X(a, sluice_layout_entry, offset, 1, 0)                                                    \
+	X(a, sluice_layout_entry, size, 2, 0)                                                      \
+	X(a, sluice_plugin_desc, magic, 0, 0)                                                      \
+	X(a, sluice_plugin_desc, abi_version, 1, 0)                                                \
+	X(a, sluice_plugin_desc, desc_size, 2, 0)                                                  \
+	X(a, sluice_plugin_desc, fingerprint, 3, 0)                                                \
+	X(a, sluice_plugin_desc, layout, 4, 0)                                                     \
+	X(a, sluice_plugin_desc, n_layout, 5, 0)                                                   \
+	X(a, sluice_plugin_desc, abi_minor, 6, 0)                                                  \
+	X(a, sluice_plugin_desc, name, 7, 0)                                                       \
+	X(a, sluice_plugin_desc, version, 8, 0)                                                    \
+	X(a, sluice_plugin_desc, summary, 9, 0)                                                    \
+	X(a, sluice_plugin_desc, params, 10, 0)                                                    \
+	X(a, sluice_plugin_desc, n_params, 11, 0)                                                  \
+	X(a, sluice_plugin_desc, n_inputs, 12, 0)                                                  \
+	X(a, sluice_plugin_desc, inputs, 13, 0)                                                    \
+	X(a, sluice_plugin_desc, outputs, 14, 0)                                                   \
+	X(a, sluice_plugin_desc, n_outputs, 15, 0)                                                 \
+	X(a, sluice_plugin_desc, flags, 16, 0)                                                     \
+	X(a, sluice_plugin_desc, state_size, 17, 0)                                                \
+	X(a, sluice_plugin_desc, state_align, 18, 0)                                               \
+	X(a, sluice_plugin_desc, tick_hz, 19, 0)                                                   \
+	X(a, sluice_plugin_desc, init, 20, 0)                                                      \
+	X(a, sluice_plugin_desc, on_tick, 21, 0)                                                   \
+	X(a, sluice_plugin_desc, fini, 22, 0)                                                      \
+	X(a, sluice_plugin_desc, init2, 23, 1)
 
-/* Every ABI struct as a whole: X(struct, index). */
-#define SLUICE__ABI_STRUCTS(X)                                                                     \
-	X(sluice_param_decl, 0)                                                                    \
-	X(sluice_param_value, 1)                                                                   \
-	X(sluice_stage_msg, 2)                                                                     \
-	X(sluice_input_decl, 3)                                                                    \
-	X(sluice_output_decl, 4)                                                                   \
-	X(sluice_ctx, 5)                                                                           \
-	X(sluice_layout_entry, 6)                                                                  \
-	X(sluice_plugin_desc, 7)
+/* Every ABI struct as a whole: X(a, struct, index). */
+#define SLUICE__ABI_STRUCTS(X, a)                                                                  \
+	X(a, sluice_param_decl, 0)                                                                 \
+	X(a, sluice_param_value, 1)                                                                \
+	X(a, sluice_stage_msg, 2)                                                                  \
+	X(a, sluice_input_decl, 3)                                                                 \
+	X(a, sluice_output_decl, 4)                                                                \
+	X(a, sluice_ctx, 5)                                                                        \
+	X(a, sluice_layout_entry, 6)                                                               \
+	X(a, sluice_plugin_desc, 7)
+
+/* The size of a struct as minor a defined it: the appendable ones
+ * (sluice_ctx, the descriptor) end after the last member of minor a,
+ * rounded up to their alignment, which an append never raises; a new minor
+ * that appends adds one more level here. The others never change. */
+#define SLUICE__END(s, m)    (offsetof(struct s, m) + SLUICE__MEMBER_SIZE(s, m))
+#define SLUICE__ROUND(x, al) (((x) + (al) - 1) / (al) * (al))
+#define SLUICE__SIZE_AT(s, a) SLUICE__SIZE_##s(a)
+#define SLUICE__SIZE_sluice_param_decl(a)   sizeof(struct sluice_param_decl)
+#define SLUICE__SIZE_sluice_param_value(a)  sizeof(struct sluice_param_value)
+#define SLUICE__SIZE_sluice_stage_msg(a)    sizeof(struct sluice_stage_msg)
+#define SLUICE__SIZE_sluice_input_decl(a)   sizeof(struct sluice_input_decl)
+#define SLUICE__SIZE_sluice_output_decl(a)  sizeof(struct sluice_output_decl)
+#define SLUICE__SIZE_sluice_layout_entry(a) sizeof(struct sluice_layout_entry)
+#define SLUICE__SIZE_sluice_ctx(a)                                                                 \
+	SLUICE__ROUND(SLUICE__IN_MINOR(1, a) ? SLUICE__END(sluice_ctx, commit_at)                  \
+	                                     : SLUICE__END(sluice_ctx, report),                    \
+	              alignof(struct sluice_ctx))
+#define SLUICE__SIZE_sluice_plugin_desc(a)                                                         \
+	SLUICE__ROUND(SLUICE__IN_MINOR(1, a) ? SLUICE__END(sluice_plugin_desc, init2)              \
+	                                     : SLUICE__END(sluice_plugin_desc, fini),              \
+	              alignof(struct sluice_plugin_desc))
+/* Whether something added in minor v is part of minor a (written so that
+ * no compiler calls the comparison always true for v = 0). */
+#define SLUICE__IN_MINOR(v, a) ((uint64_t)(v) < (uint64_t)(a) + 1u)
 
 /* A constant-expression mixer (the finaliser of splitmix64), so that the
  * fingerprint can sit in a static initialiser. */
@@ -283,13 +356,17 @@ typedef const struct sluice_plugin_desc *(*sluice_plugin_entry_fn)(void);
 
 #define SLUICE__MEMBER_SIZE(s, m) sizeof(((struct s *)0)->m)
 /* Each term mixes where a member is, how big it is, and which member of which
- * struct it is (struct name length, member index), then all terms are summed. */
-#define SLUICE__FP_MEMBER(s, m, i)                                                                 \
-	+SLUICE__MIX(((uint64_t)offsetof(struct s, m) << 32) ^                                     \
-	             ((uint64_t)SLUICE__MEMBER_SIZE(s, m) << 16) ^ ((uint64_t)sizeof(#s) << 8) ^   \
-	             (uint64_t)(i))
-#define SLUICE__FP_STRUCT(s, i)                                                                    \
-	+SLUICE__MIX(((uint64_t)sizeof(struct s) << 32) ^ ((uint64_t)alignof(struct s) << 16) ^    \
+ * struct it is (struct name length, member index), then all terms are summed;
+ * members of later minors than a add nothing. (Minor 0's fingerprint is
+ * thereby the one that headers before minor versions computed.) */
+#define SLUICE__FP_MEMBER(a, s, m, i, v)                                                           \
+	+(SLUICE__IN_MINOR(v, a)                                                                   \
+	      ? SLUICE__MIX(((uint64_t)offsetof(struct s, m) << 32) ^                              \
+	                    ((uint64_t)SLUICE__MEMBER_SIZE(s, m) << 16) ^                          \
+	                    ((uint64_t)sizeof(#s) << 8) ^ (uint64_t)(i))                           \
+	      : 0u)
+#define SLUICE__FP_STRUCT(a, s, i)                                                                 \
+	+SLUICE__MIX(((uint64_t)SLUICE__SIZE_AT(s, a) << 32) ^ ((uint64_t)alignof(struct s) << 16) ^ \
 	             ((uint64_t)0xa5 << 8) ^ (uint64_t)(i))
 
 /* Byte order as a constant: 1 on little-endian, 2 on big-endian machines. */
@@ -299,19 +376,24 @@ typedef const struct sluice_plugin_desc *(*sluice_plugin_entry_fn)(void);
 #define SLUICE__BYTE_ORDER 1u
 #endif
 
-#define SLUICE_PLUGIN_FINGERPRINT                                                                  \
+/* The fingerprint of minor a of this major, as this compiler lays it out;
+ * a plugin carries the one of its own minor. */
+#define SLUICE_PLUGIN_FINGERPRINT_AT(a)                                                            \
 	((uint64_t)(SLUICE__MIX(((uint64_t)SLUICE__BYTE_ORDER << 8) | sizeof(void *))              \
-	                SLUICE__ABI_MEMBERS(SLUICE__FP_MEMBER)                                     \
-	                    SLUICE__ABI_STRUCTS(SLUICE__FP_STRUCT)))
+	                SLUICE__ABI_MEMBERS(SLUICE__FP_MEMBER, a)                                  \
+	                    SLUICE__ABI_STRUCTS(SLUICE__FP_STRUCT, a)))
+#define SLUICE_PLUGIN_FINGERPRINT SLUICE_PLUGIN_FINGERPRINT_AT(SLUICE_PLUGIN_ABI_MINOR)
 
-/* Layout table rows. The names are what the host prints on a mismatch. */
-#define SLUICE__LAYOUT_MEMBER(s, m, i)                                                             \
+/* Layout table rows (every member of this header: the plugin's own minor).
+ * The names are what the host prints on a mismatch. */
+#define SLUICE__LAYOUT_MEMBER(a, s, m, i, v)                                                       \
 	{#s "." #m, (uint32_t)offsetof(struct s, m), (uint32_t)SLUICE__MEMBER_SIZE(s, m)},
-#define SLUICE__LAYOUT_STRUCT(s, i)                                                                \
-	{"struct " #s, (uint32_t)alignof(struct s), (uint32_t)sizeof(struct s)},
+#define SLUICE__LAYOUT_STRUCT(a, s, i)                                                             \
+	{"struct " #s, (uint32_t)alignof(struct s), (uint32_t)SLUICE__SIZE_AT(s, a)},
 #define SLUICE_PLUGIN_LAYOUT_TABLE                                                                 \
 	{"byte order, pointer size", SLUICE__BYTE_ORDER, (uint32_t)sizeof(void *)},                \
-	    SLUICE__ABI_STRUCTS(SLUICE__LAYOUT_STRUCT) SLUICE__ABI_MEMBERS(SLUICE__LAYOUT_MEMBER)
+	    SLUICE__ABI_STRUCTS(SLUICE__LAYOUT_STRUCT, SLUICE_PLUGIN_ABI_MINOR)                    \
+	        SLUICE__ABI_MEMBERS(SLUICE__LAYOUT_MEMBER, SLUICE_PLUGIN_ABI_MINOR)
 
 /* --- writing a plugin ------------------------------------------------- */
 
@@ -335,6 +417,7 @@ typedef const struct sluice_plugin_desc *(*sluice_plugin_entry_fn)(void);
 	static const struct sluice_plugin_desc sluice__plugin_desc = {                             \
 	    .magic = SLUICE_PLUGIN_MAGIC,                                                          \
 	    .abi_version = SLUICE_PLUGIN_ABI_VERSION,                                              \
+	    .abi_minor = SLUICE_PLUGIN_ABI_MINOR,                                                  \
 	    .desc_size = (uint32_t)sizeof(struct sluice_plugin_desc),                              \
 	    .fingerprint = SLUICE_PLUGIN_FINGERPRINT,                                              \
 	    .layout = sluice__plugin_layout,                                                       \
@@ -354,6 +437,21 @@ static inline int sluice_publish(const struct sluice_ctx *ctx, uint32_t output, 
                                  size_t size)
 {
 	return ctx->publish(ctx, output, data, size);
+}
+
+/* Zero copy: borrows a slot of at least min_size bytes on output. */
+static inline int sluice_loan(const struct sluice_ctx *ctx, uint32_t output, size_t min_size,
+                              void **buf, size_t *capacity)
+{
+	return ctx->loan(ctx, output, min_size, buf, capacity);
+}
+
+/* Publishes the loan's bytes [offset, offset + len) where they lie (len 0
+ * drops the loan). Minor 1: every host that loads this plugin has it. */
+static inline int sluice_commit_at(const struct sluice_ctx *ctx, uint32_t output, size_t offset,
+                                   size_t len)
+{
+	return ctx->commit_at(ctx, output, offset, len);
 }
 
 static inline uint64_t sluice_now_ns(const struct sluice_ctx *ctx)

@@ -7,14 +7,6 @@ struct noop {
 	uint64_t sum;
 };
 
-static int noop_init(void *st, const struct sluice_ctx *ctx, const struct sluice_param_value *p)
-{
-	(void)st;
-	(void)ctx;
-	(void)p;
-	return 0;
-}
-
 static int noop_in(void *st, const struct sluice_ctx *ctx, const struct sluice_stage_msg *m)
 {
 	(void)ctx;
@@ -28,4 +20,4 @@ static const struct sluice_input_decl noop_inputs[] = {
 
 SLUICE_PLUGIN(.name = "bench_noop", .version = "1.0.0",
               .summary = "does nothing per message (for sluice-bench dispatch)",
-              SLUICE_INPUTS(noop_inputs), SLUICE_STATE(struct noop), .init = noop_init);
+              SLUICE_INPUTS(noop_inputs), SLUICE_STATE(struct noop));

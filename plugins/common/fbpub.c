@@ -1,41 +1,11 @@
-/* fbpub.c - loan / build in place / commit for the demo's stages. */
+/* fbpub.c - the demo's message builders (Header, Pose) that its stages
+ * hand to sluice_fb_publish (sluice/plugin_fb.h). */
 #include "fbpub.h"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include "pose_sluice.h"
-
-int fu_publish_built(const struct sluice_ctx *ctx, uint32_t output, size_t min_size,
-                     fu_build_fn build, const void *arg)
-{
-	sluice_fb_builder b;
-	sluice_fb_msg m;
-	void *buf = NULL;
-	size_t cap = 0;
-	int rc;
-
-	rc = ctx->loan(ctx, output, min_size, &buf, &cap);
-	if (rc < 0)
-		return rc;
-	if (!buf || cap < min_size) {
-		ctx->commit(ctx, output, 0);
-		return -EPROTO;
-	}
-	sluice_fb_builder_init(&b, buf, cap);
-	rc = build(&b, arg, &m);
-	if (rc < 0) {
-		ctx->commit(ctx, output, 0);
-		return rc;
-	}
-	/* the builder ends the message at the loan's end, unless that end is
-	 * not SLUICE_FB_MAX_ALIGN-aligned and it trimmed a few bytes off */
-	if (m.offset + m.length != cap)
-		memmove((unsigned char *)buf + cap - m.length, (unsigned char *)buf + m.offset,
-		        m.length);
-	return ctx->commit(ctx, output, m.length);
-}
 
 sluice_fb_ref fu_build_header(sluice_fb_builder *b, uint64_t stamp_ns, const char *frame_id,
                               uint64_t seq)

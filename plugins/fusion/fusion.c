@@ -158,7 +158,7 @@ static int publish_pose(struct fusion *s, const struct sluice_ctx *ctx)
 	pose.vy = f->x[FU_VY];
 	pose.yaw = f->x[FU_YAW];
 	fu_ekf_pose_cov(f, pose.cov);
-	return fu_publish_built(ctx, 0, 1024, fu_build_pose, &pose);
+	return sluice_fb_publish(ctx, 0, 1024, fu_build_pose, &pose);
 }
 
 static int on_sensor(void *st, const struct sluice_ctx *ctx, const struct sluice_stage_msg *msg)

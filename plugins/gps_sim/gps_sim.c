@@ -109,7 +109,7 @@ static int gps_tick(void *st, const struct sluice_ctx *ctx)
 	m.stamp_ns = now;
 	m.seq = s->seq++;
 	m.sigma = s->sigma;
-	return fu_publish_built(ctx, 0, 512, build_fix, &m);
+	return sluice_fb_publish(ctx, 0, 512, build_fix, &m);
 }
 
 SLUICE_PLUGIN(.name = "gps_sim", .version = "1.0.0",

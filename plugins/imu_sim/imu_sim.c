@@ -144,7 +144,7 @@ static int imu_tick(void *st, const struct sluice_ctx *ctx)
 	m.gyro[2] = t.yaw_rate + s->gyro_bias + s->gyro_noise * fu_rng_gauss(&s->rng);
 	m.accel_var = s->accel_noise * s->accel_noise;
 	m.gyro_var = s->gyro_noise * s->gyro_noise;
-	rc = fu_publish_built(ctx, OUT_IMU, 512, build_imu, &m);
+	rc = sluice_fb_publish(ctx, OUT_IMU, 512, build_imu, &m);
 	if (rc < 0)
 		return rc;
 
@@ -160,7 +160,7 @@ static int imu_tick(void *st, const struct sluice_ctx *ctx)
 		pose.vx = t.vx;
 		pose.vy = t.vy;
 		pose.yaw = t.yaw;
-		rc = fu_publish_built(ctx, OUT_TRUTH, 1024, fu_build_pose, &pose);
+		rc = sluice_fb_publish(ctx, OUT_TRUTH, 1024, fu_build_pose, &pose);
 	}
 	return rc;
 }

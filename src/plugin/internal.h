@@ -16,6 +16,14 @@ struct sluice_plugin {
 	char path[];
 };
 
+/* The descriptor's init2, or NULL where its minor predates it: the host
+ * never reads a field the plugin's descriptor does not have (validation
+ * has checked desc_size against the minor). */
+static inline sluice_init2_fn sluice__desc_init2(const struct sluice_plugin_desc *d)
+{
+	return d->abi_minor >= 1 ? d->init2 : NULL;
+}
+
 /* Resolves a plugin name or path to a file path in out. */
 int sluice__plugin_resolve(const char *name, char *out, size_t len);
 

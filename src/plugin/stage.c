@@ -153,7 +153,10 @@ int sluice_stage_create(struct sluice_plugin *p, const struct sluice_ctx *ctx,
 		goto fail;
 	memset(state, 0, d->state_size);
 
-	rc = d->init(state, ctx, s->params);
+	if (sluice__desc_init2(d))
+		rc = sluice__desc_init2(d)(state, ctx, s->params, d->n_params);
+	else
+		rc = d->init ? d->init(state, ctx, s->params) : 0;
 	if (rc < 0) {
 		rc = sluice__fail(rc, "%s: init failed: %s", d->name, sluice_strerror(rc));
 		goto fail; /* init failed: fini is not called */

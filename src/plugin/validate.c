@@ -1,5 +1,6 @@
 /* validate.c - checks a plugin descriptor before the host calls anything in
- * it: magic, ABI version, layout (naming what differs), then every field. */
+ * it: magic, ABI major and minor, layout of the plugin's minor (naming what
+ * differs), descriptor size, then every field. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -18,36 +19,80 @@
 #define MAX_STATE  ((size_t)1 << 30)
 #define MAX_HZ     1e6
 
-static const struct sluice_layout_entry host_layout[] = {SLUICE_PLUGIN_LAYOUT_TABLE};
+/* The most layout rows the host has for any minor. */
+#define HOST_ROWS (1 + 8 + 64)
 
-/* Offsets where a version-1 descriptor's fields end; a shorter descriptor
- * cannot be a version-1 one. */
-#define DESC_V1_SIZE (offsetof(struct sluice_plugin_desc, fini) + sizeof(sluice_fini_fn))
+/* Fills rows with the host's layout table as minor `minor` defined it (the
+ * members of minors 0..minor, the appendable structs sized as then);
+ * returns the count. Generated from the same list as the plugin's table. */
+#define HOST_MEMBER(a, s, m, i, v)                                                                 \
+	if (SLUICE__IN_MINOR(v, a) && n < HOST_ROWS)                                               \
+		rows[n++] = (struct sluice_layout_entry){#s "." #m, (uint32_t)offsetof(struct s, m), \
+		                                         (uint32_t)SLUICE__MEMBER_SIZE(s, m)};
+#define HOST_STRUCT(a, s, i)                                                                       \
+	if (n < HOST_ROWS)                                                                         \
+		rows[n++] = (struct sluice_layout_entry){"struct " #s, (uint32_t)alignof(struct s), \
+		                                         (uint32_t)SLUICE__SIZE_AT(s, a)};
+static size_t host_layout(uint32_t minor, struct sluice_layout_entry *rows)
+{
+	size_t n = 0;
+
+	rows[n++] = (struct sluice_layout_entry){"byte order, pointer size", SLUICE__BYTE_ORDER,
+	                                         (uint32_t)sizeof(void *)};
+	SLUICE__ABI_STRUCTS(HOST_STRUCT, minor)
+	SLUICE__ABI_MEMBERS(HOST_MEMBER, minor)
+	return n;
+}
+
+/* The host's fingerprint of minor `minor` (at most its own). */
+static uint64_t host_fingerprint(uint32_t minor)
+{
+	return SLUICE_PLUGIN_FINGERPRINT_AT(minor);
+}
 
 static const char *base(const char *file)
 {
 	return file ? file : "(descriptor)";
 }
 
-/* The plugin's row for the host's row h, or NULL. */
-static const struct sluice_layout_entry *plugin_row(const struct sluice_plugin_desc *d,
-                                                    const struct sluice_layout_entry *h)
+/* Members renamed since minor 0 (same place, same size): a minor-0
+ * plugin's table has the old name. */
+static const char *const renamed[][2] = {
+    {"sluice_ctx.abi_minor", "sluice_ctx.reserved"},
+    {"sluice_plugin_desc.abi_minor", "sluice_plugin_desc.reserved"},
+};
+
+static const struct sluice_layout_entry *find_row(const struct sluice_plugin_desc *d,
+                                                  const char *what)
 {
 	for (uint32_t j = 0; j < d->n_layout; j++) {
 		const char *w = d->layout[j].what;
 
-		if (w && strnlen(w, MAX_STR) < MAX_STR && !strcmp(w, h->what))
+		if (w && strnlen(w, MAX_STR) < MAX_STR && !strcmp(w, what))
 			return &d->layout[j];
 	}
 	return NULL;
 }
 
+/* The plugin's row for the host's row h, or NULL. */
+static const struct sluice_layout_entry *plugin_row(const struct sluice_plugin_desc *d,
+                                                    const struct sluice_layout_entry *h)
+{
+	const struct sluice_layout_entry *p = find_row(d, h->what);
+
+	for (size_t i = 0; !p && i < SLUICE_ARRAY_LEN(renamed); i++)
+		if (!strcmp(h->what, renamed[i][0]))
+			p = find_row(d, renamed[i][1]);
+	return p;
+}
+
 /* Describes the rows of the plugin's layout table that differ from the
- * host's into buf: members first (they say what moved), then whole
- * structs, at most three, then how many more. */
+ * host's (of the plugin's minor) into buf: members first (they say what
+ * moved), then whole structs, at most three, then how many more. */
 static void layout_diff(const struct sluice_plugin_desc *d, char *buf, size_t len)
 {
-	size_t used = 0, n_host = SLUICE_ARRAY_LEN(host_layout);
+	struct sluice_layout_entry host_rows[HOST_ROWS];
+	size_t used = 0, n_host = host_layout(d->abi_minor, host_rows);
 	unsigned shown = 0, more = 0;
 
 	buf[0] = '\0';
@@ -57,7 +102,7 @@ static void layout_diff(const struct sluice_plugin_desc *d, char *buf, size_t le
 	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < n_host; i++) {
-			const struct sluice_layout_entry *h = &host_layout[i];
+			const struct sluice_layout_entry *h = &host_rows[i];
 			const struct sluice_layout_entry *p = plugin_row(d, h);
 			bool whole = strchr(h->what, '.') == NULL;
 			int n;
@@ -228,8 +273,11 @@ static int check_ports(const struct sluice_plugin_desc *d, const char *file)
 
 static int check_callbacks(const struct sluice_plugin_desc *d, const char *file)
 {
-	if (!d->init)
-		return sluice__fail(-SLUICE_EPLUGIN_CALLBACK, "%s: required callback init missing",
+	/* init and init2 are optional; two would leave the host guessing. */
+	if (d->init && sluice__desc_init2(d))
+		return sluice__fail(-SLUICE_EPLUGIN_CALLBACK,
+		                    "%s: both init and init2 given; give one (init2 gets the "
+		                    "parameter count)",
 		                    base(file));
 	if (d->tick_hz > 0 && !d->on_tick)
 		return sluice__fail(-SLUICE_EPLUGIN_CALLBACK,
@@ -259,27 +307,41 @@ int sluice_plugin_validate(const struct sluice_plugin_desc *d, const char *file)
 		                    "%s: descriptor magic is 0x%016" PRIx64
 		                    ", expected 0x%016" PRIx64,
 		                    base(file), d->magic, (uint64_t)SLUICE_PLUGIN_MAGIC);
-	if (d->abi_version > SLUICE_PLUGIN_ABI_VERSION)
+	if (d->abi_version != SLUICE_PLUGIN_ABI_VERSION)
+		return sluice__fail(d->abi_version == 0 ? -SLUICE_EPLUGIN_DESC : -SLUICE_EPLUGIN_ABI,
+		                    "%s: built for plugin ABI %u.%u, this host speaks %u.0 to "
+		                    "%u.%u: another major version is not compatible",
+		                    base(file), d->abi_version, d->abi_minor,
+		                    SLUICE_PLUGIN_ABI_VERSION, SLUICE_PLUGIN_ABI_VERSION,
+		                    SLUICE_PLUGIN_ABI_MINOR);
+	if (d->abi_minor > SLUICE_PLUGIN_ABI_MINOR)
 		return sluice__fail(-SLUICE_EPLUGIN_ABI,
-		                    "%s: built for plugin ABI %u, this host speaks up to %u",
-		                    base(file), d->abi_version, SLUICE_PLUGIN_ABI_VERSION);
-	if (d->abi_version == 0)
-		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: plugin ABI version 0 is not valid",
-		                    base(file));
-	if (d->fingerprint != SLUICE_PLUGIN_FINGERPRINT) {
+		                    "%s: built for plugin ABI %u.%u, newer than this host's %u.%u: "
+		                    "it may call host functions this host lacks; rebuild it "
+		                    "against this host's plugin.h or update the host",
+		                    base(file), d->abi_version, d->abi_minor,
+		                    SLUICE_PLUGIN_ABI_VERSION, SLUICE_PLUGIN_ABI_MINOR);
+	/* The members the plugin was built with, laid out as the host lays
+	 * them: later minors' members are not part of it. */
+	if (d->fingerprint != host_fingerprint(d->abi_minor)) {
 		char diff[440];
 
 		layout_diff(d, diff, sizeof(diff));
 		return sluice__fail(
 		    -SLUICE_EPLUGIN_LAYOUT,
 		    "%s: layout fingerprint 0x%016" PRIx64 " differs from the host's "
-		    "0x%016" PRIx64 "%s",
-		    base(file), d->fingerprint, (uint64_t)SLUICE_PLUGIN_FINGERPRINT, diff);
+		    "0x%016" PRIx64 " for ABI %u.%u%s",
+		    base(file), d->fingerprint, host_fingerprint(d->abi_minor),
+		    SLUICE_PLUGIN_ABI_VERSION, d->abi_minor, diff);
 	}
-	if (d->desc_size < DESC_V1_SIZE)
+	/* Only now may fields past minor 0's be read, and only those of the
+	 * plugin's minor: its descriptor must hold them all. */
+	if (d->desc_size < SLUICE__SIZE_AT(sluice_plugin_desc, d->abi_minor))
 		return sluice__fail(-SLUICE_EPLUGIN_DESC,
-		                    "%s: descriptor is %u bytes, a version-1 descriptor has %zu",
-		                    base(file), d->desc_size, (size_t)DESC_V1_SIZE);
+		                    "%s: descriptor is %u bytes, an ABI %u.%u descriptor has %zu",
+		                    base(file), d->desc_size, SLUICE_PLUGIN_ABI_VERSION,
+		                    d->abi_minor,
+		                    (size_t)SLUICE__SIZE_AT(sluice_plugin_desc, d->abi_minor));
 	if (check_ident(d->name, true))
 		return sluice__fail(-SLUICE_EPLUGIN_DESC, "%s: plugin name missing or invalid",
 		                    base(file));

@@ -108,6 +108,18 @@ static int ctx_commit(const struct sluice_ctx *ctx, uint32_t out, size_t size)
 	return sluice_pub_commit(h->pubs[out], slot - size, size);
 }
 
+/* Minor 1: the loan's [offset, offset + len), where the plugin built it. */
+static int ctx_commit_at(const struct sluice_ctx *ctx, uint32_t out, size_t offset, size_t len)
+{
+	struct host *h = host_of(ctx);
+
+	if (out >= h->desc->n_outputs)
+		return -EINVAL;
+	if (!h->pubs[out] || len == 0)
+		return 0; /* dropped: the next loan reuses the slot */
+	return sluice_pub_commit(h->pubs[out], offset, len);
+}
+
 static void ctx_log(const struct sluice_ctx *ctx, int level, const char *fmt, va_list ap)
 {
 	struct host *h = host_of(ctx);
@@ -314,9 +326,13 @@ int sluice__host_run(struct sluice_pipeline *pl, int si, struct run_ctl *ctl)
 	int rc;
 
 	h.desc = sluice_plugin_descriptor(h.st->plugin);
-	h.ctx = (struct sluice_ctx){.size = sizeof(h.ctx), .stage_name = h.st->name, .host = &h,
-				    .publish = ctx_publish, .loan = ctx_loan, .commit = ctx_commit,
-				    .log = ctx_log, .now_ns = ctx_now, .report = ctx_report};
+	/* Every function of this host's minor, whatever the plugin's: an
+	 * older plugin never looks past the fields it knows. */
+	h.ctx = (struct sluice_ctx){.size = sizeof(h.ctx), .abi_minor = SLUICE_PLUGIN_ABI_MINOR,
+				    .stage_name = h.st->name, .host = &h, .publish = ctx_publish,
+				    .loan = ctx_loan, .commit = ctx_commit, .log = ctx_log,
+				    .now_ns = ctx_now, .report = ctx_report,
+				    .commit_at = ctx_commit_at};
 	rc = sluice_waitset_new(&h.ws);
 	if (!rc)
 		rc = open_ports(&h);

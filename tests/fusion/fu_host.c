@@ -80,6 +80,29 @@ static int h_commit(const struct sluice_ctx *c, uint32_t out, size_t size)
 	return 0;
 }
 
+static int h_commit_at(const struct sluice_ctx *c, uint32_t out, size_t off, size_t len)
+{
+	struct fh_stage *s = (struct fh_stage *)c;
+	uintptr_t base;
+	size_t fb_end;
+
+	if (out >= FH_MAX_OUT || !s->loaned[out])
+		return -EINVAL;
+	s->loaned[out] = false;
+	s->commits_at++;
+	if (off > s->cap[out] || len > s->cap[out] - off)
+		return -EINVAL;
+	/* a builder over this loan ends its message at the loan's end trimmed
+	 * to SLUICE_FB_MAX_ALIGN (fb_builder.h): built in place means there */
+	base = (uintptr_t)s->loan_buf[out];
+	fb_end = (size_t)(((base + s->cap[out]) & ~(uintptr_t)(SLUICE_FB_MAX_ALIGN - 1)) - base);
+	if (len && off + len != fb_end)
+		s->not_in_place++;
+	if (len && s->out[out])
+		push(s->out[out], s->loan_buf[out] + off, len, s->clock->now_ns);
+	return 0;
+}
+
 static void h_log(const struct sluice_ctx *c, int level, const char *fmt, va_list ap)
 {
 	if (level > SLUICE_LOG_WARN && !getenv("FU_TEST_VERBOSE"))
@@ -167,7 +190,10 @@ static int open_direct(struct fh_stage *s, const char *name, const struct sluice
 	if (!s->state)
 		return -ENOMEM;
 	memset(s->state, 0, d->state_size);
-	rc = d->init(s->state, &s->ctx, pv);
+	if (d->abi_minor >= 1 && d->init2)
+		rc = d->init2(s->state, &s->ctx, pv, d->n_params);
+	else
+		rc = d->init ? d->init(s->state, &s->ctx, pv) : 0;
 	if (rc < 0) {
 		free(s->state);
 		s->state = NULL;
@@ -185,6 +211,8 @@ int fh_stage_open(struct fh_stage *s, const char *name, struct fh_clock *clock,
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->clock = clock;
 	s->ctx.size = sizeof(s->ctx);
+	s->ctx.abi_minor = SLUICE_PLUGIN_ABI_MINOR;
+	s->ctx.commit_at = h_commit_at;
 	s->ctx.stage_name = s->name;
 	s->ctx.publish = h_publish;
 	s->ctx.loan = h_loan;

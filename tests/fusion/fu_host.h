@@ -1,8 +1,10 @@
 /* fu_host.h - an in-memory host for the sensor-fusion plugins: the real
  * .so files loaded through the loader, a simulated CLOCK_MONOTONIC, and
  * topics that are plain message lists. loan hands out a slot-sized buffer
- * (filled with garbage, as a reused slot would be) and commit appends its
- * last `size` bytes, as plugin.h defines; the driver delivers each topic's
+ * (filled with garbage, as a reused slot would be); commit_at appends the
+ * loan's [offset, offset + len) and notes whether it lies where a builder
+ * over that loan ends its message (built in place, never moved); commit
+ * appends the loan's last `size` bytes, as plugin.h defines; the driver delivers each topic's
  * messages to the stages that subscribe, as the runtime would. */
 #ifndef FU_HOST_H
 #define FU_HOST_H
@@ -53,6 +55,9 @@ struct fh_stage {
 	bool loaned[FH_MAX_OUT];
 	size_t cap[FH_MAX_OUT]; /* of the current loan */
 	uint64_t loans, commits, errors;
+	/* commit_at calls, and those whose message did not end where a
+	 * FlatBuffers builder over the loan ends it (so it was moved) */
+	uint64_t commits_at, not_in_place;
 	struct {
 		char key[32];
 		double value;

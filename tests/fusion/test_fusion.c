@@ -378,6 +378,40 @@ START_TEST(other_seeds_and_phase)
 }
 END_TEST
 
+/* The demo's stages publish with no copy: every message is committed with
+ * commit_at exactly where its builder left it, also on the loans (every
+ * other one) whose end is off the builder's 32-byte grid, where the old
+ * size-only commit forced a memmove to the loan's end. */
+START_TEST(demo_stages_publish_in_place)
+{
+	struct run_opts o = defaults;
+	struct pipe *p = calloc(1, sizeof(*p));
+	struct fh_stage *src[] = {&p->imu, &p->gps, &p->fusion};
+
+	ck_assert_ptr_nonnull(p);
+	o.seconds = 10; /* the fusion publishes once aligned, a few seconds in */
+	pipe_open(p, &o);
+	pipe_run(p, &o);
+	for (int i = 0; i < 3; i++) {
+		struct fh_stage *s = src[i];
+
+		ck_assert_msg(s->commits_at > 2 && s->commits_at == s->loans,
+		              "%s: %llu loans, %llu commit_at", s->name,
+		              (unsigned long long)s->loans, (unsigned long long)s->commits_at);
+		ck_assert_msg(s->commits == 0, "%s: %llu size-only commits (moved to the loan's end)",
+		              s->name, (unsigned long long)s->commits);
+		ck_assert_msg(s->not_in_place == 0, "%s: %llu messages not where they were built",
+		              s->name, (unsigned long long)s->not_in_place);
+	}
+	ck_assert_uint_eq(p->imu.commits_at, p->t_imu.total + p->t_truth.total);
+	ck_assert_uint_eq(p->gps.commits_at, p->t_gps.total);
+	ck_assert_uint_eq(p->fusion.commits_at, p->t_pose.total);
+	ck_assert_uint_eq(p->t_imu.bad + p->t_gps.bad + p->t_truth.bad + p->t_pose.bad, 0);
+	pipe_close(p);
+	free(p);
+}
+END_TEST
+
 START_TEST(ten_seconds_like_make_demo)
 {
 	struct run_opts o = defaults;
@@ -609,6 +643,7 @@ static Suite *make_suite(void)
 
 	tcase_set_timeout(tc, 900);
 	tcase_add_test(tc, contract_ports_params_rates);
+	tcase_add_test(tc, demo_stages_publish_in_place);
 	tcase_add_test(tc, fused_beats_gps_over_60s);
 	tcase_add_test(tc, late_gps_and_tick_jitter);
 	tcase_add_test(tc, late_imu);

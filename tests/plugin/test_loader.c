@@ -109,6 +109,16 @@ START_TEST(refuse_puzzle01_packing)
 }
 END_TEST
 
+static int init2_stub(void *st, const struct sluice_ctx *ctx, const struct sluice_param_value *p,
+                      uint32_t n)
+{
+	(void)st;
+	(void)ctx;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
 /* A descriptor checked directly: the fingerprint alone is not trusted to
  * say everything, fields are checked one by one. */
 START_TEST(validate_fields)
@@ -127,9 +137,14 @@ START_TEST(validate_fields)
 	d = *sluice_plugin_descriptor(p);
 	d.on_tick = NULL;
 	ck_assert_int_eq(sluice_plugin_validate(&d, "x"), -SLUICE_EPLUGIN_CALLBACK);
+	/* init is optional; init and init2 together are refused. */
 	d = *sluice_plugin_descriptor(p);
 	d.init = NULL;
+	ck_assert_int_eq(sluice_plugin_validate(&d, "x"), 0);
+	d = *sluice_plugin_descriptor(p);
+	d.init2 = init2_stub;
 	ck_assert_int_eq(sluice_plugin_validate(&d, "x"), -SLUICE_EPLUGIN_CALLBACK);
+	ck_assert_ptr_nonnull(strstr(sluice_errdetail(), "both init and init2"));
 	d = *sluice_plugin_descriptor(p);
 	d.n_inputs = 0;
 	d.tick_hz = 0;

@@ -1,6 +1,7 @@
 /* bad.c - test plugins that the loader must refuse, one defect each,
- * selected at compile time: BAD_MAGIC, BAD_ABI, BAD_CALLBACK, BAD_PARAM,
- * BAD_PORT, BAD_NOENTRY. The descriptor is written out by hand (not with
+ * selected at compile time: BAD_MAGIC, BAD_ABI (another major), BAD_MINOR
+ * (a minor newer than the host's), BAD_CALLBACK, BAD_PARAM, BAD_PORT,
+ * BAD_NOENTRY. The descriptor is written out by hand (not with
  * SLUICE_PLUGIN) so that the prefix itself can be wrong. */
 #include <sluice/plugin.h>
 
@@ -59,6 +60,11 @@ static const struct sluice_plugin_desc desc = {
     .abi_version = SLUICE_PLUGIN_ABI_VERSION + 1,
 #else
     .abi_version = SLUICE_PLUGIN_ABI_VERSION,
+#endif
+#ifdef BAD_MINOR
+    .abi_minor = SLUICE_PLUGIN_ABI_MINOR + 1,
+#else
+    .abi_minor = SLUICE_PLUGIN_ABI_MINOR,
 #endif
     .desc_size = sizeof(struct sluice_plugin_desc),
     .fingerprint = SLUICE_PLUGIN_FINGERPRINT,

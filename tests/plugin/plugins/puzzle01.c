@@ -4,7 +4,13 @@
  * otherwise correct; the host must refuse it and say which fields moved.
  * See docs/puzzle01.md. */
 #pragma pack(push, 4)
+#ifdef PUZZLE01_V1_0
+/* The same mistake in a plugin built against the frozen ABI 1.0 header:
+ * checked against the host's layout of minor 0, refused just the same. */
+#include "../fixtures/plugin_v1_0.h"
+#else
 #include <sluice/plugin.h>
+#endif
 #pragma pack(pop)
 
 static int p_init(void *st, const struct sluice_ctx *ctx, const struct sluice_param_value *p)
