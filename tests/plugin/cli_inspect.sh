@@ -27,6 +27,13 @@ check "double param" "$out" '^  scale +double +default: 0\.5$'
 check "required param" "$out" '^  start +int +required'
 check "input port" "$out" '^  in +sluice\.test\.Int64 +values to add'
 check "output port" "$out" '^  sum +sluice\.test\.Double'
+check "abi major.minor" "$out" '^  ABI +1\.1 '
+check "callbacks" "$out" '^  Callbacks +init, on_tick'
+
+# A plugin built against the frozen 1.0 header: its minor, and no init2 read
+# past its shorter descriptor.
+"$sluice" inspect "$dir/old_v1_0.so" >"$out" 2>"$err" || { echo "FAIL: inspect old_v1_0 exit $?"; fail=1; }
+check "minor 0" "$out" '^  ABI +1\.0 '
 
 "$sluice" inspect "$dir/accum_big.so" >"$out" 2>"$err"
 check "heap state" "$out" 'alignment 64, kept on the heap'

@@ -1,5 +1,6 @@
 /* inspect.c - `sluice inspect [PLUGIN]`: what a plugin declares (in the
  * manner of gst-inspect-1.0), or every plugin on the search path. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,16 +32,23 @@ static void print_plugin(const struct sluice_plugin *p)
 	printf("  %-18s%s\n", "Summary", d->summary);
 	printf("  %-18s%s\n", "Version", d->version);
 	printf("  %-18s%s\n", "Filename", sluice_plugin_file(p));
-	printf("  %-18s%u (layout fingerprint 0x%016llx)\n", "ABI", d->abi_version,
-	       (unsigned long long)d->fingerprint);
+	printf("  %-18s%u.%u (layout fingerprint 0x%016llx)\n", "ABI", d->abi_version,
+	       d->abi_minor, (unsigned long long)d->fingerprint);
 	printf("  %-18s%zu bytes, alignment %zu, kept %s\n", "State", d->state_size, d->state_align,
 	       state_inline ? "inline" : "on the heap");
 	if (d->tick_hz > 0)
 		printf("  %-18s%g Hz\n", "Tick rate", d->tick_hz);
 	else
 		printf("  %-18snone (runs on message arrival)\n", "Tick rate");
-	printf("  %-18sinit%s%s\n", "Callbacks", d->on_tick ? ", on_tick" : "",
-	       d->fini ? ", fini" : "");
+	/* init2 exists only in a descriptor of minor 1 or later. */
+	int has_init2 = d->abi_minor >= 1 &&
+			d->desc_size >= offsetof(struct sluice_plugin_desc, init2) + sizeof(d->init2) &&
+			d->init2;
+	char cbs[64];
+
+	snprintf(cbs, sizeof(cbs), "%s%s%s%s", d->init ? ", init" : "", has_init2 ? ", init2" : "",
+		 d->on_tick ? ", on_tick" : "", d->fini ? ", fini" : "");
+	printf("  %-18s%s\n", "Callbacks", cbs[0] ? cbs + 2 : "none");
 
 	printf("\nParameters:\n");
 	if (d->n_params == 0)
