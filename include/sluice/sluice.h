@@ -11,6 +11,7 @@
 #include "sluice/ring.h"
 #include "sluice/channel.h"
 #include "sluice/fb.h"
+#include "sluice/plugin_fb.h"
 #include "sluice/pipeline.h"
 
 #endif
