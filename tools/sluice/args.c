@@ -12,17 +12,16 @@
 #include <time.h>
 
 #include "args.h"
+#include "cmd.h"
 #include "sluice/error.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "sluice %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_verror(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CLI_USAGE;
 }
 

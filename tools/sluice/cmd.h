@@ -9,6 +9,7 @@
 #ifndef SLUICE_CLI_CMD_H
 #define SLUICE_CLI_CMD_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 struct cli_cmd {
@@ -23,6 +24,8 @@ void cli_register(struct cli_cmd *cmd);
 
 /* Prints "sluice NAME: " and the message to stderr; returns exit status 1. */
 int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, from a va_list, returning nothing. */
+void cli_verror(const char *cmd, const char *fmt, va_list ap);
 
 #define SLUICE_CMD(id, name_, summary_, usage_, fn)                                                \
 	static struct cli_cmd cli_cmd_##id = {name_, summary_, usage_, fn, 0};                     \

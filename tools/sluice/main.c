@@ -19,15 +19,20 @@ void cli_register(struct cli_cmd *cmd)
 	*p = cmd;
 }
 
+void cli_verror(const char *cmd, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "sluice %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int cli_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "sluice %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_verror(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return 1;
 }
 
