@@ -207,13 +207,12 @@ static bool fits(int b, int64_t v, bool big)
 static int scalar(struct jp *j, int b, int32_t idx, uint8_t *out)
 {
 	size_t mark = j->top;
-	const char *t;
+	const char *t = NULL;
 	size_t n = 0;
 	int64_t iv = 0;
 	double dv = 0;
 	bool big = false, flt = b == RF_FLOAT || b == RF_DOUBLE;
 	int rc = ws(j);
-
 	int line, col;
 
 	if (rc)
@@ -566,7 +565,7 @@ static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 
 			j->top = at;
 			if (e == RF_STRING) {
-				const char *sv;
+				const char *sv = NULL;
 				size_t sn;
 
 				if (peekc(j) != '"')
@@ -725,7 +724,7 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 		} else {
 			e->kind = 2;
 			if (b == RF_STRING) {
-				const char *sv;
+				const char *sv = NULL;
 				size_t sn;
 
 				if ((rc = ws(j)) || peekc(j) != '"')
