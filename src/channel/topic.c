@@ -323,7 +323,10 @@ int sluice_topic_list(int (*fn)(const char *topic, void *arg), void *arg)
 
 		size_t len = strlen(e->d_name);
 
-		if (e->d_name[0] == '.' || len >= SLUICE_SHM_NAME_MAX)
+		/* Only "." and ".." are not objects: a "/.name" topic is listed
+		 * like any other (sluice ls and clean show it too). */
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    len >= SLUICE_SHM_NAME_MAX)
 			continue;
 		name[0] = '/';
 		memcpy(name + 1, e->d_name, len + 1);

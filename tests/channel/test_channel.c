@@ -573,6 +573,22 @@ START_TEST(introspection_from_another_process)
 }
 END_TEST
 
+/* A "/.name" topic is a topic like any other to the listing. */
+START_TEST(dot_topic_is_listed)
+{
+	char base[128], name[130];
+	struct sluice_topic_opts o = topic_opts(SLUICE_LOSSLESS, 8);
+	struct sluice_pub *p;
+
+	tu_name(base, sizeof(base), "dot");
+	snprintf(name, sizeof(name), "/.%s", base + 1);
+	ck_assert_int_eq(sluice_pub_open(name, &o, &p), 0);
+	ck_assert_int_eq(sluice_topic_list(list_finds, name), 1);
+	sluice_pub_close(p);
+	sluice_shm_unlink(name);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("channel");
@@ -580,6 +596,7 @@ static Suite *make_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, loan_commit_take_release);
+	tcase_add_test(tc, dot_topic_is_listed);
 	tcase_add_test(tc, type_identity);
 	tcase_add_test(tc, second_publisher_refused_then_take_over);
 	tcase_add_test(tc, lossy_lapped_subscriber_counts_exactly);
