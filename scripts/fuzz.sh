@@ -50,7 +50,7 @@ mkdir -p "$out/corpus-chan"
 mkdir -p "$out/plugins" "$out/corpus-yaml" "$out/corpus-pipeline"
 pipeline="$root/src/runtime/parse.c $root/src/runtime/check.c $root/src/plugin/search.c
           $root/src/plugin/loader.c $root/src/plugin/elfsym.c $root/src/plugin/validate.c
-          $root/src/plugin/params.c $runtime"
+          $root/src/plugin/params.c $root/src/plugin/stage.c $root/src/erase/erase.c $runtime"
 pdirs="-DSLUICE_PLUGIN_BUILD_DIR=\"\" -DSLUICE_PLUGIN_INSTALL_DIR=\"$out/plugins\""
 for p in source relay sink; do
 	# shellcheck disable=SC2086
@@ -86,7 +86,7 @@ echo "fuzz_json for ${secs}s"
 
 # The segment header validator (src/shm): random bytes as a mapped segment.
 mkdir -p "$out/corpus-segment"
-shm="$root/src/shm/segment.c $root/src/shm/layout.c $root/src/shm/proc.c $root/src/common/error.c"
+shm="$root/src/shm/segment.c $root/src/shm/layout.c $root/src/shm/proc.c $root/src/common/error.c $root/src/common/clock.c"
 # shellcheck disable=SC2086
 $cc $cflags $san -I"$root/include" -I"$root/src" "$root/fuzz/fuzz_segment.c" $shm \
 	-o "$out/fuzz_segment"
