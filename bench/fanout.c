@@ -29,7 +29,7 @@
 #include "sluice/shm.h"
 
 #define FAN_MAX_SUBS 64
-#define FAN_WARMUP 100 /* messages left out of every figure */
+#define FAN_WARMUP   100 /* messages left out of every figure */
 
 enum fan_mode { FAN_SLEEP, FAN_POLL };
 
@@ -83,10 +83,10 @@ static void pin(int cpu)
 }
 
 static int subscriber(const char *topic, int idx, const struct fan_opts *o, enum fan_mode mode,
-		      struct fan_shared *sh)
+                      struct fan_shared *sh)
 {
 	struct sluice_sub_opts so = {.join = SLUICE_JOIN_NEXT,
-				     .flags = mode == FAN_POLL ? SLUICE_SUB_BUSY_POLL : 0};
+	                             .flags = mode == FAN_POLL ? SLUICE_SUB_BUSY_POLL : 0};
 	uint64_t *recv = sh->recv + (size_t)idx * (size_t)o->messages;
 	struct sluice_sub *s;
 	uint64_t c0;
@@ -130,7 +130,7 @@ static int cmp_u64(const void *a, const void *b)
 /* Publishes o->messages paced messages of `size` bytes; commit[i] gets the
  * time just before message i's commit, *pub its loan + commit costs. */
 static int publish_all(struct sluice_pub *p, const struct fan_opts *o, size_t size,
-		       uint64_t *commit, struct ipc_hist *pub, uint64_t first_seq)
+                       uint64_t *commit, struct ipc_hist *pub, uint64_t first_seq)
 {
 	struct timespec next;
 
@@ -164,12 +164,12 @@ static int publish_all(struct sluice_pub *p, const struct fan_opts *o, size_t si
 }
 
 static int run_one(int nsubs, size_t size, enum fan_mode mode, const struct fan_opts *o,
-		   struct fan_row *row)
+                   struct fan_row *row)
 {
-	struct sluice_topic_opts to = {.slot_size = (uint32_t)size, .delivery = SLUICE_LOSSLESS,
-				       .type_name = "bench.Fanout"};
-	size_t shared_len = sizeof(struct fan_shared) +
-			    sizeof(uint64_t) * (size_t)nsubs * (size_t)o->messages;
+	struct sluice_topic_opts to = {
+	    .slot_size = (uint32_t)size, .delivery = SLUICE_LOSSLESS, .type_name = "bench.Fanout"};
+	size_t shared_len =
+	    sizeof(struct fan_shared) + sizeof(uint64_t) * (size_t)nsubs * (size_t)o->messages;
 	struct fan_shared *sh = ipc_map_shared(shared_len);
 	uint64_t *commit = calloc((size_t)o->messages, sizeof(uint64_t));
 	uint64_t *lat = calloc((size_t)nsubs, sizeof(uint64_t));
@@ -194,7 +194,7 @@ static int run_one(int nsubs, size_t size, enum fan_mode mode, const struct fan_
 	sluice_shm_unlink(topic);
 	if ((rc = sluice_pub_open(topic, &to, &p)) != 0) {
 		fprintf(stderr, "fanout: %s: %s (%s)\n", topic, sluice_strerror(rc),
-			sluice_errdetail());
+		        sluice_errdetail());
 		goto out;
 	}
 	sh->first_seq = sluice_pub_next_seq(p);
@@ -237,7 +237,8 @@ reap:
 			st = -1;
 		if (!rc && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
 			rc = sh->err[i] ? sh->err[i] : -ECHILD;
-			fprintf(stderr, "fanout: subscriber %d failed: %s\n", i, sluice_strerror(rc));
+			fprintf(stderr, "fanout: subscriber %d failed: %s\n", i,
+			        sluice_strerror(rc));
 		}
 	}
 	if (rc)
@@ -253,21 +254,21 @@ reap:
 	for (int s = 0; s < nsubs; s++)
 		sub_cpu += (double)sh->cpu_ns[s];
 	*row = (struct fan_row){
-		.subs = nsubs,
-		.size = size,
-		.mode = mode,
-		.messages = o->messages - FAN_WARMUP,
-		.pub_p50 = ipc_hist_pct(&h[0], 0.5),
-		.pub_p99 = ipc_hist_pct(&h[0], 0.99),
-		.pub_p999 = ipc_hist_pct(&h[0], 0.999),
-		.first_p50 = ipc_hist_pct(&h[1], 0.5),
-		.first_p99 = ipc_hist_pct(&h[1], 0.99),
-		.first_p999 = ipc_hist_pct(&h[1], 0.999),
-		.last_p50 = ipc_hist_pct(&h[2], 0.5),
-		.last_p99 = ipc_hist_pct(&h[2], 0.99),
-		.last_p999 = ipc_hist_pct(&h[2], 0.999),
-		.sub_cpu_pct = 100.0 * sub_cpu / nsubs / (double)(w1 - w0),
-		.pub_cpu_pct = 100.0 * (double)(c1 - c0) / (double)(w1 - w0),
+	    .subs = nsubs,
+	    .size = size,
+	    .mode = mode,
+	    .messages = o->messages - FAN_WARMUP,
+	    .pub_p50 = ipc_hist_pct(&h[0], 0.5),
+	    .pub_p99 = ipc_hist_pct(&h[0], 0.99),
+	    .pub_p999 = ipc_hist_pct(&h[0], 0.999),
+	    .first_p50 = ipc_hist_pct(&h[1], 0.5),
+	    .first_p99 = ipc_hist_pct(&h[1], 0.99),
+	    .first_p999 = ipc_hist_pct(&h[1], 0.999),
+	    .last_p50 = ipc_hist_pct(&h[2], 0.5),
+	    .last_p99 = ipc_hist_pct(&h[2], 0.99),
+	    .last_p999 = ipc_hist_pct(&h[2], 0.999),
+	    .sub_cpu_pct = 100.0 * sub_cpu / nsubs / (double)(w1 - w0),
+	    .pub_cpu_pct = 100.0 * (double)(c1 - c0) / (double)(w1 - w0),
 	};
 out:
 	if (mode == FAN_POLL) {
@@ -308,19 +309,18 @@ static void fmt_ns(char *buf, size_t len, uint64_t ns)
 static void print_table(FILE *f, const struct fan_row *r, int n)
 {
 	fprintf(f, "%4s %7s %5s | %9s | %9s %9s %9s | %9s %9s %9s | %7s %7s\n", "subs", "size",
-		"mode", "pub p50", "first p50", "p99", "p99.9", "last p50", "p99", "p99.9",
-		"cpu/sub", "cpu pub");
+	        "mode", "pub p50", "first p50", "p99", "p99.9", "last p50", "p99", "p99.9",
+	        "cpu/sub", "cpu pub");
 	for (int i = 0; i < n; i++) {
 		char v[10][16];
-		uint64_t x[] = {r[i].pub_p50,   r[i].first_p50, r[i].first_p99,
-				r[i].first_p999, r[i].last_p50,  r[i].last_p99,
-				r[i].last_p999};
+		uint64_t x[] = {r[i].pub_p50,  r[i].first_p50, r[i].first_p99, r[i].first_p999,
+		                r[i].last_p50, r[i].last_p99,  r[i].last_p999};
 
 		for (int k = 0; k < 7; k++)
 			fmt_ns(v[k], sizeof(v[k]), x[k]);
 		fprintf(f, "%4d %7zu %5s | %9s | %9s %9s %9s | %9s %9s %9s | %6.1f%% %6.1f%%\n",
-			r[i].subs, r[i].size, mode_name(r[i].mode), v[0], v[1], v[2], v[3], v[4],
-			v[5], v[6], r[i].sub_cpu_pct, r[i].pub_cpu_pct);
+		        r[i].subs, r[i].size, mode_name(r[i].mode), v[0], v[1], v[2], v[3], v[4],
+		        v[5], v[6], r[i].sub_cpu_pct, r[i].pub_cpu_pct);
 	}
 }
 
@@ -328,35 +328,36 @@ static void write_json(FILE *f, const struct fan_row *r, int n)
 {
 	fprintf(f, "[");
 	for (int i = 0; i < n; i++)
-		fprintf(f,
-			"%s\n  {\"subscribers\": %d, \"size\": %zu, \"mode\": \"%s\", "
-			"\"messages\": %d, \"publish_ns_p50\": %llu, \"publish_ns_p99\": %llu, "
-			"\"publish_ns_p999\": %llu, \"first_p50_ns\": %llu, \"first_p99_ns\": %llu, "
-			"\"first_p999_ns\": %llu, \"last_p50_ns\": %llu, \"last_p99_ns\": %llu, "
-			"\"last_p999_ns\": %llu, \"sub_cpu_pct\": %.2f, \"pub_cpu_pct\": %.2f}",
-			i ? "," : "", r[i].subs, r[i].size, mode_name(r[i].mode), r[i].messages,
-			(unsigned long long)r[i].pub_p50, (unsigned long long)r[i].pub_p99,
-			(unsigned long long)r[i].pub_p999, (unsigned long long)r[i].first_p50,
-			(unsigned long long)r[i].first_p99, (unsigned long long)r[i].first_p999,
-			(unsigned long long)r[i].last_p50, (unsigned long long)r[i].last_p99,
-			(unsigned long long)r[i].last_p999, r[i].sub_cpu_pct, r[i].pub_cpu_pct);
+		fprintf(
+		    f,
+		    "%s\n  {\"subscribers\": %d, \"size\": %zu, \"mode\": \"%s\", "
+		    "\"messages\": %d, \"publish_ns_p50\": %llu, \"publish_ns_p99\": %llu, "
+		    "\"publish_ns_p999\": %llu, \"first_p50_ns\": %llu, \"first_p99_ns\": %llu, "
+		    "\"first_p999_ns\": %llu, \"last_p50_ns\": %llu, \"last_p99_ns\": %llu, "
+		    "\"last_p999_ns\": %llu, \"sub_cpu_pct\": %.2f, \"pub_cpu_pct\": %.2f}",
+		    i ? "," : "", r[i].subs, r[i].size, mode_name(r[i].mode), r[i].messages,
+		    (unsigned long long)r[i].pub_p50, (unsigned long long)r[i].pub_p99,
+		    (unsigned long long)r[i].pub_p999, (unsigned long long)r[i].first_p50,
+		    (unsigned long long)r[i].first_p99, (unsigned long long)r[i].first_p999,
+		    (unsigned long long)r[i].last_p50, (unsigned long long)r[i].last_p99,
+		    (unsigned long long)r[i].last_p999, r[i].sub_cpu_pct, r[i].pub_cpu_pct);
 	fprintf(f, "\n]\n");
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sluice-bench fanout [options]\n"
-		"  --subs LIST         subscriber counts (default 1,2,4,8; at most %d)\n"
-		"  --sizes LIST        message sizes in bytes (default 64,65536)\n"
-		"  --modes LIST        sleep,poll (default both; poll only where the\n"
-		"                      publisher and every subscriber have a CPU each)\n"
-		"  --messages N        messages per run, the first %d not counted (default 20000)\n"
-		"  --interval-us N     publish one message every N us (default 100)\n"
-		"  --smoke             a short run (1,2 subscribers, 600 messages)\n"
-		"  --json PATH         also write the rows as a JSON array ('-': stdout,\n"
-		"                      the table then goes to stderr)\n",
-		FAN_MAX_SUBS, FAN_WARMUP);
+	        "usage: sluice-bench fanout [options]\n"
+	        "  --subs LIST         subscriber counts (default 1,2,4,8; at most %d)\n"
+	        "  --sizes LIST        message sizes in bytes (default 64,65536)\n"
+	        "  --modes LIST        sleep,poll (default both; poll only where the\n"
+	        "                      publisher and every subscriber have a CPU each)\n"
+	        "  --messages N        messages per run, the first %d not counted (default 20000)\n"
+	        "  --interval-us N     publish one message every N us (default 100)\n"
+	        "  --smoke             a short run (1,2 subscribers, 600 messages)\n"
+	        "  --json PATH         also write the rows as a JSON array ('-': stdout,\n"
+	        "                      the table then goes to stderr)\n",
+	        FAN_MAX_SUBS, FAN_WARMUP);
 }
 
 static int parse_ints(char *s, long *out, int max, long lo, long hi)
@@ -376,17 +377,25 @@ static int parse_ints(char *s, long *out, int max, long lo, long hi)
 
 static int parse_opts(int argc, char **argv, struct fan_opts *o)
 {
-	static const struct option lo[] = {
-		{"subs", required_argument, 0, 's'},	    {"sizes", required_argument, 0, 'z'},
-		{"modes", required_argument, 0, 'm'},	    {"messages", required_argument, 0, 'n'},
-		{"interval-us", required_argument, 0, 'i'}, {"json", required_argument, 0, 'j'},
-		{"smoke", no_argument, 0, 'k'},		    {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+	static const struct option lo[] = {{"subs", required_argument, 0, 's'},
+	                                   {"sizes", required_argument, 0, 'z'},
+	                                   {"modes", required_argument, 0, 'm'},
+	                                   {"messages", required_argument, 0, 'n'},
+	                                   {"interval-us", required_argument, 0, 'i'},
+	                                   {"json", required_argument, 0, 'j'},
+	                                   {"smoke", no_argument, 0, 'k'},
+	                                   {"help", no_argument, 0, 'h'},
+	                                   {0, 0, 0, 0}};
 	long v[8];
 	int c, n;
 
-	*o = (struct fan_opts){.subs = {1, 2, 4, 8}, .nsubs = 4, .sizes = {64, 65536}, .nsizes = 2,
-			       .modes = 3, .messages = 20000, .interval_us = 100};
+	*o = (struct fan_opts){.subs = {1, 2, 4, 8},
+	                       .nsubs = 4,
+	                       .sizes = {64, 65536},
+	                       .nsizes = 2,
+	                       .modes = 3,
+	                       .messages = 20000,
+	                       .interval_us = 100};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -463,18 +472,21 @@ static int cmd_fanout(int argc, char **argv)
 			continue;
 		for (int s = 0; s < o.nsubs; s++) {
 			if (mode == FAN_POLL && o.subs[s] + 1 > ncpu) {
-				fprintf(stderr,
-					"fanout: poll with %d subscriber%s skipped: it needs %d CPUs "
-					"(publisher + subscribers), this machine has %ld\n",
-					o.subs[s], o.subs[s] > 1 ? "s" : "", o.subs[s] + 1, ncpu);
+				fprintf(
+				    stderr,
+				    "fanout: poll with %d subscriber%s skipped: it needs %d CPUs "
+				    "(publisher + subscribers), this machine has %ld\n",
+				    o.subs[s], o.subs[s] > 1 ? "s" : "", o.subs[s] + 1, ncpu);
 				continue;
 			}
 			for (int z = 0; z < o.nsizes; z++) {
-				rc = run_one(o.subs[s], o.sizes[z], (enum fan_mode)mode, &o, &rows[n]);
+				rc = run_one(o.subs[s], o.sizes[z], (enum fan_mode)mode, &o,
+				             &rows[n]);
 				if (rc) {
 					fprintf(stderr, "fanout: %d subscribers, %zu B, %s: %s\n",
-						o.subs[s], o.sizes[z], mode_name((enum fan_mode)mode),
-						sluice_strerror(rc));
+					        o.subs[s], o.sizes[z],
+					        mode_name((enum fan_mode)mode),
+					        sluice_strerror(rc));
 					failed = 1;
 					continue;
 				}
@@ -483,11 +495,11 @@ static int cmd_fanout(int argc, char **argv)
 		}
 	}
 	fprintf(table,
-		"fanout: 1 publisher -> N subscriber processes, one lossless topic, a message "
-		"every %d us, %d counted per row\n"
-		"  pub = loan + commit (fill excluded); first/last = commit to the earliest/latest "
-		"subscriber's take\n",
-		o.interval_us, o.messages - FAN_WARMUP);
+	        "fanout: 1 publisher -> N subscriber processes, one lossless topic, a message "
+	        "every %d us, %d counted per row\n"
+	        "  pub = loan + commit (fill excluded); first/last = commit to the earliest/latest "
+	        "subscriber's take\n",
+	        o.interval_us, o.messages - FAN_WARMUP);
 	print_table(table, rows, n);
 	if (o.json) {
 		FILE *f = strcmp(o.json, "-") ? fopen(o.json, "w") : stdout;
@@ -506,4 +518,4 @@ static int cmd_fanout(int argc, char **argv)
 }
 
 SLUICE_BENCH(fanout, "one publisher, 1-8 subscriber processes: publish cost, first/last latency",
-	     cmd_fanout)
+             cmd_fanout)

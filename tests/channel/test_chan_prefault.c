@@ -14,8 +14,8 @@
 #include "sluice/sluice.h"
 #include "testutil.h"
 
-#define SECOND 1000000000LL
-#define SLOTS 64u
+#define SECOND    1000000000LL
+#define SLOTS     64u
 #define SLOT_SIZE (64u * 1024u)
 
 /* Sanitizers map their shadow memory lazily: the first check of a fresh
@@ -105,8 +105,8 @@ static int subscriber(const char *name, int ready_fd, int result_fd)
 START_TEST(no_faults_on_the_message_path)
 {
 	char name[128];
-	struct sluice_topic_opts o = {.slot_size = SLOT_SIZE, .slot_count = SLOTS,
-				      .delivery = SLUICE_LOSSLESS};
+	struct sluice_topic_opts o = {
+	    .slot_size = SLOT_SIZE, .slot_count = SLOTS, .delivery = SLUICE_LOSSLESS};
 	struct sluice_pub *p;
 	int ready[2], result[2];
 	struct faults f0, f1;
@@ -131,7 +131,7 @@ START_TEST(no_faults_on_the_message_path)
 		publish_full(p, seq);
 	f1 = faults_now();
 	ck_assert_int_eq(read(result[0], sub_faults, sizeof(sub_faults)),
-			 (ssize_t)sizeof(sub_faults));
+	                 (ssize_t)sizeof(sub_faults));
 	ck_assert_int_eq(tu_wait(pid, 10000), 0);
 	sluice_pub_close(p);
 	sluice_shm_unlink(name);
@@ -140,10 +140,10 @@ START_TEST(no_faults_on_the_message_path)
 	close(result[0]);
 	close(result[1]);
 	fprintf(stderr,
-		"faults over %u slots of %u KiB: publisher minor %ld major %ld, "
-		"subscriber minor %ld major %ld\n",
-		SLOTS, SLOT_SIZE / 1024, f1.minor - f0.minor, f1.major - f0.major, sub_faults[0],
-		sub_faults[1]);
+	        "faults over %u slots of %u KiB: publisher minor %ld major %ld, "
+	        "subscriber minor %ld major %ld\n",
+	        SLOTS, SLOT_SIZE / 1024, f1.minor - f0.minor, f1.major - f0.major, sub_faults[0],
+	        sub_faults[1]);
 	if (SANITIZED) {
 		fprintf(stderr, "sanitizer build: shadow memory faults, counts not checked\n");
 		return;
@@ -168,7 +168,8 @@ START_TEST(hugepages_granted_or_said_why)
 	if (f) {
 		char line[128], *a, *b;
 
-		if (fgets(line, sizeof(line), f) && (a = strchr(line, '[')) && (b = strchr(a, ']'))) {
+		if (fgets(line, sizeof(line), f) && (a = strchr(line, '[')) &&
+		    (b = strchr(a, ']'))) {
 			*b = '\0';
 			snprintf(policy, sizeof(policy), "%s", a + 1);
 		}
@@ -191,7 +192,7 @@ START_TEST(hugepages_granted_or_said_why)
 		}
 	}
 	fprintf(stderr, "shmem_enabled [%s]: %s\n", policy,
-		sluice_shm_note(c) ? sluice_shm_note(c) : "huge pages advised");
+	        sluice_shm_note(c) ? sluice_shm_note(c) : "huge pages advised");
 	memset(sluice_shm_payload(c), 7, 4u << 20);
 	ck_assert_int_eq(((unsigned char *)sluice_shm_payload(r))[(4u << 20) - 1], 7);
 	/* not asked for: no note */
