@@ -73,6 +73,20 @@ static uint64_t cpu_ns(void)
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
 }
 
+/* The CPUs this process may run on (its affinity, not just those online). */
+static int allowed_cpus(int *cpus, int max)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 0;
+	for (int c = 0; c < CPU_SETSIZE && n < max; c++)
+		if (CPU_ISSET(c, &set))
+			cpus[n++] = c;
+	return n;
+}
+
 static void pin(int cpu)
 {
 	cpu_set_t set;
@@ -174,13 +188,15 @@ static int run_one(int nsubs, size_t size, enum fan_mode mode, const struct fan_
 	uint64_t *commit = calloc((size_t)o->messages, sizeof(uint64_t));
 	uint64_t *lat = calloc((size_t)nsubs, sizeof(uint64_t));
 	struct ipc_hist *h = calloc(3, sizeof(*h)); /* publish, first, last */
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpus[CPU_SETSIZE], ncpu = allowed_cpus(cpus, CPU_SETSIZE);
+	cpu_set_t old_affinity;
 	pid_t pid[FAN_MAX_SUBS];
 	struct sluice_pub *p = NULL;
 	char topic[96];
 	uint64_t c0 = 0, c1 = 0, w0 = 0, w1 = 1;
 	int rc = 0, started = 0;
 
+	sched_getaffinity(0, sizeof(old_affinity), &old_affinity);
 	if (!sh || !commit || !lat || !h) {
 		rc = -ENOMEM;
 		goto out;
@@ -199,7 +215,7 @@ static int run_one(int nsubs, size_t size, enum fan_mode mode, const struct fan_
 	}
 	sh->first_seq = sluice_pub_next_seq(p);
 	if (mode == FAN_POLL)
-		pin(0);
+		pin(cpus[0]);
 	for (; started < nsubs; started++) {
 		pid_t c = fork();
 
@@ -210,7 +226,7 @@ static int run_one(int nsubs, size_t size, enum fan_mode mode, const struct fan_
 		if (c == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (mode == FAN_POLL)
-				pin(1 + started % (int)(ncpu - 1));
+				pin(cpus[1 + started % (ncpu - 1)]);
 			sh->err[started] = subscriber(topic, started, o, mode, sh);
 			_exit(sh->err[started] ? 1 : 0);
 		}
@@ -271,14 +287,8 @@ reap:
 	    .pub_cpu_pct = 100.0 * (double)(c1 - c0) / (double)(w1 - w0),
 	};
 out:
-	if (mode == FAN_POLL) {
-		cpu_set_t all;
-
-		CPU_ZERO(&all);
-		for (long c = 0; c < ncpu && c < CPU_SETSIZE; c++)
-			CPU_SET((int)c, &all);
-		sched_setaffinity(0, sizeof(all), &all);
-	}
+	if (mode == FAN_POLL)
+		sched_setaffinity(0, sizeof(old_affinity), &old_affinity);
 	if (p) {
 		sluice_pub_close(p);
 		sluice_shm_unlink(topic);
@@ -461,7 +471,7 @@ static int cmd_fanout(int argc, char **argv)
 {
 	struct fan_opts o;
 	struct fan_row rows[2 * 8 * 8];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpus[CPU_SETSIZE], ncpu = allowed_cpus(cpus, CPU_SETSIZE);
 	int n = 0, failed = 0, rc = parse_opts(argc, argv, &o);
 	FILE *table = o.json && !strcmp(o.json, "-") ? stderr : stdout;
 
@@ -475,7 +485,7 @@ static int cmd_fanout(int argc, char **argv)
 				fprintf(
 				    stderr,
 				    "fanout: poll with %d subscriber%s skipped: it needs %d CPUs "
-				    "(publisher + subscribers), this machine has %ld\n",
+				    "(publisher + subscribers), this process may use %d\n",
 				    o.subs[s], o.subs[s] > 1 ? "s" : "", o.subs[s] + 1, ncpu);
 				continue;
 			}
