@@ -87,7 +87,7 @@ const char *sluice_shm_name(const struct sluice_shm *shm);
 int sluice_shm_hugepages(const struct sluice_shm *shm);
 
 /* Why the mapping is not what was asked for (huge pages refused by the
- * kernel's setting, populating not possible), or NULL when it is. */
+ * kernel's setting or by madvise), or NULL when it is. */
 const char *sluice_shm_note(const struct sluice_shm *shm);
 
 /* What a segment's header says, read without mapping it for use. */
