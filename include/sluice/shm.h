@@ -36,6 +36,9 @@ enum sluice_shm_flags {
 	SLUICE_SHM_GROUP = 1 << 0,    /* create with mode 0660 instead of 0600; open:
 				       * accept a segment of one of our groups too */
 	SLUICE_SHM_READONLY = 1 << 1, /* open: map read-only */
+	SLUICE_SHM_HUGEPAGE = 1 << 2, /* ask for transparent huge pages where the
+				       * kernel's shmem setting allows; else 4 KiB
+				       * pages, and sluice_shm_note() says why */
 };
 
 struct sluice_shm_opts {
@@ -52,6 +55,11 @@ struct sluice_shm;
  * until sluice_shm_publish(), so the creator can lay out its payload first. */
 int sluice_shm_create(const char *name, uint32_t kind, size_t payload_size,
 		      const struct sluice_shm_opts *opts, struct sluice_shm **out);
+
+/* A creator's, and a read-write opener's, mapping is populated before the
+ * call returns (every page is in memory and in this process's page tables),
+ * so no page fault happens on the message path; read-only (inspecting)
+ * opens are not populated. */
 
 /* Marks a created segment READY (release ordering): openers may now use it. */
 void sluice_shm_publish(struct sluice_shm *shm);
@@ -73,6 +81,14 @@ int sluice_shm_unlink(const char *name);
 void *sluice_shm_payload(const struct sluice_shm *shm);
 size_t sluice_shm_payload_size(const struct sluice_shm *shm);
 const char *sluice_shm_name(const struct sluice_shm *shm);
+
+/* 1 when SLUICE_SHM_HUGEPAGE was asked for and the mapping was advised for
+ * huge pages with the kernel allowing them for shared memory, else 0. */
+int sluice_shm_hugepages(const struct sluice_shm *shm);
+
+/* Why the mapping is not what was asked for (huge pages refused by the
+ * kernel's setting or by madvise), or NULL when it is. */
+const char *sluice_shm_note(const struct sluice_shm *shm);
 
 /* What a segment's header says, read without mapping it for use. */
 struct sluice_shm_info {

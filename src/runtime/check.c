@@ -3,13 +3,16 @@
  * ports exist, topics exist and carry the port's message type, every topic
  * has exactly one producer and every input a producer, and every topic's
  * slot_size holds the smallest valid message of its type where the producer
- * declares the type's binary schema.  Errors name the file, line and column
- * of the offending item. */
+ * declares the type's binary schema; and the process may use the CPUs,
+ * real-time policy and locked memory each stage asks for.  Errors name the
+ * file, line and column of the offending item. */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "common/detail.h"
 #include "fb/reflect.h"
@@ -219,6 +222,83 @@ static int check_slot_size(const struct sluice_pipeline *pl, const struct pl_sta
 	return 0;
 }
 
+/* The effective capability set, from /proc (no libcap): 0 when unknown. */
+static uint64_t cap_effective(void)
+{
+	char line[128];
+	unsigned long long caps = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+#define CAP_BIT_IPC_LOCK 14 /* linux/capability.h */
+#define CAP_BIT_SYS_NICE 23
+
+int sluice__pipeline_check_sched(const struct sluice_pipeline *pl, const struct pl_stage *st)
+{
+	uint64_t caps = cap_effective();
+	struct rlimit rl;
+
+	if (st->has_cpus) {
+		cpu_set_t allowed;
+
+		CPU_ZERO(&allowed);
+		if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+			return fail_at(pl, st->cpu_pos, "stage %s: cannot read this process's CPUs: %s",
+				       st->name, strerror(errno));
+		for (int c = 0; c < PL_MAX_CPUS; c++)
+			if ((st->cpus[c / 64] >> (c % 64) & 1) &&
+			    (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed)))
+				return fail_at(pl, st->cpu_pos,
+					       "stage %s: cpu %d is not one this process may run on "
+					       "(it may use %d CPUs; see taskset -p or the cgroup's "
+					       "cpuset)",
+					       st->name, c, CPU_COUNT(&allowed));
+	}
+	if (st->has_sched && st->sched_policy != SCHED_OTHER) {
+		const char *pol = st->sched_policy == SCHED_FIFO ? "fifo" : "rr";
+		int max = sched_get_priority_max(st->sched_policy);
+
+		if (max > 0 && st->sched_priority > max)
+			return fail_at(pl, st->sched_pos, "stage %s: sched %s priority %d is above %d",
+				       st->name, pol, st->sched_priority, max);
+		if (!(caps >> CAP_BIT_SYS_NICE & 1)) {
+			if (getrlimit(RLIMIT_RTPRIO, &rl) != 0)
+				rl.rlim_cur = 0;
+			if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)st->sched_priority)
+				return fail_at(pl, st->sched_pos,
+					       "stage %s: sched %s priority %d is not permitted: this "
+					       "process lacks CAP_SYS_NICE and its RLIMIT_RTPRIO is %llu "
+					       "(raise it to %d, e.g. ulimit -r %d or rtprio in "
+					       "limits.conf, or grant CAP_SYS_NICE)",
+					       st->name, pol, st->sched_priority,
+					       (unsigned long long)rl.rlim_cur, st->sched_priority,
+					       st->sched_priority);
+		}
+	}
+	if (st->lock_memory && !(caps >> CAP_BIT_IPC_LOCK & 1)) {
+		if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+			rl.rlim_cur = 0;
+		/* A bounded limit makes mlockall(MCL_FUTURE) fail later mappings
+		 * (a topic, a plugin's buffers) once it is reached. */
+		if (rl.rlim_cur != RLIM_INFINITY)
+			return fail_at(pl, st->lock_pos,
+				       "stage %s: lock_memory is not permitted: this process lacks "
+				       "CAP_IPC_LOCK and its RLIMIT_MEMLOCK is %llu KiB, not unlimited "
+				       "(ulimit -l unlimited or memlock in limits.conf, or grant "
+				       "CAP_IPC_LOCK)",
+				       st->name, (unsigned long long)rl.rlim_cur / 1024);
+	}
+	return 0;
+}
+
 int sluice__pipeline_check(struct sluice_pipeline *pl)
 {
 	int rc;
@@ -240,6 +320,8 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 			return fail_at(pl, st->pos, "stage %s: plugin \"%s\": %s", st->name,
 				       st->plugin_name, sluice_errdetail());
 		if ((rc = check_params(pl, st)) != 0)
+			return rc;
+		if ((rc = sluice__pipeline_check_sched(pl, st)) != 0)
 			return rc;
 		if ((rc = check_ports(pl, i, 1)) != 0)
 			return rc;

@@ -4,11 +4,14 @@
  * rate and on_message as messages arrive (one wait over all inputs), and
  * records what it did in its record of the control segment. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
+#include "common/atomics.h"
 #include "common/detail.h"
 #include "runtime/ctl.h"
 #include "shm/waitq.h"
@@ -244,6 +247,24 @@ static int drain_input(struct host *h, int i)
 }
 
 /* Waits on the inputs (or the clock), delivering until told to stop. */
+/* spin_us: polls the inputs for up to that long (never past `wait`) before
+ * the wait-set's own short spin and sleep.  The ready input, or -EAGAIN. */
+static int spin_inputs(struct host *h, int64_t wait)
+{
+	uint64_t spin = (uint64_t)h->st->spin_us * 1000u;
+	uint64_t until;
+	int i;
+
+	if (!h->st->has_spin || spin == 0)
+		return -EAGAIN;
+	if (wait >= 0 && (uint64_t)wait < spin)
+		spin = (uint64_t)wait;
+	until = sluice__now_ns() + spin;
+	while ((i = sluice_waitset_wait(h->ws, 0)) < 0 && sluice__now_ns() < until)
+		sluice__cpu_relax();
+	return i;
+}
+
 static int loop(struct host *h)
 {
 	bool source = h->st->ninputs == 0;
@@ -288,8 +309,10 @@ static int loop(struct host *h)
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 			continue;
 		}
-		int i = sluice_waitset_wait(h->ws, wait);
+		int i = spin_inputs(h, wait);
 
+		if (i < 0)
+			i = sluice_waitset_wait(h->ws, wait);
 		if (i < 0)
 			continue; /* timeout: look at the clock and the stop words */
 		int n = drain_input(h, i);
@@ -320,6 +343,37 @@ static int loop(struct host *h)
 	}
 }
 
+int sluice__stage_apply_sched(const struct pl_stage *st)
+{
+	if (st->has_cpus) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		for (int c = 0; c < PL_MAX_CPUS && c < CPU_SETSIZE; c++)
+			if (st->cpus[c / 64] >> (c % 64) & 1)
+				CPU_SET(c, &set);
+		/* pid 0: this thread, so a thread-mode stage pins only itself */
+		if (sched_setaffinity(0, sizeof(set), &set) != 0)
+			return sluice__fail(-errno, "stage %s: cannot pin to its cpu list: %s",
+					    st->name, strerror(errno));
+	}
+	if (st->lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+		return sluice__fail(-errno, "stage %s: cannot lock its memory: %s", st->name,
+				    strerror(errno));
+	if (st->has_sched) {
+		struct sched_param sp = {.sched_priority = st->sched_priority};
+
+		if (sched_setscheduler(0, st->sched_policy, &sp) != 0)
+			return sluice__fail(-errno, "stage %s: cannot set sched %s priority %d: %s",
+					    st->name,
+					    st->sched_policy == SCHED_FIFO ? "fifo"
+					    : st->sched_policy == SCHED_RR ? "rr"
+									   : "other",
+					    st->sched_priority, strerror(errno));
+	}
+	return 0;
+}
+
 int sluice__host_run(struct sluice_pipeline *pl, int si, struct run_ctl *ctl)
 {
 	struct host h = {.pl = pl, .st = &pl->stages[si], .ctl = ctl, .rec = &ctl->stages[si]};
@@ -333,7 +387,10 @@ int sluice__host_run(struct sluice_pipeline *pl, int si, struct run_ctl *ctl)
 				    .loan = ctx_loan, .commit = ctx_commit, .log = ctx_log,
 				    .now_ns = ctx_now, .report = ctx_report,
 				    .commit_at = ctx_commit_at};
-	rc = sluice_waitset_new(&h.ws);
+	/* Before the topics are opened, so that locked memory covers them. */
+	rc = sluice__stage_apply_sched(h.st);
+	if (!rc)
+		rc = sluice_waitset_new(&h.ws);
 	if (!rc)
 		rc = open_ports(&h);
 	if (!rc)

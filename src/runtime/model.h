@@ -17,6 +17,8 @@
 /* Ports per stage: the loader's limit, so a plugin's port index fits. */
 #define PL_MAX_PORTS  SLUICE_PLUGIN_MAX_PORTS
 #define PL_MAX_PARAMS 32
+/* CPUs a stage's `cpu:` list may name: 0 .. PL_MAX_CPUS - 1. */
+#define PL_MAX_CPUS 1024
 
 /* Limits on a pipeline file, so that a hostile one costs linear time:
  * libyaml's scanner does O(nesting) work per token and its loader
@@ -57,6 +59,18 @@ struct pl_stage {
 	int ninputs, noutputs;
 	int restart; /* enum sluice_restart */
 	struct pl_pos pos;
+	/* Scheduling, applied by the stage host in the stage's own process. */
+	uint64_t cpus[PL_MAX_CPUS / 64]; /* cpu: the CPUs it may run on */
+	int has_cpus;
+	struct pl_pos cpu_pos;
+	int has_sched;
+	int sched_policy; /* SCHED_OTHER, SCHED_FIFO or SCHED_RR */
+	int sched_priority;
+	struct pl_pos sched_pos;
+	int lock_memory; /* mlockall(MCL_CURRENT | MCL_FUTURE) */
+	struct pl_pos lock_pos;
+	int has_spin;
+	uint32_t spin_us; /* its inputs spin this long before sleeping */
 };
 
 struct sluice_pipeline {
@@ -79,6 +93,14 @@ int sluice__pipeline_parse_text(const char *file, const char *text, size_t len,
 
 /* Loads the plugins and checks the graph; file:line:col errors. */
 int sluice__pipeline_check(struct sluice_pipeline *pl);
+
+/* Whether this process may run a stage at SCHED_FIFO/RR `priority` and
+ * lock its memory: 0, or -SLUICE_EPIPELINE with what is missing. */
+int sluice__pipeline_check_sched(const struct sluice_pipeline *pl, const struct pl_stage *st);
+
+/* Applies st's cpu, sched and lock_memory keys to the calling process:
+ * 0, or a negative errno with sluice_errdetail() saying which failed. */
+int sluice__stage_apply_sched(const struct pl_stage *st);
 
 /* A stage is a source when it ticks and reads nothing. */
 static inline int pl_is_source(const struct pl_stage *s)

@@ -2,6 +2,7 @@
  * the model, keeping each item's line and column for error messages.
  * Only the shape is checked here; check.c judges plugins and the graph. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,110 @@ static int parse_ports(struct doc *doc, yaml_node_t *map, struct pl_port *ports,
 	return 0;
 }
 
+/* A CPU list: "3", "0-3", "0,2,4-5". */
+static int parse_cpus(const struct doc *doc, const yaml_node_t *n, struct pl_stage *st)
+{
+	const char *s;
+	int rc = want_scalar(doc, n, "cpu", &s);
+
+	if (rc)
+		return rc;
+	memset(st->cpus, 0, sizeof(st->cpus));
+	for (const char *p = s; *p;) {
+		char *end;
+		unsigned long lo, hi;
+
+		if (*p < '0' || *p > '9')
+			goto bad;
+		lo = strtoul(p, &end, 10);
+		hi = lo;
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9')
+				goto bad;
+			hi = strtoul(p, &end, 10);
+		}
+		if (lo > hi || hi >= PL_MAX_CPUS)
+			goto bad;
+		for (unsigned long c = lo; c <= hi; c++)
+			st->cpus[c / 64] |= 1ull << (c % 64);
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	st->has_cpus = 1;
+	st->cpu_pos = pos_of(n);
+	return 0;
+bad:
+	return fail_at(doc, n, "cpu must be a CPU list like 2 or 0-3,6 (CPUs below %d), not \"%s\"",
+		       PL_MAX_CPUS, s);
+}
+
+/* sched: { policy: fifo|rr|other, priority: N } */
+static int parse_sched(struct doc *doc, yaml_node_t *n, struct pl_stage *st)
+{
+	int rc, have_prio = 0;
+	uint32_t prio = 0;
+
+	if ((rc = want_mapping(doc, n, "sched")) != 0)
+		return rc;
+	st->has_sched = 1;
+	st->sched_policy = SCHED_OTHER;
+	st->sched_pos = pos_of(n);
+	FOR_PAIRS(doc, n, p)
+	{
+		yaml_node_t *pk = node(doc, p->key), *pv = node(doc, p->value);
+		const char *key = scalar(pk), *s;
+
+		if (!key)
+			return fail_at(doc, pk, "keys must be plain words");
+		if (!strcmp(key, "policy")) {
+			if ((rc = want_scalar(doc, pv, "policy", &s)) != 0)
+				return rc;
+			if (!strcmp(s, "fifo"))
+				st->sched_policy = SCHED_FIFO;
+			else if (!strcmp(s, "rr"))
+				st->sched_policy = SCHED_RR;
+			else if (!strcmp(s, "other"))
+				st->sched_policy = SCHED_OTHER;
+			else
+				return fail_at(doc, pv, "policy must be fifo, rr or other, not \"%s\"",
+					       s);
+		} else if (!strcmp(key, "priority")) {
+			if ((rc = want_count(doc, pv, "priority", 99, &prio)) != 0)
+				return rc;
+			have_prio = 1;
+			st->sched_pos = pos_of(pv);
+		} else {
+			return fail_at(doc, pk, "unknown sched key \"%s\" (policy, priority)", key);
+		}
+	}
+	if (st->sched_policy == SCHED_OTHER && have_prio)
+		return fail_at(doc, n, "sched: policy other takes no priority (fifo or rr do)");
+	if (st->sched_policy != SCHED_OTHER && !have_prio)
+		return fail_at(doc, n, "sched: a real-time policy needs a priority (1 to 99)");
+	st->sched_priority = (int)prio;
+	return 0;
+}
+
+static int parse_bool(const struct doc *doc, const yaml_node_t *n, const char *what, int *out)
+{
+	const char *s;
+	int rc = want_scalar(doc, n, what, &s);
+
+	if (rc)
+		return rc;
+	if (!strcmp(s, "true") || !strcmp(s, "yes"))
+		*out = 1;
+	else if (!strcmp(s, "false") || !strcmp(s, "no"))
+		*out = 0;
+	else
+		return fail_at(doc, n, "%s must be true or false, not \"%s\"", what, s);
+	return 0;
+}
+
 static int parse_stage(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *k, yaml_node_t *v)
 {
 	struct pl_stage *st;
@@ -256,10 +361,30 @@ static int parse_stage(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t 
 				return fail_at(doc, pv,
 					       "restart must be never, on-failure or always, not \"%s\"",
 					       s);
+		} else if (!strcmp(key, "cpu")) {
+			if ((rc = parse_cpus(doc, pv, st)) != 0)
+				return rc;
+		} else if (!strcmp(key, "sched")) {
+			if ((rc = parse_sched(doc, pv, st)) != 0)
+				return rc;
+		} else if (!strcmp(key, "lock_memory")) {
+			if ((rc = parse_bool(doc, pv, "lock_memory", &st->lock_memory)) != 0)
+				return rc;
+			st->lock_pos = pos_of(pv);
+		} else if (!strcmp(key, "spin_us")) {
+			const char *sv = scalar(pv);
+
+			/* 0 is allowed: sleep at once */
+			if (sv && !strcmp(sv, "0")) {
+				st->spin_us = 0;
+			} else if ((rc = want_count(doc, pv, "spin_us", 1000000, &st->spin_us)) != 0) {
+				return rc;
+			}
+			st->has_spin = 1;
 		} else {
 			return fail_at(doc, pk,
 				       "unknown stage key \"%s\" (plugin, params, inputs, outputs, "
-				       "restart)",
+				       "restart, cpu, sched, lock_memory, spin_us)",
 				       key);
 		}
 	}

@@ -32,6 +32,8 @@ struct sluice_shm {
 	struct sluice_shm_header *hdr;
 	void *payload;
 	size_t payload_size;
+	int hugepages; /* advised for huge pages, the kernel allowing */
+	char note[160]; /* why the mapping is not what was asked, or "" */
 	char name[SLUICE_SHM_NAME_MAX + 1];
 };
 
@@ -230,6 +232,77 @@ static int reserve(const char *name, int fd, size_t total)
 			    (unsigned long long)vfs.f_blocks * vfs.f_frsize);
 }
 
+/* The kernel's policy for huge pages in shared memory: the bracketed word of
+ * /sys/kernel/mm/transparent_hugepage/shmem_enabled, or "" when unknown. */
+static void shmem_thp_policy(char *buf, size_t len)
+{
+	char line[128];
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "re");
+	char *open_br, *close_br;
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && (open_br = strchr(line, '[')) &&
+	    (close_br = strchr(open_br, ']'))) {
+		*close_br = '\0';
+		snprintf(buf, len, "%s", open_br + 1);
+	}
+	fclose(f);
+}
+
+/* Advises [base, base + size) for huge pages where the kernel may give them
+ * to shared memory ("advise", "always", "within_size", "force"); otherwise
+ * leaves a note saying why not.  Must come before the pages are allocated. */
+static void advise_huge(struct sluice_shm *shm, void *base, size_t size)
+{
+	char policy[32];
+
+	shmem_thp_policy(policy, sizeof(policy));
+	if (policy[0] == '\0' || !strcmp(policy, "never") || !strcmp(policy, "deny")) {
+		snprintf(shm->note, sizeof(shm->note),
+			 "huge pages refused: transparent_hugepage/shmem_enabled is %s; "
+			 "using base pages",
+			 policy[0] ? policy : "unreadable");
+		return;
+	}
+#ifdef MADV_HUGEPAGE
+	if (madvise(base, size, MADV_HUGEPAGE) == 0) {
+		shm->hugepages = 1;
+		return;
+	}
+	snprintf(shm->note, sizeof(shm->note), "huge pages refused: madvise: %s; using base pages",
+		 strerror(errno));
+#else
+	(void)base;
+	(void)size;
+	snprintf(shm->note, sizeof(shm->note), "huge pages not supported by this build");
+#endif
+}
+
+/* Puts every page of the mapping into memory and into this process's page
+ * tables now, so that no message pays a page fault later.  Returns 0, or
+ * -errno when the pages cannot be had (a full tmpfs). */
+static int populate(struct sluice_shm *shm, void *base, size_t size, int ro)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+#if defined(MADV_POPULATE_READ) && defined(MADV_POPULATE_WRITE)
+	if (madvise(base, size, ro ? MADV_POPULATE_READ : MADV_POPULATE_WRITE) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -(errno == EFAULT ? ENOSPC : errno);
+#endif
+	/* Kernels before 5.14: a read of each page maps it (shared memory maps
+	 * writable on a read fault; the creator's pages are reserved). */
+	if (page <= 0)
+		page = 4096;
+	for (size_t off = 0; off < size; off += (size_t)page)
+		(void)*(volatile const char *)((const char *)base + off);
+	(void)shm;
+	return 0;
+}
+
 static const char *kind_name(uint32_t kind)
 {
 	switch (kind) {
@@ -281,9 +354,6 @@ int sluice_shm_create(const char *name, uint32_t kind, size_t payload_size,
 		rc = sluice__fail(-errno, "cannot size %s", name);
 		goto fail_unlink;
 	}
-	rc = reserve(name, fd, total);
-	if (rc)
-		goto fail_unlink;
 	shm = calloc(1, sizeof(*shm));
 	if (!shm) {
 		rc = sluice__fail(-ENOMEM, "no memory for %s", name);
@@ -292,6 +362,22 @@ int sluice_shm_create(const char *name, uint32_t kind, size_t payload_size,
 	shm->base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (shm->base == MAP_FAILED) {
 		rc = sluice__fail(-errno, "cannot map %s", name);
+		free(shm);
+		goto fail_unlink;
+	}
+	/* Huge pages are decided when a page is allocated, and fallocate knows
+	 * no mapping's advice: advise, then populate through the mapping, then
+	 * reserve (a no-op over pages that are there, a clear ENOSPC else). */
+	if (flags & SLUICE_SHM_HUGEPAGE) {
+		advise_huge(shm, shm->base, total);
+		if (shm->hugepages)
+			(void)populate(shm, shm->base, total, 0);
+	}
+	rc = reserve(name, fd, total);
+	if (rc == 0 && populate(shm, shm->base, total, 0) != 0)
+		rc = sluice__fail(-ENOSPC, "cannot populate %zu bytes for %s", total, name);
+	if (rc) {
+		munmap(shm->base, total);
 		free(shm);
 		goto fail_unlink;
 	}
@@ -496,6 +582,18 @@ out:
 		munmap(base, size);
 		return -ENOMEM;
 	}
+	/* Whoever exchanges messages through it gets its pages now; an
+	 * inspecting open stays cheap. */
+	if (!ro) {
+		if (flags & SLUICE_SHM_HUGEPAGE)
+			advise_huge(shm, base, size);
+		rc = populate(shm, base, size, 0);
+		if (rc) {
+			munmap(base, size);
+			free(shm);
+			return sluice__fail(rc, "cannot populate %zu bytes of %s", size, name);
+		}
+	}
 	shm->base = base;
 	shm->map_size = size;
 	shm->hdr = base;
@@ -548,6 +646,16 @@ size_t sluice_shm_payload_size(const struct sluice_shm *shm)
 const char *sluice_shm_name(const struct sluice_shm *shm)
 {
 	return shm->name;
+}
+
+int sluice_shm_hugepages(const struct sluice_shm *shm)
+{
+	return shm->hugepages;
+}
+
+const char *sluice_shm_note(const struct sluice_shm *shm)
+{
+	return shm->note[0] ? shm->note : NULL;
 }
 
 struct sluice_proc_id sluice__shm_owner(const struct sluice_shm *shm)

@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +98,20 @@ static const struct bad bad_files[] = {
 	 4, 3, "input \"in\" of stage r is not connected"},
 	{"pipeline: 1\n", 1, 1, "unknown key \"pipeline\""},
 	{"topics:\n  a: { slots: 4 }\nstages:\n  s: { plugin: t_source }\n", 2, 3, "has no type"},
+	/* scheduling keys */
+#define SCHED_ROW(tail) "topics:\n  a: { type: test.Count }\nstages:\n" \
+			"  s: { plugin: t_source, outputs: { out: a }, " tail "\n"
+	{SCHED_ROW("cpu: abc }"), 4, 52, "cpu must be a CPU list"},
+	{SCHED_ROW("cpu: 3-1 }"), 4, 52, "cpu must be a CPU list"},
+	{SCHED_ROW("cpu: 1000 }"), 4, 52, "cpu 1000 is not one this process may run on"},
+	{SCHED_ROW("sched: { policy: batch } }"), 4, 64, "policy must be fifo, rr or other"},
+	{SCHED_ROW("sched: { policy: fifo } }"), 4, 54, "needs a priority"},
+	{SCHED_ROW("sched: { policy: other, priority: 5 } }"), 4, 54, "takes no priority"},
+	{SCHED_ROW("sched: { policy: rr, priority: 100 } }"), 4, 78, "from 1 to 99"},
+	{SCHED_ROW("sched: { prio: 5 } }"), 4, 56, "unknown sched key \"prio\""},
+	{SCHED_ROW("lock_memory: maybe }"), 4, 60, "must be true or false"},
+	{SCHED_ROW("spin_us: -3 }"), 4, 56, "spin_us must be a whole number"},
+#undef SCHED_ROW
 };
 
 START_TEST(bad_files_are_refused_with_position)
@@ -507,6 +525,122 @@ START_TEST(exit_status_says_how_it_ended)
 }
 END_TEST
 
+/* The scheduling keys reach the model as written. */
+START_TEST(sched_keys_are_parsed)
+{
+	static const char text[] =
+		"topics:\n  a: { type: test.Count }\nstages:\n"
+		"  s: { plugin: t_source, outputs: { out: a }, cpu: 0, spin_us: 50,\n"
+		"       sched: { policy: other }, lock_memory: false }\n"
+		"  k: { plugin: t_sink, inputs: { in: a }, spin_us: 0 }\n";
+	const char *path = write_file("schedkeys", text);
+	struct sluice_pipeline *pl;
+
+	ck_assert_msg(sluice_pipeline_load(path, NULL, &pl) == 0, "%s", sluice_errdetail());
+	const struct pl_stage *s = &pl->stages[0], *k = &pl->stages[1];
+	ck_assert_int_eq(s->has_cpus, 1);
+	ck_assert_uint_eq(s->cpus[0], 1);
+	ck_assert_int_eq(s->has_sched, 1);
+	ck_assert_int_eq(s->sched_policy, SCHED_OTHER);
+	ck_assert_int_eq(s->lock_memory, 0);
+	ck_assert_int_eq(s->has_spin, 1);
+	ck_assert_uint_eq(s->spin_us, 50);
+	ck_assert_int_eq(k->has_spin, 1);
+	ck_assert_uint_eq(k->spin_us, 0);
+	ck_assert_int_eq(k->has_cpus, 0);
+	ck_assert_int_eq(k->has_sched, 0);
+	sluice_pipeline_free(pl);
+	unlink(path);
+}
+END_TEST
+
+/* Drops a capability from this process's effective set (no libcap). */
+static int drop_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return -1;
+	data[cap / 32].effective &= ~(1u << (cap % 32));
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* In a child that lacks CAP_SYS_NICE / CAP_IPC_LOCK and whose rlimits
+ * forbid them, a real-time policy and lock_memory are refused at load
+ * (and so by --check), naming what is missing; 0 when the child saw that. */
+static int refused_without_privilege(void)
+{
+	static const char rt[] =
+		"topics:\n  a: { type: test.Count }\nstages:\n"
+		"  s: { plugin: t_source, outputs: { out: a }, sched: { policy: fifo, priority: 10 } }\n";
+	static const char lock[] =
+		"topics:\n  a: { type: test.Count }\nstages:\n"
+		"  s: { plugin: t_source, outputs: { out: a }, lock_memory: true }\n";
+	struct rlimit zero = {0, 0}, small = {65536, 65536};
+	char msg[600];
+
+	if (setrlimit(RLIMIT_RTPRIO, &zero) != 0 || setrlimit(RLIMIT_MEMLOCK, &small) != 0)
+		return 10;
+	if (geteuid() == 0 && (drop_cap(CAP_SYS_NICE) != 0 || drop_cap(CAP_IPC_LOCK) != 0))
+		return 11;
+	if (load_text("rt", rt, msg, sizeof(msg)) != -SLUICE_EPIPELINE)
+		return 12;
+	fprintf(stderr, "%s\n", msg);
+	if (!strstr(msg, ":4:80: stage s: sched fifo priority 10 is not permitted") ||
+	    !strstr(msg, "CAP_SYS_NICE") || !strstr(msg, "RLIMIT_RTPRIO is 0"))
+		return 13;
+	if (load_text("lock", lock, msg, sizeof(msg)) != -SLUICE_EPIPELINE)
+		return 14;
+	fprintf(stderr, "%s\n", msg);
+	if (!strstr(msg, "lock_memory is not permitted") || !strstr(msg, "CAP_IPC_LOCK") ||
+	    !strstr(msg, "RLIMIT_MEMLOCK is 64 KiB"))
+		return 15;
+	return 0;
+}
+
+START_TEST(realtime_needs_privilege)
+{
+	pid_t pid = tu_fork();
+
+	if (pid == 0)
+		_exit(refused_without_privilege());
+	ck_assert_int_eq(tu_wait(pid, 20000), 0);
+}
+END_TEST
+
+/* A process run whose stages pin themselves and spin on their inputs runs
+ * as the plain one does. */
+START_TEST(runs_with_sched_keys)
+{
+	static const char text[] =
+		"topics:\n"
+		"  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+		"stages:\n"
+		"  src:  { plugin: t_source, outputs: { out: a }, cpu: 0,\n"
+		"          sched: { policy: other } }\n"
+		"  sink: { plugin: t_sink, inputs: { in: a }, cpu: 0, spin_us: 20 }\n";
+	struct sluice_pipeline *pl;
+	char name[64], summary[256], prefix[80];
+	const char *path = write_file("schedrun", text);
+
+	snprintf(name, sizeof(name), "tp%lds", (long)getpid());
+	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
+	snprintf(prefix, sizeof(prefix), "%s.", name);
+	ck_assert_msg(sluice_pipeline_load(path, name, &pl) == 0, "%s", sluice_errdetail());
+	struct sluice_run_opts o = {.duration_s = 1, .summary_path = summary};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	double received = tu_json_number(summary, "s[\"figures\"][\"received\"]");
+	ck_assert_double_gt(received, 100);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"figures\"][\"gaps\"]"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "sum(x[\"restarts\"] for x in s[\"stages\"])"), 0);
+	ck_assert_int_eq(shm_left(prefix), 0);
+	unlink(summary);
+	unlink(path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -527,6 +661,9 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, failed_stage_exits_1, 0, 4);
 	tcase_add_test(tc, exit_status_says_how_it_ended);
 	tcase_add_test(tc, failing_init_exhausts_restarts);
+	tcase_add_test(tc, sched_keys_are_parsed);
+	tcase_add_test(tc, realtime_needs_privilege);
+	tcase_add_test(tc, runs_with_sched_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
