@@ -29,9 +29,10 @@ function(sluice_add_plugin name)
   set_target_properties(${P_TARGET} PROPERTIES
     PREFIX "" SUFFIX ".so" OUTPUT_NAME ${name}
     C_VISIBILITY_PRESET hidden
-    LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR})
+    LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR}
+    INSTALL_RPATH "")
   if(P_INSTALL)
     # Plugins on the default path are installed where the loader looks.
-    install(TARGETS ${P_TARGET} LIBRARY DESTINATION ${SLUICE_PLUGIN_INSTALL_DIR})
+    install(TARGETS ${P_TARGET} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/sluice/plugins)
   endif()
 endfunction()

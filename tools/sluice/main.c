@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "sluice/plugin.h"
+#include "sluice/version.h"
 
 static struct cli_cmd *cmds;
 
@@ -46,6 +48,17 @@ static void usage(FILE *f)
 		   "128+signal: sluice run --help); numbers in options are parsed strictly\n");
 }
 
+/* --version: this program's version, the library's, and the versions of
+ * the binary interfaces a plugin or another process must match. */
+static void print_version(const char *prog)
+{
+	printf("%s %s\n", prog, SLUICE_VERSION_STRING);
+	printf("library %s\n", sluice_version());
+	printf("plugin ABI %u.%u\n", SLUICE_PLUGIN_ABI_VERSION, SLUICE_PLUGIN_ABI_MINOR);
+	printf("segment ABI %u, channel protocol %u\n", sluice_segment_abi_version(),
+	       sluice_channel_protocol());
+}
+
 static int is_help(const char *a)
 {
 	return !strcmp(a, "--help") || !strcmp(a, "-h");
@@ -56,6 +69,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		print_version("sluice");
+		return 0;
 	}
 	if (is_help(argv[1]) || !strcmp(argv[1], "help")) {
 		if (argc > 2 && !is_help(argv[2])) {
