@@ -22,7 +22,8 @@ void bench_register(struct bench_cmd *cmd)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sluice-bench SUBCOMMAND [options]   (SUBCOMMAND --help for its options)\n"
-		   "       sluice-bench all                   run every subcommand with defaults\n\n"
+		   "       sluice-bench all                   run every subcommand with defaults\n"
+		   "       sluice-bench --version\n\n"
 		   "subcommands:\n");
 	for (struct bench_cmd *c = cmds; c; c = c->next)
 		fprintf(f, "  %-16s %s\n", c->name, c->summary);

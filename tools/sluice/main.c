@@ -40,7 +40,8 @@ int cli_error(const char *cmd, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sluice COMMAND [options]   (sluice COMMAND --help for its options)\n\n"
+	fprintf(f, "usage: sluice COMMAND [options]   (sluice COMMAND --help for its options)\n"
+	           "       sluice --version          versions of sluice and of its ABIs\n\n"
 	           "commands:\n");
 	for (struct cli_cmd *c = cmds; c; c = c->next)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
