@@ -11,13 +11,20 @@ cc=${CC:-clang}
 mkdir -p "$out/gen" "$out/corpus-verify" "$out/corpus-schema" "$out/corpus-bfbs" \
 	"$out/corpus-json"
 
+# sluice/version.h as CMake configures it (from the project() version).
+ver=$(sed -n 's/^project(sluice VERSION \([0-9]*\.[0-9]*\.[0-9]*\).*/\1/p' "$root/CMakeLists.txt")
+mkdir -p "$out/gen/sluice"
+echo "$ver" | { IFS=. read -r vmaj vmin vpat
+	sed -e "s/@PROJECT_VERSION_MAJOR@/$vmaj/" -e "s/@PROJECT_VERSION_MINOR@/$vmin/" \
+		-e "s/@PROJECT_VERSION_PATCH@/$vpat/" -e "s/@PROJECT_VERSION@/$ver/" \
+		"$root/include/sluice/version.h.in" >"$out/gen/sluice/version.h"; }
 inc="-I$root/include -I$root/src -I$root/tools/sluicec -I$out/gen"
 core="$root/tools/sluicec/util.c $root/tools/sluicec/lex.c $root/tools/sluicec/parse.c
       $root/tools/sluicec/check.c $root/tools/sluicec/gen_c.c $root/tools/sluicec/bfbs.c
       $root/tools/sluicec/convert.c"
 runtime="$root/src/fb/builder.c $root/src/fb/verify.c $root/src/fb/reflect.c $root/src/fb/json.c
          $root/src/fb/json_parse.c
-         $root/src/common/error.c"
+         $root/src/common/error.c $root/src/common/version.c"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror"
 san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
@@ -39,7 +46,7 @@ $cc $cflags $san $inc "$root/fuzz/fuzz_json.c" $runtime -lm -o "$out/fuzz_json"
 "$out/sluicec" --bfbs -o "$out/corpus-bfbs" "$root/tests/fb/schemas/zoo.fbs"
 # The channel against a scribbling writer (tests/channel/chan_scribble.h).
 # shellcheck disable=SC2086
-$cc $cflags $san -I$root/include -I$root/src -I$root/tests/channel \
+$cc $cflags $san -I$root/include -I$root/src -I$root/tests/channel -I$out/gen \
 	"$root/fuzz/fuzz_chan_scribble.c" "$root"/src/channel/*.c "$root"/src/shm/*.c \
 	"$root"/src/common/*.c -lm -lpthread -o "$out/fuzz_chan_scribble"
 mkdir -p "$out/corpus-chan"

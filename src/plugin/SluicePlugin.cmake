@@ -18,7 +18,8 @@ function(sluice_add_plugin name)
     set(P_INSTALL ON)
   endif()
   add_library(${P_TARGET} MODULE ${P_SOURCES})
-  target_include_directories(${P_TARGET} PRIVATE ${PROJECT_SOURCE_DIR}/include)
+  target_include_directories(${P_TARGET} PRIVATE ${PROJECT_SOURCE_DIR}/include
+    ${PROJECT_BINARY_DIR}/include)
   target_compile_definitions(${P_TARGET} PRIVATE ${P_DEFINES})
   target_compile_options(${P_TARGET} PRIVATE ${P_OPTIONS})
   if(P_LINK_SLUICE)
@@ -29,9 +30,10 @@ function(sluice_add_plugin name)
   set_target_properties(${P_TARGET} PROPERTIES
     PREFIX "" SUFFIX ".so" OUTPUT_NAME ${name}
     C_VISIBILITY_PRESET hidden
-    LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR})
+    LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR}
+    INSTALL_RPATH "")
   if(P_INSTALL)
     # Plugins on the default path are installed where the loader looks.
-    install(TARGETS ${P_TARGET} LIBRARY DESTINATION ${SLUICE_PLUGIN_INSTALL_DIR})
+    install(TARGETS ${P_TARGET} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/sluice/plugins)
   endif()
 endfunction()

@@ -1,31 +1,82 @@
-/* search.c - where plugins are looked for: $SLUICE_PLUGIN_PATH, then the
- * build tree's plugin directory, then the install directory. */
+/* search.c - where plugins are looked for: $SLUICE_PLUGIN_PATH, then
+ * <libdir>/sluice/plugins relative to where the library itself is (beside
+ * libsluice.so, or ../<libdir>/ from a program linking libsluice.a), then
+ * the configured install directory. Nothing points into a build tree: the
+ * build tree has the install layout, so its programs find its plugins the
+ * same way, and a moved install prefix keeps working. */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sluice/loader.h"
 #include "common/detail.h"
 #include "plugin/internal.h"
 
-#ifndef SLUICE_PLUGIN_BUILD_DIR
-#define SLUICE_PLUGIN_BUILD_DIR ""
+#ifndef SLUICE_PLUGIN_LIBDIR
+#define SLUICE_PLUGIN_LIBDIR "lib"
 #endif
 #ifndef SLUICE_PLUGIN_INSTALL_DIR
 #define SLUICE_PLUGIN_INSTALL_DIR "/usr/local/lib/sluice/plugins"
 #endif
 
+/* Cuts path at its last '/', leaving its directory; 0 if it has none. */
+static int cut_dir(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path)
+		return 0;
+	*slash = '\0';
+	return 1;
+}
+
+static int is_shared(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	return strstr(base ? base + 1 : path, ".so") != NULL;
+}
+
+/* The plugin directory relative to the object holding this code. */
+static void self_dir(char *out, size_t len)
+{
+	char obj[PATH_MAX];
+	Dl_info info;
+	ssize_t n;
+
+	out[0] = '\0';
+	/* In libsluice.so: its own directory is <libdir>. */
+	if (dladdr((void *)self_dir, &info) && info.dli_fname && is_shared(info.dli_fname) &&
+	    realpath(info.dli_fname, obj) && cut_dir(obj)) {
+		snprintf(out, len, "%s/sluice/plugins", obj);
+		return;
+	}
+	/* Linked into a program: <prefix>/bin/prog -> <prefix>/<libdir>. */
+	n = readlink("/proc/self/exe", obj, sizeof(obj) - 1);
+	if (n <= 0)
+		return;
+	obj[n] = '\0';
+	if (cut_dir(obj) && cut_dir(obj))
+		snprintf(out, len, "%s/" SLUICE_PLUGIN_LIBDIR "/sluice/plugins", obj);
+}
+
 const char *sluice_plugin_search_path(void)
 {
-	static _Thread_local char buf[4096];
+	static _Thread_local char buf[3 * PATH_MAX_PLUGIN];
+	char self[PATH_MAX_PLUGIN];
 	const char *env = getenv("SLUICE_PLUGIN_PATH");
+	int same;
 
+	self_dir(self, sizeof(self));
+	same = !strcmp(self, SLUICE_PLUGIN_INSTALL_DIR);
 	snprintf(buf, sizeof(buf), "%s%s%s%s%s", env && *env ? env : "", env && *env ? ":" : "",
-	         SLUICE_PLUGIN_BUILD_DIR, *SLUICE_PLUGIN_BUILD_DIR ? ":" : "",
-	         SLUICE_PLUGIN_INSTALL_DIR);
+	         same ? "" : self, *self && !same ? ":" : "", SLUICE_PLUGIN_INSTALL_DIR);
 	return buf;
 }
 

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "sluice/plugin.h"
+#include "sluice/version.h"
 
 static struct cli_cmd *cmds;
 
@@ -38,12 +40,24 @@ int cli_error(const char *cmd, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sluice COMMAND [options]   (sluice COMMAND --help for its options)\n\n"
+	fprintf(f, "usage: sluice COMMAND [options]   (sluice COMMAND --help for its options)\n"
+	           "       sluice --version          versions of sluice and of its ABIs\n\n"
 	           "commands:\n");
 	for (struct cli_cmd *c = cmds; c; c = c->next)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\nexit status: 0 success, 1 failure, 2 bad arguments (sluice run adds 3 and\n"
 		   "128+signal: sluice run --help); numbers in options are parsed strictly\n");
+}
+
+/* --version: this program's version, the library's, and the versions of
+ * the binary interfaces a plugin or another process must match. */
+static void print_version(const char *prog)
+{
+	printf("%s %s\n", prog, SLUICE_VERSION_STRING);
+	printf("library %s\n", sluice_version());
+	printf("plugin ABI %u.%u\n", SLUICE_PLUGIN_ABI_VERSION, SLUICE_PLUGIN_ABI_MINOR);
+	printf("segment ABI %u, channel protocol %u\n", sluice_segment_abi_version(),
+	       sluice_channel_protocol());
 }
 
 static int is_help(const char *a)
@@ -56,6 +70,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		print_version("sluice");
+		return 0;
 	}
 	if (is_help(argv[1]) || !strcmp(argv[1], "help")) {
 		if (argc > 2 && !is_help(argv[2])) {

@@ -7,6 +7,8 @@
 #include "bfbs.h"
 #include "convert.h"
 #include "schema.h"
+#include "sluice/plugin.h"
+#include "sluice/version.h"
 
 static void usage(FILE *f)
 {
@@ -16,6 +18,17 @@ static void usage(FILE *f)
 	      "       sluicec --bfbs [-o dir] schema.fbs                      write <schema>.bfbs\n"
 	      "       sluicec --check schema.fbs                              only check\n",
 	      f);
+}
+
+/* --version: this program's version, the library's, and the versions of
+ * the binary interfaces a plugin or another process must match. */
+static void print_version(const char *prog)
+{
+	printf("%s %s\n", prog, SLUICE_VERSION_STRING);
+	printf("library %s\n", sluice_version());
+	printf("plugin ABI %u.%u\n", SLUICE_PLUGIN_ABI_VERSION, SLUICE_PLUGIN_ABI_MINOR);
+	printf("segment ABI %u, channel protocol %u\n", sluice_segment_abi_version(),
+	       sluice_channel_protocol());
 }
 
 /* "dir/name.fbs" -> "name" */
@@ -62,6 +75,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--raw-binary") == 0 || strcmp(a, "--strict-json") == 0 ||
 			   strcmp(a, "--c") == 0) {
 			/* accepted for flatc compatibility; nothing to do */
+		} else if (strcmp(a, "--version") == 0) {
+			print_version("sluicec");
+			return 0;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 0;
