@@ -2,12 +2,13 @@
 # test_completion.sh - the bash completion for sluice completes subcommands
 # (from the list sluice --help prints, so the script cannot fall behind),
 # options, topic names from /dev/shm and plugin names.
-# usage: test_completion.sh COMPLETION_SCRIPT SLUICE PLUGIN_DIR
+# usage: test_completion.sh COMPLETION_SCRIPT SLUICE
 set -u
-script=$1 sluice=$2 plugdir=$3
+script=$1 sluice=$2
 fail=0
 topic=sluice-compl-test.$$.$RANDOM
-trap 'rm -f "/dev/shm/$topic"' EXIT
+plugdir=$(mktemp -d) || exit 1
+trap 'rm -f "/dev/shm/$topic"; rm -rf "$plugdir"' EXIT
 
 # shellcheck source=/dev/null
 . "$script" || { echo "FAIL: cannot source $script"; exit 1; }
@@ -67,8 +68,12 @@ expect "/$topic" sluice echo "/sluice-compl-test.$$"
 expect "/$topic" sluice hz ""
 expect "/$topic" sluice pub -n 3 ""
 expect_only "" sluice echo /x "/sluice-compl"
-# plugin names for inspect, from $SLUICE_PLUGIN_PATH
+# plugin names for inspect, from $SLUICE_PLUGIN_PATH (names only: nothing is
+# loaded, so an empty file stands for a plugin)
+: >"$plugdir/my_stage.so"
+: >"$plugdir/notes.txt"
 export SLUICE_PLUGIN_PATH=$plugdir
-expect counter sluice inspect cou
+expect_only my_stage sluice inspect my
+expect_only "" sluice inspect note
 [[ $fail == 0 ]] && echo "ok: completion"
 exit $fail
