@@ -13,7 +13,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: sluicec [-I dir]... [-o dir] [--gen-all] schema.fbs  write <schema>_sluice.h\n"
+	fputs("usage: sluicec [-I dir]... [-o dir] [--gen-all] schema.fbs     write <schema>_sluice.h\n"
 	      "       sluicec -b [-I dir]... [-o dir] schema.fbs data.json   write data.bin\n"
 	      "       sluicec --json [--size-prefixed] schema.fbs data.bin    print JSON\n"
 	      "       sluicec --bfbs [-o dir] schema.fbs                      write <schema>.bfbs\n"
