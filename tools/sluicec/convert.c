@@ -22,7 +22,7 @@ static int slurp(const char *path, uint8_t **out, size_t *len, char *err, size_t
 	size_t cap = 0, n = 0, got;
 
 	if (!f) {
-		snprintf(err, errlen, "%s: error: cannot read", path);
+		snprintf(err, errlen, "%s: error: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
 	do {
@@ -31,14 +31,40 @@ static int slurp(const char *path, uint8_t **out, size_t *len, char *err, size_t
 		n += got;
 	} while (got);
 	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+
 		fclose(f);
-		snprintf(err, errlen, "%s: error: cannot read", path);
+		snprintf(err, errlen, "%s: error: cannot read: %s", path, strerror(e));
 		return -1;
 	}
 	fclose(f);
 	*out = buf;
 	*len = n;
 	return 0;
+}
+
+int sc_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "wb");
+	int ok, e;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: error: cannot write: %s", path, strerror(errno));
+		return -1;
+	}
+	errno = 0;
+	ok = fwrite(data, 1, len, f) == len;
+	e = errno;
+	if (fclose(f) != 0 && ok) {
+		ok = 0;
+		e = errno;
+	}
+	if (ok)
+		return 0;
+	if (!e)
+		e = EIO;
+	snprintf(err, errlen, "%s: error: cannot write: %s", path, strerror(e));
+	return -1;
 }
 
 static int schema_bfbs(const struct schema *s, uint8_t **bf, size_t *n, char *err, size_t errlen)
@@ -109,19 +135,13 @@ int sc_json_to_bin(const struct schema *s, const char *json_path, const char *bi
 {
 	uint8_t *text, *out;
 	size_t n, outlen;
-	FILE *f;
 
 	if (slurp(json_path, &text, &n, err, errlen))
 		return -1;
 	if (sc_json_parse(s, json_path, (const char *)text, n, size_prefixed, &out, &outlen, err,
 			  errlen))
 		return -1;
-	f = fopen(bin_path, "wb");
-	if (!f || fwrite(out, 1, outlen, f) != outlen || fclose(f) != 0) {
-		snprintf(err, errlen, "%s: error: cannot write", bin_path);
-		return -1;
-	}
-	return 0;
+	return sc_write_file(bin_path, out, outlen, err, errlen);
 }
 
 static int to_file(void *ctx, const char *text, size_t len)

@@ -25,4 +25,8 @@ int sc_json_to_bin(const struct schema *s, const char *json_path, const char *bi
 int sc_bin_to_json(const struct schema *s, const char *bin_path, FILE *out, bool size_prefixed,
 		   char *err, size_t errlen);
 
+/* Writes len bytes to path; 0, or -1 with "path: error: cannot write:
+ * <strerror>" in err. */
+int sc_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen);
+
 #endif

@@ -1,6 +1,7 @@
 /* gen_c.c - writes the C header for a schema: readers, builders and a
  * verifier per type, all static inline over the sluice/fb.h runtime. */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -767,7 +768,7 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 	size_t i;
 
 	if (!o) {
-		snprintf(err, errlen, "%s: error: cannot write", path);
+		snprintf(err, errlen, "%s: error: cannot write: %s", path, strerror(errno));
 		return -1;
 	}
 	for (i = 0; base[i] && i + 12 < sizeof(guard); i++)
@@ -866,8 +867,10 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 		}
 	}
 	fprintf(o, "#ifdef __cplusplus\n}\n#endif\n#endif\n");
-	if (fclose(o) != 0) {
-		snprintf(err, errlen, "%s: error: write failed", path);
+	i = (size_t)ferror(o);
+	if (fclose(o) != 0 || i) {
+		snprintf(err, errlen, "%s: error: cannot write: %s", path,
+			 strerror(errno ? errno : EIO));
 		return -1;
 	}
 	return 0;
