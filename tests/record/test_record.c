@@ -1,0 +1,404 @@
+/* test_record.c - MCAP recordings: the writer and reader agree, `sluice
+ * record` copies a real publisher's messages with the topic's own schema
+ * (and flatc decodes one taken out of the file), a file cut at random
+ * points is recovered up to its last complete chunk, and damaged files are
+ * refused with the reason. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sluice/channel.h"
+#include "sluice/error.h"
+#include "sluice/record.h"
+#include "testutil.h"
+
+static void *slurp(const char *path, size_t *len)
+{
+	void *buf;
+	ck_assert_int_eq(sluice_mcap_load(path, &buf, len), 0);
+	return buf;
+}
+
+static void spill(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+static void tmpfile_name(char *buf, size_t len, const char *tag)
+{
+	snprintf(buf, len, "/tmp/sluice-rec-%d-%s.mcap", (int)getpid(), tag);
+}
+
+/* What a scan saw. */
+struct seen {
+	uint64_t per_channel[4];
+	uint64_t msgs, chunks;
+	uint32_t next_seq[4];
+	int seq_ok;
+	const void *schema;
+	uint64_t schema_len;
+	/* chunk ends and the messages before them, for the truncation test */
+	uint64_t chunk_end[4096], msgs_at_end[4096];
+	int losses_seen;
+	const void *first_msg;
+	uint64_t first_len;
+};
+
+static int see(const struct sluice_mcap_rec *r, void *arg)
+{
+	struct seen *s = arg;
+
+	switch (r->kind) {
+	case SLUICE_MCAP_SCHEMA:
+		s->schema = r->data;
+		s->schema_len = r->len;
+		break;
+	case SLUICE_MCAP_MESSAGE:
+		if (r->channel_id < 4) {
+			if (s->per_channel[r->channel_id] && r->sequence != s->next_seq[r->channel_id])
+				s->seq_ok = 0;
+			s->next_seq[r->channel_id] = r->sequence + 1;
+			s->per_channel[r->channel_id]++;
+		}
+		if (!s->msgs) {
+			s->first_msg = r->data;
+			s->first_len = r->len;
+		}
+		s->msgs++;
+		break;
+	case SLUICE_MCAP_METADATA:
+		if (r->name.len == 13 && !memcmp(r->name.p, "sluice.losses", 13))
+			s->losses_seen = 1;
+		break;
+	case SLUICE_MCAP_CHUNK:
+		if (s->chunks < 4096) {
+			/* opcode, length, 3 times, size, crc, "" and records' length */
+			s->chunk_end[s->chunks] = r->offset + 9 + 8 * 3 + 4 + 4 + 8 + r->len;
+			s->msgs_at_end[s->chunks] = s->msgs;
+		}
+		s->chunks++;
+		break;
+	}
+	return 0;
+}
+
+/* Writes nmsg messages round-robin on three channels, chunk_size small so
+ * that there are many chunks. */
+static void write_sample(const char *path, int nmsg, uint64_t chunk_size)
+{
+	struct sluice_mcap_writer *w;
+	struct sluice_mcap_writer_opts o = {.chunk_size = chunk_size};
+	static const unsigned char schema[] = "not really a bfbs, only bytes";
+	uint16_t sid, ch[3];
+	const char *kv[] = {"a", "1", "b", "2"};
+
+	ck_assert_int_eq(sluice_mcap_writer_open(path, &o, &w), 0);
+	ck_assert_int_eq(sluice_mcap_add_schema(w, "t.T", "flatbuffer", schema, sizeof(schema), &sid),
+			 0);
+	for (int i = 0; i < 3; i++) {
+		char topic[16];
+		snprintf(topic, sizeof(topic), "topic%d", i);
+		ck_assert_int_eq(sluice_mcap_add_channel(w, sid, topic, "flatbuffer", &ch[i]), 0);
+	}
+	for (int i = 0; i < nmsg; i++) {
+		unsigned char data[40];
+		memset(data, i & 0xff, sizeof(data));
+		ck_assert_int_eq(sluice_mcap_write_message(w, ch[i % 3], (uint32_t)(i / 3),
+							   1000 + (uint64_t)i, 900 + (uint64_t)i,
+							   data, 1 + (size_t)i % 40),
+				 0);
+	}
+	ck_assert_int_eq(sluice_mcap_add_metadata(w, "sluice.losses", kv, 2), 0);
+	ck_assert_int_eq(sluice_mcap_writer_close(w), 0);
+}
+
+START_TEST(write_then_read)
+{
+	char path[128];
+	size_t len;
+	struct seen *s = calloc(1, sizeof(*s));
+	struct sluice_mcap_result res;
+
+	tmpfile_name(path, sizeof(path), "wr");
+	write_sample(path, 3000, 2048);
+	void *buf = slurp(path, &len);
+	s->seq_ok = 1;
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, see, s, &res), 0);
+	ck_assert_int_eq(res.complete, 1);
+	ck_assert_uint_eq(res.messages, 3000);
+	ck_assert_uint_eq(res.summary_messages, 3000);
+	ck_assert_uint_eq(res.channels, 3);
+	ck_assert_uint_eq(res.schemas, 1);
+	ck_assert_uint_gt(res.chunks, 20);
+	ck_assert_uint_eq(res.start_time, 1000);
+	ck_assert_uint_eq(res.end_time, 3999);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(s->per_channel[i], 1000);
+	ck_assert_int_eq(s->seq_ok, 1);
+	ck_assert_int_eq(s->losses_seen, 1);
+	free(buf);
+	free(s);
+	unlink(path);
+}
+END_TEST
+
+static int run_prog(char *const argv[], int timeout_ms, const char *out_path)
+{
+	pid_t pid = tu_fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (out_path) {
+			int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			dup2(fd, 1);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return tu_wait(pid, timeout_ms);
+}
+
+/* A real publisher process: waits for a subscriber, publishes n copies of
+ * the sample message (lossless), closes. */
+static void publisher(const char *topic, const void *bfbs, size_t bfbs_len, const void *msg,
+		      size_t msg_len, int n)
+{
+	struct sluice_topic_opts o = {.type_name = "sluice.msg.GpsFix", .schema = bfbs,
+				      .schema_len = bfbs_len, .slot_size = 256, .slot_count = 16};
+	struct sluice_pub *pub;
+	struct sluice_topic_stats st;
+
+	if (sluice_pub_open(topic, &o, &pub))
+		_exit(3);
+	for (int i = 0; i < 1000; i++) {
+		if (sluice_topic_stat(topic, &st, NULL, 0) == 0 && st.subscribers > 0)
+			break;
+		usleep(10000);
+	}
+	for (int i = 0; i < n; i++)
+		if (sluice_pub_publish(pub, msg, msg_len, 5000000000LL))
+			_exit(4);
+	sluice_pub_close(pub);
+	_exit(0);
+}
+
+START_TEST(record_real_publisher)
+{
+	char topic[64], path[128], msgpath[128], outdir[128], cmd[512];
+	size_t bfbs_len, msg_len, len;
+	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
+	struct seen *s = calloc(1, sizeof(*s));
+	struct sluice_mcap_result res;
+	struct sluice_topic_stats st;
+	struct sluice_sub_stats subs[4];
+	const int n = 2000;
+
+	tu_name(topic, sizeof(topic), "rec");
+	tmpfile_name(path, sizeof(path), "cli");
+	pid_t pub = tu_fork();
+	if (pub == 0)
+		publisher(topic, bfbs, bfbs_len, msg, msg_len, n);
+	pid_t rec = tu_fork();
+	if (rec == 0) {
+		execl(SLUICE_BIN, SLUICE_BIN, "record", "-o", path, "--chunk-size", "4096", topic,
+		      (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(tu_wait(pub, 20000), 0);
+	/* the recorder has taken everything: its cursor reached the head, or
+	 * it left the topic at its end (and the last one out removed it) */
+	int done = 0;
+	for (int i = 0; i < 2000 && !done; i++) {
+		int rc = sluice_topic_stat(topic, &st, subs, 4);
+		ck_assert(rc == 0 || rc == -ENOENT);
+		done = rc == -ENOENT || !st.subscribers || subs[0].cursor == st.next_seq;
+		if (!done)
+			usleep(5000);
+	}
+	ck_assert(done);
+	kill(rec, SIGTERM);
+	ck_assert_int_eq(tu_wait(rec, 10000), 0);
+
+	void *buf = slurp(path, &len);
+	s->seq_ok = 1;
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, see, s, &res), 0);
+	ck_assert_int_eq(res.complete, 1);
+	ck_assert_uint_eq(res.messages, n);
+	ck_assert_uint_eq(s->per_channel[0], n);
+	ck_assert_int_eq(s->seq_ok, 1);
+	ck_assert_uint_gt(res.chunks, 1);
+	ck_assert_int_eq(s->losses_seen, 1);
+	/* the schema in the file is byte for byte what the topic carried */
+	ck_assert_uint_eq(s->schema_len, bfbs_len);
+	ck_assert_int_eq(memcmp(s->schema, bfbs, bfbs_len), 0);
+	ck_assert_uint_eq(s->first_len, msg_len);
+	ck_assert_int_eq(memcmp(s->first_msg, msg, msg_len), 0);
+
+	/* Debian's flatc decodes a message taken out of the file */
+	snprintf(msgpath, sizeof(msgpath), "/tmp/sluice-rec-%d-msg.bin", (int)getpid());
+	snprintf(outdir, sizeof(outdir), "/tmp/sluice-rec-%d-out", (int)getpid());
+	spill(msgpath, s->first_msg, s->first_len);
+	char *fargv[] = {FLATC, "--json", "--raw-binary", "--strict-json", "-o", outdir, GPS_BFBS,
+			 "--", msgpath, NULL};
+	ck_assert_int_eq(run_prog(fargv, 20000, NULL), 0);
+	snprintf(cmd, sizeof(cmd), "%s/sluice-rec-%d-msg.json", outdir, (int)getpid());
+	ck_assert_double_eq(tu_json_number(cmd, "s[\"position\"][\"lon_deg\"]"), 2.25);
+	unlink(cmd);
+	rmdir(outdir);
+	unlink(msgpath);
+
+	/* sluice info reads it (and says the count) */
+	snprintf(cmd, sizeof(cmd), "/tmp/sluice-rec-%d-info.json", (int)getpid());
+	char *iargv[] = {SLUICE_BIN, "info", "--json", path, NULL};
+	ck_assert_int_eq(run_prog(iargv, 20000, cmd), 0);
+	ck_assert_double_eq(tu_json_number(cmd, "s[\"channels\"][0][\"messages\"]"), n);
+	ck_assert_double_eq(tu_json_number(cmd, "s[\"channels\"][0][\"lost\"]"), 0);
+	unlink(cmd);
+	free(buf);
+	free(bfbs);
+	free(msg);
+	free(s);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(truncated_recovered_to_last_chunk)
+{
+	char path[128], cut[128], out[128];
+	size_t len, rlen;
+	struct seen *s = calloc(1, sizeof(*s)), *r = calloc(1, sizeof(*r));
+	struct sluice_mcap_result res;
+
+	tmpfile_name(path, sizeof(path), "full");
+	tmpfile_name(cut, sizeof(cut), "cut");
+	tmpfile_name(out, sizeof(out), "recovered");
+	write_sample(path, 2000, 1024);
+	unsigned char *buf = slurp(path, &len);
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, see, s, &res), 0);
+	ck_assert_uint_gt(s->chunks, 20);
+	srand(14);
+	for (int k = 0; k < 20; k++) {
+		/* past the magic and Header (30 bytes), before the end */
+		size_t at = 40 + (size_t)rand() % (len - 41);
+		/* msgs_at_end[c] counts the messages up to and with chunk c */
+		uint64_t want = 0;
+		for (uint64_t c = 0; c < s->chunks; c++)
+			if (s->chunk_end[c] <= at)
+				want = s->msgs_at_end[c];
+		spill(cut, buf, at);
+		/* refused as it is ... */
+		void *cb = slurp(cut, &rlen);
+		ck_assert_int_eq(sluice_mcap_scan(cb, rlen, 0, NULL, NULL, &res), -EBADMSG);
+		free(cb);
+		/* ... and recovered up to its last complete chunk */
+		ck_assert_int_eq(sluice_mcap_recover(cut, out, &res), 0);
+		ck_assert_uint_eq(res.messages, want);
+		void *rb = slurp(out, &rlen);
+		memset(r, 0, sizeof(*r));
+		ck_assert_int_eq(sluice_mcap_scan(rb, rlen, 0, see, r, &res), 0);
+		ck_assert_int_eq(res.complete, 1);
+		ck_assert_uint_eq(res.messages, want);
+		ck_assert_uint_eq(res.channels, 3);
+		free(rb);
+	}
+	free(buf);
+	free(s);
+	free(r);
+	unlink(path);
+	unlink(cut);
+	unlink(out);
+}
+END_TEST
+
+static void expect_refused(const void *buf, size_t len, const char *why)
+{
+	struct sluice_mcap_result res;
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, NULL, NULL, &res), -EBADMSG);
+	ck_assert_msg(strstr(sluice_errdetail(), why), "detail \"%s\" lacks \"%s\"",
+		      sluice_errdetail(), why);
+}
+
+START_TEST(corrupt_files_refused_with_reason)
+{
+	char path[128];
+	size_t len;
+	struct seen *s = calloc(1, sizeof(*s));
+	struct sluice_mcap_result res;
+
+	tmpfile_name(path, sizeof(path), "corrupt");
+	write_sample(path, 500, 1024);
+	unsigned char *buf = slurp(path, &len), *bad = malloc(len);
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, see, s, &res), 0);
+
+	memcpy(bad, buf, len);
+	bad[1] = 'X';
+	expect_refused(bad, len, "bad magic");
+
+	/* a byte inside the first chunk's records */
+	memcpy(bad, buf, len);
+	bad[s->chunk_end[0] - 5] ^= 0x40;
+	expect_refused(bad, len, "bad CRC");
+
+	/* a record whose length runs past the end: the Header's */
+	memcpy(bad, buf, len);
+	bad[8 + 1 + 6] = 0x7f;
+	expect_refused(bad, len, "claims");
+
+	/* a byte of the summary */
+	memcpy(bad, buf, len);
+	bad[len - 8 - 29 - 3] ^= 1;
+	expect_refused(bad, len, "summary");
+
+	/* cut off */
+	expect_refused(buf, len / 2, "");
+
+	/* any single byte flipped: never a crash (the sanitizer builds watch) */
+	srand(7);
+	for (int k = 0; k < 2000; k++) {
+		memcpy(bad, buf, len);
+		size_t at = (size_t)rand() % len;
+		bad[at] = (unsigned char)rand();
+		sluice_mcap_scan(bad, len, k & 1 ? SLUICE_MCAP_PARTIAL : 0, NULL, NULL, &res);
+		sluice_mcap_scan(bad, at, SLUICE_MCAP_PARTIAL, NULL, NULL, &res);
+	}
+
+	/* and the command says why, exit status 1 */
+	memcpy(bad, buf, len);
+	bad[s->chunk_end[0] - 5] ^= 0x40;
+	spill(path, bad, len);
+	char *iargv[] = {SLUICE_BIN, "info", path, NULL};
+	ck_assert_int_eq(run_prog(iargv, 20000, "/dev/null"), 1);
+	free(buf);
+	free(bad);
+	free(s);
+	unlink(path);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("record");
+	TCase *tc = tcase_create("record");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, write_then_read);
+	tcase_add_test(tc, record_real_publisher);
+	tcase_add_test(tc, truncated_recovered_to_last_chunk);
+	tcase_add_test(tc, corrupt_files_refused_with_reason);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(make_suite);
+}
