@@ -19,6 +19,34 @@
 #include "sluice/record.h"
 #include "testutil.h"
 
+/* Has @mcap/core, the reference implementation, read path: all its
+ * records and CRCs, the summary and the indexes?  Skipped (said once)
+ * when node or the package is missing. */
+static void node_check(const char *path, const char *bfbs, uint64_t messages)
+{
+	static int said;
+	char out[160], cmd[1024], expr[64];
+
+	if (!NODE_BIN[0] || access(MCAP_CORE_PKG, R_OK)) {
+		if (!said++)
+			fprintf(stderr, "test_record: node or @mcap/core missing (scripts/deps.sh "
+					"check installs them): not read by @mcap/core\n");
+		return;
+	}
+	snprintf(out, sizeof(out), "%s.node.json", path);
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' %s%s%s > '%s'", NODE_BIN, CHECK_MCAP, path,
+		 bfbs ? "'" : "", bfbs ? bfbs : "", bfbs ? "'" : "", out);
+	ck_assert_msg(system(cmd) == 0, "@mcap/core refused %s", path);
+	ck_assert_double_eq(tu_json_number(out, "s[\"messages\"]"), (double)messages);
+	ck_assert_double_eq(tu_json_number(out, "s[\"indexed_messages\"]"), (double)messages);
+	ck_assert_double_eq(tu_json_number(out, "s[\"statistics_messages\"]"), (double)messages);
+	if (bfbs) {
+		snprintf(expr, sizeof(expr), "s[\"schemas_match\"] is True");
+		ck_assert_double_eq(tu_json_number(out, expr), 1);
+	}
+	unlink(out);
+}
+
 static void *slurp(const char *path, size_t *len)
 {
 	void *buf;
@@ -146,6 +174,7 @@ START_TEST(write_then_read)
 		ck_assert_uint_eq(s->per_channel[i], 1000);
 	ck_assert_int_eq(s->seq_ok, 1);
 	ck_assert_int_eq(s->losses_seen, 1);
+	node_check(path, NULL, 3000);
 	free(buf);
 	free(s);
 	unlink(path);
@@ -242,6 +271,7 @@ START_TEST(record_real_publisher)
 	ck_assert_int_eq(memcmp(s->schema, bfbs, bfbs_len), 0);
 	ck_assert_uint_eq(s->first_len, msg_len);
 	ck_assert_int_eq(memcmp(s->first_msg, msg, msg_len), 0);
+	node_check(path, GPS_BFBS, n);
 
 	/* Debian's flatc decodes a message taken out of the file */
 	snprintf(msgpath, sizeof(msgpath), "/tmp/sluice-rec-%d-msg.bin", (int)getpid());
@@ -308,6 +338,7 @@ START_TEST(truncated_recovered_to_last_chunk)
 		ck_assert_int_eq(res.complete, 1);
 		ck_assert_uint_eq(res.messages, want);
 		ck_assert_uint_eq(res.channels, 3);
+		node_check(out, NULL, want);
 		free(rb);
 	}
 	free(buf);

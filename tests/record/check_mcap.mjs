@@ -1,0 +1,62 @@
+// check_mcap.mjs - reads a recording with @mcap/core, the reference MCAP
+// implementation: every record through the stream reader (chunk CRCs
+// checked), then through the indexed reader (footer, summary, chunk and
+// message indexes, CRCs again).  Prints one JSON object: counts per channel,
+// the schemas, and whether each flatbuffer schema equals the .bfbs given.
+// Any error ends it with a non-zero status and the reason on stderr.
+//   node check_mcap.mjs FILE.mcap [SCHEMA.bfbs]
+import { readFile } from "node:fs/promises";
+import { McapIndexedReader, McapStreamReader } from "@mcap/core";
+
+const [file, bfbsPath] = process.argv.slice(2);
+const buf = await readFile(file);
+const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+const bfbs = bfbsPath ? new Uint8Array(await readFile(bfbsPath)) : null;
+
+const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+const stream = new McapStreamReader({ validateCrcs: true });
+stream.append(bytes);
+const topics = new Map();
+const perTopic = {};
+let messages = 0;
+let sawFooter = false;
+for (let r; (r = stream.nextRecord()); ) {
+  if (r.type === "Channel") topics.set(r.id, r.topic);
+  else if (r.type === "Message") {
+    const t = topics.get(r.channelId);
+    if (t === undefined) throw new Error(`message on unknown channel ${r.channelId}`);
+    perTopic[t] = (perTopic[t] ?? 0) + 1;
+    messages++;
+  } else if (r.type === "Footer") sawFooter = true;
+}
+if (!stream.done() || !sawFooter) throw new Error("stream reader: the file is incomplete");
+
+const readable = {
+  size: async () => BigInt(bytes.length),
+  read: async (offset, size) => bytes.subarray(Number(offset), Number(offset + size)),
+};
+const indexed = await McapIndexedReader.Initialize({ readable });
+let indexedMessages = 0;
+for await (const m of indexed.readMessages({ validateCrcs: true })) {
+  if (!indexed.channelsById.has(m.channelId)) throw new Error("indexed: unknown channel");
+  indexedMessages++;
+}
+const schemas = [...indexed.schemasById.values()].map((s) => ({
+  id: s.id,
+  name: s.name,
+  encoding: s.encoding,
+  bytes: s.data.length,
+  equals_bfbs: bfbs ? sameBytes(s.data, bfbs) : null,
+}));
+console.log(
+  JSON.stringify({
+    messages,
+    indexed_messages: indexedMessages,
+    statistics_messages: Number(indexed.statistics?.messageCount ?? -1),
+    chunks: indexed.chunkIndexes.length,
+    channels: perTopic,
+    schemas,
+    schemas_match: bfbs ? schemas.every((s) => s.equals_bfbs) : null,
+  }),
+);
