@@ -13,9 +13,9 @@
  * record that runs past the end is refused with -EBADMSG (sluice_errdetail()
  * says which and where), never a crash.
  *
- * Only uncompressed chunks are written and read in this build ("" in the
- * compression field); a chunk compressed with anything else is refused
- * with -ENOTSUP. */
+ * Chunks are written and read uncompressed, "zstd" or "lz4" (lz4's frame
+ * format), as the spec names them; another compression is refused with
+ * -ENOTSUP. */
 #ifndef SLUICE_RECORD_H
 #define SLUICE_RECORD_H
 
@@ -31,7 +31,7 @@ extern "C" {
 /* --- writer -------------------------------------------------------------- */
 
 struct sluice_mcap_writer_opts {
-	const char *compression; /* "" or NULL: none (the only one built) */
+	const char *compression; /* NULL, "" or "none"; "zstd"; "lz4" */
 	uint64_t chunk_size;     /* a chunk is closed past this many bytes; 0: default */
 	const char *profile;     /* Header profile; NULL: "" */
 	const char *library;     /* Header library; NULL: "sluice" */

@@ -54,6 +54,18 @@ uint16_t mcap_get16(const unsigned char *p);
 uint32_t mcap_get32(const unsigned char *p);
 uint64_t mcap_get64(const unsigned char *p);
 
+/* The largest chunk the reader decompresses (what a file claims is not
+ * allocated blindly). */
+#define MCAP_MAX_CHUNK (256u << 20)
+
+enum mcap_compression { MCAP_NONE = 0, MCAP_ZSTD = 1, MCAP_LZ4 = 2 };
+/* The kind named by a Chunk's compression string, -1 if unknown. */
+int mcap_compression(const char *name, size_t len);
+/* Compresses n bytes into dst (replacing what it held). */
+int mcap_compress(int kind, const void *src, size_t n, struct mbuf *dst);
+/* Decompresses exactly want bytes into dst, or -EBADMSG (chunk at `at`). */
+int mcap_decompress(int kind, const void *src, size_t n, void *dst, size_t want, uint64_t at);
+
 /* The writer's entries for strings that are not zero-terminated (what
  * recovery copies out of a file). */
 struct sluice_mcap_writer;

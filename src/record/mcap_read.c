@@ -207,22 +207,39 @@ static int chunk(struct scan *s, const unsigned char *body, uint64_t len, uint64
 	if (need(&c, r.len))
 		return sluice__fail(-EBADMSG, "Chunk at offset %" PRIu64 ": %" PRIu64
 				    " bytes of records run past the record", at, r.len);
-	if (r.encoding.len)
+	int kind = mcap_compression(r.encoding.p, r.encoding.len);
+	if (kind < 0)
 		return sluice__fail(-ENOTSUP, "Chunk at offset %" PRIu64 " is compressed with "
 				    "\"%.*s\", which this build does not read", at,
 				    (int)(r.encoding.len > 16 ? 16 : r.encoding.len), r.encoding.p);
-	if (r.uncompressed != r.len)
+	if (kind == MCAP_NONE && r.uncompressed != r.len)
 		return sluice__fail(-EBADMSG, "Chunk at offset %" PRIu64 ": uncompressed size %"
 				    PRIu64 " differs from its %" PRIu64 " bytes", at,
 				    r.uncompressed, r.len);
+	if (r.uncompressed > MCAP_MAX_CHUNK)
+		return sluice__fail(-EBADMSG, "Chunk at offset %" PRIu64 " claims %" PRIu64
+				    " bytes uncompressed, more than %u", at, r.uncompressed,
+				    MCAP_MAX_CHUNK);
 	const unsigned char *recs = body + c.pos;
-	if (crc && sluice_crc32(0, recs, r.len) != crc)
-		return sluice__fail(-EBADMSG, "Chunk at offset %" PRIu64 ": bad CRC", at);
-	if ((rc = chunk_records(s, recs, r.len, at, 0)) != 0)
-		return rc;
-	if ((rc = chunk_records(s, recs, r.len, at, 1)) != 0)
-		return rc;
-	return note(s, &r);
+	unsigned char *plain = NULL;
+	if (kind != MCAP_NONE) {
+		if (!(plain = malloc(r.uncompressed ? r.uncompressed : 1)))
+			return -ENOMEM;
+		rc = mcap_decompress(kind, recs, r.len, plain, r.uncompressed, at);
+		if (rc) {
+			free(plain);
+			return rc;
+		}
+		recs = plain;
+	}
+	if (crc && sluice_crc32(0, recs, r.uncompressed) != crc)
+		rc = sluice__fail(-EBADMSG, "Chunk at offset %" PRIu64 ": bad CRC", at);
+	if (!rc)
+		rc = chunk_records(s, recs, r.uncompressed, at, 0);
+	if (!rc)
+		rc = chunk_records(s, recs, r.uncompressed, at, 1);
+	free(plain);
+	return rc ? rc : note(s, &r);
 }
 
 /* Checks the summary and footer after a DataEnd that ends at `end`. */

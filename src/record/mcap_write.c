@@ -23,6 +23,9 @@ struct sluice_mcap_writer {
 	int in_data;
 	uint64_t chunk_size;
 	struct mbuf chunk; /* the open chunk's records */
+	struct mbuf zbuf;  /* ... compressed */
+	int comp;          /* enum mcap_compression */
+	const char *comp_name;
 	uint64_t chunk_start, chunk_end, chunk_msgs;
 	struct mbuf schemas, channels, chunk_idx, meta_idx; /* summary copies */
 	uint16_t nschemas;
@@ -74,10 +77,15 @@ int sluice_mcap_writer_open(const char *path, const struct sluice_mcap_writer_op
 	struct mbuf h = {0};
 	size_t at;
 
-	if (o.compression && o.compression[0])
-		return sluice__fail(-ENOTSUP, "compression \"%s\" is not built in", o.compression);
+	const char *cname = o.compression && strcmp(o.compression, "none") ? o.compression : "";
+	int comp = mcap_compression(cname, strlen(cname));
+
+	if (comp < 0)
+		return sluice__fail(-ENOTSUP, "compression \"%s\": none, zstd or lz4", cname);
 	if (!(w = calloc(1, sizeof(*w))))
 		return -ENOMEM;
+	w->comp = comp;
+	w->comp_name = comp == MCAP_ZSTD ? "zstd" : comp == MCAP_LZ4 ? "lz4" : "";
 	w->chunk_size = o.chunk_size ? o.chunk_size : SLUICE_MCAP_DEFAULT_CHUNK_SIZE;
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
@@ -199,19 +207,29 @@ static int flush_chunk(struct sluice_mcap_writer *w)
 		return w->err;
 	if (w->chunk.oom)
 		return sluice__fail(-ENOMEM, "out of memory building a chunk");
+	const unsigned char *payload = w->chunk.p;
+	uint64_t plen = records;
+	size_t nlen = strlen(w->comp_name);
+	if (w->comp != MCAP_NONE) {
+		int rc = mcap_compress(w->comp, w->chunk.p, records, &w->zbuf);
+		if (rc)
+			return rc;
+		payload = w->zbuf.p;
+		plen = w->zbuf.len;
+	}
 	mbuf_u8(&h, MCAP_CHUNK);
-	mbuf_u64(&h, 8 + 8 + 8 + 4 + 4 + 8 + records);
+	mbuf_u64(&h, 8 + 8 + 8 + 4 + 4 + nlen + 8 + plen);
 	mbuf_u64(&h, w->chunk_start);
 	mbuf_u64(&h, w->chunk_end);
 	mbuf_u64(&h, records);
 	mbuf_u32(&h, sluice_crc32(0, w->chunk.p, records));
-	mbuf_str(&h, "", 0);
-	mbuf_u64(&h, records);
+	mbuf_str(&h, w->comp_name, nlen);
+	mbuf_u64(&h, plen);
 	if (h.oom)
 		return sluice__fail(-ENOMEM, "out of memory");
 	wr(w, h.p, h.len);
 	mbuf_free(&h);
-	wr(w, w->chunk.p, records);
+	wr(w, payload, plen);
 	uint64_t chunk_len = w->off - chunk_off, mi_start = w->off;
 
 	/* ChunkIndex: the map of channel -> MessageIndex offset comes first */
@@ -245,8 +263,8 @@ static int flush_chunk(struct sluice_mcap_writer *w)
 	}
 	mbuf_free(&mi);
 	mbuf_u64(&ci, w->off - mi_start);
-	mbuf_str(&ci, "", 0);
-	mbuf_u64(&ci, records);
+	mbuf_str(&ci, w->comp_name, nlen);
+	mbuf_u64(&ci, plen);
 	mbuf_u64(&ci, records);
 	mbuf_rec_end(&ci, at);
 	mbuf_put(&w->chunk_idx, ci.p, ci.len);
@@ -438,6 +456,7 @@ int sluice_mcap_writer_close(struct sluice_mcap_writer *w)
 		mbuf_free(&w->chans[i].index);
 	free(w->chans);
 	mbuf_free(&w->chunk);
+	mbuf_free(&w->zbuf);
 	mbuf_free(&w->schemas);
 	mbuf_free(&w->channels);
 	mbuf_free(&w->chunk_idx);

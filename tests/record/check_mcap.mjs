@@ -2,11 +2,12 @@
 // implementation: every record through the stream reader (chunk CRCs
 // checked), then through the indexed reader (footer, summary, chunk and
 // message indexes, CRCs again).  Prints one JSON object: counts per channel,
-// the schemas, and whether each flatbuffer schema equals the .bfbs given.
+// the compressions, the schemas, and whether each flatbuffer schema equals the .bfbs given.
 // Any error ends it with a non-zero status and the reason on stderr.
 //   node check_mcap.mjs FILE.mcap [SCHEMA.bfbs]
 import { readFile } from "node:fs/promises";
 import { McapIndexedReader, McapStreamReader } from "@mcap/core";
+import { loadDecompressHandlers } from "@mcap/support";
 
 const [file, bfbsPath] = process.argv.slice(2);
 const buf = await readFile(file);
@@ -15,7 +16,9 @@ const bfbs = bfbsPath ? new Uint8Array(await readFile(bfbsPath)) : null;
 
 const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-const stream = new McapStreamReader({ validateCrcs: true });
+// zstd and lz4 chunks, as @mcap/support decompresses them
+const decompressHandlers = await loadDecompressHandlers();
+const stream = new McapStreamReader({ validateCrcs: true, decompressHandlers });
 stream.append(bytes);
 const topics = new Map();
 const perTopic = {};
@@ -36,7 +39,7 @@ const readable = {
   size: async () => BigInt(bytes.length),
   read: async (offset, size) => bytes.subarray(Number(offset), Number(offset + size)),
 };
-const indexed = await McapIndexedReader.Initialize({ readable });
+const indexed = await McapIndexedReader.Initialize({ readable, decompressHandlers });
 let indexedMessages = 0;
 for await (const m of indexed.readMessages({ validateCrcs: true })) {
   if (!indexed.channelsById.has(m.channelId)) throw new Error("indexed: unknown channel");
@@ -55,6 +58,7 @@ console.log(
     indexed_messages: indexedMessages,
     statistics_messages: Number(indexed.statistics?.messageCount ?? -1),
     chunks: indexed.chunkIndexes.length,
+    compression: [...new Set(indexed.chunkIndexes.map((c) => c.compression))],
     channels: perTopic,
     schemas,
     schemas_match: bfbs ? schemas.every((s) => s.equals_bfbs) : null,

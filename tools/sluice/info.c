@@ -15,7 +15,7 @@
 struct ichan {
 	int defined;
 	uint16_t schema;
-	struct sluice_mcap_str topic, encoding;
+	struct sluice_mcap_str topic;
 	uint64_t count;
 };
 
@@ -29,28 +29,41 @@ struct info {
 	uint64_t losses_len;
 };
 
+/* A copy of s: records inside compressed chunks live only while the
+ * callback runs. */
+static struct sluice_mcap_str dup_str(struct sluice_mcap_str old, struct sluice_mcap_str s)
+{
+	char *p = malloc(s.len ? s.len : 1);
+
+	free((void *)old.p);
+	if (!p)
+		return (struct sluice_mcap_str){"?", 1};
+	memcpy(p, s.p, s.len);
+	return (struct sluice_mcap_str){p, s.len};
+}
+
 static int collect(const struct sluice_mcap_rec *r, void *arg)
 {
 	struct info *in = arg;
 
 	switch (r->kind) {
 	case SLUICE_MCAP_SCHEMA:
-		in->schema_name[r->id] = r->name;
-		in->schema_enc[r->id] = r->encoding;
+		in->schema_name[r->id] = dup_str(in->schema_name[r->id], r->name);
+		in->schema_enc[r->id] = dup_str(in->schema_enc[r->id], r->encoding);
 		in->schema_len[r->id] = (uint32_t)r->len;
 		break;
 	case SLUICE_MCAP_CHANNEL:
 		in->ch[r->id].defined = 1;
 		in->ch[r->id].schema = r->schema_id;
-		in->ch[r->id].topic = r->name;
-		in->ch[r->id].encoding = r->encoding;
+		in->ch[r->id].topic = dup_str(in->ch[r->id].topic, r->name);
 		break;
 	case SLUICE_MCAP_MESSAGE:
 		in->ch[r->channel_id].count++;
 		break;
 	case SLUICE_MCAP_METADATA:
 		if (r->name.len == 13 && !memcmp(r->name.p, "sluice.losses", 13)) {
-			in->losses = r->data;
+			struct sluice_mcap_str m = {r->data, (uint32_t)r->len};
+			in->losses = dup_str((struct sluice_mcap_str){in->losses, 0}, m).p;
 			in->losses_len = r->len;
 		}
 		break;
@@ -61,7 +74,7 @@ static int collect(const struct sluice_mcap_rec *r, void *arg)
 			in->chunk_max = r->len;
 		in->chunk_bytes += r->len;
 		in->uncompressed += r->uncompressed;
-		in->compression = r->encoding;
+		in->compression = dup_str(in->compression, r->encoding);
 		break;
 	}
 	return 0;
@@ -214,6 +227,13 @@ static int info_main(int argc, char **argv)
 	else
 		print_text(path, in, &res);
 	free(buf);
+	for (uint32_t i = 0; i < 65536; i++) {
+		free((void *)in->ch[i].topic.p);
+		free((void *)in->schema_name[i].p);
+		free((void *)in->schema_enc[i].p);
+	}
+	free((void *)in->losses);
+	free((void *)in->compression.p);
 	free(in);
 	return rc;
 }

@@ -241,6 +241,7 @@ static int record_main(int argc, char **argv)
 {
 	struct recorder *r;
 	struct sluice_mcap_writer_opts wo = {0};
+
 	const char *out = NULL, *recover = NULL, *v;
 	double duration = 0;
 	uint64_t chunk = 0;
@@ -270,12 +271,11 @@ static int record_main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--compression")) {
 			if (!(v = cli_value("record", argc, argv, &i)))
 				rc = CLI_USAGE;
-			else if (!strcmp(v, "zstd") || !strcmp(v, "lz4"))
-				rc = cli_usage_error("record", "--compression %s: not built in "
-							       "(only none)", v);
-			else if (strcmp(v, "none"))
+			else if (strcmp(v, "none") && strcmp(v, "zstd") && strcmp(v, "lz4"))
 				rc = cli_usage_error("record", "--compression must be none, zstd "
 							       "or lz4, not \"%s\"", v);
+			else
+				wo.compression = v;
 		} else if (argv[i][0] != '-') {
 			if (r->n == REC_MAX_TOPICS)
 				rc = cli_usage_error("record", "at most %d topics", REC_MAX_TOPICS);
@@ -365,7 +365,7 @@ static int record_main(int argc, char **argv)
 
 SLUICE_CMD(record, "record", "record topics into an MCAP file",
 	   "usage: sluice record -o FILE.mcap [TOPIC... | --all] [--duration S]\n"
-	   "                     [--compression none] [--chunk-size N]\n"
+	   "                     [--compression none|zstd|lz4] [--chunk-size N]\n"
 	   "       sluice record --recover FILE [-o OUT]\n\n"
 	   "Subscribes to each TOPIC (or every topic, following new ones, with --all)\n"
 	   "and writes its messages into an MCAP file that Foxglove and the mcap tools\n"
@@ -378,7 +378,7 @@ SLUICE_CMD(record, "record", "record topics into an MCAP file",
 	   "  -o FILE          the recording (replaced if it exists)\n"
 	   "  --all            every topic on this machine, also those that appear later\n"
 	   "  --duration S     stop after S seconds\n"
-	   "  --compression C  none (zstd and lz4 are not built in yet)\n"
+	   "  --compression C  none (default), zstd or lz4 (frame format), per chunk\n"
 	   "  --chunk-size N   close a chunk past N bytes (default 1 MiB)\n"
 	   "  --recover FILE   rewrite a recording that was cut off (a crash, SIGKILL)\n"
 	   "                   as a valid file up to its last complete chunk: into OUT,\n"
