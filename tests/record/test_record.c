@@ -202,10 +202,11 @@ static int run_prog(char *const argv[], int timeout_ms, const char *out_path)
 /* A real publisher process: waits for a subscriber, publishes n copies of
  * the sample message (lossless), closes. */
 static void publisher(const char *topic, const void *bfbs, size_t bfbs_len, const void *msg,
-		      size_t msg_len, int n)
+		      size_t msg_len, int n, uint32_t delivery, pid_t pause)
 {
 	struct sluice_topic_opts o = {.type_name = "sluice.msg.GpsFix", .schema = bfbs,
-				      .schema_len = bfbs_len, .slot_size = 256, .slot_count = 16};
+				      .schema_len = bfbs_len, .slot_size = 256, .slot_count = 16,
+				      .delivery = delivery};
 	struct sluice_pub *pub;
 	struct sluice_topic_stats st;
 
@@ -216,9 +217,13 @@ static void publisher(const char *topic, const void *bfbs, size_t bfbs_len, cons
 			break;
 		usleep(10000);
 	}
+	if (pause) /* the subscriber sleeps while a lossy topic laps it */
+		kill(pause, SIGSTOP);
 	for (int i = 0; i < n; i++)
 		if (sluice_pub_publish(pub, msg, msg_len, 5000000000LL))
 			_exit(4);
+	if (pause)
+		kill(pause, SIGCONT);
 	sluice_pub_close(pub);
 	_exit(0);
 }
@@ -238,7 +243,7 @@ START_TEST(record_real_publisher)
 	tmpfile_name(path, sizeof(path), "cli");
 	pid_t pub = tu_fork();
 	if (pub == 0)
-		publisher(topic, bfbs, bfbs_len, msg, msg_len, n);
+		publisher(topic, bfbs, bfbs_len, msg, msg_len, n, SLUICE_LOSSLESS, 0);
 	pid_t rec = tu_fork();
 	if (rec == 0) {
 		execl(SLUICE_BIN, SLUICE_BIN, "record", "-o", path, "--chunk-size", "4096",
@@ -354,6 +359,57 @@ START_TEST(truncated_recovered_to_last_chunk)
 }
 END_TEST
 
+/* A lossy topic that laps the recorder: what it lost is counted in the
+ * file's "sluice.losses" and by sluice info, and with what it wrote makes
+ * up everything published. */
+START_TEST(lossy_losses_counted)
+{
+	char topic[64], path[128], json[160];
+	size_t bfbs_len, msg_len, len;
+	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
+	struct sluice_mcap_result res;
+	const int n = 500;
+
+	tu_name(topic, sizeof(topic), "lossy");
+	tmpfile_name(path, sizeof(path), "lossy");
+	snprintf(json, sizeof(json), "%s.info.json", path);
+	pid_t rec = tu_fork();
+	if (rec == 0) {
+		execl(SLUICE_BIN, SLUICE_BIN, "record", "-o", path, topic, (char *)NULL);
+		_exit(127);
+	}
+	pid_t pub = tu_fork();
+	if (pub == 0)
+		publisher(topic, bfbs, bfbs_len, msg, msg_len, n, SLUICE_LOSSY, rec);
+	ck_assert_int_eq(tu_wait(pub, 20000), 0);
+	/* the recorder takes what is left, finds the publisher gone, leaves */
+	struct sluice_topic_stats st;
+	struct sluice_sub_stats subs[4];
+	int rc = 0;
+	for (int i = 0; i < 2000; i++) {
+		rc = sluice_topic_stat(topic, &st, subs, 4);
+		if (rc == -ENOENT || !st.subscribers)
+			break;
+		usleep(5000);
+	}
+	kill(rec, SIGTERM);
+	ck_assert_int_eq(tu_wait(rec, 10000), 0);
+	void *buf = slurp(path, &len);
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, NULL, NULL, &res), 0);
+	ck_assert_uint_lt(res.messages, n); /* 16 slots, the recorder stopped */
+	char *iargv[] = {SLUICE_BIN, "info", "--json", path, NULL};
+	ck_assert_int_eq(run_prog(iargv, 20000, json), 0);
+	double lost = tu_json_number(json, "s[\"channels\"][0][\"lost\"]");
+	ck_assert_double_eq(lost + (double)res.messages, n);
+	node_check(path, NULL, res.messages);
+	unlink(json);
+	free(buf);
+	free(bfbs);
+	free(msg);
+	unlink(path);
+}
+END_TEST
+
 static void expect_refused(const void *buf, size_t len, const char *why)
 {
 	struct sluice_mcap_result res;
@@ -429,6 +485,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, write_then_read, 0, 3);
 	tcase_add_loop_test(tc, record_real_publisher, 0, 3);
 	tcase_add_loop_test(tc, truncated_recovered_to_last_chunk, 0, 3);
+	tcase_add_test(tc, lossy_losses_counted);
 	tcase_add_test(tc, corrupt_files_refused_with_reason);
 	suite_add_tcase(s, tc);
 	return s;
