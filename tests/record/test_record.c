@@ -410,6 +410,56 @@ START_TEST(lossy_losses_counted)
 }
 END_TEST
 
+/* `sluice record` killed (SIGKILL) mid-recording leaves a file that
+ * `sluice info` refuses and `sluice record --recover` rewrites whole, with
+ * every message of its complete chunks. */
+START_TEST(killed_recorder_recovered)
+{
+	char topic[64], path[128];
+	size_t bfbs_len, msg_len, len;
+	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
+	struct sluice_mcap_result res;
+	struct seen *s = calloc(1, sizeof(*s));
+	const int n = 1000;
+
+	tu_name(topic, sizeof(topic), "kill");
+	tmpfile_name(path, sizeof(path), "killed");
+	pid_t rec = tu_fork();
+	if (rec == 0) {
+		execl(SLUICE_BIN, SLUICE_BIN, "record", "-o", path, "--chunk-size", "2000", topic,
+		      (char *)NULL);
+		_exit(127);
+	}
+	pid_t pub = tu_fork();
+	if (pub == 0)
+		publisher(topic, bfbs, bfbs_len, msg, msg_len, n, SLUICE_LOSSLESS, 0);
+	ck_assert_int_eq(tu_wait(pub, 20000), 0);
+	kill(rec, SIGKILL);
+	ck_assert_int_eq(tu_wait(rec, 10000), 128 + SIGKILL);
+
+	char *info[] = {SLUICE_BIN, "info", path, NULL};
+	ck_assert_int_eq(run_prog(info, 20000, "/dev/null"), 1);
+	char *recover[] = {SLUICE_BIN, "record", "--recover", path, NULL};
+	ck_assert_int_eq(run_prog(recover, 20000, NULL), 0);
+	ck_assert_int_eq(run_prog(info, 20000, "/dev/null"), 0);
+	void *buf = slurp(path, &len);
+	s->seq_ok = 1;
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, see, s, &res), 0);
+	ck_assert_int_eq(res.complete, 1);
+	/* chunks of ~2000 bytes hold ~15 messages: most of the 1000 are there */
+	ck_assert_uint_gt(res.messages, n / 2);
+	ck_assert_uint_le(res.messages, n);
+	ck_assert_int_eq(s->seq_ok, 1);
+	ck_assert_uint_eq(s->schema_len, bfbs_len);
+	node_check(path, GPS_BFBS, res.messages);
+	free(buf);
+	free(s);
+	free(bfbs);
+	free(msg);
+	unlink(path);
+}
+END_TEST
+
 static void expect_refused(const void *buf, size_t len, const char *why)
 {
 	struct sluice_mcap_result res;
@@ -486,6 +536,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, record_real_publisher, 0, 3);
 	tcase_add_loop_test(tc, truncated_recovered_to_last_chunk, 0, 3);
 	tcase_add_test(tc, lossy_losses_counted);
+	tcase_add_test(tc, killed_recorder_recovered);
 	tcase_add_test(tc, corrupt_files_refused_with_reason);
 	suite_add_tcase(s, tc);
 	return s;
