@@ -460,6 +460,60 @@ START_TEST(killed_recorder_recovered)
 }
 END_TEST
 
+/* record -> play -> echo: `sluice play` recreates the topic typed from the
+ * file's schema and `sluice echo` decodes every message by value. */
+START_TEST(play_then_echo)
+{
+	char topic[64], prefix[64], path[128], out[160], line[1024];
+	size_t bfbs_len, msg_len;
+	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
+	struct sluice_mcap_writer *w;
+	uint16_t sid, ch;
+	const int n = 50;
+
+	tmpfile_name(path, sizeof(path), "play");
+	snprintf(out, sizeof(out), "%s.echo", path);
+	ck_assert_int_eq(sluice_mcap_writer_open(path, NULL, &w), 0);
+	ck_assert_int_eq(sluice_mcap_add_schema(w, "sluice.msg.GpsFix", "flatbuffer", bfbs,
+						bfbs_len, &sid), 0);
+	ck_assert_int_eq(sluice_mcap_add_channel(w, sid, "gps", "flatbuffer", &ch), 0);
+	for (int i = 0; i < n; i++) /* 40 ms apart: two seconds in all */
+		ck_assert_int_eq(sluice_mcap_write_message(w, ch, (uint32_t)i,
+							   1000000000ull + 40000000ull * (uint64_t)i,
+							   0, msg, msg_len), 0);
+	ck_assert_int_eq(sluice_mcap_writer_close(w), 0);
+
+	tu_name(prefix, sizeof(prefix), "play");
+	strcat(prefix, ".");
+	snprintf(topic, sizeof(topic), "%sgps", prefix);
+	pid_t echo = tu_fork();
+	if (echo == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		execl(SLUICE_BIN, SLUICE_BIN, "echo", topic, "--wait", "--oldest", "-n", "50",
+		      (char *)NULL);
+		_exit(127);
+	}
+	char *play[] = {SLUICE_BIN, "play", path, "--prefix", prefix + 1, NULL};
+	ck_assert_int_eq(run_prog(play, 20000, NULL), 0);
+	ck_assert_int_eq(tu_wait(echo, 10000), 0);
+	FILE *f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	int lines = 0;
+	while (fgets(line, sizeof(line), f)) {
+		ck_assert_ptr_nonnull(strstr(line, "\"lon_deg\": 2.25"));
+		ck_assert_ptr_nonnull(strstr(line, "\"frame_id\": \"gps\""));
+		lines++;
+	}
+	fclose(f);
+	ck_assert_int_eq(lines, n);
+	unlink(out);
+	unlink(path);
+	free(bfbs);
+	free(msg);
+}
+END_TEST
+
 static void expect_refused(const void *buf, size_t len, const char *why)
 {
 	struct sluice_mcap_result res;
@@ -537,6 +591,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, truncated_recovered_to_last_chunk, 0, 3);
 	tcase_add_test(tc, lossy_losses_counted);
 	tcase_add_test(tc, killed_recorder_recovered);
+	tcase_add_test(tc, play_then_echo);
 	tcase_add_test(tc, corrupt_files_refused_with_reason);
 	suite_add_tcase(s, tc);
 	return s;
