@@ -16,6 +16,7 @@
 
 #include "sluice/channel.h"
 #include "sluice/error.h"
+#include "sluice/fb_json.h"
 #include "sluice/record.h"
 #include "testutil.h"
 
@@ -184,6 +185,39 @@ START_TEST(write_then_read)
 }
 END_TEST
 
+/* Every message verifies against the schema the file carries, under the
+ * schema's name (copied out first: a FlatBuffer wants its alignment). */
+struct verify_all {
+	const void *schema;
+	uint64_t schema_len;
+	char name[128];
+	uint64_t ok, bad;
+};
+
+static int verify_msg(const struct sluice_mcap_rec *r, void *arg)
+{
+	struct verify_all *v = arg;
+	static _Alignas(16) unsigned char copy[1024];
+
+	if (r->kind == SLUICE_MCAP_SCHEMA && r->name.len < sizeof(v->name)) {
+		v->schema = r->data; /* outside chunks: the file's own bytes */
+		v->schema_len = r->len;
+		memcpy(v->name, r->name.p, r->name.len);
+		v->name[r->name.len] = 0;
+	} else if (r->kind == SLUICE_MCAP_MESSAGE) {
+		if (r->len <= sizeof(copy)) {
+			memcpy(copy, r->data, r->len);
+			if (sluice_fb_json_verify(v->schema, v->schema_len, v->name, copy, r->len,
+						  NULL) == 0) {
+				v->ok++;
+				return 0;
+			}
+		}
+		v->bad++;
+	}
+	return 0;
+}
+
 static int run_prog(char *const argv[], int timeout_ms, const char *out_path)
 {
 	pid_t pid = tu_fork();
@@ -280,6 +314,11 @@ START_TEST(record_real_publisher)
 	ck_assert_uint_eq(s->first_len, msg_len);
 	ck_assert_int_eq(memcmp(s->first_msg, msg, msg_len), 0);
 	node_check(path, GPS_BFBS, n);
+	struct verify_all va = {0};
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, verify_msg, &va, &res), 0);
+	ck_assert_str_eq(va.name, "sluice.msg.GpsFix");
+	ck_assert_uint_eq(va.ok, n);
+	ck_assert_uint_eq(va.bad, 0);
 
 	/* Debian's flatc decodes a message taken out of the file */
 	snprintf(msgpath, sizeof(msgpath), "/tmp/sluice-rec-%d-msg.bin", (int)getpid());
