@@ -36,8 +36,18 @@ struct rtopic {
 	uint64_t written, lost, torn;
 };
 
+/* A schema already in the file: topics of one type share it. */
+struct rschema {
+	char type[SLUICE_TYPE_NAME_MAX + 1];
+	void *data;
+	size_t len;
+	uint16_t id;
+};
+
 struct recorder {
 	struct sluice_mcap_writer *w;
+	struct rschema schemas[REC_MAX_TOPICS];
+	int nschemas;
 	struct rtopic t[REC_MAX_TOPICS];
 	int n;
 	int all;
@@ -59,6 +69,31 @@ static int find(struct recorder *r, const char *name)
 		if (!strcmp(r->t[i].name, name))
 			return i;
 	return -1;
+}
+
+/* The id of this type and schema in the file, adding it the first time;
+ * takes schema (malloc'd). */
+static int schema_id(struct recorder *r, const char *type, void *schema, size_t len, uint16_t *id)
+{
+	for (int i = 0; i < r->nschemas; i++) {
+		struct rschema *s = &r->schemas[i];
+		if (!strcmp(s->type, type) && s->len == len && !memcmp(s->data, schema, len)) {
+			free(schema);
+			*id = s->id;
+			return 0;
+		}
+	}
+	int rc = sluice_mcap_add_schema(r->w, type, "flatbuffer", schema, len, id);
+	if (rc || r->nschemas == REC_MAX_TOPICS) {
+		free(schema);
+		return rc;
+	}
+	struct rschema *s = &r->schemas[r->nschemas++];
+	snprintf(s->type, sizeof(s->type), "%s", type);
+	s->data = schema;
+	s->len = len;
+	s->id = *id;
+	return 0;
 }
 
 /* Subscribes to topic t if it has a live publisher; first time (or a new
@@ -84,9 +119,7 @@ static int attach(struct recorder *r, struct rtopic *t)
 				free(schema);
 				return 0; /* changed under us: next round */
 			}
-			rc = sluice_mcap_add_schema(r->w, st.type_name, "flatbuffer", schema,
-						    st.schema_len, &sid);
-			free(schema);
+			rc = schema_id(r, st.type_name, schema, st.schema_len, &sid);
 			if (rc)
 				return rc;
 		}
@@ -356,6 +389,8 @@ static int record_main(int argc, char **argv)
 		free(r->t[i].copy);
 	}
 	sluice_waitset_free(r->ws);
+	for (int i = 0; i < r->nschemas; i++)
+		free(r->schemas[i].data);
 	free(r);
 	if (wrc || crc)
 		return cli_error("record", "%s: %s", out, sluice_errdetail());
