@@ -553,6 +553,42 @@ START_TEST(play_then_echo)
 }
 END_TEST
 
+/* Options are parsed strictly (exit 2, nothing done), and `sluice info
+ * --recover` writes a complete file from a cut one. */
+START_TEST(cli_arguments_and_info_recover)
+{
+	char path[128], cut[128], out[128];
+	size_t len;
+
+	tmpfile_name(path, sizeof(path), "args");
+	tmpfile_name(cut, sizeof(cut), "args-cut");
+	tmpfile_name(out, sizeof(out), "args-out");
+	char *a1[] = {SLUICE_BIN, "record", "-o", path, "--chunk-size", "1x", "/t", NULL};
+	char *a2[] = {SLUICE_BIN, "record", "-o", path, "--compression", "gzip", "/t", NULL};
+	char *a3[] = {SLUICE_BIN, "record", "/t", NULL};
+	char *a4[] = {SLUICE_BIN, "record", "-o", path, "--duration", "-1", "/t", NULL};
+	char *a5[] = {SLUICE_BIN, "info", NULL};
+	char *a6[] = {SLUICE_BIN, "info", "--recover", cut, NULL};
+	char *a7[] = {SLUICE_BIN, "play", path, "--rate", "fast", NULL};
+	char **bad[] = {a1, a2, a3, a4, a5, a6, a7};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(run_prog(bad[i], 10000, "/dev/null"), 2);
+	ck_assert_int_ne(access(path, F_OK), 0); /* nothing was written */
+
+	write_sample(path, 600, 1024, "zstd");
+	unsigned char *buf = slurp(path, &len);
+	spill(cut, buf, len * 2 / 3);
+	char *rec[] = {SLUICE_BIN, "info", "--recover", cut, "-o", out, NULL};
+	ck_assert_int_eq(run_prog(rec, 10000, NULL), 0);
+	char *info[] = {SLUICE_BIN, "info", out, NULL};
+	ck_assert_int_eq(run_prog(info, 10000, "/dev/null"), 0);
+	free(buf);
+	unlink(path);
+	unlink(cut);
+	unlink(out);
+}
+END_TEST
+
 static void expect_refused(const void *buf, size_t len, const char *why)
 {
 	struct sluice_mcap_result res;
@@ -631,6 +667,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, lossy_losses_counted);
 	tcase_add_test(tc, killed_recorder_recovered);
 	tcase_add_test(tc, play_then_echo);
+	tcase_add_test(tc, cli_arguments_and_info_recover);
 	tcase_add_test(tc, corrupt_files_refused_with_reason);
 	suite_add_tcase(s, tc);
 	return s;
