@@ -3,7 +3,7 @@
 // checked), then through the indexed reader (footer, summary, chunk and
 // message indexes, CRCs again).  Prints one JSON object: counts per channel,
 // the compressions, the schemas, and whether each flatbuffer schema equals the .bfbs given.
-// Any error ends it with a non-zero status and the reason on stderr.
+// The data section's CRC is checked here too.  Any error ends it with a non-zero status and the reason on stderr.
 //   node check_mcap.mjs FILE.mcap [SCHEMA.bfbs]
 import { readFile } from "node:fs/promises";
 import { McapIndexedReader, McapStreamReader } from "@mcap/core";
@@ -34,6 +34,27 @@ for (let r; (r = stream.nextRecord()); ) {
   } else if (r.type === "Footer") sawFooter = true;
 }
 if (!stream.done() || !sawFooter) throw new Error("stream reader: the file is incomplete");
+
+// @mcap/core does not check DataEnd's data_section_crc: walk the top-level
+// records to DataEnd and check it here (CRC-32 of every byte before it).
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (data) => {
+  let c = 0xffffffff;
+  for (const b of data) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+let dataEnd = 8;
+while (dataEnd + 9 <= bytes.length && bytes[dataEnd] !== 0x0f)
+  dataEnd += 9 + Number(view.getBigUint64(dataEnd + 1, true));
+if (dataEnd + 13 > bytes.length) throw new Error("no DataEnd record");
+const wantCrc = view.getUint32(dataEnd + 9, true);
+if (wantCrc !== 0 && crc32(bytes.subarray(0, dataEnd)) !== wantCrc)
+  throw new Error("data section: CRC mismatch");
 
 const readable = {
   size: async () => BigInt(bytes.length),
