@@ -589,6 +589,61 @@ START_TEST(cli_arguments_and_info_recover)
 }
 END_TEST
 
+/* --all follows topics that appear while recording (limited by --prefix
+ * to this run's own names, as the machine is shared). */
+START_TEST(record_all_follows_new_topics)
+{
+	char a[64], b[64], prefix[64], path[128];
+	size_t bfbs_len, msg_len, len;
+	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
+	struct sluice_mcap_result res;
+	struct seen *s = calloc(1, sizeof(*s));
+
+	tu_name(a, sizeof(a), "allA");
+	tu_name(b, sizeof(b), "allB");
+	/* "/sluice-t<pid>-": up to the second '-' */
+	snprintf(prefix, sizeof(prefix), "%s", a);
+	*(strchr(strchr(prefix, '-') + 1, '-') + 1) = 0;
+	tmpfile_name(path, sizeof(path), "all");
+	pid_t rec = tu_fork();
+	if (rec == 0) {
+		execl(SLUICE_BIN, SLUICE_BIN, "record", "-o", path, "--all", "--prefix", prefix,
+		      (char *)NULL);
+		_exit(127);
+	}
+	pid_t pa = tu_fork();
+	if (pa == 0)
+		publisher(a, bfbs, bfbs_len, msg, msg_len, 100, SLUICE_LOSSLESS, 0);
+	ck_assert_int_eq(tu_wait(pa, 20000), 0);
+	usleep(300000);
+	pid_t pb = tu_fork(); /* a topic that appears later */
+	if (pb == 0)
+		publisher(b, bfbs, bfbs_len, msg, msg_len, 70, SLUICE_LOSSLESS, 0);
+	ck_assert_int_eq(tu_wait(pb, 20000), 0);
+	struct sluice_topic_stats st;
+	for (int i = 0; i < 2000; i++) {
+		int rc = sluice_topic_stat(b, &st, NULL, 0);
+		if (rc == -ENOENT || !st.subscribers)
+			break;
+		usleep(5000);
+	}
+	kill(rec, SIGTERM);
+	ck_assert_int_eq(tu_wait(rec, 10000), 0);
+	void *buf = slurp(path, &len);
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, see, s, &res), 0);
+	ck_assert_uint_eq(res.channels, 2);
+	ck_assert_uint_eq(res.schemas, 1); /* one type: one schema */
+	ck_assert_uint_eq(s->per_channel[0], 100);
+	ck_assert_uint_eq(s->per_channel[1], 70);
+	node_check(path, GPS_BFBS, 170);
+	free(buf);
+	free(s);
+	free(bfbs);
+	free(msg);
+	unlink(path);
+}
+END_TEST
+
 static void expect_refused(const void *buf, size_t len, const char *why)
 {
 	struct sluice_mcap_result res;
@@ -668,6 +723,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, killed_recorder_recovered);
 	tcase_add_test(tc, play_then_echo);
 	tcase_add_test(tc, cli_arguments_and_info_recover);
+	tcase_add_test(tc, record_all_follows_new_topics);
 	tcase_add_test(tc, corrupt_files_refused_with_reason);
 	suite_add_tcase(s, tc);
 	return s;

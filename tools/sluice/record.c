@@ -51,6 +51,7 @@ struct recorder {
 	struct rtopic t[REC_MAX_TOPICS];
 	int n;
 	int all;
+	const char *prefix; /* --all: only topics whose names start with it */
 	struct sluice_waitset *ws;
 	int ws_stale;
 	int64_t mono_to_real; /* realtime - monotonic, for publish stamps */
@@ -148,6 +149,8 @@ static int add_listed(const char *name, void *arg)
 	struct recorder *r = arg;
 
 	if (find(r, name) >= 0 || r->n == REC_MAX_TOPICS)
+		return 0;
+	if (r->prefix && strncmp(name, r->prefix, strlen(r->prefix)))
 		return 0;
 	snprintf(r->t[r->n].name, sizeof(r->t[r->n].name), "%s", name);
 	r->n++;
@@ -288,6 +291,11 @@ static int record_main(int argc, char **argv)
 				rc = CLI_USAGE;
 		} else if (!strcmp(argv[i], "--all")) {
 			all = 1;
+		} else if (!strcmp(argv[i], "--prefix")) {
+			if (!(r->prefix = cli_value("record", argc, argv, &i)))
+				rc = CLI_USAGE;
+			else if (r->prefix[0] != '/')
+				rc = cli_usage_error("record", "--prefix starts with /");
 		} else if (!strcmp(argv[i], "--recover")) {
 			if (!(recover = cli_value("record", argc, argv, &i)))
 				rc = CLI_USAGE;
@@ -329,6 +337,8 @@ static int record_main(int argc, char **argv)
 		rc = cli_usage_error("record", "which topics? (TOPIC... or --all)");
 	if (!rc && all && r->n)
 		rc = cli_usage_error("record", "--all or topic names, not both");
+	if (!rc && r->prefix && !all)
+		rc = cli_usage_error("record", "--prefix goes with --all");
 	if (rc) {
 		free(r);
 		return rc;
@@ -399,7 +409,7 @@ static int record_main(int argc, char **argv)
 }
 
 SLUICE_CMD(record, "record", "record topics into an MCAP file",
-	   "usage: sluice record -o FILE.mcap [TOPIC... | --all] [--duration S]\n"
+	   "usage: sluice record -o FILE.mcap [TOPIC... | --all [--prefix /P]] [--duration S]\n"
 	   "                     [--compression none|zstd|lz4] [--chunk-size N]\n"
 	   "       sluice record --recover FILE [-o OUT]\n\n"
 	   "Subscribes to each TOPIC (or every topic, following new ones, with --all)\n"
@@ -412,6 +422,7 @@ SLUICE_CMD(record, "record", "record topics into an MCAP file",
 	   "counted in the file's Metadata \"sluice.losses\" (sluice info shows them).\n\n"
 	   "  -o FILE          the recording (replaced if it exists)\n"
 	   "  --all            every topic on this machine, also those that appear later\n"
+	   "  --prefix /P      with --all: only topics whose names start with /P\n"
 	   "  --duration S     stop after S seconds\n"
 	   "  --compression C  none (default), zstd or lz4 (frame format), per chunk\n"
 	   "  --chunk-size N   close a chunk past N bytes (default 1 MiB)\n"
