@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +64,21 @@ static void spill(const char *path, const void *buf, size_t len)
 	fclose(f);
 }
 
+/* Every file a test writes lies in one folder made by main() and removed
+ * after the suite, pass or fail. */
+static char workdir[64];
+
 static void tmpfile_name(char *buf, size_t len, const char *tag)
 {
-	snprintf(buf, len, "/tmp/sluice-rec-%d-%s.mcap", (int)getpid(), tag);
+	snprintf(buf, len, "%s/%d-%s.mcap", workdir, (int)getpid(), tag);
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
 }
 
 /* What a scan saw. */
@@ -321,20 +334,20 @@ START_TEST(record_real_publisher)
 	ck_assert_uint_eq(va.bad, 0);
 
 	/* Debian's flatc decodes a message taken out of the file */
-	snprintf(msgpath, sizeof(msgpath), "/tmp/sluice-rec-%d-msg.bin", (int)getpid());
-	snprintf(outdir, sizeof(outdir), "/tmp/sluice-rec-%d-out", (int)getpid());
+	snprintf(msgpath, sizeof(msgpath), "%s/%d-msg.bin", workdir, (int)getpid());
+	snprintf(outdir, sizeof(outdir), "%s/%d-out", workdir, (int)getpid());
 	spill(msgpath, s->first_msg, s->first_len);
 	char *fargv[] = {FLATC, "--json", "--raw-binary", "--strict-json", "-o", outdir, GPS_BFBS,
 			 "--", msgpath, NULL};
 	ck_assert_int_eq(run_prog(fargv, 20000, NULL), 0);
-	snprintf(cmd, sizeof(cmd), "%s/sluice-rec-%d-msg.json", outdir, (int)getpid());
+	snprintf(cmd, sizeof(cmd), "%s/%d-msg.json", outdir, (int)getpid());
 	ck_assert_double_eq(tu_json_number(cmd, "s[\"position\"][\"lon_deg\"]"), 2.25);
 	unlink(cmd);
 	rmdir(outdir);
 	unlink(msgpath);
 
 	/* sluice info reads it (and says the count) */
-	snprintf(cmd, sizeof(cmd), "/tmp/sluice-rec-%d-info.json", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "%s/%d-info.json", workdir, (int)getpid());
 	char *iargv[] = {SLUICE_BIN, "info", "--json", path, NULL};
 	ck_assert_int_eq(run_prog(iargv, 20000, cmd), 0);
 	ck_assert_double_eq(tu_json_number(cmd, "s[\"channels\"][0][\"messages\"]"), n);
@@ -731,5 +744,10 @@ static Suite *make_suite(void)
 
 int main(void)
 {
-	return tu_run(make_suite);
+	snprintf(workdir, sizeof(workdir), "/tmp/sluice-rec-XXXXXX");
+	if (!mkdtemp(workdir))
+		return 1;
+	int rc = tu_run(make_suite);
+	nftw(workdir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
 }
