@@ -13,5 +13,6 @@
 #include "sluice/fb.h"
 #include "sluice/plugin_fb.h"
 #include "sluice/pipeline.h"
+#include "sluice/record.h"
 
 #endif
