@@ -38,7 +38,7 @@ _sluice_plugins()
 _sluice()
 {
 	local cur prev cmd i opts
-	local cmds="run ls echo hz pub inspect clean"
+	local cmds="run ls echo hz pub inspect clean record info play"
 
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -59,14 +59,17 @@ _sluice()
 
 	# Options that take a value: complete the value, or nothing.
 	case $prev in
-	--summary)
+	--summary | -o | --recover)
 		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0 ;;
+	--compression)
+		COMPREPLY=($(compgen -W "none zstd lz4" -- "$cur"))
 		return 0 ;;
 	--schema)
 		COMPREPLY=($(compgen -f -X '!*.bfbs' -- "$cur") $(compgen -f -X '!*.fbs' -- "$cur") $(compgen -d -- "$cur"))
 		return 0 ;;
 	--duration | --name | --window | --prefix | --grace | -n | --rate | --type | \
-	--slot-size | --slots | --pipeline)
+	--slot-size | --slots | --pipeline | --chunk-size | --start)
 		return 0 ;;
 	esac
 
@@ -78,6 +81,9 @@ _sluice()
 	pub) opts="--rate -n --pipeline --type --schema --slot-size --slots --help" ;;
 	inspect) opts="--help" ;;
 	clean) opts="--dry-run -v --grace --prefix --help" ;;
+	record) opts="-o --all --prefix --duration --compression --chunk-size --recover --help" ;;
+	info) opts="--json --recover -o --help" ;;
+	play) opts="--rate --loop --topics --start --prefix --help" ;;
 	*) return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then
@@ -90,7 +96,8 @@ _sluice()
 	for ((i = i + 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--summary | --schema | --duration | --name | --window | --prefix | --grace | \
-		-n | --rate | --type | --slot-size | --slots | --pipeline)
+		-n | --rate | --type | --slot-size | --slots | --pipeline | -o | --recover | \
+		--compression | --chunk-size | --start)
 			((i++)) ;;
 		-*) ;;
 		*) ((npos++)) ;;
@@ -100,8 +107,10 @@ _sluice()
 	case $cmd in
 	run)
 		COMPREPLY=($(compgen -f -X '!*.yaml' -- "$cur") $(compgen -f -X '!*.yml' -- "$cur") $(compgen -d -- "$cur")) ;;
-	echo | hz | pub)
+	echo | hz | pub | record)
 		COMPREPLY=($(compgen -W "$(_sluice_topics)" -- "$cur")) ;;
+	info | play)
+		COMPREPLY=($(compgen -f -X '!*.mcap' -- "$cur") $(compgen -d -- "$cur")) ;;
 	inspect)
 		COMPREPLY=($(compgen -W "$(_sluice_plugins)" -- "$cur")) ;;
 	esac

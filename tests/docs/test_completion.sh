@@ -48,7 +48,7 @@ expect_only()
 }
 
 expect_only echo sluice e
-expect_only inspect sluice i
+expect_only inspect sluice ins
 # every subcommand sluice --help lists is completed
 cmds=$("$sluice" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }')
 [[ -n $cmds ]] || { echo "FAIL: no commands in sluice --help"; fail=1; }
