@@ -103,3 +103,11 @@ echo "fuzz_segment for ${secs}s"
 echo "fuzz_chan_scribble for ${secs}s"
 ./fuzz_chan_scribble -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 corpus-chan \
 	"$root/fuzz/seeds/chan_scribble"
+
+# The MCAP reader (src/record): any bytes as a recording, whole and cut off.
+mkdir -p "$out/corpus-mcap"
+# shellcheck disable=SC2086
+$cc $cflags $san -I"$root/include" -I"$root/src" "$root/fuzz/fuzz_mcap.c" "$root"/src/record/*.c \
+	"$root/src/common/error.c" -lzstd -llz4 -o "$out/fuzz_mcap"
+echo "fuzz_mcap for ${secs}s"
+"$out/fuzz_mcap" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 "$out/corpus-mcap"
