@@ -28,6 +28,11 @@ extern "C" {
  * which stops printing and is returned. */
 typedef int (*sluice_fb_json_write)(void *ctx, const char *text, size_t len);
 
+/* Writes s[0..n) as one JSON string, quotes included: valid UTF-8 as it
+ * is, quotes, backslashes and control characters escaped, and each byte that
+ * is not valid UTF-8 as U+FFFD, so the output is JSON whatever s holds. */
+int sluice_fb_json_string(const void *s, size_t n, sluice_fb_json_write write, void *ctx);
+
 /* Checks that bfbs is a well-formed binary schema. */
 int sluice_fb_schema_verify(const void *bfbs, size_t bfbs_len);
 

@@ -68,64 +68,16 @@ static void put_num(FILE *f, double v)
 		fputs("null", f);
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if it is not one
- * (overlong forms, surrogates and values past U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s, size_t n)
+static int file_write(void *f, const char *text, size_t len)
 {
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
+	return fwrite(text, 1, len, f) == len ? 0 : -EIO;
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped,
- * valid UTF-8 as it is, and each byte that is not valid UTF-8 as U+FFFD,
- * so that the line stays valid JSON whatever the message held. */
+/* A JSON string that stays valid JSON whatever the message held (the
+ * library's escaping: invalid UTF-8 becomes U+FFFD). */
 static void put_str(FILE *f, const char *str, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)str;
-
-	fputc('"', f);
-	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(s + i, n - i);
-
-		if (len == 0) {
-			fputs("\\ufffd", f);
-			i++;
-		} else if (len > 1) {
-			fwrite(s + i, 1, len, f);
-			i += len;
-		} else {
-			if (s[i] == '"' || s[i] == '\\')
-				fprintf(f, "\\%c", s[i]);
-			else if (s[i] < 0x20 || s[i] == 0x7f)
-				fprintf(f, "\\u%04x", s[i]);
-			else
-				fputc(s[i], f);
-			i++;
-		}
-	}
-	fputc('"', f);
+	sluice_fb_json_string(str, n, file_write, f);
 }
 
 static void put_vec3(FILE *f, const char *name, sluice_msg_Vec3 v)

@@ -1,6 +1,7 @@
 /* json.c - prints a message as JSON from its binary schema (see
  * sluice/fb_json.h). Printing starts only after the schema and the message
  * have both been verified, so every read below is in bounds. */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -143,6 +144,16 @@ static void str(struct out *o, const uint8_t *p, uint32_t n)
 	put(o, "\"", 1);
 	str_body(o, p, n);
 	put(o, "\"", 1);
+}
+
+int sluice_fb_json_string(const void *s, size_t n, sluice_fb_json_write write, void *ctx)
+{
+	struct out o = {.write = write, .ctx = ctx};
+
+	if (n > UINT32_MAX)
+		return -EOVERFLOW;
+	str(&o, s, (uint32_t)n);
+	return o.err;
 }
 
 static void real(struct out *o, double d, bool single)

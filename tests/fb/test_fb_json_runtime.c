@@ -3,6 +3,7 @@
  * corrupt schema or message is refused, never read out of bounds; and
  * sluice_fb_json_parse(): JSON built into a caller's buffer. */
 #include <check.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -460,6 +461,38 @@ START_TEST(nested_flatbuffer_with_builtins)
 }
 END_TEST
 
+struct strbuf {
+	char text[128];
+	size_t len;
+};
+
+static int strbuf_write(void *ctx, const char *text, size_t len)
+{
+	struct strbuf *b = ctx;
+
+	if (b->len + len >= sizeof(b->text))
+		return -ENOSPC;
+	memcpy(b->text + b->len, text, len);
+	b->len += len;
+	b->text[b->len] = 0;
+	return 0;
+}
+
+/* One string, as every printer (echo, json_sink) writes it: JSON whatever
+ * the bytes are. */
+START_TEST(json_string_of_any_bytes)
+{
+	static const char in[] = "a\"b\\\n\x01\xff\xc3\xa9";
+	struct strbuf b = {.len = 0};
+
+	ck_assert_int_eq(sluice_fb_json_string(in, sizeof(in) - 1, strbuf_write, &b), 0);
+	ck_assert_str_eq(b.text, "\"a\\\"b\\\\\\n\\u0001\\ufffd\xc3\xa9\"");
+	b.len = 0;
+	ck_assert_int_eq(sluice_fb_json_string("", 0, strbuf_write, &b), 0);
+	ck_assert_str_eq(b.text, "\"\"");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_json_runtime");
@@ -475,6 +508,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, union_type_without_value_is_null);
 	tcase_add_test(tc, string_escapes_like_flatc);
 	tcase_add_test(tc, nested_flatbuffer_with_builtins);
+	tcase_add_test(tc, json_string_of_any_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
