@@ -559,7 +559,8 @@ static void gen_verify_field(FILE *o, const struct field *f)
 {
 	enum base b = f->type.base;
 	const struct def *r = f->type.ref;
-	const char *req = f->required ? "true" : "false";
+	/* A string key is required, as flatc's verifier and the .bfbs have it. */
+	const char *req = f->required || (f->key && b == B_STRING) ? "true" : "false";
 
 	if (sc_is_scalar(b)) {
 		fprintf(o, "\tif ((rc = sluice_fb_verify_field(v, &tab, %d, %u, %u, false)))\n\t\treturn rc;\n",
