@@ -16,8 +16,8 @@
 # (CMAKE_INSTALL_DEFAULT_COMPONENT_NAME, set in the top CMakeLists.txt).
 #
 # Debian wants what CMake does not do by itself; done here: stripped
-# binaries, gzip -9n man pages (cmake/debian/prebuild.cmake, on the staged
-# tree only), /usr/share/doc/<package>/copyright and changelog.Debian.gz
+# binaries and static library, gzip -9n man pages (cmake/debian/prebuild.cmake,
+# on the staged tree only), /usr/share/doc/<package>/copyright and changelog.Debian.gz
 # (install rules that only a component install, as CPack's, runs), shlibs
 # and an ldconfig trigger for libsluice0. The programs get no RUNPATH when
 # the library directory is one the dynamic linker searches anyway
@@ -82,6 +82,7 @@ set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/debian/prebuild.cmake)
+set(CPACK_SLUICE_STRIP ${CMAKE_STRIP})
 
 set(CPACK_DEBIAN_LIB_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_LIB_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/cmake/debian/triggers)

@@ -6,8 +6,9 @@
 # packages together is exactly what `cmake --install` of the same build puts
 # into a DESTDIR (besides the copyright and changelog.Debian.gz each package
 # adds, and man pages being .gz), that no packaged ELF file has a RUNPATH,
-# that the packages depend on libsluice0 of their own version, and that the
-# packaged sluice runs with the packaged library and finds its plugins.
+# that the packages depend on libsluice0 of their own version, that the
+# packaged sluice runs with the packaged library and finds its plugins, and
+# that a program links with the packaged libsluice.a through sluice.pc.
 # Skips (77) when lintian or dpkg-dev is missing. Removes all it made.
 cmake=${1:?usage: test_package.sh CMAKE CPACK SOURCE_DIR CC}
 cpack=${2:?}
@@ -18,7 +19,7 @@ export LC_ALL=C
 fail() { echo "FAIL: $*"; exit 1; }
 step() { echo "== $*"; }
 
-for t in lintian dpkg-deb dpkg-shlibdeps file readelf; do
+for t in lintian dpkg-deb dpkg-shlibdeps file readelf pkg-config; do
 	command -v "$t" >/dev/null 2>&1 || {
 		echo "SKIP: $t is not installed (sh scripts/deps.sh build check installs lintian, dpkg-dev, file)"
 		exit 77
@@ -26,7 +27,8 @@ for t in lintian dpkg-deb dpkg-shlibdeps file readelf; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-package.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
+topic=/sluice-pkg$$
+trap 'rm -rf "$tmp"; rm -f "/dev/shm$topic"' EXIT
 trap 'exit 1' HUP INT TERM
 b="$tmp/build"
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -115,4 +117,19 @@ grep -q "^libdir=\${prefix}/$(echo "$libdir" | sed 's|^usr/||')\$" "$tmp/root/$l
 LD_LIBRARY_PATH="$tmp/root/$libdir" "$tmp/root/usr/bin/sluice" --version || fail "packaged sluice --version"
 LD_LIBRARY_PATH="$tmp/root/$libdir" "$tmp/root/usr/bin/sluice" inspect counter >/dev/null 2>&1 ||
 	fail "the packaged sluice does not find the packaged plugin counter"
+# libsluice-dev's static library and sluice.pc (Requires.private) link a
+# program that runs: tests/sdk/app/pubsub.c, a publisher and a subscriber.
+flags=$(PKG_CONFIG_PATH="$tmp/root/$libdir/pkgconfig" pkg-config --static --cflags --libs sluice) ||
+	fail "pkg-config --static sluice (the packaged sluice.pc)"
+static=""
+for w in $flags; do
+	[ "$w" = -lsluice ] && w="$tmp/root/$libdir/libsluice.a"
+	static="$static $w"
+done
+echo "cc pubsub.c$static"
+# shellcheck disable=SC2086
+"$cc" -D_GNU_SOURCE -o "$tmp/pubsub" "$src/tests/sdk/app/pubsub.c" $static ||
+	fail "linking against the packaged libsluice.a"
+ldd "$tmp/pubsub" | grep -q libsluice && fail "pubsub links libsluice.so, not libsluice.a"
+"$tmp/pubsub" "$topic" 100 || fail "pubsub linked with the packaged libsluice.a"
 echo "package: $(ls "$tmp"/debs/*.deb | wc -l) packages, lintian clean, contents = install"
