@@ -109,6 +109,8 @@ sluice_fb_generate()) and the schema compiler sluicec.")
 
 set(CPACK_COMPONENT_TOOLS_DEPENDS lib)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SECTION utils)
+# `sluice pub --schema F.fbs` (the installed schemas are .fbs) runs sluicec.
+set(CPACK_DEBIAN_TOOLS_PACKAGE_RECOMMENDS libsluice-dev)
 set(CPACK_DEBIAN_TOOLS_DESCRIPTION "zero-copy shared-memory pipelines - command-line tools
 sluice is a C11 toolkit for multi-process data pipelines on one Linux
 machine: named shared-memory topics with loan/commit zero copy, stages as
