@@ -14,16 +14,22 @@ class SluiceError(Exception):
     the code means; detail: sluice_errdetail() of the failure ("" if none)."""
 
     def __init__(self, code, detail="", strerror=None):
-        self.code = code
-        self.errno = -code if 0 < -code < 4096 else None
-        self.strerror = strerror or L.sluice_strerror(code).decode(errors="replace")
-        self.detail = detail
-        msg = self.strerror
-        if detail and self.strerror not in detail:
-            msg = "%s: %s" % (detail, self.strerror)
+        why = strerror or L.sluice_strerror(code).decode(errors="replace")
+        msg = why
+        if detail and why not in detail:
+            msg = "%s: %s" % (detail, why)
         elif detail:
             msg = detail
         super().__init__(msg)
+        # after the base class's __init__: OSError's would reset errno
+        self.code = code
+        self.errno = -code if 0 < -code < 4096 else None
+        self.strerror = why
+        self.detail = detail
+        self._msg = msg
+
+    def __str__(self):
+        return self._msg
 
 
 class TornError(SluiceError):
