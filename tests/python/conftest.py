@@ -35,13 +35,22 @@ def bindir():
     return BIN
 
 
+def _bfbs(tmp_path_factory, name):
+    out = tmp_path_factory.mktemp("bfbs")
+    subprocess.run([os.path.join(BIN, "sluicec"), "--bfbs", "-o", str(out),
+                    os.path.join(SRC, "schemas", name + ".fbs")], check=True)
+    return str(out / (name + ".bfbs"))
+
+
 @pytest.fixture(scope="session")
 def gps_bfbs(tmp_path_factory):
     """Path of schemas/gps.fbs compiled to gps.bfbs."""
-    out = tmp_path_factory.mktemp("bfbs")
-    subprocess.run([os.path.join(BIN, "sluicec"), "--bfbs", "-o", str(out),
-                    os.path.join(SRC, "schemas", "gps.fbs")], check=True)
-    return str(out / "gps.bfbs")
+    return _bfbs(tmp_path_factory, "gps")
+
+
+@pytest.fixture(scope="session")
+def pose_bfbs(tmp_path_factory):
+    return _bfbs(tmp_path_factory, "pose")
 
 
 def wait_for(cond, timeout=10.0, what="condition"):

@@ -89,3 +89,24 @@ def test_iteration_until_publisher_closes(topic):
         sub.take(0)
     assert e.value.code == -sluice.EOWNERDEAD
     sub.close()
+
+
+def test_numpy_fields_in_place(topic, pose_bfbs):
+    """numpy views of a message's numeric fields lie in the slot itself."""
+    np = pytest.importorskip("numpy")
+    with sluice.Publisher(topic, type="sluice.msg.Pose", schema=pose_bfbs) as pub, \
+            sluice.Subscriber(topic, type="sluice.msg.Pose") as sub:
+        pub.publish({"header": {"seq": 3}, "position": {"x": 1, "y": 2, "z": 3}, "yaw": 0.5,
+                     "covariance": {"m": list(range(36))}})
+        msg = sub.take(timeout=1)
+        pos = msg.numpy(field="position")
+        assert pos.tolist() == [1.0, 2.0, 3.0] and pos.dtype == np.float64
+        assert msg.address <= pos.ctypes.data < msg.address + len(msg)
+        cov = msg.numpy(field="covariance.m").reshape(6, 6)
+        assert cov[1].tolist() == [6, 7, 8, 9, 10, 11]
+        assert msg.numpy(field="yaw").tolist() == [0.5]
+        assert msg.numpy(field="header.seq").tolist() == [3]
+        with pytest.raises(KeyError):
+            msg.numpy(field="velocity")  # absent: its default applies
+        with pytest.raises(KeyError):
+            msg.numpy(field="nope")
