@@ -7,6 +7,7 @@ its signal handlers (Ctrl-C raises KeyboardInterrupt) between them.
 """
 import ctypes
 import json as _json
+import struct
 import time
 
 from . import _lib as L
@@ -23,6 +24,11 @@ _EAGAIN, _ETIMEDOUT, _ENOENT = 11, 110, 2
 
 LOSSLESS, LOSSY = 1, 2
 _SLICE_NS = 50_000_000  # longest single wait before Python checks signals
+_SLICE_C = ctypes.c_int64(_SLICE_NS)
+# The message path's calls: those that may wait drop the GIL, the others
+# keep it (cheaper for a call this short).
+_loan, _commit = L.sluice_pub_loan, L.gil_sluice_pub_commit
+_take, _release = L.sluice_sub_take, L.gil_sluice_sub_release
 
 _py = ctypes.pythonapi
 _py.PyMemoryView_FromMemory.restype = ctypes.py_object
@@ -229,6 +235,10 @@ class Publisher:
         h = ctypes.c_void_p()
         check(L.sluice_pub_open(self.topic.encode(), o, h), self.topic)
         self._h = h.value
+        self._hc = h  # prebuilt arguments for the message path
+        self._p = ctypes.c_void_p()
+        self._pref = ctypes.byref(self._p)
+        self._views = {}
         self.type = type
         self.slot_size = L.sluice_pub_slot_size(self._h)
         self._loan = None
@@ -250,15 +260,31 @@ class Publisher:
         the slot itself (build the message in place, then commit()).
         Lossless topics wait up to timeout seconds (None: for ever) for
         the slowest subscriber."""
-        h = self._handle()
-        p = ctypes.c_void_p()
-        rc = _wait(lambda ns: L.sluice_pub_loan(h, size, p, ns), timeout)
-        check(rc, self.topic)
-        if self._loan is not None and self._loan_addr == p.value:
-            return self._loan
-        self._loan_addr = p.value
-        self._loan = _view(p.value, self.slot_size, True)
-        return self._loan
+        if not self._h:
+            raise ValueError("publisher is closed")
+        if timeout is None:
+            # the message path: prebuilt ctypes arguments, one call when
+            # there is room; Python handles signals between slices
+            rc = _loan(self._hc, size, self._pref, _SLICE_C)
+            while rc == -_ETIMEDOUT or rc == -_EAGAIN:
+                rc = _loan(self._hc, size, self._pref, _SLICE_C)
+        else:
+            hc, pref = self._hc, self._pref
+            rc = _wait(lambda ns: L.sluice_pub_loan(hc, size, pref, ns), timeout)
+        if rc:
+            check(rc, self.topic)
+        addr = self._p.value
+        if self._loan is not None:
+            if self._loan_addr == addr:
+                return self._loan
+            self._loan.release()
+        base = self._views.get(addr)
+        if base is None:
+            # kept per slot: a slice of a view costs far less than a new one
+            base = self._views[addr] = _view(addr, self.slot_size, True)
+        self._loan_addr = addr
+        self._loan = view = base[:]
+        return view
 
     @property
     def loan_address(self):
@@ -266,16 +292,19 @@ class Publisher:
         return self._loan_addr
 
     def commit(self, offset=0, length=None):
-        """Publishes bytes [offset, offset + length) of the loaned slot."""
-        h = self._handle()
-        if self._loan is None:
+        """Publishes bytes [offset, offset + length) of the loaned slot;
+        the view loan() gave is released (the slot is the subscribers' now)."""
+        view = self._loan
+        if view is None:
             raise ValueError("commit() without loan()")
         if length is None:
             length = self.slot_size - offset
-        self._loan.release()
+        view.release()
         self._loan = None
         self._loan_addr = 0
-        check(L.sluice_pub_commit(h, offset, length), self.topic)
+        rc = _commit(self._hc, offset, length)
+        if rc:
+            check(rc, self.topic)
 
     def schema(self):
         if self._schema is None:
@@ -308,8 +337,8 @@ class Publisher:
             return seq
         if not isinstance(msg, bytes):
             msg = bytes(msg)
-        h = self._handle()
-        rc = _wait(lambda ns: L.sluice_pub_publish(h, msg, len(msg), ns), timeout)
+        hc = self._hc
+        rc = _wait(lambda ns: L.sluice_pub_publish(hc, msg, len(msg), ns), timeout)
         check(rc, self.topic)
         return seq
 
@@ -318,6 +347,12 @@ class Publisher:
             if self._loan is not None:
                 self._loan.release()
                 self._loan = None
+            for v in self._views.values():
+                try:
+                    v.release()
+                except BufferError:
+                    pass
+            self._views.clear()
             L.sluice_pub_close(self._h)
             self._h = None
 
@@ -343,15 +378,12 @@ class Message:
     __slots__ = ("_sub", "_m", "_data", "_copy", "seq", "stamp_ns", "lost_before", "address",
                  "len")
 
-    def __init__(self, sub, m):
+    def __init__(self, sub, fields, data):
         self._sub = sub
-        self._m = m
-        self.seq = m.seq
-        self.stamp_ns = m.stamp_ns
-        self.lost_before = m.lost_before
-        self.address = m.data or 0  # the slot's address in this process
-        self.len = m.len
-        self._data = _view(self.address, m.len, False) if m.len else memoryview(b"")
+        self._m = sub._mref  # the subscriber's one struct sluice_msg, ours until released
+        # the slot's address in this process, its length, and the header
+        self.address, self.len, self.seq, self.stamp_ns, self.lost_before = fields
+        self._data = data
         self._copy = None
 
     def __len__(self):
@@ -376,11 +408,16 @@ class Message:
         if self._m is None:
             return
         m, self._m = self._m, None
-        self._data.release()
+        try:
+            self._data.release()
+        except BufferError:
+            pass  # a numpy array over it lives on: valid only until now, as documented
         sub = self._sub
         if sub._held is self:
             sub._held = None
-        rc = L.sluice_sub_release(sub._h, m)
+        rc = _release(sub._hc, m)
+        if rc == 0:
+            return
         if rc == -ETORN:
             sub.torn += 1
             raise TornError(rc, "message %d on %s was overwritten while it was read"
@@ -460,11 +497,18 @@ class Subscriber:
         h = ctypes.c_void_p()
         check(L.sluice_sub_open(self.topic.encode(), o, h), self.topic)
         self._h = h.value
+        self._hc = h  # prebuilt arguments for the message path
         self._held = None
         self._schema = None
         self._msg = L.Msg()
+        self._mref = ctypes.byref(self._msg)
+        # data, len, seq, stamp_ns, lost_before: struct sluice_msg's first fields
+        self._unpack = struct.Struct("PNQQQ").unpack_from
+        self._views = {}
         self.torn = 0  # views found torn when released
-        self.type = type or topic_stat(self.topic)["type"]
+        st = topic_stat(self.topic)
+        self._slot_size = st["slot_size"]
+        self.type = type or st["type"]
 
     def _handle(self):
         if not self._h:
@@ -493,16 +537,53 @@ class Subscriber:
         (None: wait for ever; 0: do not wait).  Releases a message still
         held from the previous take().  Raises PublisherGone when the topic
         has no live publisher and nothing is left to read."""
-        h = self._handle()
-        self._drop_held()
-        m = L.Msg()
-        rc = _wait(lambda ns: L.sluice_sub_take(h, m, ns), timeout)
-        if rc in (-_ETIMEDOUT, -_EAGAIN):
-            return None
-        check(rc, self.topic)
-        msg = Message(self, m)
-        self._held = msg
+        if not self._h:
+            raise ValueError("subscriber is closed")
+        held = self._held
+        if held is not None and held._m is not None:
+            # Message.release() inlined: this is the message path
+            self._held = None
+            held._m = None
+            try:
+                held._data.release()
+            except BufferError:
+                pass
+            rc = _release(self._hc, self._mref)
+            if rc == -ETORN:
+                self.torn += 1
+            elif rc:
+                check(rc, self.topic)
+        if timeout is None:
+            # the message path: prebuilt ctypes arguments, one call when a
+            # message is there; Python handles signals between slices
+            rc = _take(self._hc, self._mref, _SLICE_C)
+            while rc == -_ETIMEDOUT or rc == -_EAGAIN:
+                rc = _take(self._hc, self._mref, _SLICE_C)
+        else:
+            hc, mref = self._hc, self._mref
+            rc = _wait(lambda ns: L.sluice_sub_take(hc, mref, ns), timeout)
+        if rc:
+            if rc == -_ETIMEDOUT or rc == -_EAGAIN:
+                return None
+            check(rc, self.topic)
+        fields = self._unpack(self._msg)
+        base = self._views.get(fields[0])
+        if base is None or len(base) < fields[1]:
+            base = self._slot_view(fields[0], fields[1])
+        # a view of its own, so that releasing it leaves the slot's cached
+        msg = self._held = Message(self, fields, base[:fields[1]])
         return msg
+
+    def _slot_view(self, addr, n):
+        """A read-only view of the slot at addr, kept for the next messages
+        that land there: a memoryview over foreign memory costs far more to
+        make than a slice of one."""
+        if not addr:
+            return memoryview(b"")
+        if len(self._views) > 4096:
+            self._views.clear()
+        v = self._views[addr] = _view(addr, max(n, self._slot_size), False)
+        return v
 
     def __iter__(self):
         while True:
@@ -521,6 +602,12 @@ class Subscriber:
     def close(self):
         if self._h:
             self._drop_held()
+            for v in self._views.values():
+                try:
+                    v.release()
+                except BufferError:
+                    pass
+            self._views.clear()
             L.sluice_sub_close(self._h)
             self._h = None
 

@@ -54,6 +54,10 @@ def _load():
 
 
 lib, path = _load()
+# The same library again, called without dropping the GIL: for the short
+# calls on the message path that never wait (commit, release), where
+# dropping and retaking the GIL would cost more than the call.
+pylib = ctypes.PyDLL(path)
 
 c_int, c_uint, c_uint32, c_uint64, c_int64, c_size_t = (
     ctypes.c_int, ctypes.c_uint, ctypes.c_uint32, ctypes.c_uint64, ctypes.c_int64,
@@ -123,10 +127,11 @@ LIST_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_void_p)
 
 
 def _fn(name, restype, *argtypes):
-    f = getattr(lib, name)
-    f.restype = restype
-    f.argtypes = list(argtypes)
-    globals()[name] = f
+    for prefix, handle in (("", lib), ("gil_", pylib)):
+        f = getattr(handle, name)
+        f.restype = restype
+        f.argtypes = list(argtypes)
+        globals()[prefix + name] = f
 
 
 _fn("sluice_strerror", c_char_p, c_int)
