@@ -27,7 +27,7 @@ _SLICE_NS = 50_000_000  # longest single wait before Python checks signals
 _SLICE_C = ctypes.c_int64(_SLICE_NS)
 # The message path's calls: those that may wait drop the GIL, the others
 # keep it (cheaper for a call this short).
-_loan, _commit = L.sluice_pub_loan, L.gil_sluice_pub_commit
+_loan, _commit, _publish = L.sluice_pub_loan, L.gil_sluice_pub_commit, L.sluice_pub_publish
 _take, _release = L.sluice_sub_take, L.gil_sluice_sub_release
 
 _py = ctypes.pythonapi
@@ -318,9 +318,8 @@ class Publisher:
     def publish(self, msg, timeout=None):
         """Publishes msg: bytes (or anything with the buffer protocol) as
         they are, or a dict (or JSON text in a str) encoded through the
-        topic's schema straight into the loaned slot.  Returns the
-        message's sequence number."""
-        seq = self.next_seq
+        topic's schema straight into the loaned slot.  (next_seq, read
+        before, is the sequence number it gets.)"""
         if isinstance(msg, (dict, list, str)):
             text = msg if isinstance(msg, str) else _json.dumps(msg)
             s = self.schema()
@@ -334,13 +333,20 @@ class Publisher:
                 self._loan_addr = 0
                 raise
             self.commit(off, n)
-            return seq
+            return
+        if not self._h:
+            raise ValueError("publisher is closed")
         if not isinstance(msg, bytes):
             msg = bytes(msg)
-        hc = self._hc
-        rc = _wait(lambda ns: L.sluice_pub_publish(hc, msg, len(msg), ns), timeout)
-        check(rc, self.topic)
-        return seq
+        if timeout is None:
+            rc = _publish(self._hc, msg, len(msg), _SLICE_C)
+            while rc == -_ETIMEDOUT or rc == -_EAGAIN:
+                rc = _publish(self._hc, msg, len(msg), _SLICE_C)
+        else:
+            hc = self._hc
+            rc = _wait(lambda ns: L.sluice_pub_publish(hc, msg, len(msg), ns), timeout)
+        if rc:
+            check(rc, self.topic)
 
     def close(self):
         if self._h:
