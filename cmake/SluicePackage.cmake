@@ -12,6 +12,8 @@
 #   sluice-bench  (bench) sluice-bench alone: it links every benchmark peer
 #                         (gRPC, iceoryx, Cap'n Proto, ...) that the build
 #                         found, which nobody else should have to install
+#   python3-sluice (python) the Python package and its examples: it needs
+#                         python3, which the C library and tools do not
 # Whatever a part installs without naming a component goes to sluice-tools
 # (CMAKE_INSTALL_DEFAULT_COMPONENT_NAME, set in the top CMakeLists.txt).
 #
@@ -24,14 +26,14 @@
 # (cmake/SluiceLibrary.cmake).
 include(GNUInstallDirs)
 
-set(SLUICE_HOMEPAGE "https://github.com/sluice/sluice")
 set(SLUICE_DEB_MAINTAINER "sluice maintainers <maintainers@users.noreply.r-seed-208518e1.example>"
   CACHE STRING "the Maintainer field of the Debian packages")
 set(SLUICE_DEB_RELEASE 1 CACHE STRING "the Debian revision of the packages")
 set(SLUICE_DEB_VERSION "${PROJECT_VERSION}-${SLUICE_DEB_RELEASE}")
 
 # component -> package
-set(SLUICE_DEB_PACKAGES lib libsluice0 dev libsluice-dev tools sluice-tools bench sluice-bench)
+set(SLUICE_DEB_PACKAGES lib libsluice0 dev libsluice-dev tools sluice-tools bench sluice-bench
+  python python3-sluice)
 
 # The documentation every package carries. EXCLUDE_FROM_ALL: a plain
 # `cmake --install` does not write share/doc/<package>; CPack installs
@@ -64,7 +66,6 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME sluice)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "${SLUICE_DEB_MAINTAINER}")
-set(CPACK_PACKAGE_HOMEPAGE_URL ${SLUICE_HOMEPAGE})
 # The prefix the programs were configured for (the compiled-in plugin
 # directory, the lib directory) is the one they are packaged under.
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
@@ -130,5 +131,18 @@ versioned plugins, and FlatBuffers messages built in place.
 This package contains sluice-bench, which measures sluice's transports
 and serialisation beside the peers the build found (ZeroMQ, iceoryx,
 D-Bus, gRPC, protobuf-c, Cap'n Proto, ...).")
+
+set(CPACK_COMPONENT_PYTHON_DEPENDS lib)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_SECTION python)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS "python3")
+set(CPACK_DEBIAN_PYTHON_PACKAGE_RECOMMENDS "python3-numpy")
+set(CPACK_DEBIAN_PYTHON_DESCRIPTION "zero-copy shared-memory pipelines - Python package
+sluice is a C11 toolkit for multi-process data pipelines on one Linux
+machine: named shared-memory topics with loan/commit zero copy, stages as
+versioned plugins, and FlatBuffers messages built in place.
+.
+This package contains the sluice Python module (ctypes over
+libsluice.so.0): publishers, subscribers with zero-copy views of the
+messages, decoding through each topic's own schema, and examples.")
 
 include(CPack)

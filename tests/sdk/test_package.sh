@@ -50,7 +50,7 @@ for d in "$tmp"/debs/*.deb; do
 done
 ver=$(dpkg-deb -f "$(ls "$tmp"/debs/libsluice0_*.deb 2>/dev/null | head -n 1)" Version 2>/dev/null) ||
 	fail "no libsluice0 package"
-for p in libsluice0 libsluice-dev sluice-tools sluice-bench; do
+for p in libsluice0 libsluice-dev sluice-tools sluice-bench python3-sluice; do
 	[ -f "$tmp/debs/${p}_${ver}_$(dpkg --print-architecture).deb" ] || fail "no $p package"
 done
 
@@ -99,7 +99,7 @@ find "$tmp/root" -type f | while read -r f; do
 	[ -z "$rp" ] || echo "${f#"$tmp/root"} has $rp"
 done >"$tmp/rpaths"
 [ -s "$tmp/rpaths" ] && { cat "$tmp/rpaths"; fail "packaged files with a RUNPATH"; }
-for p in libsluice-dev sluice-tools sluice-bench; do
+for p in libsluice-dev sluice-tools sluice-bench python3-sluice; do
 	dep=$(dpkg-deb -f "$tmp/debs/${p}_${ver}_"*.deb Depends)
 	echo "$p: Depends: $dep"
 	case ", $dep," in *", libsluice0 (= $ver),"*) ;; *) fail "$p does not depend on libsluice0 (= $ver)" ;; esac
