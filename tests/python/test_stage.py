@@ -83,12 +83,14 @@ def take_values(sub, count):
     return out
 
 
-def test_c_python_c(tmp_path):
+@pytest.mark.parametrize("mode", [[], ["--threads"]])
+def test_c_python_c(tmp_path, mode):
     """counter -> Python (n, 3n) -> json_sink: every value, in order, and the
-    stage's counters and latency in the summary like any stage's."""
+    stage's counters and latency in the summary like any stage's; as its
+    own process, and as a thread of the supervisor."""
     nm = name()
     p = run([pipeline(tmp_path, TRIPLE), "--duration", "3", "--quiet", "--name", nm,
-             "--summary", str(tmp_path / "s.json")])
+             "--summary", str(tmp_path / "s.json")] + mode)
     try:
         wait_for(lambda: os.path.exists("/dev/shm/%s.tripled" % nm), what="the topic")
         with sluice.Subscriber("/%s.tripled" % nm, join="oldest") as sub:
@@ -134,6 +136,37 @@ def test_killed_and_restarted(tmp_path):
     assert py["restarts"] == 1, out
     # killed, then restarted and stopped cleanly at --duration
     assert p.returncode == 0, out
+
+
+ADD = '''import struct
+
+def on_message(msg, ctx):
+    n, m = struct.unpack("=qq", msg.data)
+    ctx.publish(0, struct.pack("=qq", n, m + ctx.params["plus"]))
+'''
+
+
+def test_two_python_stages_threads(tmp_path):
+    """Two Python stages in one process (--threads) share the interpreter:
+    counter -> py (n, 3n) -> py2 (n, 3n + 1)."""
+    f = pipeline(tmp_path, TRIPLE, sink=False)
+    (tmp_path / "add.py").write_text(ADD)
+    with open(f, "a") as fh:
+        fh.write("  py2: { python: add.py, params: { plus: 1 }, inputs: { x: tripled },"
+                 " outputs: { y: plus1 } }\n")
+    text = open(f).read().replace("stages:\n", "  plus1: { type: sluice.Int64Pair }\nstages:\n")
+    open(f, "w").write(text)
+    nm = name()
+    p = run([f, "--duration", "3", "--quiet", "--threads", "--name", nm])
+    try:
+        wait_for(lambda: os.path.exists("/dev/shm/%s.plus1" % nm), what="the topic")
+        with sluice.Subscriber("/%s.plus1" % nm, join="oldest") as sub:
+            vals = take_values(sub, 10)
+    finally:
+        out, _ = p.communicate(timeout=20)
+    assert p.returncode == 0, out
+    first = vals[0][0]
+    assert vals == [(first + i, 3 * (first + i) + 1) for i in range(10)]
 
 
 BAD = '''def on_message(msg, ctx):
