@@ -135,6 +135,8 @@ static const char glue_src[] =
 	"def _ports(spec):\n"
 	"    return [tuple(l.split('\\t')) for l in spec.split('\\n') if l]\n"
 	"\n"
+	"_DIRECT = 'python_stage runs through the pipeline key python: FILE, not plugin:'\n"
+	"\n"
 	"class Message:\n"
 	"    '''One message, valid during on_message: data is a read-only\n"
 	"    memoryview of the slot (no copy), released when the call returns.'''\n"
@@ -190,11 +192,14 @@ static const char glue_src[] =
 	"        start = ns.get('on_start')\n"
 	"        if callable(start): start(self.ctx)\n"
 	"    def deliver(self, i, view, seq, stamp):\n"
+	"        if i >= len(self.ins): raise RuntimeError(_DIRECT)\n"
 	"        m = Message()\n"
 	"        m.data, m.input, m.port, m.seq, m.stamp_ns, m._stage = view, i, self.ins[i][0], "
 	"seq, stamp, self\n"
 	"        self.on_message(m, self.ctx)\n"
-	"    def tick(self): self.on_tick(self.ctx)\n"
+	"    def tick(self):\n"
+	"        if not callable(self.on_tick): raise RuntimeError(_DIRECT)\n"
+	"        self.on_tick(self.ctx)\n"
 	"    def _schema(self, inp, i):\n"
 	"        s = self._schemas.get((inp, i))\n"
 	"        if s is None:\n"
@@ -227,8 +232,8 @@ static void note_libsluice(void)
 }
 
 /* A plugin run from the build tree (not installed) uses the source tree's
- * sluice package; an installed one finds the installed package on the
- * interpreter's own path. */
+ * sluice package first; an installed one looks on the interpreter's own
+ * path, then where the package was installed. */
 static void build_tree_path(const char *self)
 {
 #if defined(SLUICE_PY_BUILD_PLUGIN_DIR) && defined(SLUICE_PY_SRC_DIR)
@@ -237,8 +242,17 @@ static void build_tree_path(const char *self)
 	PyObject *path = PySys_GetObject("path"); /* borrowed */
 	PyObject *dir;
 
-	if (!slash || (size_t)(slash - self) != n || strncmp(self, SLUICE_PY_BUILD_PLUGIN_DIR, n))
+	if (!slash || (size_t)(slash - self) != n || strncmp(self, SLUICE_PY_BUILD_PLUGIN_DIR, n)) {
+#ifdef SLUICE_PY_INSTALL_DIR
+		/* installed: after the interpreter's own path */
+		dir = PyUnicode_DecodeFSDefault(SLUICE_PY_INSTALL_DIR);
+		if (path && dir && PySequence_Contains(path, dir) == 0)
+			PyList_Append(path, dir);
+		Py_XDECREF(dir);
+		PyErr_Clear();
+#endif
 		return;
+	}
 	dir = PyUnicode_DecodeFSDefault(SLUICE_PY_SRC_DIR);
 	if (path && dir)
 		PyList_Insert(path, 0, dir);
