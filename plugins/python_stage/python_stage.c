@@ -217,6 +217,10 @@ static const char glue_src[] =
 	"        off, n = s.encode_into(addr, cap, text)\n"
 	"        return ctypes.string_at(addr + off, n)\n"
 	"\n"
+	"def _flush():\n"
+	"    for f in (sys.stdout, sys.stderr):\n"
+	"        if f is not None: f.flush()\n"
+	"\n"
 	"def _format(e):\n"
 	"    return ''.join(traceback.format_exception(type(e), e, e.__traceback__)).rstrip()\n";
 
@@ -430,12 +434,20 @@ static void py_fini(void *st, const struct sluice_ctx *ctx)
 {
 	struct pystage *s = st;
 	PyGILState_STATE g;
+	PyObject *fl, *r;
 
 	(void)ctx;
 	if (!s->stage)
 		return;
 	g = PyGILState_Ensure();
 	Py_CLEAR(s->stage);
+	/* The interpreter is never finalised: what the stage print()ed is
+	 * flushed here, or it would be lost with the process. */
+	fl = PyDict_GetItemString(glue, "_flush");
+	r = fl ? PyObject_CallNoArgs(fl) : NULL;
+	if (!r)
+		PyErr_Clear();
+	Py_XDECREF(r);
 	PyGILState_Release(g);
 }
 

@@ -194,6 +194,7 @@ TICK = '''import struct
 
 def on_start(ctx):
     ctx.n = 0
+    print("tick source", ctx.name, "started")
 
 def on_tick(ctx):
     ctx.n += 1
@@ -202,7 +203,8 @@ def on_tick(ctx):
 
 
 def test_ticking_python_source(tmp_path):
-    """A Python stage with tick_hz and no inputs is a source."""
+    """A Python stage with tick_hz and no inputs is a source; what it
+    prints is not lost with its process."""
     f = tmp_path / "t.yaml"
     (tmp_path / "tick.py").write_text(TICK)
     f.write_text("topics:\n  out: { type: sluice.Int64Pair, slots: 64, slot_size: 64 }\n"
@@ -218,6 +220,8 @@ def test_ticking_python_source(tmp_path):
         out, _ = p.communicate(timeout=20)
     assert p.returncode == 0, out
     assert vals == [(i, 2 * i) for i in range(1, 6)]
+    # print() reaches the run's output: flushed when the stage stops
+    assert "tick source tk started" in out, out
 
 
 @pytest.mark.parametrize("stage,where,text", [
