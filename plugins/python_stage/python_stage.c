@@ -31,9 +31,9 @@ struct pystage {
 static _Thread_local const struct sluice_ctx *cur_ctx;
 
 static pthread_once_t py_once = PTHREAD_ONCE_INIT;
-static int py_ready;          /* the interpreter started */
-static PyObject *glue;        /* the glue module's namespace (a dict) */
-static char py_why[256];      /* why it did not, for the log */
+static int py_ready;     /* the interpreter started */
+static PyObject *glue;   /* the glue module's namespace (a dict) */
+static char py_why[256]; /* why it did not, for the log */
 
 static const struct sluice_ctx *need_ctx(void)
 {
@@ -46,6 +46,7 @@ static PyObject *m_publish(PyObject *self, PyObject *args)
 {
 	const struct sluice_ctx *ctx = need_ctx();
 	unsigned int out;
+	PyThreadState *ts;
 	Py_buffer b;
 	int rc;
 
@@ -54,13 +55,13 @@ static PyObject *m_publish(PyObject *self, PyObject *args)
 		return NULL;
 	/* A lossless topic may wait for its slowest reader: let other
 	 * threads' stages run meanwhile. */
-	Py_BEGIN_ALLOW_THREADS
+	ts = PyEval_SaveThread();
 	rc = sluice_publish(ctx, out, b.buf, (size_t)b.len);
-	Py_END_ALLOW_THREADS
+	PyEval_RestoreThread(ts);
 	PyBuffer_Release(&b);
 	if (rc < 0) {
 		PyErr_Format(PyExc_OSError, "sluice: publish on output %u failed (%d%s%s)", out, rc,
-			     rc > -4096 ? ": " : "", rc > -4096 ? strerror(-rc) : "");
+		             rc > -4096 ? ": " : "", rc > -4096 ? strerror(-rc) : "");
 		return NULL;
 	}
 	Py_RETURN_NONE;
@@ -104,15 +105,21 @@ static PyObject *m_report(PyObject *self, PyObject *args)
 }
 
 static PyMethodDef m_methods[] = {
-	{"publish", m_publish, METH_VARARGS, "publish(output_index, bytes)"},
-	{"log", m_log, METH_VARARGS, "log(level, text)"},
-	{"now_ns", m_now_ns, METH_NOARGS, "CLOCK_MONOTONIC in ns"},
-	{"report", m_report, METH_VARARGS, "report(key, value): a figure for the summary"},
-	{NULL, NULL, 0, NULL}};
+    {"publish", m_publish, METH_VARARGS, "publish(output_index, bytes)"},
+    {"log", m_log, METH_VARARGS, "log(level, text)"},
+    {"now_ns", m_now_ns, METH_NOARGS, "CLOCK_MONOTONIC in ns"},
+    {"report", m_report, METH_VARARGS, "report(key, value): a figure for the summary"},
+    {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef m_def = {PyModuleDef_HEAD_INIT, "_sluice_stage",
-				   "host services of a sluice Python stage", -1, m_methods,
-				   NULL, NULL, NULL, NULL};
+static struct PyModuleDef m_def = {PyModuleDef_HEAD_INIT,
+                                   "_sluice_stage",
+                                   "host services of a sluice Python stage",
+                                   -1,
+                                   m_methods,
+                                   NULL,
+                                   NULL,
+                                   NULL,
+                                   NULL};
 
 static PyObject *m_init(void)
 {
@@ -121,108 +128,108 @@ static PyObject *m_init(void)
 
 /* The Python half: the objects a stage file sees. */
 static const char glue_src[] =
-	"import ctypes, json, os, sys, traceback\n"
-	"import _sluice_stage as _c\n"
-	"\n"
-	"def _value(s):\n"
-	"    if s in ('true', 'yes'): return True\n"
-	"    if s in ('false', 'no'): return False\n"
-	"    for conv in (int, float):\n"
-	"        try: return conv(s)\n"
-	"        except ValueError: pass\n"
-	"    return s\n"
-	"\n"
-	"def _ports(spec):\n"
-	"    return [tuple(l.split('\\t')) for l in spec.split('\\n') if l]\n"
-	"\n"
-	"_DIRECT = 'python_stage runs through the pipeline key python: FILE, not plugin:'\n"
-	"\n"
-	"class Message:\n"
-	"    '''One message, valid during on_message: data is a read-only\n"
-	"    memoryview of the slot (no copy), released when the call returns.'''\n"
-	"    __slots__ = ('data', 'port', 'input', 'seq', 'stamp_ns', '_stage')\n"
-	"    def __len__(self): return len(self.data)\n"
-	"    def bytes(self): return bytes(self.data)\n"
-	"    def json(self): return self._stage._schema(True, self.input).decode(bytes(self.data))\n"
-	"    def dict(self): return json.loads(self.json())\n"
-	"    def __repr__(self): return '<Message %s seq=%d %d bytes>' % (self.port, self.seq, "
-	"len(self.data))\n"
-	"\n"
-	"class Context:\n"
-	"    '''What a stage may do: publish on its outputs, log, report a figure.'''\n"
-	"    def __init__(self, stage, name, params):\n"
-	"        self._stage, self.name, self.params = stage, name, params\n"
-	"        self.inputs = [p[0] for p in stage.ins]\n"
-	"        self.outputs = [p[0] for p in stage.outs]\n"
-	"    def publish(self, port, msg):\n"
-	"        '''msg: bytes (anything with the buffer protocol), or a dict\n"
-	"        (or JSON text) encoded through the output topic's schema.'''\n"
-	"        if isinstance(port, str):\n"
-	"            if port not in self.outputs:\n"
-	"                raise KeyError('stage %s has no output %r (it has %s)' % (self.name, port, "
-	"self.outputs))\n"
-	"            i = self.outputs.index(port)\n"
-	"        else:\n"
-	"            i = int(port)\n"
-	"        if isinstance(msg, (dict, list, str)):\n"
-	"            msg = self._stage._encode(i, msg if isinstance(msg, str) else json.dumps(msg))\n"
-	"        _c.publish(i, msg)\n"
-	"    def log(self, text, level=2): _c.log(level, str(text))\n"
-	"    def now_ns(self): return _c.now_ns()\n"
-	"    def report(self, key, value): _c.report(key, float(value))\n"
-	"\n"
-	"class _Stage:\n"
-	"    def __init__(self, path, name, ins, outs, params, tick_hz):\n"
-	"        self.ins, self.outs, self._schemas = _ports(ins), _ports(outs), {}\n"
-	"        p = {k: _value(v) for k, v in json.loads(params).items()}\n"
-	"        d = os.path.dirname(path)\n"
-	"        if d not in sys.path: sys.path.insert(0, d)\n"
-	"        ns = {'__name__': '__sluice_stage__', '__file__': path, '__builtins__': "
-	"__builtins__}\n"
-	"        with open(path, 'rb') as f: code = compile(f.read(), path, 'exec')\n"
-	"        exec(code, ns)\n"
-	"        self.on_message, self.on_tick = ns.get('on_message'), ns.get('on_tick')\n"
-	"        if self.ins and not callable(self.on_message):\n"
-	"            raise TypeError('%s defines no on_message(msg, ctx), and stage %s has inputs' "
-	"% (path, name))\n"
-	"        if tick_hz > 0 and not callable(self.on_tick):\n"
-	"            raise TypeError('%s defines no on_tick(ctx), and stage %s ticks at %g Hz' % "
-	"(path, name, tick_hz))\n"
-	"        self.ctx = Context(self, name, p)\n"
-	"        start = ns.get('on_start')\n"
-	"        if callable(start): start(self.ctx)\n"
-	"    def deliver(self, i, view, seq, stamp):\n"
-	"        if i >= len(self.ins): raise RuntimeError(_DIRECT)\n"
-	"        m = Message()\n"
-	"        m.data, m.input, m.port, m.seq, m.stamp_ns, m._stage = view, i, self.ins[i][0], "
-	"seq, stamp, self\n"
-	"        self.on_message(m, self.ctx)\n"
-	"    def tick(self):\n"
-	"        if not callable(self.on_tick): raise RuntimeError(_DIRECT)\n"
-	"        self.on_tick(self.ctx)\n"
-	"    def _schema(self, inp, i):\n"
-	"        s = self._schemas.get((inp, i))\n"
-	"        if s is None:\n"
-	"            from sluice import _channel\n"
-	"            port, seg, typ = (self.ins if inp else self.outs)[i]\n"
-	"            bfbs = _channel.topic_schema(seg)\n"
-	"            if not bfbs:\n"
-	"                raise ValueError('topic %s carries no schema: use bytes' % seg)\n"
-	"            s = self._schemas[(inp, i)] = _channel._Schema(bfbs, typ)\n"
-	"        return s\n"
-	"    def _encode(self, i, text):\n"
-	"        from sluice import _lib\n"
-	"        s, cap = self._schema(False, i), 1 << 16\n"
-	"        keep, addr = _lib.aligned_buffer(cap)\n"
-	"        off, n = s.encode_into(addr, cap, text)\n"
-	"        return ctypes.string_at(addr + off, n)\n"
-	"\n"
-	"def _flush():\n"
-	"    for f in (sys.stdout, sys.stderr):\n"
-	"        if f is not None: f.flush()\n"
-	"\n"
-	"def _format(e):\n"
-	"    return ''.join(traceback.format_exception(type(e), e, e.__traceback__)).rstrip()\n";
+    "import ctypes, json, os, sys, traceback\n"
+    "import _sluice_stage as _c\n"
+    "\n"
+    "def _value(s):\n"
+    "    if s in ('true', 'yes'): return True\n"
+    "    if s in ('false', 'no'): return False\n"
+    "    for conv in (int, float):\n"
+    "        try: return conv(s)\n"
+    "        except ValueError: pass\n"
+    "    return s\n"
+    "\n"
+    "def _ports(spec):\n"
+    "    return [tuple(l.split('\\t')) for l in spec.split('\\n') if l]\n"
+    "\n"
+    "_DIRECT = 'python_stage runs through the pipeline key python: FILE, not plugin:'\n"
+    "\n"
+    "class Message:\n"
+    "    '''One message, valid during on_message: data is a read-only\n"
+    "    memoryview of the slot (no copy), released when the call returns.'''\n"
+    "    __slots__ = ('data', 'port', 'input', 'seq', 'stamp_ns', '_stage')\n"
+    "    def __len__(self): return len(self.data)\n"
+    "    def bytes(self): return bytes(self.data)\n"
+    "    def json(self): return self._stage._schema(True, self.input).decode(bytes(self.data))\n"
+    "    def dict(self): return json.loads(self.json())\n"
+    "    def __repr__(self): return '<Message %s seq=%d %d bytes>' % (self.port, self.seq, "
+    "len(self.data))\n"
+    "\n"
+    "class Context:\n"
+    "    '''What a stage may do: publish on its outputs, log, report a figure.'''\n"
+    "    def __init__(self, stage, name, params):\n"
+    "        self._stage, self.name, self.params = stage, name, params\n"
+    "        self.inputs = [p[0] for p in stage.ins]\n"
+    "        self.outputs = [p[0] for p in stage.outs]\n"
+    "    def publish(self, port, msg):\n"
+    "        '''msg: bytes (anything with the buffer protocol), or a dict\n"
+    "        (or JSON text) encoded through the output topic's schema.'''\n"
+    "        if isinstance(port, str):\n"
+    "            if port not in self.outputs:\n"
+    "                raise KeyError('stage %s has no output %r (it has %s)' % (self.name, port, "
+    "self.outputs))\n"
+    "            i = self.outputs.index(port)\n"
+    "        else:\n"
+    "            i = int(port)\n"
+    "        if isinstance(msg, (dict, list, str)):\n"
+    "            msg = self._stage._encode(i, msg if isinstance(msg, str) else json.dumps(msg))\n"
+    "        _c.publish(i, msg)\n"
+    "    def log(self, text, level=2): _c.log(level, str(text))\n"
+    "    def now_ns(self): return _c.now_ns()\n"
+    "    def report(self, key, value): _c.report(key, float(value))\n"
+    "\n"
+    "class _Stage:\n"
+    "    def __init__(self, path, name, ins, outs, params, tick_hz):\n"
+    "        self.ins, self.outs, self._schemas = _ports(ins), _ports(outs), {}\n"
+    "        p = {k: _value(v) for k, v in json.loads(params).items()}\n"
+    "        d = os.path.dirname(path)\n"
+    "        if d not in sys.path: sys.path.insert(0, d)\n"
+    "        ns = {'__name__': '__sluice_stage__', '__file__': path, '__builtins__': "
+    "__builtins__}\n"
+    "        with open(path, 'rb') as f: code = compile(f.read(), path, 'exec')\n"
+    "        exec(code, ns)\n"
+    "        self.on_message, self.on_tick = ns.get('on_message'), ns.get('on_tick')\n"
+    "        if self.ins and not callable(self.on_message):\n"
+    "            raise TypeError('%s defines no on_message(msg, ctx), and stage %s has inputs' "
+    "% (path, name))\n"
+    "        if tick_hz > 0 and not callable(self.on_tick):\n"
+    "            raise TypeError('%s defines no on_tick(ctx), and stage %s ticks at %g Hz' % "
+    "(path, name, tick_hz))\n"
+    "        self.ctx = Context(self, name, p)\n"
+    "        start = ns.get('on_start')\n"
+    "        if callable(start): start(self.ctx)\n"
+    "    def deliver(self, i, view, seq, stamp):\n"
+    "        if i >= len(self.ins): raise RuntimeError(_DIRECT)\n"
+    "        m = Message()\n"
+    "        m.data, m.input, m.port, m.seq, m.stamp_ns, m._stage = view, i, self.ins[i][0], "
+    "seq, stamp, self\n"
+    "        self.on_message(m, self.ctx)\n"
+    "    def tick(self):\n"
+    "        if not callable(self.on_tick): raise RuntimeError(_DIRECT)\n"
+    "        self.on_tick(self.ctx)\n"
+    "    def _schema(self, inp, i):\n"
+    "        s = self._schemas.get((inp, i))\n"
+    "        if s is None:\n"
+    "            from sluice import _channel\n"
+    "            port, seg, typ = (self.ins if inp else self.outs)[i]\n"
+    "            bfbs = _channel.topic_schema(seg)\n"
+    "            if not bfbs:\n"
+    "                raise ValueError('topic %s carries no schema: use bytes' % seg)\n"
+    "            s = self._schemas[(inp, i)] = _channel._Schema(bfbs, typ)\n"
+    "        return s\n"
+    "    def _encode(self, i, text):\n"
+    "        from sluice import _lib\n"
+    "        s, cap = self._schema(False, i), 1 << 16\n"
+    "        keep, addr = _lib.aligned_buffer(cap)\n"
+    "        off, n = s.encode_into(addr, cap, text)\n"
+    "        return ctypes.string_at(addr + off, n)\n"
+    "\n"
+    "def _flush():\n"
+    "    for f in (sys.stdout, sys.stderr):\n"
+    "        if f is not None: f.flush()\n"
+    "\n"
+    "def _format(e):\n"
+    "    return ''.join(traceback.format_exception(type(e), e, e.__traceback__)).rstrip()\n";
 
 /* Points the sluice package (if the stage uses .dict()) at the libsluice.so
  * this process already runs, so that both are the same library. */
@@ -301,7 +308,7 @@ static void py_start(void)
 	PyConfig_Clear(&cfg);
 	if (PyStatus_Exception(ps)) {
 		snprintf(py_why, sizeof(py_why), "Python did not start: %s",
-			 ps.err_msg ? ps.err_msg : "(no reason given)");
+		         ps.err_msg ? ps.err_msg : "(no reason given)");
 		return;
 	}
 	build_tree_path(self);
@@ -350,7 +357,7 @@ static void report_exc(const struct sluice_ctx *ctx, const char *what)
 }
 
 static int py_init(void *st, const struct sluice_ctx *ctx, const struct sluice_param_value *p,
-		   uint32_t n)
+                   uint32_t n)
 {
 	struct pystage *s = st;
 	PyGILState_STATE g;
@@ -366,9 +373,9 @@ static int py_init(void *st, const struct sluice_ctx *ctx, const struct sluice_p
 	cur_ctx = ctx;
 	cls = PyDict_GetItemString(glue, "_Stage");
 	obj = cls ? PyObject_CallFunction(cls, "sssssd", p[P_FILE].v.s, ctx->stage_name,
-					  p[P_INPUTS].v.s, p[P_OUTPUTS].v.s, p[P_PARAMS].v.s,
-					  p[P_TICK_HZ].v.d)
-		  : NULL;
+	                                  p[P_INPUTS].v.s, p[P_OUTPUTS].v.s, p[P_PARAMS].v.s,
+	                                  p[P_TICK_HZ].v.d)
+	          : NULL;
 	if (!obj)
 		report_exc(ctx, p[P_FILE].v.s);
 	s->stage = obj;
@@ -388,8 +395,8 @@ static int py_message(void *st, const struct sluice_ctx *ctx, const struct sluic
 	view = PyMemoryView_FromMemory((char *)msg->data, (Py_ssize_t)msg->size, PyBUF_READ);
 	if (view)
 		r = PyObject_CallMethod(s->stage, "deliver", "IOKK", msg->input, view,
-					(unsigned long long)msg->seq,
-					(unsigned long long)msg->publish_ns);
+		                        (unsigned long long)msg->seq,
+		                        (unsigned long long)msg->publish_ns);
 	if (!r) {
 		report_exc(ctx, "on_message");
 		rc = -ECANCELED;
@@ -452,22 +459,21 @@ static void py_fini(void *st, const struct sluice_ctx *ctx)
 }
 
 static const struct sluice_param_decl params[] = {
-	[P_FILE] = {"file", SLUICE_PARAM_STRING, NULL, "the stage's Python file"},
-	[P_INPUTS] = {"inputs", SLUICE_PARAM_STRING, "",
-		      "input ports, a line each: port<TAB>topic segment<TAB>type (set by the runtime)"},
-	[P_OUTPUTS] = {"outputs", SLUICE_PARAM_STRING, "",
-		       "output ports, as inputs (set by the runtime)"},
-	[P_PARAMS] = {"params", SLUICE_PARAM_STRING, "{}",
-		      "the stage's params as a JSON object of strings (set by the runtime)"},
-	[P_TICK_HZ] = {"tick_hz", SLUICE_PARAM_DOUBLE, "0", "on_tick's rate (set by the runtime)"}};
+    [P_FILE] = {"file", SLUICE_PARAM_STRING, NULL, "the stage's Python file"},
+    [P_INPUTS] = {"inputs", SLUICE_PARAM_STRING, "",
+                  "input ports, a line each: port<TAB>topic segment<TAB>type (set by the runtime)"},
+    [P_OUTPUTS] = {"outputs", SLUICE_PARAM_STRING, "",
+                   "output ports, as inputs (set by the runtime)"},
+    [P_PARAMS] = {"params", SLUICE_PARAM_STRING, "{}",
+                  "the stage's params as a JSON object of strings (set by the runtime)"},
+    [P_TICK_HZ] = {"tick_hz", SLUICE_PARAM_DOUBLE, "0", "on_tick's rate (set by the runtime)"}};
 /* The template port: the runtime replaces it with the pipeline file's own
  * inputs and outputs (names and topic types), every input handled by
  * py_message, and sets the tick rate (on_tick kept only where it ticks). */
 static const struct sluice_input_decl inputs[] = {
-	{"in", "*", "any input (the pipeline file names the real ones)", py_message}};
+    {"in", "*", "any input (the pipeline file names the real ones)", py_message}};
 
 SLUICE_PLUGIN(.name = "python_stage", .version = "1.0.0",
-	      .summary = "a stage written in Python (pipeline key python: FILE)",
-	      SLUICE_PARAMS(params), SLUICE_INPUTS(inputs),
-	      SLUICE_STATE(struct pystage), .tick_hz = 1, .init2 = py_init,
-	      .on_tick = py_tick, .fini = py_fini);
+              .summary = "a stage written in Python (pipeline key python: FILE)",
+              SLUICE_PARAMS(params), SLUICE_INPUTS(inputs), SLUICE_STATE(struct pystage),
+              .tick_hz = 1, .init2 = py_init, .on_tick = py_tick, .fini = py_fini);
