@@ -138,6 +138,43 @@ def test_killed_and_restarted(tmp_path):
     assert p.returncode == 0, out
 
 
+WHERE = '''import struct
+
+def on_message(msg, ctx):
+    import numpy
+    a = numpy.frombuffer(msg.data, dtype="u1")
+    addr = a.__array_interface__["data"][0]
+    del a  # the view is released when the call returns
+    where = ""
+    with open("/proc/self/maps") as f:
+        for line in f:
+            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+            if lo <= addr < hi:
+                where = line.split()[-1]
+    (n,) = struct.unpack("=q", msg.data)
+    ctx.publish("out", struct.pack("=qq", n, where == ctx.params["seg"]))
+'''
+
+
+def test_zero_copy(tmp_path):
+    """msg.data lies in the input topic's shared memory itself: no copy."""
+    pytest.importorskip("numpy")
+    nm = name()
+    f = pipeline(tmp_path, WHERE, sink=False)
+    text = open(f).read().replace("params: { factor: 3 }",
+                                  "params: { seg: /dev/shm/%s.count }" % nm)
+    open(f, "w").write(text)
+    p = run([f, "--duration", "2", "--quiet", "--name", nm])
+    try:
+        wait_for(lambda: os.path.exists("/dev/shm/%s.tripled" % nm), what="the topic")
+        with sluice.Subscriber("/%s.tripled" % nm, join="oldest") as sub:
+            vals = take_values(sub, 5)
+    finally:
+        out, _ = p.communicate(timeout=20)
+    assert p.returncode == 0, out
+    assert [v[1] for v in vals] == [1] * 5, vals
+
+
 ADD = '''import struct
 
 def on_message(msg, ctx):
