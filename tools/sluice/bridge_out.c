@@ -36,6 +36,7 @@ struct out_state {
 	struct sluice_waitset *ws;
 	int ws_dirty;
 	int64_t rt_off;
+	unsigned char said_bridged[BRIDGE_MAX_TOPICS];
 };
 
 static void sleep_ms(long ms)
@@ -147,8 +148,12 @@ static void out_scan(struct out_state *s)
 	struct bridge *b = s->b;
 
 	for (int i = 0; i < b->n_outs; i++)
-		if (find(s, b->outs[i]) < 0 && s->n < BRIDGE_MAX_TOPICS)
-			out_open(s, b->outs[i]);
+		if (find(s, b->outs[i]) < 0 && s->n < BRIDGE_MAX_TOPICS &&
+		    out_open(s, b->outs[i]) == -EXDEV && !s->said_bridged[i]) {
+			s->said_bridged[i] = 1;
+			fprintf(stderr, "sluice bridge: %s: not sent: its publisher is a bridge "
+					"(it came from DDS)\n", b->outs[i]);
+		}
 	if (b->all)
 		sluice_topic_list(scan_one, s);
 }
