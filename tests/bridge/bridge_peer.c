@@ -8,10 +8,11 @@
  *        none twice, in order
  *   dds-read DDS_TOPIC N CONFIG DOMAIN  a plain Cyclone DDS participant (no
  *        sluice on this end) reads the Schema sample and N envelopes
- *   dds-write DDS_TOPIC N CONFIG DOMAIN [--bad]  a plain Cyclone DDS
- *        participant announces a Pose topic and writes N envelopes; --bad
- *        adds a wrong-type, a wrong-hash and a truncated envelope before
- *        every tenth good one
+ *   dds-write DDS_TOPIC N CONFIG DOMAIN [--bad] [--gate LOCAL]  a plain
+ *        Cyclone DDS participant announces a Pose topic and writes N
+ *        envelopes; --bad adds a wrong-type, a wrong-hash and a truncated
+ *        envelope before every tenth good one; --gate: after the first,
+ *        waits for local topic LOCAL to have a subscriber (the test's)
  * Exit status 0 when what was asked for happened, 1 otherwise (it says why). */
 #include <errno.h>
 #include <stdio.h>
@@ -342,7 +343,8 @@ static int write_env(dds_entity_t wr, const char *type, uint64_t hash, uint64_t 
 	}
 }
 
-static int cmd_dds_write(const char *name, long n, const char *config, int domain, int bad)
+static int cmd_dds_write(const char *name, long n, const char *config, int domain, int bad,
+			 const char *gate)
 {
 	dds_entity_t pp = join(config, domain), st, ws, dt, wr;
 	sluice_bridge_Schema sc = {0};
@@ -390,6 +392,11 @@ static int cmd_dds_write(const char *name, long n, const char *config, int domai
 		}
 		if (write_env(wr, POSE_TYPE, POSE_HASH, (uint64_t)i, buf + off, len) != 0)
 			return fail("dds-write %s: dds_write failed at %ld", name, i);
+		if (i == 0 && gate) {
+			dds_write_flush(wr);
+			if (wait_subscriber(gate) != 0)
+				return fail("dds-write: nobody subscribed to %s (%ld)", gate, 0);
+		}
 	}
 	if (dds_wait_for_acks(wr, DDS_SECS(20)) != 0)
 		return fail("dds-write %s: not acknowledged (%ld)", name, 0);
@@ -416,6 +423,7 @@ int main(int argc, char **argv)
 		return cmd_dds_read(argv[2], n, argv[4], atoi(argv[5]));
 	if (!strcmp(argv[1], "dds-write"))
 		return cmd_dds_write(argv[2], n, argv[4], atoi(argv[5]),
-				     argc > 6 && !strcmp(argv[6], "--bad"));
+				     arg_str(argc, argv, "--bad") != NULL || !strcmp(argv[argc - 1], "--bad"),
+				     arg_str(argc, argv, "--gate"));
 	return fail("unknown command %s%ld", argv[1], 0);
 }
