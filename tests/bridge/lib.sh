@@ -33,10 +33,11 @@ bridge() {
 	pids="$pids $last"
 }
 
-# stop PID NAME: SIGTERM, wait; its counters line is then in $tmp/NAME.log
+# stop PID NAME: SIGTERM, wait; its counters line is then in $tmp/NAME.log,
+# and it must exit 0 (a sanitizer's report makes it fail)
 stop() {
 	kill -TERM "$1" 2>/dev/null
-	wait "$1"
+	wait "$1" || no "bridge $2 exited with status $?"
 }
 
 # counter NAME FIELD: a number from the bridge's counters line, e.g. "in", "duplicates", "type"

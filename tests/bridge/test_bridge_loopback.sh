@@ -22,8 +22,8 @@ wait $check || no "the far side did not get all $n in order"
 grep -q '"seq": *[0-9]' "$tmp/echo.out" && grep -q '"frame_id": *"map"' "$tmp/echo.out" ||
 	no "sluice echo did not decode the bridged topic: $(cat "$tmp/echo.out" "$tmp/echo.log")"
 sleep 0.3
-stop "$near"
-stop "$farb"
+stop "$near" near
+stop "$farb" far
 [ "$(counter near out)" = "$n" ] || no "near bridge sent $(counter near out), not $n"
 [ "$(counter far in)" = "$n" ] || no "far bridge took in $(counter far in), not $n"
 [ "$(counter near in)" = 0 ] || no "near bridge took its own topic back in"

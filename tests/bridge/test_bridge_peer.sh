@@ -27,7 +27,7 @@ pids="$pids $check"
 wait $check || no "the local topic did not get all $n from the DDS peer"
 "$sluice" echo "/$in" --oldest -n 1 >"$tmp/echo.out" 2>"$tmp/echo.log"
 grep -q '"frame_id": *"map"' "$tmp/echo.out" || no "sluice echo did not decode it"
-stop "$b"
+stop "$b" b
 [ "$(counter b out)" = "$n" ] || no "bridge sent $(counter b out), not $n"
 [ "$(counter b in)" = "$n" ] || no "bridge took in $(counter b in), not $n"
 [ $fail = 0 ] || show_logs

@@ -16,7 +16,7 @@ pids="$pids $check"
 "$peer" dds-write "sluice/$tag/in" $n "$config" "$domain" --bad --gate "/$in" \
 	>"$tmp/write.out" 2>"$tmp/write.log" || no "the DDS peer could not write: $(cat "$tmp/write.log")"
 wait $check || no "the local topic did not get exactly the $n good ones in order"
-stop "$b"
+stop "$b" b
 [ "$(counter b in)" = "$n" ] || no "bridge published $(counter b in), not $n"
 [ "$(counter b type)" = 20 ] || no "wrong type: $(counter b type) refused, not 20"
 [ "$(counter b hash)" = 20 ] || no "wrong schema hash: $(counter b hash) refused, not 20"

@@ -36,8 +36,8 @@ near=$last
 wait $pub || no "publisher failed: $(cat "$tmp/pub.log")"
 wait $check || no "the far side saw a duplicate or not the end: $(cat "$tmp/check.log")"
 sleep 0.3
-stop "$near"
-stop "$farb"
+stop "$near" near
+stop "$farb" far
 cat "$tmp/check.out"
 echo "restarted receiver dropped $(counter far2 duplicates) resent duplicates"
 [ $fail = 0 ] || show_logs
