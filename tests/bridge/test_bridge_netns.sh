@@ -27,16 +27,16 @@ if ! ip netns add "$na" 2>"$tmp/ns.log" || ! ip netns add "$nb" 2>>"$tmp/ns.log"
 	echo "SKIP: cannot make network namespaces here: $(cat "$tmp/ns.log")"
 	exit 77
 fi
-set -e
-ip -n "$na" link add veth0 type veth peer name veth1 netns "$nb"
-ip -n "$na" addr add "10.201.$net.1/30" dev veth0
-ip -n "$nb" addr add "10.201.$net.2/30" dev veth1
-for ns in "$na" "$nb"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$na" link set veth0 up
-ip -n "$nb" link set veth1 up
-set +e
+# a veth pair, addresses only inside the namespaces, and a process in each
+if ! { ip -n "$na" link add veth0 type veth peer name veth1 netns "$nb" &&
+	ip -n "$na" addr add "10.201.$net.1/30" dev veth0 &&
+	ip -n "$nb" addr add "10.201.$net.2/30" dev veth1 &&
+	ip -n "$na" link set lo up && ip -n "$nb" link set lo up &&
+	ip -n "$na" link set veth0 up && ip -n "$nb" link set veth1 up &&
+	ip netns exec "$na" true && ip netns exec "$nb" true; } 2>"$tmp/ns.log"; then
+	echo "SKIP: cannot set up a veth pair between namespaces here: $(cat "$tmp/ns.log")"
+	exit 77
+fi
 
 # one Cyclone configuration per side: its veth, the other end as the peer
 for side in a b; do
