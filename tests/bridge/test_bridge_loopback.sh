@@ -21,6 +21,12 @@ wait $check || no "the far side did not get all $n in order"
 "$sluice" echo "/$far$t" --oldest -n 1 >"$tmp/echo.out" 2>"$tmp/echo.log"
 grep -q '"seq": *[0-9]' "$tmp/echo.out" && grep -q '"frame_id": *"map"' "$tmp/echo.out" ||
 	no "sluice echo did not decode the bridged topic: $(cat "$tmp/echo.out" "$tmp/echo.log")"
+# sluice ls marks both ends while the bridges run
+"$sluice" ls --window 0 --prefix "/$t" >"$tmp/ls.out" 2>&1
+"$sluice" ls --window 0 --prefix "/$far$t" --json >"$tmp/ls.json" 2>&1
+grep -q "to-dds" "$tmp/ls.out" || no "sluice ls does not say /$t goes to DDS: $(cat "$tmp/ls.out")"
+grep -q '"bridged": "from-dds"' "$tmp/ls.json" ||
+	no "sluice ls --json does not say /$far$t came from DDS: $(cat "$tmp/ls.json")"
 sleep 0.3
 stop "$near" near
 stop "$farb" far

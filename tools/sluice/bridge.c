@@ -148,24 +148,7 @@ int bridge_read_schema(const char *topic, size_t len, void **bfbs)
 
 int bridge_topic_is_bridged(const struct sluice_topic_stats *st)
 {
-	char path[64], cmd[256];
-	FILE *f;
-	size_t n;
-
-	if (st->publisher_pid == getpid())
-		return 1;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)st->publisher_pid);
-	if (!(f = fopen(path, "re")))
-		return 0;
-	n = fread(cmd, 1, sizeof(cmd) - 1, f);
-	fclose(f);
-	cmd[n] = 0;
-	/* argv[0] is ".../sluice", argv[1] "bridge" (NUL-separated) */
-	size_t a0 = strlen(cmd);
-	const char *base = strrchr(cmd, '/');
-
-	base = base ? base + 1 : cmd;
-	return a0 + 1 < n && !strcmp(base, "sluice") && !strcmp(cmd + a0 + 1, "bridge");
+	return st->publisher_pid == getpid() || bridge_pid_is_bridge(st->publisher_pid);
 }
 
 dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, int writer)

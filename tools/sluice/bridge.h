@@ -25,6 +25,9 @@ int bridge_name_to_dds(const char *topic, char *buf, size_t len);
  * `dds`; -EINVAL for a name the mapping never makes. */
 int bridge_name_from_dds(const char *dds, const char *prefix, char *buf, size_t len);
 
+/* 1 when process pid is a `sluice bridge` (its command line says so). */
+int bridge_pid_is_bridge(int pid);
+
 #ifdef SLUICE_HAVE_CYCLONEDDS
 #include <stdatomic.h>
 
