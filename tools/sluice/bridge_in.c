@@ -162,7 +162,10 @@ static int in_open_pub(struct bridge *b, struct in_topic *t, uint64_t first_seq)
 		(void)b;
 		return rc;
 	}
-	if (sluice_topic_stat(t->local, &st, NULL, 0) == 0 && st.next_seq != first_seq) {
+	/* What an earlier run published (the local sequence mirrors the
+	 * source's when a bridge made the topic); a topic someone else made
+	 * and nothing published gives no such bound. */
+	if (sluice_topic_stat(t->local, &st, NULL, 0) == 0 && st.published > 0) {
 		t->last = st.next_seq - 1;
 		t->have_last = 1;
 	}
