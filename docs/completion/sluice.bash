@@ -92,7 +92,7 @@ _sluice()
 	record) opts="-o --all --prefix --duration --compression --chunk-size --recover --help" ;;
 	info) opts="--json --recover -o --help" ;;
 	play) opts="--rate --loop --topics --start --prefix --help" ;;
-	bridge) opts="--out --in --all --domain --config --prefix --verbose --help" ;;
+	bridge) opts="--out --in --all --domain --config --prefix --pipeline --verbose --help" ;;
 	*) return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then

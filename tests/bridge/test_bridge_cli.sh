@@ -33,6 +33,8 @@ expect 2 "--out wants a topic name" --out ""
 expect 2 "--out wants a topic name" --out -x
 expect 2 "--in wants a topic name" --in a/b
 expect 2 "--prefix wants" --all --prefix a/b
+expect 2 "--pipeline and --prefix do not go together" --all --pipeline x --prefix y
+expect 2 "--pipeline needs a value" --all --pipeline
 expect 0 "usage: sluice bridge" --help
 # past parsing: a missing configuration file is a failure (1), named
 expect 1 "nope.xml\|built without Cyclone DDS" --all --config /nonexistent/nope.xml

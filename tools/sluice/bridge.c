@@ -24,7 +24,8 @@ struct bridge_args {
 	char out_names[BRIDGE_MAX_TOPICS][CLI_TOPIC_MAX];
 	int n_outs, n_ins, all, verbose;
 	uint64_t domain;
-	const char *config, *prefix;
+	const char *config, *prefix, *pipeline;
+	char pipe_prefix[80], strip[82];
 };
 
 /* A --prefix is added to segment names: no '/', and short. */
@@ -79,6 +80,11 @@ static int parse(int argc, char **argv, struct bridge_args *a)
 		} else if (!strcmp(o, "--config")) {
 			if (!(a->config = cli_value("bridge", argc, argv, &i)))
 				return CLI_USAGE;
+		} else if (!strcmp(o, "--pipeline")) {
+			if (!(a->pipeline = cli_value("bridge", argc, argv, &i)))
+				return CLI_USAGE;
+			if (!a->pipeline[0] || (rc = check_prefix(a->pipeline)) != 0)
+				return rc ? rc : cli_usage_error("bridge", "--pipeline wants a name");
 		} else if (!strcmp(o, "--prefix")) {
 			if (!(a->prefix = cli_value("bridge", argc, argv, &i)))
 				return CLI_USAGE;
@@ -91,9 +97,20 @@ static int parse(int argc, char **argv, struct bridge_args *a)
 	if (!a->all && !a->n_outs && !a->n_ins)
 		return cli_usage_error("bridge", "nothing to bridge: give --out TOPIC, --in TOPIC "
 						 "or --all");
+	/* --pipeline P: this bridge's local names are P's topics, /P.NAME both
+	 * ways, and their DDS names are made from NAME alone, so that pipelines
+	 * of other names on other machines meet on the same DDS topics. */
+	if (a->pipeline && a->prefix[0])
+		return cli_usage_error("bridge", "--pipeline and --prefix do not go together");
+	if (a->pipeline) {
+		snprintf(a->pipe_prefix, sizeof(a->pipe_prefix), "%s.", a->pipeline);
+		snprintf(a->strip, sizeof(a->strip), "/%s.", a->pipeline);
+		a->prefix = a->pipe_prefix;
+	}
 	/* --out names are local topics: "/name" as the library wants them. */
 	for (int i = 0; i < a->n_outs; i++) {
-		if ((rc = cli_topic("bridge", a->outs[i], NULL, a->out_names[i], CLI_TOPIC_MAX)))
+		if ((rc = cli_topic("bridge", a->outs[i], a->pipeline, a->out_names[i],
+				    CLI_TOPIC_MAX)))
 			return rc;
 		a->outs[i] = a->out_names[i];
 	}
@@ -293,6 +310,7 @@ static int bridge_main(int argc, char **argv)
 		return cli_error("bridge", "out of memory");
 	b->stop = &stop;
 	b->prefix = a.prefix;
+	b->strip = a.strip;
 	b->all = a.all;
 	b->verbose = a.verbose;
 	memcpy(b->outs, a.outs, sizeof(a.outs));
@@ -335,7 +353,8 @@ out:
 
 SLUICE_CMD(bridge, "bridge", "forward topics to and from DDS (Cyclone DDS)",
 	   "usage: sluice bridge [--out TOPIC]... [--in TOPIC]... [--all] [--domain N]\n"
-	   "                     [--config FILE.xml] [--prefix P] [--verbose]\n\n"
+	   "                     [--config FILE.xml] [--prefix P | --pipeline NAME]\n"
+	   "                     [--verbose]\n\n"
 	   "Forwards local topics to DDS and DDS topics into local topics, through\n"
 	   "Eclipse Cyclone DDS: one DDS topic \"sluice/NAME\" per sluice topic ('.' as '/',\n"
 	   "'_' as \"__\", other bytes as \"_xHH\"), each message in an envelope with its\n"
@@ -352,6 +371,8 @@ SLUICE_CMD(bridge, "bridge", "forward topics to and from DDS (Cyclone DDS)",
 	   "  --domain N       DDS domain id, 0 to 232 (default 0)\n"
 	   "  --config FILE    Cyclone DDS XML configuration for the domain\n"
 	   "  --prefix P       local topics made from DDS are named /P + NAME\n"
+	   "  --pipeline NAME  the topics are pipeline NAME's: /NAME.TOPIC locally (both\n"
+	   "                   ways, and --all sends only those), TOPIC on DDS\n"
 	   "  --verbose        say which topics are bridged\n\n"
 	   "Runs until Ctrl-C or SIGTERM, then prints its counters: messages out and in,\n"
 	   "stalls (back-pressure), duplicates dropped, envelopes refused and why.\n\n"

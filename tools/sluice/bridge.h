@@ -47,6 +47,7 @@ struct bridge {
 	dds_entity_t schema_wr, schema_rd;
 	uint64_t origin;      /* this bridge's id, in every sample it writes */
 	const char *prefix;   /* added to the local names of imported topics */
+	const char *strip;    /* taken off local names to make DDS names ("" or "/P.") */
 	int all;
 	const char *outs[BRIDGE_MAX_TOPICS];
 	int n_outs;

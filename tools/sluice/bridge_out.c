@@ -73,12 +73,15 @@ static int out_open(struct out_state *s, const char *local)
 	struct out_topic *t = &s->t[s->n];
 	struct sluice_sub_opts so = {0};
 	void *bfbs = NULL;
+	size_t strip = strlen(b->strip);
 	dds_qos_t *q;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->local, sizeof(t->local), "%s", local);
-	if ((rc = bridge_name_to_dds(local, t->dds, sizeof(t->dds))) != 0) {
+	if (strip && strncmp(local, b->strip, strip) != 0)
+		return -EPERM; /* not this pipeline's */
+	if ((rc = bridge_name_to_dds(local + strip, t->dds, sizeof(t->dds))) != 0) {
 		fprintf(stderr, "sluice bridge: %s: no DDS name for it (%s)\n", local, strerror(-rc));
 		return rc;
 	}
