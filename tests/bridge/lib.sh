@@ -4,7 +4,7 @@
 #   usage of a test: test_bridge_X.sh SLUICE BRIDGE_PEER LOOPBACK_XML
 sluice=$1
 peer=$2
-config=$3
+config=$(cd "$(dirname "$3")" && pwd)/$(basename "$3")
 tmp=$(mktemp -d) || exit 1
 # Another domain per run, so tests running side by side never meet.
 domain=$(($$ % 200 + 1))
