@@ -6,8 +6,10 @@
  *   check TOPIC N [--first F] [--timeout S]  reads N poses from a local topic
  *        (waiting for it) and requires header.seq F, F+1, ... : none lost,
  *        none twice, in order
- *   dds-read DDS_TOPIC N CONFIG DOMAIN  a plain Cyclone DDS participant (no
- *        sluice on this end) reads the Schema sample and N envelopes
+ *   dds-read DDS_TOPIC N CONFIG DOMAIN [--ready FILE]  a plain Cyclone DDS
+ *        participant (no sluice on this end) reads the Schema sample and N
+ *        envelopes; makes FILE once the first has come
+ *   (pub --gate-file FILE: after the first message, waits for FILE)
  *   dds-write DDS_TOPIC N CONFIG DOMAIN [--bad] [--gate LOCAL]  a plain
  *        Cyclone DDS participant announces a Pose topic and writes N
  *        envelopes; --bad adds a wrong-type, a wrong-hash and a truncated
@@ -102,11 +104,21 @@ static const char *arg_str(int argc, char **argv, const char *opt)
 	return NULL;
 }
 
+/* Waits (20 s at most) for a file to exist. */
+static int wait_file(const char *path)
+{
+	for (uint64_t t0 = now_ns(); now_ns() - t0 < 20000000000ull; sleep_ns(5000000))
+		if (access(path, F_OK) == 0)
+			return 0;
+	return -1;
+}
+
 /* --gate TOPIC: after the first message, wait for TOPIC (where it arrives
  * after crossing) to have a subscriber, so that one sees all from the first. */
 static int cmd_pub(const char *topic, long n, int argc, char **argv)
 {
 	const char *gate = arg_str(argc, argv, "--gate");
+	const char *gate_file = arg_str(argc, argv, "--gate-file");
 	struct sluice_topic_opts o = {0};
 	struct sluice_topic_stats st;
 	struct sluice_pub *pub;
@@ -139,6 +151,8 @@ static int cmd_pub(const char *topic, long n, int argc, char **argv)
 			sleep_ns(1000000000u / (unsigned)rate);
 		if (i == 0 && gate && wait_subscriber(gate) != 0)
 			return fail("pub %s: nobody subscribed to %s", topic, (long)0);
+		if (i == 0 && gate_file && wait_file(gate_file) != 0)
+			return fail("pub %s: %s did not appear", gate_file, (long)0);
 	}
 	/* stay until every subscriber has read everything (or 20 s) */
 	for (t0 = now_ns(); now_ns() - t0 < 20000000000ull; sleep_ns(10000000)) {
@@ -259,7 +273,8 @@ static dds_qos_t *schema_qos(void)
 	return q;
 }
 
-static int cmd_dds_read(const char *name, long n, const char *config, int domain)
+static int cmd_dds_read(const char *name, long n, const char *config, int domain,
+			const char *ready)
 {
 	dds_entity_t pp = join(config, domain), st, rs, dt, rd;
 	dds_qos_t *q;
@@ -307,10 +322,24 @@ static int cmd_dds_read(const char *name, long n, const char *config, int domain
 				return fail("dds-read %s: envelope %ld is not a Pose", name, got);
 			root = sluice_msg_Pose_as_root(e->payload._buffer);
 			if (sluice_msg_Header_seq(sluice_msg_Pose_header(root)) != want ||
-			    e->seq != want)
-				return fail("dds-read %s: out of order at %ld", name, (long)want);
+			    e->seq != want) {
+				fprintf(stderr, "bridge_peer: dds-read %s: envelope %llu where %llu "
+						"was due\n", name, (unsigned long long)e->seq,
+					(unsigned long long)want);
+				return 1;
+			}
 			want++;
 			got++;
+			if (got == 1 && ready) {
+				/* --ready FILE: the first came, so the bridge's
+				 * writer has found this reader (a reader can see
+				 * a writer before the writer sees it) */
+				FILE *f = fopen(ready, "w");
+
+				if (!f)
+					return fail("dds-read: cannot make %s%ld", ready, 0);
+				fclose(f);
+			}
 		}
 		if (k > 0)
 			dds_return_loan(rd, s, k);
@@ -420,7 +449,8 @@ int main(int argc, char **argv)
 	if (argc < 6)
 		return fail("%s wants CONFIG DOMAIN%ld", argv[1], 0);
 	if (!strcmp(argv[1], "dds-read"))
-		return cmd_dds_read(argv[2], n, argv[4], atoi(argv[5]));
+		return cmd_dds_read(argv[2], n, argv[4], atoi(argv[5]),
+				    arg_str(argc, argv, "--ready"));
 	if (!strcmp(argv[1], "dds-write"))
 		return cmd_dds_write(argv[2], n, argv[4], atoi(argv[5]),
 				     arg_str(argc, argv, "--bad") != NULL || !strcmp(argv[argc - 1], "--bad"),

@@ -12,10 +12,14 @@ out="$tag.out"
 in="$tag.in"
 bridge b --out "$out" --in "$in"
 b=$last
-"$peer" dds-read "sluice/$tag/out" $n "$config" "$domain" >"$tmp/read.out" 2>"$tmp/read.log" &
+"$peer" dds-read "sluice/$tag/out" $n "$config" "$domain" --ready "$tmp/ready" \
+	>"$tmp/read.out" 2>"$tmp/read.log" &
 reader=$!
 pids="$pids $reader"
-"$peer" pub "/$out" $n >"$tmp/pub.log" 2>&1 || no "local publisher failed"
+# the peer may join late for DDS (a writer that finds it after writing
+# more than a ring sends it only the last ring): the rest waits until the
+# first message has reached it
+"$peer" pub "/$out" $n --gate-file "$tmp/ready" >"$tmp/pub.log" 2>&1 || no "local publisher failed"
 wait $reader || no "the DDS peer did not read all $n: $(cat "$tmp/read.log")"
 grep -q "schema sluice/$tag/out: sluice.msg.Pose" "$tmp/read.out" || no "no schema seen by the peer"
 
