@@ -18,6 +18,8 @@ static const char *const schemas[] = {
 	FB_SCHEMAS "/zoo.fbs",       FB_SCHEMAS "/evo_v1.fbs",  FB_SCHEMAS "/evo_v2.fbs",
 	FB_SCHEMAS "/reflection.fbs", PIPE_SCHEMAS "/imu.fbs",  PIPE_SCHEMAS "/gps.fbs",
 	PIPE_SCHEMAS "/pose.fbs",     PIPE_SCHEMAS "/common.fbs",
+	/* conformance items of issue 18, one schema each */
+	FB_SCHEMAS "/conf_quotes.fbs",
 };
 
 static char dir[64];

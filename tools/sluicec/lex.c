@@ -99,10 +99,13 @@ static int hexval(int c)
 	return -1;
 }
 
+/* A string in double or single quotes, as flatc reads both; it ends at
+ * the quote it began with. */
 static void string(struct lexer *lx)
 {
 	size_t cap = 16, n = 0;
 	char *buf = sc_alloc(cap);
+	int quote = peek(lx, 0);
 
 	advance(lx); /* opening quote */
 	for (;;) {
@@ -111,7 +114,7 @@ static void string(struct lexer *lx)
 		if (c == -1 || c == '\n')
 			lex_error(lx, &lx->loc, "unterminated string");
 		advance(lx);
-		if (c == '"')
+		if (c == quote)
 			break;
 		if (c == '\\') {
 			int e = peek(lx, 0);
@@ -209,7 +212,7 @@ void lex_next(struct lexer *lx)
 	} else if (isdigit(c) || ((c == '-' || c == '+') && (isdigit(peek(lx, 1)) || peek(lx, 1) == '.')) ||
 		   (c == '.' && isdigit(peek(lx, 1)))) {
 		number(lx);
-	} else if (c == '"') {
+	} else if (c == '"' || c == '\'') {
 		string(lx);
 	} else if (strchr("{}()[];:,=.", c)) {
 		advance(lx);
