@@ -19,7 +19,7 @@ static const char *const schemas[] = {
 	FB_SCHEMAS "/reflection.fbs", PIPE_SCHEMAS "/imu.fbs",  PIPE_SCHEMAS "/gps.fbs",
 	PIPE_SCHEMAS "/pose.fbs",     PIPE_SCHEMAS "/common.fbs",
 	/* conformance items of issue 18, one schema each */
-	FB_SCHEMAS "/conf_quotes.fbs",
+	FB_SCHEMAS "/conf_quotes.fbs",      FB_SCHEMAS "/conf_deprecated.fbs",
 };
 
 static char dir[64];

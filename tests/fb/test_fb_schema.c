@@ -38,6 +38,7 @@ static const struct bad bad[] = {
 	{"union in struct", "table A { x: int; } union U { A } struct S { u: U; }", "structs may contain only", 0, 0, 1},
 	{"string array", "struct S { a: [string:2]; }", "structs may contain only", 0, 0, 1},
 	{"struct default", "struct S { a: int = 1; }", "struct fields", 0, 0, 1},
+	{"deprecated struct field", "struct S { a: int (deprecated); }", "can't deprecate", 1, 12, 1},
 	{"string default", "table T { s: string = \"x\"; }", "default value", 0, 0, 1},
 	{"required scalar", "table T { a: int (required); }", "required", 1, 11, 1},
 	{"undeclared attribute", "table T { a: int (foo); }", "declared before use", 1, 19, 1},

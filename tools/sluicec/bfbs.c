@@ -197,6 +197,9 @@ static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct f
 			sluice_fb_add_i64(b, 4, v, 0);
 		}
 	}
+	/* flatc deprecates a union's hidden type field with the union */
+	if (e->utype)
+		sluice_fb_add_bool(b, 6, f->deprecated, false);
 	if (!e->utype) {
 		/* a string key is required, as flatc makes it */
 		bool required = f->required || (f->key && t->base == B_STRING);

@@ -274,6 +274,8 @@ static void check_struct_fields(struct lexer *lx, struct def *d)
 			lex_error(lx, &f->loc, "structs may contain only scalar or struct fields");
 		if (f->has_default || f->optional)
 			lex_error(lx, &f->loc, "default values are not supported for struct fields");
+		if (sc_attr(f->attrs, "deprecated"))
+			lex_error(lx, &f->loc, "can't deprecate fields in a struct");
 		if (sc_map_add(&names, f->name, i) != i)
 			lex_error(lx, &f->loc, "field already exists: %s", f->name);
 	}
