@@ -390,8 +390,6 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 		if (f->type.base == B_UNION) {
 			char tn[512];
 
-			if (f->type.ref->nvals < 2)
-				lex_error(lx, &f->loc, "union %s has no members", f->type.ref->name);
 			snprintf(tn, sizeof(tn), "%s_type", f->name);
 			if (sc_map_get(&names, tn, &j))
 				lex_error(lx, &d->fields[j].loc, "field already exists: %s", tn);

@@ -296,7 +296,8 @@ static void enum_decl(struct parser *p, bool is_union)
 	d->attrs = metadata(p);
 	d->bit_flags = sc_attr(d->attrs, "bit_flags") != NULL;
 	expect(lx, '{');
-	if (is_union) {
+	/* flatc gives a union, and an enum declared empty, a NONE = 0 */
+	if (is_union || is(lx, '}')) {
 		d->vals = sc_grow(d->vals, &cap, 1, sizeof(*d->vals));
 		d->vals[0].name = "NONE";
 		d->vals[0].loc = l;
