@@ -20,7 +20,8 @@ static const char *const schemas[] = {
 	PIPE_SCHEMAS "/pose.fbs",     PIPE_SCHEMAS "/common.fbs",
 	/* conformance items of issue 18, one schema each */
 	FB_SCHEMAS "/conf_quotes.fbs",      FB_SCHEMAS "/conf_deprecated.fbs",
-	FB_SCHEMAS "/conf_empty.fbs",
+	FB_SCHEMAS "/conf_empty.fbs",        FB_SCHEMAS "/conf_union_ns.fbs",
+	FB_SCHEMAS "/conf_struct_key.fbs",
 };
 
 static char dir[64];

@@ -276,6 +276,8 @@ static void check_struct_fields(struct lexer *lx, struct def *d)
 			lex_error(lx, &f->loc, "default values are not supported for struct fields");
 		if (sc_attr(f->attrs, "deprecated"))
 			lex_error(lx, &f->loc, "can't deprecate fields in a struct");
+		/* flatc keeps a struct's key in the .bfbs (vectors of it sort by it) */
+		f->key = sc_attr(f->attrs, "key") != NULL;
 		if (sc_map_add(&names, f->name, i) != i)
 			lex_error(lx, &f->loc, "field already exists: %s", f->name);
 	}

@@ -318,8 +318,14 @@ static void enum_decl(struct parser *p, bool is_union)
 				e->name = name;
 				name = dotted(lx, "a table");
 			} else {
-				const char *dot = strrchr(name, '.');
-				e->name = dot ? sc_strdup(dot + 1) : name;
+				/* as flatc names it: a qualified member's dots become
+				 * '_', so Monster and a.b.Monster may share a union */
+				char *n = sc_strdup(name), *c;
+
+				for (c = n; *c; c++)
+					if (*c == '.')
+						*c = '_';
+				e->name = n;
 			}
 			e->utype.base = B_OBJ;
 			e->utype.ref_name = name;
