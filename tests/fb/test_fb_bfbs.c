@@ -68,18 +68,15 @@ static size_t slurp(const char *path, uint8_t **buf)
 	return n;
 }
 
-START_TEST(equal_to_flatc)
+/* Both compilers run in folder cwd with args (options and the schema);
+ * their dir/{f,s}/<stem>.bfbs, printed as JSON, are equal by value. */
+static void same_bfbs(const char *cwd, const char *args, const char *stem)
 {
-	const char *fbs = schemas[_i];
-	const char *base = strrchr(fbs, '/') + 1;
-	char stem[64], path[256];
-	uint8_t *buf;
-	size_t n;
-
-	snprintf(stem, sizeof(stem), "%.*s", (int)(strchr(base, '.') - base), base);
-	ck_assert_int_eq(sh("mkdir -p '%s/f' '%s/s' '%s/fj' '%s/sj'", dir, dir, dir, dir), 0);
-	ck_assert_int_eq(sh("'%s' --binary --schema -o '%s/f' '%s'", FLATC, dir, fbs), 0);
-	ck_assert_int_eq(sh("'%s' --bfbs -o '%s/s' '%s'", SLUICEC, dir, fbs), 0);
+	ck_assert_int_eq(sh("rm -rf '%s/f' '%s/s' '%s/fj' '%s/sj' && mkdir -p '%s/f' '%s/s' '%s/fj' '%s/sj'",
+			    dir, dir, dir, dir, dir, dir, dir, dir),
+			 0);
+	ck_assert_int_eq(sh("cd '%s' && '%s' --binary --schema -o '%s/f' %s", cwd, FLATC, dir, args), 0);
+	ck_assert_int_eq(sh("cd '%s' && '%s' --bfbs -o '%s/s' %s", cwd, SLUICEC, dir, args), 0);
 	ck_assert_int_eq(sh("'%s' --json --strict-json -o '%s/fj' " FB_SCHEMAS "/reflection.fbs -- '%s/f/%s.bfbs'",
 			    FLATC, dir, dir, stem),
 			 0);
@@ -89,11 +86,50 @@ START_TEST(equal_to_flatc)
 	ck_assert_int_eq(sh("/usr/bin/python3 " JSON_EQUAL " '%s/fj/%s.json' '%s/sj/%s.json'", dir,
 			    stem, dir, stem),
 			 0);
+}
+
+START_TEST(equal_to_flatc)
+{
+	const char *fbs = schemas[_i];
+	const char *base = strrchr(fbs, '/') + 1;
+	char stem[64], path[256], args[512];
+	uint8_t *buf;
+	size_t n;
+
+	snprintf(stem, sizeof(stem), "%.*s", (int)(strchr(base, '.') - base), base);
+	snprintf(args, sizeof(args), "'%s'", fbs);
+	same_bfbs("/", args, stem);
 	snprintf(path, sizeof(path), "%s/s/%s.bfbs", dir, stem);
 	ck_assert_int_eq(sh("'%s' bfbs '%s'", INTEROP_CPP, path), 0);
 	n = slurp(path, &buf);
 	ck_assert_int_eq(reflection_Schema_verify(buf, n), 0);
 	free(buf);
+}
+END_TEST
+
+/* fbs_files and declaration_file as flatc writes them, however the schema
+ * is named (absolute, relative, bare, "./", "../") and its includes found
+ * (beside the includer, in a sub-folder, "../", through -I, in the main
+ * schema's folder, in a cycle); none when it is named without a folder. */
+static const struct {
+	const char *cwd, *args, *stem;
+} namings[] = {
+	{FB_SCHEMAS "/conf_files", FB_SCHEMAS "/conf_files/conf_files.fbs", "conf_files"},
+	{FB_SCHEMAS "/conf_files", "conf_files.fbs", "conf_files"},
+	{FB_SCHEMAS "/conf_files", "./conf_files.fbs", "conf_files"},
+	{FB_SCHEMAS, "conf_files/conf_files.fbs", "conf_files"},
+	{FB_SCHEMAS "/conf_files/sub", "../conf_files.fbs", "conf_files"},
+	{FB_SCHEMAS "/conf_files", "sub/conf_files_b.fbs", "conf_files_b"},
+	{FB_SCHEMAS "/conf_files/sub", "conf_files_c.fbs", "conf_files_c"},
+	{FB_SCHEMAS "/conf_files/sub", "../sub/conf_files_c.fbs", "conf_files_c"},
+	{FB_SCHEMAS "/conf_files", "-I lib conf_files_i.fbs", "conf_files_i"},
+	{FB_SCHEMAS, "-I conf_files/lib conf_files/conf_files_i.fbs", "conf_files_i"},
+	{"/", "-I " FB_SCHEMAS "/conf_files/lib " FB_SCHEMAS "/conf_files/conf_files_i.fbs", "conf_files_i"},
+};
+
+START_TEST(file_names_like_flatc)
+{
+	same_bfbs(namings[_i].cwd, namings[_i].args, namings[_i].stem);
 }
 END_TEST
 
@@ -129,6 +165,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, equal_to_flatc, 0, (int)(sizeof(schemas) / sizeof(schemas[0])));
+	tcase_add_loop_test(tc, file_names_like_flatc, 0, (int)(sizeof(namings) / sizeof(namings[0])));
 	tcase_add_test(tc, embedded_in_the_header);
 	suite_add_tcase(s, tc);
 	return s;

@@ -128,18 +128,46 @@ static sluice_fb_ref attributes(struct bf *x, const struct attr *list, const cha
 	return sluice_fb_ref_vector(x->b, refs, n);
 }
 
-/* "//" and the path relative to the main schema's folder, as flatc does. */
+/* An absolute path, as flatc's AbsolutePath: realpath, or as given. */
+static const char *absolute(const char *path)
+{
+	char *r = realpath(path, NULL), *out;
+
+	if (!r)
+		return path;
+	out = sc_strdup(r);
+	free(r);
+	return out;
+}
+
+/* flatc's RelativeToRootPath: "//" then path relative to the main
+ * schema's folder, "../" for each folder up to the common one; "" when
+ * the main schema was named without a folder (flatc then writes empty
+ * declaration files and no fbs_files). */
 static const char *decl_file(const struct bf *x, const char *path)
 {
-	size_t n = strlen(x->root_dir);
-	char *out;
+	const char *root, *file, *suffix;
+	size_t common = 0, i, up = 0;
+	char *rb, *out;
 
-	if (n && strncmp(path, x->root_dir, n) == 0 && path[n] == '/')
-		path += n + 1;
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	out = sc_alloc(strlen(path) + 3);
-	sprintf(out, "//%s", path);
+	if (!*x->root_dir)
+		return "";
+	root = absolute(x->root_dir);
+	rb = sc_alloc(strlen(root) + 2);
+	sprintf(rb, "%s%s", root, root[0] && root[strlen(root) - 1] == '/' ? "" : "/");
+	file = absolute(path);
+	for (i = 0; rb[i] && file[i] && rb[i] == file[i]; i++)
+		if (rb[i] == '/')
+			common = i;
+	for (suffix = rb + common; *suffix; suffix++)
+		up += *suffix == '/';
+	up--; /* the last '/' of rb */
+	out = sc_alloc(3 + 3 * up + strlen(file));
+	strcpy(out, "//");
+	for (i = 0; i < up; i++)
+		strcat(out, "../");
+	if (strlen(file) > common)
+		strcat(out, file + common + 1);
 	return out;
 }
 
@@ -324,50 +352,52 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The schema files: each declaring file, with the files it includes. */
+struct fname {
+	const char *name; /* relative, as written */
+	const struct sc_file *f;
+};
+
+static int cmp_fname(const void *a, const void *b)
+{
+	return strcmp(((const struct fname *)a)->name, ((const struct fname *)b)->name);
+}
+
+/* The schema files as flatc lists them: every file read, sorted by its
+ * relative name, each with the files it includes, in the order of the
+ * paths as found (flatc keeps them in a set of those paths); none when
+ * the main schema was named without a folder. */
 static sluice_fb_ref files_ref(struct bf *x)
 {
-	const char **names = sc_alloc((x->s->ndefs + 2) * sizeof(*names));
-	sluice_fb_ref *refs;
-	size_t n = 0, i, j;
+	const struct schema *s = x->s;
+	struct fname *v = sc_alloc((s->nfiles + 1) * sizeof(*v));
+	sluice_fb_ref *refs = sc_alloc((s->nfiles + 1) * sizeof(*refs));
+	size_t i, j;
 
-	names[n++] = decl_file(x, x->s->main_file);
-	for (i = 0; i < x->s->ndefs; i++) {
-		const char *f = decl_file(x, x->s->defs[i]->loc.file);
-
-		for (j = 0; j < n && strcmp(names[j], f) != 0; j++)
-			;
-		if (j == n)
-			names[n++] = f;
+	if (!*x->root_dir)
+		return 0;
+	for (i = 0; i < s->nfiles; i++) {
+		v[i].name = decl_file(x, s->files[i].path);
+		v[i].f = &s->files[i];
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
-	refs = sc_alloc(n * sizeof(*refs));
-	for (i = 0; i < n; i++) {
-		sluice_fb_ref fn, inc = 0;
-		const char **incs = NULL;
-		size_t ninc = 0;
+	qsort(v, s->nfiles, sizeof(*v), cmp_fname);
+	for (i = 0; i < s->nfiles; i++) {
+		const char **incs = sc_alloc((v[i].f->nincs + 1) * sizeof(*incs));
+		sluice_fb_ref *ir = sc_alloc((v[i].f->nincs + 1) * sizeof(*ir));
+		sluice_fb_ref fn, inc;
 
-		/* only the main file's includes are known by name */
-		if (strcmp(names[i], decl_file(x, x->s->main_file)) == 0 && x->s->nincludes) {
-			incs = sc_alloc(x->s->nincludes * sizeof(*incs));
-			for (j = 0; j < x->s->nincludes; j++)
-				incs[ninc++] = decl_file(x, x->s->includes[j]);
-			qsort(incs, ninc, sizeof(*incs), cmp_str);
-		}
-		{
-			sluice_fb_ref *ir = sc_alloc((ninc + 1) * sizeof(*ir));
-
-			for (j = 0; j < ninc; j++)
-				ir[j] = sluice_fb_cstring(x->b, incs[j]);
-			inc = sluice_fb_ref_vector(x->b, ir, ninc);
-		}
-		fn = sluice_fb_cstring(x->b, names[i]);
+		if (v[i].f->nincs)
+			memcpy(incs, v[i].f->incs, v[i].f->nincs * sizeof(*incs));
+		qsort(incs, v[i].f->nincs, sizeof(*incs), cmp_str);
+		for (j = 0; j < v[i].f->nincs; j++)
+			ir[j] = sluice_fb_cstring(x->b, decl_file(x, incs[j]));
+		inc = sluice_fb_ref_vector(x->b, ir, v[i].f->nincs);
+		fn = sluice_fb_cstring(x->b, v[i].name);
 		sluice_fb_table_start(x->b);
 		sluice_fb_table_ref(x->b, 0, fn);
 		sluice_fb_table_ref(x->b, 1, inc);
 		refs[i] = sluice_fb_table_end(x->b, NULL, 0);
 	}
-	return sluice_fb_ref_vector(x->b, refs, n);
+	return sluice_fb_ref_vector(x->b, refs, s->nfiles);
 }
 
 static uint64_t features(const struct schema *s)

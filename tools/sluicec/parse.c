@@ -24,7 +24,40 @@ struct parser {
 	size_t nfiles, capfiles;
 	size_t capdefs;
 	int depth;
+	size_t file;          /* this file's entry in s->files */
 };
+
+/* Adds a file read to s->files; returns its index. */
+static size_t add_file(struct schema *s, const char *path)
+{
+	s->files = sc_grow(s->files, &s->capfiles, s->nfiles + 1, sizeof(*s->files));
+	memset(&s->files[s->nfiles], 0, sizeof(s->files[0]));
+	s->files[s->nfiles].path = path;
+	return s->nfiles++;
+}
+
+/* Records that file f includes path, once per path string, as flatc does. */
+static void add_include(struct schema *s, size_t f, const char *path)
+{
+	struct sc_file *e = &s->files[f];
+	size_t i;
+
+	for (i = 0; i < e->nincs; i++)
+		if (strcmp(e->incs[i], path) == 0)
+			return;
+	e->incs = sc_grow(e->incs, &e->capincs, e->nincs + 1, sizeof(*e->incs));
+	e->incs[e->nincs++] = sc_strdup(path);
+}
+
+/* dir/name as flatc joins them: no '/' after an empty dir, no leading "./". */
+static void join_path(char *out, size_t n, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+
+	snprintf(out, n, "%s%s%s", dir, dl && dir[dl - 1] != '/' ? "/" : "", name);
+	if (out[0] == '.' && out[1] == '/')
+		memmove(out, out + 2, strlen(out + 2) + 1);
+}
 
 static const char *known_attrs[] = {
 	"id", "deprecated", "required", "key", "force_align", "bit_flags",
@@ -522,16 +555,25 @@ static void include(struct parser *p)
 	if (p->seen_decl)
 		lex_error(lx, &l, "includes must come before declarations");
 	/* Beside the including file first, then each -I directory. */
-	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	join_path(path, sizeof(path), p->dir, name);
 	if (name[0] == '/')
 		snprintf(path, sizeof(path), "%s", name);
 	text = read_all(path, &len);
 	for (i = 0; !text && i < p->s->nincdirs; i++) {
-		snprintf(path, sizeof(path), "%s/%s", p->s->incdirs[i], name);
+		join_path(path, sizeof(path), p->s->incdirs[i], name);
+		text = read_all(path, &len);
+	}
+	if (!text) {
+		/* flatc searches the main schema's folder last */
+		const char *m = p->s->main_file, *slash = strrchr(m, '/');
+		char *mdir = sc_strndup(m, slash ? (size_t)(slash - m) : 0);
+
+		join_path(path, sizeof(path), mdir, name);
 		text = read_all(path, &len);
 	}
 	if (!text)
 		lex_error(lx, &l, "unable to load include file: %s", name);
+	add_include(p->s, p->file, path);
 	if (p->is_main) {
 		size_t capi = p->s->nincludes;
 		p->s->includes = sc_grow(p->s->includes, &capi, p->s->nincludes + 1,
@@ -557,6 +599,7 @@ static void include(struct parser *p)
 		sub.lx = &sublx;
 		sub.is_main = false;
 		sub.depth = p->depth + 1;
+		sub.file = add_file(p->s, sc_strdup(path));
 		lex_init(&sublx, sc_strdup(path), text, len, lx->fail, lx->err, lx->errlen);
 		parse_file(&sub, sublx.at.file, text, len);
 		p->files = sub.files;
@@ -591,7 +634,7 @@ static void parse_file(struct parser *p, const char *path, const char *text, siz
 	if (slash)
 		*slash = 0;
 	else
-		dir = ".";
+		dir = "";
 	p->dir = dir;
 	p->ns = "";
 	p->seen_decl = false;
@@ -695,6 +738,7 @@ int sc_parse(struct schema *s, const char *name, const char *text, size_t len, c
 	p.lx = &lx;
 	p.is_main = true;
 	s->main_file = name;
+	p.file = add_file(s, name);
 	lex_init(&lx, name, text, len, &fail, err, errlen);
 	if (setjmp(fail))
 		return -1;

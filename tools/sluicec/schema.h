@@ -126,6 +126,14 @@ struct def {
 	bool on_path;         /* structs: being laid out (cycle check) */
 };
 
+/* A schema file read, with the files it includes as found (the path
+ * strings flatc would build), for the .bfbs's fbs_files. */
+struct sc_file {
+	const char *path;
+	const char **incs;
+	size_t nincs, capincs;
+};
+
 struct schema {
 	struct def **defs;
 	size_t ndefs;
@@ -135,6 +143,8 @@ struct schema {
 	const char *main_file;
 	const char **includes; /* direct includes of the main file */
 	size_t nincludes;
+	struct sc_file *files; /* every file read, the main file first */
+	size_t nfiles, capfiles;
 	const char **attrs;   /* declared attributes */
 	size_t nattrs;
 	const char **incdirs; /* -I paths */
