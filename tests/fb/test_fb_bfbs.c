@@ -21,7 +21,7 @@ static const char *const schemas[] = {
 	/* conformance items of issue 18, one schema each */
 	FB_SCHEMAS "/conf_quotes.fbs",      FB_SCHEMAS "/conf_deprecated.fbs",
 	FB_SCHEMAS "/conf_empty.fbs",        FB_SCHEMAS "/conf_union_ns.fbs",
-	FB_SCHEMAS "/conf_struct_key.fbs",
+	FB_SCHEMAS "/conf_struct_key.fbs",   FB_SCHEMAS "/conf_services.fbs",
 };
 
 static char dir[64];

@@ -400,6 +400,65 @@ static sluice_fb_ref files_ref(struct bf *x)
 	return sluice_fb_ref_vector(x->b, refs, s->nfiles);
 }
 
+/* The Object of d, shared with the objects vector (as flatc shares it). */
+static sluice_fb_ref shared_obj(struct bf *x, sluice_fb_ref objs, const struct def *d)
+{
+	const uint8_t *vec;
+
+	if (!objs || x->b->err)
+		return 0;
+	vec = x->b->end - objs;
+	return (sluice_fb_ref)(x->b->end - sluice_fb_vec_ref(vec, (uint32_t)index_of(x, d)));
+}
+
+static int cmp_service(const void *a, const void *b)
+{
+	return strcmp((*(const struct service *const *)a)->fullname,
+		      (*(const struct service *const *)b)->fullname);
+}
+
+/* rpc_service blocks, sorted by name; calls in declaration order. */
+static sluice_fb_ref services_ref(struct bf *x, sluice_fb_ref objs)
+{
+	const struct schema *s = x->s;
+	const struct service **v = sc_alloc((s->nservices + 1) * sizeof(*v));
+	sluice_fb_ref *refs = sc_alloc((s->nservices + 1) * sizeof(*refs));
+	sluice_fb_builder *b = x->b;
+	size_t i, j;
+
+	for (i = 0; i < s->nservices; i++)
+		v[i] = &s->services[i];
+	qsort(v, s->nservices, sizeof(*v), cmp_service);
+	for (i = 0; i < s->nservices; i++) {
+		sluice_fb_ref *cr = sc_alloc((v[i]->ncalls + 1) * sizeof(*cr));
+		sluice_fb_ref name, calls, attrs, file;
+
+		for (j = 0; j < v[i]->ncalls; j++) {
+			const struct rpccall *c = &v[i]->calls[j];
+			sluice_fb_ref cn = sluice_fb_cstring(b, c->name);
+			sluice_fb_ref ca = attributes(x, c->attrs, NULL);
+
+			sluice_fb_table_start(b);
+			sluice_fb_table_ref(b, 0, cn);
+			sluice_fb_table_ref(b, 1, shared_obj(x, objs, c->req.ref));
+			sluice_fb_table_ref(b, 2, shared_obj(x, objs, c->resp.ref));
+			sluice_fb_table_ref(b, 3, ca);
+			cr[j] = sluice_fb_table_end(b, NULL, 0);
+		}
+		name = sluice_fb_cstring(b, v[i]->fullname);
+		calls = sluice_fb_ref_vector(b, cr, v[i]->ncalls);
+		attrs = attributes(x, v[i]->attrs, NULL);
+		file = sluice_fb_cstring(b, decl_file(x, v[i]->loc.file));
+		sluice_fb_table_start(b);
+		sluice_fb_table_ref(b, 0, name);
+		sluice_fb_table_ref(b, 1, calls);
+		sluice_fb_table_ref(b, 2, attrs);
+		sluice_fb_table_ref(b, 4, file);
+		refs[i] = sluice_fb_table_end(b, NULL, 0);
+	}
+	return sluice_fb_ref_vector(b, refs, s->nservices);
+}
+
 static uint64_t features(const struct schema *s)
 {
 	uint64_t f = 0;
@@ -457,16 +516,10 @@ static int bfbs(const struct schema *s, bool nested, uint8_t **out, size_t *len,
 		ident = sluice_fb_cstring(b, s->ident);
 		/* flatc writes an extension, empty when the schema names none */
 		ext = sluice_fb_cstring(b, s->ext ? s->ext : "");
-		services = sluice_fb_ref_vector(b, r, 0);
+		services = services_ref(&x, objs);
 		files = files_ref(&x);
 		/* the root Object is shared with the objects vector */
-		root = 0;
-		if (s->root && objs && !b->err) {
-			int k = index_of(&x, s->root);
-			const uint8_t *vec = b->end - objs;
-
-			root = (sluice_fb_ref)(b->end - sluice_fb_vec_ref(vec, (uint32_t)k));
-		}
+		root = s->root ? shared_obj(&x, objs, s->root) : 0;
 		sluice_fb_table_start(b);
 		sluice_fb_table_ref(b, 0, objs);
 		sluice_fb_table_ref(b, 1, enums);

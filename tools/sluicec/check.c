@@ -449,6 +449,32 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 	}
 }
 
+/* An rpc call's request and response are tables; flatc tells a struct
+ * only when it was declared before the service. */
+static void check_call_type(struct schema *s, struct lexer *lx, const struct service *sv,
+			    struct rpccall *c, struct type *t)
+{
+	struct def *d = lookup(s, t->ref_name, t->ref_ns);
+
+	if (!d)
+		lex_error(lx, &c->loc, "type referenced but not defined (check namespace): %s",
+			  t->ref_name);
+	if (d->kind == D_ENUM || d->kind == D_UNION ||
+	    (d->kind == D_STRUCT && (size_t)d->order < sv->ndefs_before))
+		lex_error(lx, &c->loc, "rpc request and response types must be tables");
+	t->ref = d;
+}
+
+static void check_service(struct schema *s, struct lexer *lx, struct service *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->ncalls; i++) {
+		check_call_type(s, lx, sv, &sv->calls[i], &sv->calls[i].req);
+		check_call_type(s, lx, sv, &sv->calls[i], &sv->calls[i].resp);
+	}
+}
+
 int sc_check(struct schema *s, struct lexer *lx)
 {
 	size_t i, j;
@@ -476,6 +502,8 @@ int sc_check(struct schema *s, struct lexer *lx)
 		else if (d->kind != D_STRUCT && sc_attr(d->attrs, "force_align"))
 			lex_error(lx, &d->loc, "force_align applies to structs only");
 	}
+	for (i = 0; i < s->nservices; i++)
+		check_service(s, lx, &s->services[i]);
 	if (s->root) {
 		struct def *r = lookup(s, s->root->name, s->root->ns);
 

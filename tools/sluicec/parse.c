@@ -609,19 +609,58 @@ static void include(struct parser *p)
 	}
 }
 
-static void skip_block(struct lexer *lx)
+/* rpc_service Name (attrs) { call(Request): Response (attrs); ... }, at
+ * least one call, as flatc reads it; types are resolved by check.c. */
+static void service_decl(struct parser *p)
 {
-	int depth = 0;
+	struct lexer *lx = p->lx;
+	struct schema *s = p->s;
+	struct loc l = lx->loc;
+	struct service *sv;
+	const char *name;
+	char *full;
+	size_t cap = 0, i;
 
+	lex_next(lx);
+	name = ident(lx, "a service name");
+	full = sc_alloc(strlen(p->ns) + strlen(name) + 2);
+	sprintf(full, "%s%s%s", p->ns, *p->ns ? "." : "", name);
+	for (i = 0; i < s->nservices; i++)
+		if (strcmp(s->services[i].fullname, full) == 0)
+			lex_error(lx, &l, "service already exists: %s", name);
+	s->services = sc_grow(s->services, &s->capservices, s->nservices + 1, sizeof(*s->services));
+	sv = &s->services[s->nservices++];
+	memset(sv, 0, sizeof(*sv));
+	sv->fullname = full;
+	sv->loc = l;
+	sv->ndefs_before = s->ndefs;
+	sv->attrs = metadata(p);
+	expect(lx, '{');
 	do {
-		if (lx->tok == TK_EOF)
-			lex_error(lx, &lx->loc, "unexpected end of file");
-		if (is(lx, '{'))
-			depth++;
-		if (is(lx, '}'))
-			depth--;
-		lex_next(lx);
-	} while (depth > 0);
+		struct rpccall *c;
+
+		sv->calls = sc_grow(sv->calls, &cap, sv->ncalls + 1, sizeof(*sv->calls));
+		c = &sv->calls[sv->ncalls];
+		memset(c, 0, sizeof(*c));
+		c->loc = lx->loc;
+		c->name = ident(lx, "an rpc name");
+		for (i = 0; i < sv->ncalls; i++)
+			if (strcmp(sv->calls[i].name, c->name) == 0)
+				lex_error(lx, &c->loc, "rpc already exists: %s", c->name);
+		expect(lx, '(');
+		c->req.base = B_OBJ;
+		c->req.ref_name = dotted(lx, "a request table");
+		c->req.ref_ns = p->ns;
+		expect(lx, ')');
+		expect(lx, ':');
+		c->resp.base = B_OBJ;
+		c->resp.ref_name = dotted(lx, "a response table");
+		c->resp.ref_ns = p->ns;
+		c->attrs = metadata(p);
+		expect(lx, ';');
+		sv->ncalls++;
+	} while (!is(lx, '}'));
+	lex_next(lx);
 }
 
 static void parse_file(struct parser *p, const char *path, const char *text, size_t len)
@@ -713,9 +752,7 @@ static void parse_file(struct parser *p, const char *path, const char *text, siz
 			lex_next(lx);
 			expect(lx, ';');
 		} else if (is_kw(lx, "rpc_service")) {
-			lex_next(lx);
-			ident(lx, "a service name");
-			skip_block(lx);
+			service_decl(p);
 		} else if (is(lx, '{')) {
 			lex_error(lx, &l, "JSON data is not accepted in a schema here");
 		} else {

@@ -126,6 +126,23 @@ struct def {
 	bool on_path;         /* structs: being laid out (cycle check) */
 };
 
+/* An rpc_service: kept for the .bfbs (services), nothing is generated. */
+struct rpccall {
+	const char *name;
+	struct type req, resp; /* tables */
+	struct attr *attrs;
+	struct loc loc;
+};
+
+struct service {
+	const char *fullname;
+	struct loc loc;
+	struct attr *attrs;
+	struct rpccall *calls;
+	size_t ncalls;
+	size_t ndefs_before; /* defs declared before it (flatc checks those) */
+};
+
 /* A schema file read, with the files it includes as found (the path
  * strings flatc would build), for the .bfbs's fbs_files. */
 struct sc_file {
@@ -143,6 +160,8 @@ struct schema {
 	const char *main_file;
 	const char **includes; /* direct includes of the main file */
 	size_t nincludes;
+	struct service *services;
+	size_t nservices, capservices;
 	struct sc_file *files; /* every file read, the main file first */
 	size_t nfiles, capfiles;
 	const char **attrs;   /* declared attributes */
