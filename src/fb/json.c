@@ -338,6 +338,27 @@ static void vector(struct out *o, const uint8_t *type, const uint8_t *vec)
 	put(o, "]", 1);
 }
 
+/* A union member's value v, its union_type mt: a table, a struct standing
+ * on its own or a string; null for a member newer than the schema. */
+static void member(struct out *o, const uint8_t *mt, const uint8_t *v)
+{
+	const uint8_t *mo;
+
+	if (mt && rf_type_base(mt) == RF_STRING) {
+		str(o, v + 4, sluice_fb_u32(v));
+		return;
+	}
+	if (!mt || rf_type_base(mt) != RF_OBJ) {
+		puts_(o, "null");
+		return;
+	}
+	mo = obj(o, rf_type_index(mt));
+	if (rf_int(mo, OB_IS_STRUCT, 1, 0))
+		structure(o, mo, v);
+	else
+		table(o, mo, v);
+}
+
 static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 {
 	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
@@ -388,20 +409,16 @@ static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 				const uint8_t *en = sluice_fb_vec_ref(o->s->enums, (uint32_t)rf_type_index(type));
 				const uint8_t *vals = sluice_fb_field_ref(en, EN_VALUES);
 				uint32_t k;
-				const uint8_t *mo = NULL;
+				const uint8_t *mt = NULL;
 
 				for (k = 0; tp && k < sluice_fb_len(vals); k++) {
 					const uint8_t *ev = sluice_fb_vec_ref(vals, k);
 					const uint8_t *ut = sluice_fb_field_ref(ev, EV_UNION_TYPE);
 
-					if (rf_int(ev, EV_VALUE, 8, 0) == sluice_fb_u8(tp) && ut &&
-					    rf_type_base(ut) == RF_OBJ)
-						mo = obj(o, rf_type_index(ut));
+					if (rf_int(ev, EV_VALUE, 8, 0) == sluice_fb_u8(tp) && ut)
+						mt = ut;
 				}
-				if (mo)
-					table(o, mo, sluice_fb_deref(p));
-				else
-					puts_(o, "null"); /* a member newer than the schema */
+				member(o, mt, sluice_fb_deref(p));
 			}
 		}
 	}

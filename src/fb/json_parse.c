@@ -635,6 +635,39 @@ static int nested(struct jp *j, const uint8_t *no, sluice_fb_ref *ref)
 	return rc;
 }
 
+/* A union member's value, its union_type mt: a table, a struct written on
+ * its own, or a string. */
+static int member(struct jp *j, const uint8_t *mt, sluice_fb_ref *ref)
+{
+	const uint8_t *mo;
+	int rc;
+
+	if (rf_type_base(mt) == RF_STRING) {
+		const char *sv = NULL;
+		size_t sn;
+
+		if ((rc = ws(j)) || peekc(j) != '"')
+			return rc ? rc : fail_value(j, j->x.line, j->x.col, "expected a string");
+		rc = string(j, &sv, &sn);
+		if (!rc)
+			*ref = sluice_fb_string(j->b, sv, sn);
+		return rc;
+	}
+	mo = rf_obj_at(j->s, rf_type_index(mt));
+	if (rf_int(mo, OB_IS_STRUCT, 1, 0)) {
+		size_t sz = (size_t)rf_int(mo, OB_BYTESIZE, 4, 0);
+		uint8_t *q = push(j, sz, 8);
+
+		if (!q)
+			return -SLUICE_EFBFULL;
+		rc = structure(j, mo, q);
+		if (!rc)
+			*ref = sluice_fb_struct(j->b, q, sz, (size_t)rf_int(mo, OB_MINALIGN, 4, 1));
+		return rc;
+	}
+	return table(j, mo, ref);
+}
+
 static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 {
 	size_t mark = j->top;
@@ -748,7 +781,7 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 				/* the member named by the _type field read before */
 				const uint8_t *en = rf_enum_at(j->s, rf_type_index(type));
 				const uint8_t *vals = sluice_fb_field_ref(en, EN_VALUES);
-				const uint8_t *mo = NULL;
+				const uint8_t *mt = NULL;
 				uint32_t k;
 				int64_t tag = -1;
 
@@ -763,14 +796,16 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 					const uint8_t *ev = sluice_fb_vec_ref(vals, k);
 					const uint8_t *ut = sluice_fb_field_ref(ev, EV_UNION_TYPE);
 
-					if (rf_int(ev, EV_VALUE, 8, 0) == tag && ut && rf_type_base(ut) == RF_OBJ)
-						mo = rf_obj_at(j->s, rf_type_index(ut));
+					if (rf_int(ev, EV_VALUE, 8, 0) == tag && ut &&
+					    (rf_type_base(ut) == RF_OBJ || rf_type_base(ut) == RF_STRING))
+						mt = ut;
 				}
-				if (!mo)
+				if (!mt)
 					return fail_at(kl, kc, "union \"%s\" of %s without a %s_type, or of "
 						       "an unknown type", rf_str(f, FD_NAME), rf_str(ob, OB_NAME),
 						       rf_str(f, FD_NAME));
-				rc = table(j, mo, &e->ref);
+				rc = member(j, mt, &e->ref);
+				j->top = keep;
 			} else {
 				rc = fail(j, "unsupported field type");
 			}

@@ -415,8 +415,9 @@ int rf_schema_open(struct rf_schema *s, const void *bfbs, size_t len)
 		for (k = 0; k < n; k++) {
 			const uint8_t *ut = sluice_fb_field_ref(sluice_fb_vec_ref(vals, k), EV_UNION_TYPE);
 
-			if (ut && rf_type_base(ut) == RF_OBJ && is_struct(obj_at(s, rf_type_index(ut))))
-				return bad_schema("union of a struct");
+			/* members are tables, structs or strings; NONE has none */
+			if (ut && k > 0 && rf_type_base(ut) != RF_OBJ && rf_type_base(ut) != RF_STRING)
+				return bad_schema("union member neither a table, a struct nor a string");
 			if (ut && rf_type_base(ut) == RF_OBJ && !obj_at(s, rf_type_index(ut)))
 				return bad_schema("union member index out of range");
 		}
@@ -464,6 +465,24 @@ int rf_open_table(struct rf_schema *s, const void *bfbs, size_t len, const char 
 
 /* ---- messages against a verified schema ---- */
 
+/* The value p of a union member whose union_type is t: a table, a struct
+ * (standing on its own) or a string. */
+static int rf_verify_member(const struct rf_schema *s, sluice_fb_verifier *v, const uint8_t *t,
+			    const uint8_t *p)
+{
+	const uint8_t *o;
+
+	if (rf_type_base(t) == RF_STRING)
+		return sluice_fb_verify_string(v, p);
+	if (rf_type_base(t) != RF_OBJ)
+		return 0;
+	o = obj_at(s, rf_type_index(t));
+	if (is_struct(o))
+		return sluice_fb_verify_struct(v, p, (size_t)rf_int(o, OB_BYTESIZE, 4, 0),
+					       (size_t)rf_int(o, OB_MINALIGN, 4, 1));
+	return rf_verify_table(s, v, o, p);
+}
+
 static int verify_value(const struct rf_schema *s, sluice_fb_verifier *v, const sluice_fb_vtab *tab,
 			const uint8_t *obj, const uint8_t *f, const uint8_t *type)
 {
@@ -499,8 +518,8 @@ static int verify_value(const struct rf_schema *s, sluice_fb_verifier *v, const 
 			const uint8_t *ev = sluice_fb_vec_ref(vals, i);
 			const uint8_t *t = sluice_fb_field_ref(ev, EV_UNION_TYPE);
 
-			if (rf_int(ev, EV_VALUE, 8, 0) == ut && t && rf_type_base(t) == RF_OBJ)
-				return rf_verify_table(s, v, obj_at(s, rf_type_index(t)), p);
+			if (rf_int(ev, EV_VALUE, 8, 0) == ut && t)
+				return rf_verify_member(s, v, t, p);
 		}
 		return 0; /* a member newer than the schema */
 	}

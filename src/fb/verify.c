@@ -183,6 +183,21 @@ int sluice_fb_verify_string(const sluice_fb_verifier *v, const uint8_t *p)
 	return 0;
 }
 
+int sluice_fb_verify_struct(const sluice_fb_verifier *v, const uint8_t *p, size_t size,
+			    size_t align)
+{
+	size_t off = 0;
+	int rc = offset_of(v, p, &off);
+
+	if (rc)
+		return rc;
+	if (align > 1 && (off & (align - 1)))
+		return bad(-SLUICE_EFBALIGN, "struct misaligned", off);
+	if (!in_bounds(v, off, size))
+		return bad(-SLUICE_EFBBOUNDS, "struct out of bounds", off);
+	return 0;
+}
+
 int sluice_fb_verify_vector(const sluice_fb_verifier *v, const uint8_t *p, size_t elem_size,
 			    size_t align, uint32_t *count)
 {

@@ -2,7 +2,9 @@
  * reach generated code, each against flatc 2.0.8: data flatc builds is read
  * by the generated C and printed by `sluicec --json` as flatc prints it;
  * data the generated builders (and `sluicec -b`) build passes flatc's
- * reflection verifier and prints the same through flatc. */
+ * reflection verifier and prints the same through flatc. flatc 2.0.8's
+ * --json refuses unions of structs and strings, so for those sluicec's JSON
+ * is compared with the JSON flatc built the data from. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_union_kinds_sluice.h"
 #include "conf_union_ns_sluice.h"
 #include "testutil.h"
 
@@ -161,6 +164,171 @@ START_TEST(union_ns_built_here_verifies_in_flatc)
 }
 END_TEST
 
+#define KINDS FB_SCHEMAS "/conf_union_kinds.fbs"
+
+/* One message per member kind, both unions set, as flatc reads it. */
+static const char *const kinds_json[] = {
+	"{\"first_type\": \"Note\", \"first\": {\"text\": \"hi\", \"level\": 9}, "
+	"\"second_type\": \"At\", \"second\": {\"x\": 1.5, \"y\": -2.25}, \"tail\": 8}",
+	"{\"first_type\": \"Big\", \"first\": {\"tag\": -3, \"value\": 0.125}, "
+	"\"second_type\": \"Label\", \"second\": \"a label\"}",
+	"{\"first_type\": \"Alt\", \"first\": \"\", \"second_type\": \"Big\", "
+	"\"second\": {\"tag\": 1, \"value\": -1e300}}",
+	"{\"tail\": 1}",
+};
+
+static void check_kinds(const uint8_t *buf, size_t n, int which)
+{
+	const uint8_t *h;
+	conf_union_kinds_Point pt;
+	conf_union_kinds_Wide w;
+
+	ck_assert_int_eq(conf_union_kinds_Holder_verify(buf, n), 0);
+	h = conf_union_kinds_Holder_as_root(buf);
+	switch (which) {
+	case 0:
+		ck_assert_uint_eq(conf_union_kinds_Holder_first_type(h), conf_union_kinds_Thing_Note);
+		ck_assert_str_eq(conf_union_kinds_Note_text(conf_union_kinds_Holder_first_as_Note(h)), "hi");
+		ck_assert_int_eq(conf_union_kinds_Note_level(conf_union_kinds_Holder_first(h)), 9);
+		ck_assert_uint_eq(conf_union_kinds_Holder_second_type(h), conf_union_kinds_Thing_At);
+		pt = conf_union_kinds_Holder_second_as_At(h);
+		ck_assert(pt.x == 1.5f && pt.y == -2.25f);
+		/* the accessor of another member finds nothing */
+		ck_assert_ptr_null(conf_union_kinds_Holder_second_as_Label(h));
+		ck_assert_int_eq(conf_union_kinds_Holder_tail(h), 8);
+		break;
+	case 1:
+		w = conf_union_kinds_Holder_first_as_Big(h);
+		ck_assert(w.tag == -3 && w.value == 0.125);
+		ck_assert_str_eq(conf_union_kinds_Holder_second_as_Label(h), "a label");
+		ck_assert_uint_eq(conf_union_kinds_Holder_second_as_Label_len(h), 7);
+		ck_assert_ptr_null(conf_union_kinds_Holder_second_as_Alt(h));
+		break;
+	case 2:
+		ck_assert_str_eq(conf_union_kinds_Holder_first_as_Alt(h), "");
+		w = conf_union_kinds_Holder_second_as_Big(h);
+		ck_assert(w.tag == 1 && w.value == -1e300);
+		pt = conf_union_kinds_Holder_second_as_At(h);
+		ck_assert(pt.x == 0 && pt.y == 0);
+		break;
+	default:
+		ck_assert_uint_eq(conf_union_kinds_Holder_first_type(h), conf_union_kinds_Thing_NONE);
+		ck_assert_ptr_null(conf_union_kinds_Holder_first(h));
+		ck_assert_int_eq(conf_union_kinds_Holder_tail(h), 1);
+	}
+}
+
+/* Issue 18 item 2: unions of structs and strings, data from flatc -b and
+ * from sluicec -b: read by the generated C, verified by flatc's reflection
+ * verifier and by sluice's, printed by sluicec --json as it was written. */
+START_TEST(union_kinds_json_both_ways)
+{
+	char path[256];
+	uint8_t *buf;
+	size_t n;
+	int tool;
+
+	ck_assert_int_eq(sh("printf '%%s' '%s' > '%s/k.json'", kinds_json[_i], dir), 0);
+	for (tool = 0; tool < 2; tool++) {
+		if (tool == 0)
+			ck_assert_int_eq(sh("cd '%s' && rm -f k.bin && '%s' -b '%s' k.json", dir, FLATC, KINDS), 0);
+		else
+			ck_assert_int_eq(sh("rm -f '%s/k.bin' && '%s' -b -o '%s' '%s' '%s/k.json'", dir, SLUICEC,
+					    dir, KINDS, dir),
+					 0);
+		snprintf(path, sizeof(path), "%s/k.bin", dir);
+		n = slurp(path, &buf);
+		check_kinds(buf, n, _i);
+		free(buf);
+		flatc_verifies(KINDS, path);
+		ck_assert_int_eq(sh("'%s' --json '%s' '%s' > '%s/s.json'", SLUICEC, KINDS, path, dir), 0);
+		ck_assert_int_eq(sh("/usr/bin/python3 " JSON_EQUAL " '%s/k.json' '%s/s.json'", dir, dir), 0);
+	}
+}
+END_TEST
+
+/* The generated builders write each kind; flatc's verifier accepts it. */
+START_TEST(union_kinds_built_here)
+{
+	uint8_t mem[512];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref wide, label;
+	conf_union_kinds_Wide w;
+	char path[256];
+	uint8_t *buf;
+	size_t n;
+
+	memset(&w, 0, sizeof(w));
+	w.tag = -3;
+	w.value = 0.125;
+	sluice_fb_builder_init(&b, mem, sizeof(mem));
+	label = sluice_fb_cstring(&b, "a label");
+	wide = conf_union_kinds_Holder_first_create_Big(&b, &w);
+	conf_union_kinds_Holder_start(&b);
+	conf_union_kinds_Holder_add_first(&b, conf_union_kinds_Thing_Big, wide);
+	conf_union_kinds_Holder_add_second(&b, conf_union_kinds_Thing_Label, label);
+	ck_assert_int_eq(conf_union_kinds_Holder_finish(&b, conf_union_kinds_Holder_end(&b), &m), 0);
+	/* the struct stands on its own, 8-aligned in the message */
+	ck_assert_uint_eq((uintptr_t)(conf_union_kinds_Holder_first(mem + m.offset) - (mem + m.offset)) % 8, 0);
+	snprintf(path, sizeof(path), "%s/c.bin", dir);
+	spit(path, mem + m.offset, m.length);
+	n = slurp(path, &buf);
+	check_kinds(buf, n, 1);
+	free(buf);
+	flatc_verifies(KINDS, path);
+	ck_assert_int_eq(sh("printf '%%s' '%s' > '%s/k.json'", kinds_json[1], dir), 0);
+	ck_assert_int_eq(sh("'%s' --json '%s' '%s' > '%s/s.json'", SLUICEC, KINDS, path, dir), 0);
+	ck_assert_int_eq(sh("/usr/bin/python3 " JSON_EQUAL " '%s/k.json' '%s/s.json'", dir, dir), 0);
+}
+END_TEST
+
+/* A struct member must lie inside the buffer and be aligned; a string
+ * member must be a string: both verifiers refuse what is not. */
+START_TEST(union_kinds_hostile)
+{
+	uint8_t mem[512], *msg, *bad;
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref wide;
+	conf_union_kinds_Wide w;
+	const uint8_t *h, *slot;
+	uint32_t off;
+	size_t at;
+	char path[256];
+
+	memset(&w, 0, sizeof(w));
+	sluice_fb_builder_init(&b, mem, sizeof(mem));
+	wide = conf_union_kinds_Holder_first_create_Big(&b, &w);
+	conf_union_kinds_Holder_start(&b);
+	conf_union_kinds_Holder_add_first(&b, conf_union_kinds_Thing_Big, wide);
+	ck_assert_int_eq(conf_union_kinds_Holder_finish(&b, conf_union_kinds_Holder_end(&b), &m), 0);
+	msg = mem + m.offset;
+	h = conf_union_kinds_Holder_as_root(msg);
+	slot = sluice_fb_field_ptr(h, 1); /* first's value: an offset */
+	at = (size_t)(slot - msg);
+	bad = malloc(m.length);
+	/* the offset moved by 4: the 8-aligned struct becomes misaligned */
+	memcpy(bad, msg, m.length);
+	memcpy(&off, bad + at, 4);
+	off += 4;
+	memcpy(bad + at, &off, 4);
+	ck_assert_int_eq(conf_union_kinds_Holder_verify(bad, m.length), -SLUICE_EFBALIGN);
+	/* the struct runs past the end of a buffer cut short */
+	memcpy(bad, msg, m.length);
+	ck_assert_int_ne(conf_union_kinds_Holder_verify(bad, m.length - 4), 0);
+	/* the type says string: the struct's bytes are no string */
+	memcpy(bad, msg, m.length);
+	bad[sluice_fb_field_ptr(h, 0) - msg] = conf_union_kinds_Thing_Label;
+	memset(bad + (conf_union_kinds_Holder_first(h) - msg), 0xff, 4);
+	ck_assert_int_eq(conf_union_kinds_Holder_verify(bad, m.length), -SLUICE_EFBBOUNDS);
+	snprintf(path, sizeof(path), "%s/bad.bin", dir);
+	spit(path, bad, m.length);
+	ck_assert_int_ne(sh("'%s' --json '%s' '%s' > /dev/null 2>&1", SLUICEC, KINDS, path), 0);
+	free(bad);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_conform");
@@ -170,6 +338,10 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, union_ns_flatc_data_reads);
 	tcase_add_test(tc, union_ns_built_here_verifies_in_flatc);
+	tcase_add_loop_test(tc, union_kinds_json_both_ways, 0,
+			    (int)(sizeof(kinds_json) / sizeof(kinds_json[0])));
+	tcase_add_test(tc, union_kinds_built_here);
+	tcase_add_test(tc, union_kinds_hostile);
 	suite_add_tcase(s, tc);
 	return s;
 }

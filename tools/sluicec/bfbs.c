@@ -322,7 +322,9 @@ static sluice_fb_ref enum_ref(struct bf *x, const struct def *d)
 	for (i = 0; i < d->nvals; i++) {
 		sluice_fb_ref n = sluice_fb_cstring(b, v[i].name), ut;
 
-		if (d->kind == D_UNION && v[i].utype.ref)
+		if (d->kind == D_UNION && v[i].utype.base == B_STRING)
+			ut = type_ref(x, B_STRING, B_NONE, NULL, 0);
+		else if (d->kind == D_UNION && v[i].utype.ref)
 			ut = type_ref(x, B_OBJ, B_NONE, v[i].utype.ref, 0);
 		else
 			ut = type_ref(x, B_NONE, B_NONE, NULL, 0);

@@ -113,8 +113,11 @@ static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 			if (i == 0)
 				continue;
 			resolve(s, lx, &e->utype, &e->loc, NULL);
-			if (e->utype.base != B_OBJ || e->utype.ref->kind != D_TABLE)
-				lex_error(lx, &e->loc, "union members must be tables: %s", e->name);
+			if (e->utype.base != B_STRING &&
+			    (e->utype.base != B_OBJ || e->utype.ref->kind == D_ENUM ||
+			     e->utype.ref->kind == D_UNION))
+				lex_error(lx, &e->loc, "union value type may only be table/struct/string: %s",
+					  e->name);
 			if (neg || mag > 255)
 				lex_error(lx, &e->loc, "enum value does not fit, \"%s\"", e->name);
 		} else if (d->bit_flags) {

@@ -128,6 +128,41 @@ static bool is_struct(const struct def *r)
 	return r && r->kind == D_STRUCT;
 }
 
+/* P_F_as_M(t) per member M of union field F: the table (NULL), struct (by
+ * value, zero) or string (NULL) when the union holds an M. */
+static void gen_union_as(FILE *o, const struct def *d, const struct field *f)
+{
+	const char *P = d->cname, *F = f->name;
+	const struct def *r = f->type.ref;
+	size_t i;
+
+	for (i = 1; i < r->nvals; i++) {
+		const struct enumval *e = &r->vals[i];
+		const struct def *m = e->utype.ref;
+		long long tag = (long long)e->value;
+
+		if (e->utype.base == B_STRING) {
+			fprintf(o, "static inline const char *%s_%s_as_%s(const uint8_t *t)\n{\n", P, F, e->name);
+			fprintf(o, "\tconst uint8_t *p = %s_%s_type(t) == %lld ? sluice_fb_field_ref(t, %d) : NULL;\n\n",
+				P, F, tag, f->id);
+			fprintf(o, "\treturn p ? (const char *)p + 4 : NULL;\n}\n");
+			fprintf(o, "static inline uint32_t %s_%s_as_%s_len(const uint8_t *t)\n{\n", P, F, e->name);
+			fprintf(o, "\treturn %s_%s_type(t) == %lld ? sluice_fb_len(sluice_fb_field_ref(t, %d)) : 0;\n}\n",
+				P, F, tag, f->id);
+		} else if (is_struct(m)) {
+			fprintf(o, "static inline %s %s_%s_as_%s(const uint8_t *t)\n{\n", m->cname, P, F, e->name);
+			fprintf(o, "\t%s v;\n\tconst uint8_t *p = %s_%s_type(t) == %lld ? sluice_fb_field_ref(t, %d) : NULL;\n\n",
+				m->cname, P, F, tag, f->id);
+			fprintf(o, "\tif (p)\n\t\tmemcpy(&v, p, sizeof(v));\n\telse\n\t\tmemset(&v, 0, sizeof(v));\n");
+			fprintf(o, "\treturn v;\n}\n");
+		} else {
+			fprintf(o, "static inline const uint8_t *%s_%s_as_%s(const uint8_t *t)\n{\n", P, F, e->name);
+			fprintf(o, "\treturn %s_%s_type(t) == %lld ? sluice_fb_field_ref(t, %d) : NULL;\n}\n",
+				P, F, tag, f->id);
+		}
+	}
+}
+
 static void gen_reader(FILE *o, const struct def *d, const struct field *f)
 {
 	const char *P = d->cname, *F = f->name;
@@ -163,6 +198,7 @@ static void gen_reader(FILE *o, const struct def *d, const struct field *f)
 		fprintf(o, "\treturn p ? sluice_fb_u8(p) : 0;\n}\n");
 		fprintf(o, "static inline const uint8_t *%s_%s(const uint8_t *t)\n{\n", P, F);
 		fprintf(o, "\treturn sluice_fb_field_ref(t, %d);\n}\n", f->id);
+		gen_union_as(o, d, f);
 	} else if (b == B_VECTOR) {
 		enum base e = f->type.elem;
 
@@ -238,6 +274,13 @@ static void gen_builder(FILE *o, const struct def *d, const struct field *f)
 			P, F, r->cname);
 		fprintf(o, "\tif (type && value) {\n\t\tsluice_fb_table_scalar(b, %d, &type, 1);\n", f->id - 1);
 		fprintf(o, "\t\tsluice_fb_table_ref(b, %d, value);\n\t}\n}\n", f->id);
+		/* a struct member is written on its own before the table */
+		for (size_t i = 1; i < r->nvals; i++)
+			if (is_struct(r->vals[i].utype.ref))
+				fprintf(o, "static inline sluice_fb_ref %s_%s_create_%s(sluice_fb_builder *b, const %s *v)\n{\n"
+					"\treturn sluice_fb_struct(b, v, sizeof(*v), %u);\n}\n",
+					P, F, r->vals[i].name, r->vals[i].utype.ref->cname,
+					r->vals[i].utype.ref->align);
 	} else {
 		fprintf(o, "static inline void %s_add_%s(sluice_fb_builder *b, sluice_fb_ref r)\n{\n", P, F);
 		fprintf(o, "\tsluice_fb_ref_(b, %d, r);\n}\n", f->id);
@@ -579,9 +622,19 @@ static void gen_verify_field(FILE *o, const struct field *f)
 			f->id - 1, f->id, req);
 		/* a type without a value is a null member, as flatc has it */
 		fprintf(o, "\tswitch (p ? ut : 0) {\n");
-		for (i = 1; i < r->nvals; i++)
-			fprintf(o, "\tcase %lld:\n\t\tif ((rc = %s_verify_table(v, p)))\n\t\t\treturn rc;\n\t\tbreak;\n",
-				(long long)r->vals[i].value, r->vals[i].utype.ref->cname);
+		for (i = 1; i < r->nvals; i++) {
+			const struct def *m = r->vals[i].utype.ref;
+
+			fprintf(o, "\tcase %lld:\n", (long long)r->vals[i].value);
+			if (r->vals[i].utype.base == B_STRING)
+				fprintf(o, "\t\tif ((rc = sluice_fb_verify_string(v, p)))\n");
+			else if (is_struct(m))
+				fprintf(o, "\t\tif ((rc = sluice_fb_verify_struct(v, p, %u, %u)))\n", m->size,
+					m->align);
+			else
+				fprintf(o, "\t\tif ((rc = %s_verify_table(v, p)))\n", m->cname);
+			fprintf(o, "\t\t\treturn rc;\n\t\tbreak;\n");
+		}
 		fprintf(o, "\tdefault:\n\t\tbreak; /* NONE, or a member newer than this schema */\n\t}\n");
 		return;
 	}

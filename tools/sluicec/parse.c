@@ -347,9 +347,11 @@ static void enum_decl(struct parser *p, bool is_union)
 			const char *name = dotted(lx, "a union member");
 
 			if (is(lx, ':')) {
+				/* Alias: Type, a table, a struct or string (check.c
+				 * refuses anything else) */
 				lex_next(lx);
 				e->name = name;
-				name = dotted(lx, "a table");
+				type(p, &e->utype);
 			} else {
 				/* as flatc names it: a qualified member's dots become
 				 * '_', so Monster and a.b.Monster may share a union */
@@ -359,10 +361,10 @@ static void enum_decl(struct parser *p, bool is_union)
 					if (*c == '.')
 						*c = '_';
 				e->name = n;
+				e->utype.base = B_OBJ;
+				e->utype.ref_name = name;
+				e->utype.ref_ns = p->ns;
 			}
-			e->utype.base = B_OBJ;
-			e->utype.ref_name = name;
-			e->utype.ref_ns = p->ns;
 		} else {
 			e->name = ident(lx, "an enum value");
 		}
