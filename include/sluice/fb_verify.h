@@ -175,6 +175,15 @@ int sluice_fb_verify_string_vector(const sluice_fb_verifier *v, const uint8_t *p
 int sluice_fb_verify_union(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned tid,
 			   unsigned vid, bool required, uint8_t *type, const uint8_t **value);
 
+/* A vector of unions: its types vector (field tid, [ubyte]) and values
+ * vector (field vid, offsets), both present or both absent and of one
+ * length. *types receives the type bytes, *values the values vector (for
+ * sluice_fb_verify_vec_ref) and *count the length; each element is left to
+ * the caller, to verify by its type (an element of type 0 is not followed). */
+int sluice_fb_verify_union_vector(const sluice_fb_verifier *v, const sluice_fb_vtab *tab,
+				  unsigned tid, unsigned vid, bool required, const uint8_t **types,
+				  const uint8_t **values, uint32_t *count);
+
 /* A nested flatbuffer in a [ubyte] vector: a new verifier over its bytes
  * that keeps the parent's depth and table budget. */
 int sluice_fb_verify_nested(const sluice_fb_verifier *parent, const uint8_t *vec,

@@ -359,6 +359,31 @@ static void member(struct out *o, const uint8_t *mt, const uint8_t *v)
 		table(o, mo, v);
 }
 
+/* A vector of unions: each member as its type in tv (the _type vector,
+ * verified to be as long) says. */
+static void union_vector(struct out *o, const uint8_t *type, const uint8_t *vec,
+			 const uint8_t *tv)
+{
+	const uint8_t *en = sluice_fb_vec_ref(o->s->enums, (uint32_t)rf_type_index(type));
+	uint32_t n = sluice_fb_len(vec), i;
+
+	put(o, "[", 1);
+	o->depth++;
+	for (i = 0; i < n && !o->err; i++) {
+		uint8_t tag = tv && i < sluice_fb_len(tv) ? tv[4 + i] : 0;
+		const uint8_t *mt = tag ? rf_union_member(en, tag) : NULL;
+
+		if (i)
+			put(o, ",", 1);
+		nl(o);
+		member(o, mt, mt ? sluice_fb_vec_ref(vec, i) : NULL);
+	}
+	o->depth--;
+	if (n)
+		nl(o);
+	put(o, "]", 1);
+}
+
 static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 {
 	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
@@ -394,6 +419,8 @@ static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 				/* a nested flatbuffer as the object it holds, as flatc */
 				if (no)
 					table(o, no, sluice_fb_root(vec + 4));
+				else if (rf_type_elem(type) == RF_UNION)
+					union_vector(o, type, vec, id ? sluice_fb_field_ref(t, id - 1) : NULL);
 				else
 					vector(o, type, vec);
 			} else if (b == RF_OBJ) {

@@ -528,7 +528,10 @@ static int key_cmp(const uint8_t *a, const uint8_t *b, void *ctx)
 	}
 }
 
-static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
+static int member(struct jp *j, const uint8_t *mt, sluice_fb_ref *ref);
+
+/* A vector; of unions, tv is its _type vector as built (length, bytes). */
+static int vector(struct jp *j, const uint8_t *type, const uint8_t *tv, sluice_fb_ref *ref)
 {
 	size_t mark = j->top, base;
 	int e = rf_type_elem(type);
@@ -575,6 +578,13 @@ static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 					r = sluice_fb_string(j->b, sv, sn);
 			} else if (eo) {
 				rc = table(j, eo, &r);
+			} else if (e == RF_UNION && tv) {
+				/* each member as the type at its index says */
+				uint8_t tag = n < sluice_fb_u32(tv) ? tv[4 + n] : 0;
+				const uint8_t *en = rf_enum_at(j->s, rf_type_index(type));
+				const uint8_t *mt = tag ? rf_union_member(en, tag) : NULL;
+
+				rc = mt ? member(j, mt, &r) : fail(j, "illegal type id for a union value");
 			} else {
 				rc = fail(j, "unsupported vector element");
 			}
@@ -590,6 +600,8 @@ static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 	}
 	if (!rc)
 		rc = expect(j, ']');
+	if (!rc && e == RF_UNION && tv && n != sluice_fb_u32(tv))
+		rc = fail(j, "a union vector and its _type vector differ in length");
 	if (!rc) {
 		if (st || rf_is_scalar(e))
 			*ref = sluice_fb_vector(j->b, j->scratch + base, n, es, al);
@@ -773,8 +785,20 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 				/* a nested flatbuffer: its object, or its bytes */
 				if (no && !(rc = ws(j)) && peekc(j) == '{')
 					rc = nested(j, no, &e->ref);
-				else if (!rc)
-					rc = vector(j, type, &e->ref);
+				else if (!rc && rf_type_elem(type) == RF_UNION) {
+					/* the _type vector, read before, as flatc wants */
+					const uint8_t *tv = NULL;
+					uint32_t k;
+
+					for (k = 0; k < np; k++)
+						if (p[k].kind == 2 && p[k].id + 1 == e->id && p[k].ref)
+							tv = j->b->end - p[k].ref;
+					if (!tv)
+						return fail_at(kl, kc, "missing type field for this union value: %s",
+							       rf_str(f, FD_NAME));
+					rc = vector(j, type, tv, &e->ref);
+				} else if (!rc)
+					rc = vector(j, type, NULL, &e->ref);
 			} else if (b == RF_OBJ) {
 				rc = table(j, rf_obj_at(j->s, rf_type_index(type)), &e->ref);
 			} else if (b == RF_UNION) {

@@ -335,6 +335,11 @@ static int check_type(const struct rf_schema *s, const uint8_t *type, bool in_st
 		}
 		if (e == RF_STRING && b == RF_VECTOR)
 			return 0;
+		if (e == RF_UNION && b == RF_VECTOR) {
+			const uint8_t *en = enum_at(s, idx);
+
+			return en && rf_int(en, EN_IS_UNION, 1, 0) ? 0 : bad_schema("union index wrong");
+		}
 		return bad_schema("vector of unsupported elements");
 	default:
 		return bad_schema("unsupported field type");
@@ -465,6 +470,20 @@ int rf_open_table(struct rf_schema *s, const void *bfbs, size_t len, const char 
 
 /* ---- messages against a verified schema ---- */
 
+const uint8_t *rf_union_member(const uint8_t *en, int64_t tag)
+{
+	const uint8_t *vals = sluice_fb_field_ref(en, EN_VALUES);
+	uint32_t i;
+
+	for (i = 0; i < sluice_fb_len(vals); i++) {
+		const uint8_t *ev = sluice_fb_vec_ref(vals, i);
+
+		if (rf_int(ev, EV_VALUE, 8, 0) == tag)
+			return sluice_fb_field_ref(ev, EV_UNION_TYPE);
+	}
+	return NULL;
+}
+
 /* The value p of a union member whose union_type is t: a table, a struct
  * (standing on its own) or a string. */
 static int rf_verify_member(const struct rf_schema *s, sluice_fb_verifier *v, const uint8_t *t,
@@ -522,6 +541,20 @@ static int verify_value(const struct rf_schema *s, sluice_fb_verifier *v, const 
 				return rf_verify_member(s, v, t, p);
 		}
 		return 0; /* a member newer than the schema */
+	}
+	if (b == RF_VECTOR && e == RF_UNION) {
+		const uint8_t *en = enum_at(s, rf_type_index(type)), *tv;
+
+		if (id == 0)
+			return sluice__fail(-SLUICE_EFBSCHEMA, "fb schema: union vector at id 0");
+		rc = sluice_fb_verify_union_vector(v, tab, id - 1, id, req, &tv, &p, &n);
+		for (i = 0; !rc && i < n; i++) {
+			const uint8_t *mt = tv[i] ? rf_union_member(en, tv[i]) : NULL;
+
+			if (mt && !(rc = sluice_fb_verify_vec_ref(v, p, i, &x)))
+				rc = rf_verify_member(s, v, mt, x);
+		}
+		return rc;
 	}
 	rc = sluice_fb_verify_ref(v, tab, id, req, &p);
 	if (rc || !p)

@@ -14,6 +14,7 @@
 
 #include "conf_union_kinds_sluice.h"
 #include "conf_union_ns_sluice.h"
+#include "conf_union_vector_sluice.h"
 #include "testutil.h"
 
 static char dir[64];
@@ -329,6 +330,192 @@ START_TEST(union_kinds_hostile)
 }
 END_TEST
 
+#define UVEC FB_SCHEMAS "/conf_union_vector.fbs"
+
+static const char *const uvec_json[] = {
+	"{\"pieces_type\": [\"Knight\", \"At\", \"Note\", \"Time\", \"Knight\"], "
+	"\"pieces\": [{\"name\": \"k1\", \"moves\": 3}, {\"file\": 4, \"rank\": -7}, \"n\", "
+	"{\"seconds\": 90.5}, {}], \"last_type\": \"At\", \"last\": {\"file\": 1, \"rank\": 2}, "
+	"\"history_type\": [\"Note\"], \"history\": [\"e4\"], \"id\": 77}",
+	"{\"pieces_type\": [], \"pieces\": [], \"first\": 1, \"extra\": 2, \"tail\": 3}",
+	"{\"history_type\": [\"Time\", \"Time\"], \"history\": [{\"seconds\": 1}, {\"seconds\": -2}]}",
+};
+
+static void check_uvec(const uint8_t *buf, size_t n, int which)
+{
+	const uint8_t *bd;
+	conf_union_vector_Square sq;
+	conf_union_vector_Clock ck;
+
+	ck_assert_int_eq(conf_union_vector_Board_verify(buf, n), 0);
+	bd = conf_union_vector_Board_as_root(buf);
+	switch (which) {
+	case 0:
+		ck_assert_uint_eq(conf_union_vector_Board_pieces_len(bd), 5);
+		ck_assert_uint_eq(conf_union_vector_Board_pieces_type_len(bd), 5);
+		ck_assert_uint_eq(conf_union_vector_Board_pieces_type_at(bd, 0), conf_union_vector_Piece_Knight);
+		ck_assert_str_eq(conf_union_vector_Knight_name(conf_union_vector_Board_pieces_at(bd, 0)), "k1");
+		ck_assert_uint_eq(conf_union_vector_Knight_moves(conf_union_vector_Board_pieces_at(bd, 0)), 3);
+		ck_assert_uint_eq(conf_union_vector_Board_pieces_type_at(bd, 1), conf_union_vector_Piece_At);
+		memcpy(&sq, conf_union_vector_Board_pieces_at(bd, 1), sizeof(sq));
+		ck_assert(sq.file == 4 && sq.rank == -7);
+		ck_assert_uint_eq(conf_union_vector_Board_pieces_type_at(bd, 2), conf_union_vector_Piece_Note);
+		ck_assert_str_eq((const char *)conf_union_vector_Board_pieces_at(bd, 2) + 4, "n");
+		memcpy(&ck, conf_union_vector_Board_pieces_at(bd, 3), sizeof(ck));
+		ck_assert(ck.seconds == 90.5);
+		ck_assert_uint_eq(conf_union_vector_Knight_moves(conf_union_vector_Board_pieces_at(bd, 4)), 8);
+		ck_assert_ptr_null(conf_union_vector_Board_pieces_at(bd, 5));
+		ck_assert_uint_eq(conf_union_vector_Board_pieces_type_at(bd, 5), 0);
+		sq = conf_union_vector_Board_last_as_At(bd);
+		ck_assert(sq.file == 1 && sq.rank == 2);
+		ck_assert_uint_eq(conf_union_vector_Board_history_len(bd), 1);
+		ck_assert_uint_eq(conf_union_vector_Board_id(bd), 77);
+		ck_assert_int_eq(conf_union_vector_Board_tail(bd), -1);
+		break;
+	case 1:
+		ck_assert(conf_union_vector_Board_pieces_is_present(bd));
+		ck_assert_uint_eq(conf_union_vector_Board_pieces_len(bd), 0);
+		ck_assert_int_eq(conf_union_vector_Board_extra(bd), 2);
+		break;
+	default:
+		ck_assert(!conf_union_vector_Board_pieces_is_present(bd));
+		ck_assert_uint_eq(conf_union_vector_Board_history_type_at(bd, 1), conf_union_vector_Piece_Time);
+		memcpy(&ck, conf_union_vector_Board_history_at(bd, 1), sizeof(ck));
+		ck_assert(ck.seconds == -2);
+	}
+}
+
+/* Issue 18 item 2: vectors of unions, data from flatc -b and sluicec -b. */
+START_TEST(union_vector_json_both_ways)
+{
+	char path[256];
+	uint8_t *buf;
+	size_t n;
+	int tool;
+
+	ck_assert_int_eq(sh("printf '%%s' '%s' > '%s/v.json'", uvec_json[_i], dir), 0);
+	for (tool = 0; tool < 2; tool++) {
+		if (tool == 0)
+			ck_assert_int_eq(sh("cd '%s' && rm -f v.bin && '%s' -b '%s' v.json", dir, FLATC, UVEC), 0);
+		else
+			ck_assert_int_eq(sh("rm -f '%s/v.bin' && '%s' -b -o '%s' '%s' '%s/v.json'", dir, SLUICEC,
+					    dir, UVEC, dir),
+					 0);
+		snprintf(path, sizeof(path), "%s/v.bin", dir);
+		n = slurp(path, &buf);
+		check_uvec(buf, n, _i);
+		free(buf);
+		flatc_verifies(UVEC, path);
+		ck_assert_int_eq(sh("'%s' --json '%s' '%s' > '%s/s.json'", SLUICEC, UVEC, path, dir), 0);
+		ck_assert_int_eq(sh("/usr/bin/python3 " JSON_EQUAL " '%s/v.json' '%s/s.json'", dir, dir), 0);
+	}
+}
+END_TEST
+
+/* JSON both compilers refuse: the values before their types, a NONE
+ * element, more values than types. */
+START_TEST(union_vector_bad_json)
+{
+	static const char *const bad[] = {
+		"{\"pieces\": [\"x\"], \"pieces_type\": [\"Note\"]}",
+		"{\"pieces_type\": [\"NONE\"], \"pieces\": [{}]}",
+		"{\"pieces_type\": [\"Note\"], \"pieces\": [\"a\", \"b\"]}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(sh("printf '%%s' '%s' > '%s/b.json'", bad[i], dir), 0);
+		ck_assert_int_ne(sh("cd '%s' && '%s' -b '%s' b.json 2>/dev/null", dir, FLATC, UVEC), 0);
+		ck_assert_int_ne(sh("'%s' -b -o '%s' '%s' '%s/b.json' 2>/dev/null", SLUICEC, dir, UVEC, dir), 0);
+	}
+}
+END_TEST
+
+/* The generated builders write a vector of unions; flatc verifies it. */
+START_TEST(union_vector_built_here)
+{
+	uint8_t mem[1024];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref refs[3], name, knight, types, values;
+	conf_union_vector_Square sq = {4, -7};
+	static const conf_union_vector_Piece_t tags[3] = {
+		conf_union_vector_Piece_Knight, conf_union_vector_Piece_At, conf_union_vector_Piece_Note};
+	char path[256];
+	uint8_t *buf;
+	size_t n;
+
+	sluice_fb_builder_init(&b, mem, sizeof(mem));
+	name = sluice_fb_cstring(&b, "k1");
+	conf_union_vector_Knight_start(&b);
+	conf_union_vector_Knight_add_name(&b, name);
+	conf_union_vector_Knight_add_moves(&b, 3);
+	knight = conf_union_vector_Knight_end(&b);
+	refs[0] = knight;
+	refs[1] = conf_union_vector_Board_pieces_create_At(&b, &sq);
+	refs[2] = sluice_fb_cstring(&b, "n");
+	types = conf_union_vector_Board_create_pieces_type(&b, tags, 3);
+	values = conf_union_vector_Board_create_pieces(&b, refs, 3);
+	conf_union_vector_Board_start(&b);
+	conf_union_vector_Board_add_pieces_type(&b, types);
+	conf_union_vector_Board_add_pieces(&b, values);
+	conf_union_vector_Board_add_id(&b, 77);
+	ck_assert_int_eq(conf_union_vector_Board_finish(&b, conf_union_vector_Board_end(&b), &m), 0);
+	snprintf(path, sizeof(path), "%s/c.bin", dir);
+	spit(path, mem + m.offset, m.length);
+	n = slurp(path, &buf);
+	ck_assert_int_eq(conf_union_vector_Board_verify(buf, n), 0);
+	ck_assert_str_eq((const char *)conf_union_vector_Board_pieces_at(conf_union_vector_Board_as_root(buf), 2) + 4, "n");
+	free(buf);
+	flatc_verifies(UVEC, path);
+	ck_assert_int_eq(sh("printf '%%s' '{\"pieces_type\": [\"Knight\", \"At\", \"Note\"], \"pieces\": "
+			    "[{\"name\": \"k1\", \"moves\": 3}, {\"file\": 4, \"rank\": -7}, \"n\"], \"id\": 77}' > '%s/e.json'",
+			    dir),
+			 0);
+	ck_assert_int_eq(sh("'%s' --json '%s' '%s' > '%s/s.json'", SLUICEC, UVEC, path, dir), 0);
+	ck_assert_int_eq(sh("/usr/bin/python3 " JSON_EQUAL " '%s/e.json' '%s/s.json'", dir, dir), 0);
+}
+END_TEST
+
+/* Types and values must pair up: both verifiers refuse a types vector
+ * shorter than the values or a vector without its types. */
+START_TEST(union_vector_hostile)
+{
+	uint8_t mem[512], *bad;
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref refs[2], types, values;
+	static const conf_union_vector_Piece_t tags[2] = {conf_union_vector_Piece_Note,
+							  conf_union_vector_Piece_Note};
+	char path[256];
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		sluice_fb_builder_init(&b, mem, sizeof(mem));
+		refs[0] = sluice_fb_cstring(&b, "a");
+		refs[1] = sluice_fb_cstring(&b, "b");
+		types = conf_union_vector_Board_create_pieces_type(&b, tags, 1); /* one short */
+		values = conf_union_vector_Board_create_pieces(&b, refs, 2);
+		conf_union_vector_Board_start(&b);
+		if (k == 0)
+			conf_union_vector_Board_add_pieces_type(&b, types);
+		conf_union_vector_Board_add_pieces(&b, values);
+		ck_assert_int_eq(conf_union_vector_Board_finish(&b, conf_union_vector_Board_end(&b), &m), 0);
+		bad = malloc(m.length);
+		memcpy(bad, mem + m.offset, m.length);
+		ck_assert_int_eq(conf_union_vector_Board_verify(bad, m.length), -SLUICE_EFBUNION);
+		snprintf(path, sizeof(path), "%s/bad.bin", dir);
+		spit(path, bad, m.length);
+		ck_assert_int_ne(sh("'%s' --json '%s' '%s' > /dev/null 2>&1", SLUICEC, UVEC, path), 0);
+		ck_assert_int_ne(sh("mkdir -p '%s/fb' && '%s' --binary --schema -o '%s/fb' '%s' && "
+				    "'%s' verify '%s/fb/conf_union_vector.bfbs' '%s' 2>/dev/null",
+				    dir, FLATC, dir, UVEC, INTEROP_CPP, dir, path),
+				 0);
+		free(bad);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_conform");
@@ -342,6 +529,11 @@ static Suite *make_suite(void)
 			    (int)(sizeof(kinds_json) / sizeof(kinds_json[0])));
 	tcase_add_test(tc, union_kinds_built_here);
 	tcase_add_test(tc, union_kinds_hostile);
+	tcase_add_loop_test(tc, union_vector_json_both_ways, 0,
+			    (int)(sizeof(uvec_json) / sizeof(uvec_json[0])));
+	tcase_add_test(tc, union_vector_bad_json);
+	tcase_add_test(tc, union_vector_built_here);
+	tcase_add_test(tc, union_vector_hostile);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -109,7 +109,7 @@ static const struct bad bad[] = {
 	{"struct over 2 GiB", "struct A { x: [ulong:65535]; }\nstruct B { a: [A:65535]; }\ntable T { b: [B]; }",
 	 "larger than 2147483647 bytes", 2, 12, 0},
 	/* outside what sluicec supports (flatc accepts them for some languages) */
-	{"vector of unions", "table A { x: int; } union U { A } table T { u: [U]; }", "vectors of unions", 0, 0, 0},
+	{"array of unions", "table A { x: int; } union U { A } struct S { u: [U:2]; }", "arrays of unions", 1, 46, 1},
 };
 
 static char dir[64];
@@ -195,6 +195,9 @@ static const char *good[] = {
 	"namespace a.b; table T { a: int; } namespace c; table U { t: a.b.T; } root_type U;",
 	"table A { x: int; } union U { A } table T { u: U (id: 2); a: int (id: 0); }",
 	"rpc_service S { Get(T):T; } table T { a: int; }",
+	"table A { x: int; } union U { A } table T { u: [U]; v: [U] (deprecated); }",
+	"table A { x: int; } struct P { x: int; } union U { A, P, S: string } table T { u: U; }",
+	"union U {} table T { u: U; }",
 };
 
 START_TEST(good_schema_is_accepted)

@@ -192,7 +192,9 @@ static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct f
 	uint16_t id = 0, off;
 	bool is_struct = d->kind == D_STRUCT;
 
-	if (e->utype)
+	if (e->utype && t->base == B_VECTOR)
+		type = type_ref(x, B_VECTOR, B_UTYPE, t->ref, 0);
+	else if (e->utype)
 		type = type_ref(x, B_UTYPE, B_NONE, t->ref, 0);
 	else if (t->base == B_VECTOR || t->base == B_ARRAY)
 		type = type_ref(x, t->base, t->elem, t->ref, (uint16_t)t->fixed_len);
@@ -226,8 +228,11 @@ static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct f
 		}
 	}
 	/* flatc deprecates a union's hidden type field with the union */
-	if (e->utype)
+	if (e->utype) {
 		sluice_fb_add_bool(b, 6, f->deprecated, false);
+		/* the _type vector of a vector of unions is optional, as vectors are */
+		sluice_fb_add_bool(b, 11, t->base == B_VECTOR, false);
+	}
 	if (!e->utype) {
 		/* a string key is required, as flatc makes it */
 		bool required = f->required || (f->key && t->base == B_STRING);
@@ -253,7 +258,7 @@ static sluice_fb_ref object_ref(struct bf *x, const struct def *d)
 	for (i = 0; i < d->nfields; i++) {
 		const struct field *f = &d->fields[i];
 
-		if (f->type.base == B_UNION) {
+		if (sc_two_slots(&f->type)) {
 			char *tn = sc_alloc(strlen(f->name) + 6);
 
 			sprintf(tn, "%s_type", f->name);
@@ -474,6 +479,8 @@ static uint64_t features(const struct schema *s)
 				f |= 1; /* AdvancedArrayFeatures */
 			if (fl->optional)
 				f |= 4; /* OptionalScalars */
+			if (fl->type.base == B_VECTOR && fl->type.elem == B_UNION)
+				f |= 2; /* AdvancedUnionFeatures */
 		}
 	return f;
 }

@@ -58,9 +58,12 @@ static void resolve(struct schema *s, struct lexer *lx, struct type *t, const st
 		else
 			t->base = d->underlying;
 	} else if (d->kind == D_UNION) {
+		if (t->base == B_ARRAY)
+			lex_error(lx, l, "fixed-length arrays of unions are not allowed");
 		if (vec)
-			lex_error(lx, l, "vectors of unions are not supported by sluicec");
-		t->base = B_UNION;
+			t->elem = B_UNION;
+		else
+			t->base = B_UNION;
 	} else {
 		if (vec)
 			t->elem = B_OBJ;
@@ -352,7 +355,7 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 		struct field *f = &d->fields[i];
 		const struct attr *a;
 
-		nslots += f->type.base == B_UNION ? 2 : 1;
+		nslots += sc_two_slots(&f->type) ? 2 : 1;
 		if (nslots > SC_MAX_TABLE_SLOTS)
 			lex_error(lx, &f->loc,
 				  "table %s has too many fields: a vtable holds at most %d (16-bit "
@@ -392,7 +395,7 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 				lex_error(lx, &f->loc, "'key' field must be string or scalar type");
 			key = f;
 		}
-		if (f->type.base == B_UNION) {
+		if (sc_two_slots(&f->type)) {
 			char tn[512];
 
 			snprintf(tn, sizeof(tn), "%s_type", f->name);
@@ -412,7 +415,7 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 		default_value(s, lx, f);
 		/* inline bytes: the widest a writer may need, with padding */
 		{
-			uint32_t sz = f->type.base == B_UNION ? 5 : sc_inline_size(&f->type);
+			uint32_t sz = f->type.base == B_UNION ? 5 : sc_two_slots(&f->type) ? 8 : sc_inline_size(&f->type);
 			uint32_t al = sc_inline_align(&f->type);
 
 			inl += sz + (al > 1 ? al - 1 : 0);
@@ -427,9 +430,9 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 	if (nid) {
 		for (i = 0; i < d->nfields; i++) {
 			struct field *f = &d->fields[i];
-			size_t lo = f->type.base == B_UNION ? (size_t)f->id - 1 : (size_t)f->id;
+			size_t lo = sc_two_slots(&f->type) ? (size_t)f->id - 1 : (size_t)f->id;
 
-			if (f->type.base == B_UNION && f->id == 0)
+			if (sc_two_slots(&f->type) && f->id == 0)
 				lex_error(lx, &f->loc, "union field id must be at least 1: %s", f->name);
 			if ((size_t)f->id >= nslots)
 				lex_error(lx, &f->loc, "field id's must be consecutive from 0, id %d out of range", f->id);
@@ -445,7 +448,7 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 		for (i = 0; i < d->nfields; i++) {
 			struct field *f = &d->fields[i];
 
-			if (f->type.base == B_UNION)
+			if (sc_two_slots(&f->type))
 				next++;
 			f->id = (int)next++;
 		}

@@ -207,7 +207,21 @@ static void gen_reader(FILE *o, const struct def *d, const struct field *f)
 		fprintf(o, "static inline uint32_t %s_%s_len(const uint8_t *t)\n{\n", P, F);
 		fprintf(o, "\treturn sluice_fb_len(sluice_fb_field_ref(t, %d));\n}\n", f->id);
 		/* element i, or a zero value past the end */
-		if (sc_is_scalar(e)) {
+		if (e == B_UNION) {
+			/* the types beside the values, at the slot before */
+			fprintf(o, "static inline const uint8_t *%s_%s_type_vec(const uint8_t *t)\n{\n", P, F);
+			fprintf(o, "\treturn sluice_fb_field_ref(t, %d);\n}\n", f->id - 1);
+			fprintf(o, "static inline uint32_t %s_%s_type_len(const uint8_t *t)\n{\n", P, F);
+			fprintf(o, "\treturn sluice_fb_len(sluice_fb_field_ref(t, %d));\n}\n", f->id - 1);
+			fprintf(o, "static inline %s_t %s_%s_type_at(const uint8_t *t, uint32_t i)\n{\n", r->cname, P, F);
+			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id - 1);
+			fprintf(o, "\treturn i < sluice_fb_len(v) ? sluice_fb_u8(v + 4 + i) : 0;\n}\n");
+			/* an element of type NONE (or past the end) reads as NULL */
+			fprintf(o, "static inline const uint8_t *%s_%s_at(const uint8_t *t, uint32_t i)\n{\n", P, F);
+			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id);
+			fprintf(o, "\treturn i < sluice_fb_len(v) && %s_%s_type_at(t, i) ? sluice_fb_vec_ref(v, i) : NULL;\n}\n",
+				P, F);
+		} else if (sc_is_scalar(e)) {
 			fprintf(o, "static inline %s %s_%s_at(const uint8_t *t, uint32_t i)\n{\n", ctype(e), P, F);
 			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id);
 			fprintf(o, "\treturn i < sluice_fb_len(v) ? sluice_fb_%s(v + 4 + (size_t)i * %u) : 0;\n}\n",
@@ -238,6 +252,21 @@ static void gen_reader(FILE *o, const struct def *d, const struct field *f)
 	}
 	fprintf(o, "static inline bool %s_%s_is_present(const uint8_t *t)\n{\n", P, F);
 	fprintf(o, "\treturn sluice_fb_field(t, %d) != 0;\n}\n", f->id);
+}
+
+/* P_F_create_M(b, &s) per struct member M of the union (vector) field F: a
+ * struct member is written on its own before the table. */
+static void gen_struct_members(FILE *o, const struct def *d, const struct field *f)
+{
+	const struct def *r = f->type.ref;
+	size_t i;
+
+	for (i = 1; i < r->nvals; i++)
+		if (is_struct(r->vals[i].utype.ref))
+			fprintf(o, "static inline sluice_fb_ref %s_%s_create_%s(sluice_fb_builder *b, const %s *v)\n{\n"
+				"\treturn sluice_fb_struct(b, v, sizeof(*v), %u);\n}\n",
+				d->cname, f->name, r->vals[i].name, r->vals[i].utype.ref->cname,
+				r->vals[i].utype.ref->align);
 }
 
 static void gen_builder(FILE *o, const struct def *d, const struct field *f)
@@ -274,16 +303,19 @@ static void gen_builder(FILE *o, const struct def *d, const struct field *f)
 			P, F, r->cname);
 		fprintf(o, "\tif (type && value) {\n\t\tsluice_fb_table_scalar(b, %d, &type, 1);\n", f->id - 1);
 		fprintf(o, "\t\tsluice_fb_table_ref(b, %d, value);\n\t}\n}\n", f->id);
-		/* a struct member is written on its own before the table */
-		for (size_t i = 1; i < r->nvals; i++)
-			if (is_struct(r->vals[i].utype.ref))
-				fprintf(o, "static inline sluice_fb_ref %s_%s_create_%s(sluice_fb_builder *b, const %s *v)\n{\n"
-					"\treturn sluice_fb_struct(b, v, sizeof(*v), %u);\n}\n",
-					P, F, r->vals[i].name, r->vals[i].utype.ref->cname,
-					r->vals[i].utype.ref->align);
+		gen_struct_members(o, d, f);
 	} else {
 		fprintf(o, "static inline void %s_add_%s(sluice_fb_builder *b, sluice_fb_ref r)\n{\n", P, F);
 		fprintf(o, "\tsluice_fb_ref_(b, %d, r);\n}\n", f->id);
+	}
+	if (b == B_VECTOR && f->type.elem == B_UNION) {
+		/* the types vector, at the slot before the values */
+		fprintf(o, "static inline void %s_add_%s_type(sluice_fb_builder *b, sluice_fb_ref r)\n{\n", P, F);
+		fprintf(o, "\tsluice_fb_ref_(b, %d, r);\n}\n", f->id - 1);
+		fprintf(o, "static inline sluice_fb_ref %s_create_%s_type(sluice_fb_builder *b, const %s_t *v, size_t n)\n{\n",
+			P, F, r->cname);
+		fprintf(o, "\treturn sluice_fb_vector(b, v, n, 1, 1);\n}\n");
+		gen_struct_members(o, d, f);
 	}
 	if (b == B_VECTOR) {
 		enum base e = f->type.elem;
@@ -404,6 +436,9 @@ static unsigned layout(const struct def *d, struct slot *sl, size_t *nsl, unsign
 
 		if (f->deprecated)
 			continue;
+		/* two vectors in two slots: built field by field only */
+		if (b == B_VECTOR && f->type.elem == B_UNION)
+			return 0;
 		if (b == B_UNION) {
 			struct slot u = {f, true, (unsigned)f->id - 1, 1, 1, true, 0};
 
@@ -598,6 +633,29 @@ static void gen_create(FILE *o, const struct def *d)
 	fprintf(o, "\treturn sluice_fb_create_end_(sl_b, sl_t, sl_h, sl_vt, sizeof(sl_vt), sl_absent);\n}\n");
 }
 
+/* switch (tag) verifying the member it names at p (x in a vector). */
+static void gen_member_switch(FILE *o, const struct def *r, const char *in, const char *tag)
+{
+	const char *at = strcmp(tag, "tv[i]") == 0 ? "x" : "p";
+	size_t i;
+
+	fprintf(o, "%sswitch (%s) {\n", in, tag);
+	for (i = 1; i < r->nvals; i++) {
+		const struct def *m = r->vals[i].utype.ref;
+
+		fprintf(o, "%scase %lld:\n", in, (long long)r->vals[i].value);
+		if (r->vals[i].utype.base == B_STRING)
+			fprintf(o, "%s\tif ((rc = sluice_fb_verify_string(v, %s)))\n", in, at);
+		else if (is_struct(m))
+			fprintf(o, "%s\tif ((rc = sluice_fb_verify_struct(v, %s, %u, %u)))\n", in, at, m->size,
+				m->align);
+		else
+			fprintf(o, "%s\tif ((rc = %s_verify_table(v, %s)))\n", in, m->cname, at);
+		fprintf(o, "%s\t\treturn rc;\n%s\tbreak;\n", in, in);
+	}
+	fprintf(o, "%sdefault:\n%s\tbreak; /* NONE, or a member newer than this schema */\n%s}\n", in, in, in);
+}
+
 static void gen_verify_field(FILE *o, const struct field *f)
 {
 	enum base b = f->type.base;
@@ -616,26 +674,20 @@ static void gen_verify_field(FILE *o, const struct field *f)
 		return;
 	}
 	if (b == B_UNION) {
-		size_t i;
-
 		fprintf(o, "\tif ((rc = sluice_fb_verify_union(v, &tab, %d, %d, %s, &ut, &p)))\n\t\treturn rc;\n",
 			f->id - 1, f->id, req);
 		/* a type without a value is a null member, as flatc has it */
-		fprintf(o, "\tswitch (p ? ut : 0) {\n");
-		for (i = 1; i < r->nvals; i++) {
-			const struct def *m = r->vals[i].utype.ref;
-
-			fprintf(o, "\tcase %lld:\n", (long long)r->vals[i].value);
-			if (r->vals[i].utype.base == B_STRING)
-				fprintf(o, "\t\tif ((rc = sluice_fb_verify_string(v, p)))\n");
-			else if (is_struct(m))
-				fprintf(o, "\t\tif ((rc = sluice_fb_verify_struct(v, p, %u, %u)))\n", m->size,
-					m->align);
-			else
-				fprintf(o, "\t\tif ((rc = %s_verify_table(v, p)))\n", m->cname);
-			fprintf(o, "\t\t\treturn rc;\n\t\tbreak;\n");
-		}
-		fprintf(o, "\tdefault:\n\t\tbreak; /* NONE, or a member newer than this schema */\n\t}\n");
+		gen_member_switch(o, r, "\t", "p ? ut : 0");
+		return;
+	}
+	if (b == B_VECTOR && f->type.elem == B_UNION) {
+		fprintf(o, "\t{\n\t\tconst uint8_t *tv, *x;\n\n");
+		fprintf(o, "\t\tif ((rc = sluice_fb_verify_union_vector(v, &tab, %d, %d, %s, &tv, &p, &n)))\n\t\t\treturn rc;\n",
+			f->id - 1, f->id, req);
+		fprintf(o, "\t\tfor (i = 0; i < n; i++) {\n\t\t\tif (!tv[i])\n\t\t\t\tcontinue;\n");
+		fprintf(o, "\t\t\tif ((rc = sluice_fb_verify_vec_ref(v, p, i, &x)))\n\t\t\t\treturn rc;\n");
+		gen_member_switch(o, r, "\t\t\t", "tv[i]");
+		fprintf(o, "\t\t}\n\t}\n");
 		return;
 	}
 	fprintf(o, "\tif ((rc = sluice_fb_verify_ref(v, &tab, %d, %s, &p)))\n\t\treturn rc;\n", f->id, req);

@@ -202,6 +202,12 @@ const char *sc_base_name(enum base b); /* as .fbs spells it */
 /* Size and alignment of a field stored inline (structs, scalars). */
 uint32_t sc_inline_size(const struct type *t);
 uint32_t sc_inline_align(const struct type *t);
+/* A union or a vector of unions: a hidden _type field takes the slot
+ * before the field's own. */
+static inline bool sc_two_slots(const struct type *t)
+{
+	return t->base == B_UNION || (t->base == B_VECTOR && t->elem == B_UNION);
+}
 /* Finds a definition by full name. */
 struct def *sc_find(const struct schema *s, const char *fullname);
 /* Finds an attribute on a list. */
