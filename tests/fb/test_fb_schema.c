@@ -40,6 +40,8 @@ static const struct bad bad[] = {
 	{"struct default", "struct S { a: int = 1; }", "struct fields", 0, 0, 1},
 	{"deprecated struct field", "struct S { a: int (deprecated); }", "can't deprecate", 1, 12, 1},
 	{"union of an int", "table A { a: int; } union U { A, N: int }", "table/struct/string", 1, 34, 1},
+	{"empty file", "", "input file is empty", 0, 0, 1},
+	{"only a comment", "// nothing here\n", "input file is empty", 0, 0, 1},
 	{"rpc_service without calls", "table T { a: int; } rpc_service S {}", "rpc name", 0, 0, 1},
 	{"rpc of a struct", "struct P { a: int; } table T { a: int; } rpc_service S { f(P): T; }", "must be tables", 0, 0, 1},
 	{"rpc of an enum", "enum E : int { A } table T { a: int; } rpc_service S { f(T): E; }", "must be tables", 0, 0, 1},
@@ -198,6 +200,7 @@ static const char *good[] = {
 	"table A { x: int; } union U { A } table T { u: [U]; v: [U] (deprecated); }",
 	"table A { x: int; } struct P { x: int; } union U { A, P, S: string } table T { u: U; }",
 	"union U {} table T { u: U; }",
+	"\xef\xbb\xbftable T { a: int; } // after a UTF-8 byte order mark",
 };
 
 START_TEST(good_schema_is_accepted)

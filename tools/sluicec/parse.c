@@ -679,7 +679,13 @@ static void parse_file(struct parser *p, const char *path, const char *text, siz
 	p->dir = dir;
 	p->ns = "";
 	p->seen_decl = false;
+	/* a UTF-8 byte order mark is skipped, and a file with nothing in it
+	 * refused, as flatc does */
+	if (lx->len >= 3 && memcmp(lx->src, "\xef\xbb\xbf", 3) == 0)
+		lx->pos = 3;
 	lex_next(lx);
+	if (lx->tok == TK_EOF)
+		lex_error(lx, &lx->loc, "input file is empty");
 	while (lx->tok != TK_EOF) {
 		struct loc l = lx->loc;
 
