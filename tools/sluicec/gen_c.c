@@ -128,6 +128,13 @@ static bool is_struct(const struct def *r)
 	return r && r->kind == D_STRUCT;
 }
 
+/* A field the builders and verifiers require: marked required, or a
+ * string key, which flatc makes required. */
+static bool needed(const struct field *f)
+{
+	return f->required || (f->key && f->type.base == B_STRING);
+}
+
 /* P_F_as_M(t) per member M of union field F: the table (NULL), struct (by
  * value, zero) or string (NULL) when the union holds an M. */
 static void gen_union_as(FILE *o, const struct def *d, const struct field *f)
@@ -486,7 +493,7 @@ static void gen_create(FILE *o, const struct def *d)
 	for (i = 0; i < n; i++) {
 		if (sl[i].id + 1 > nslots)
 			nslots = sl[i].id + 1;
-		if (sl[i].f->required)
+		if (needed(sl[i].f))
 			required |= (uint64_t)1 << sl[i].id;
 		any_ref |= sl[i].nullable && !sl[i].utype && !sc_is_scalar(sl[i].f->type.base) &&
 			   !(sl[i].f->type.base == B_OBJ && is_struct(sl[i].f->type.ref));
@@ -661,7 +668,7 @@ static void gen_verify_field(FILE *o, const struct field *f)
 	enum base b = f->type.base;
 	const struct def *r = f->type.ref;
 	/* A string key is required, as flatc's verifier and the .bfbs have it. */
-	const char *req = f->required || (f->key && b == B_STRING) ? "true" : "false";
+	const char *req = needed(f) ? "true" : "false";
 
 	if (sc_is_scalar(b)) {
 		fprintf(o, "\tif ((rc = sluice_fb_verify_field(v, &tab, %d, %u, %u, false)))\n\t\treturn rc;\n",
@@ -811,11 +818,11 @@ static void gen_table(FILE *o, const struct schema *s, const struct def *d)
 	gen_create(o, d);
 	fprintf(o, "static inline sluice_fb_ref %s_end(sluice_fb_builder *b)\n{\n", P);
 	for (i = 0; i < d->nfields; i++)
-		nreq += d->fields[i].required && !d->fields[i].deprecated;
+		nreq += needed(&d->fields[i]) && !d->fields[i].deprecated;
 	if (nreq) {
 		fprintf(o, "\tstatic const uint16_t required[] = {");
 		for (i = 0; i < d->nfields; i++)
-			if (d->fields[i].required && !d->fields[i].deprecated)
+			if (needed(&d->fields[i]) && !d->fields[i].deprecated)
 				fprintf(o, " %d,", d->fields[i].id);
 		fprintf(o, " };\n\n\treturn sluice_fb_table_end(b, required, %zu);\n}\n", nreq);
 	} else {
