@@ -18,6 +18,7 @@ struct bf {
 	size_t nobjs, nenums;
 	const char *root_dir;
 	bool nested; /* keep nested_flatbuffer attributes */
+	struct sc_map index; /* full name -> index in objs or enums */
 };
 
 static int cmp_def(const void *a, const void *b)
@@ -26,19 +27,13 @@ static int cmp_def(const void *a, const void *b)
 		      (*(const struct def *const *)b)->fullname);
 }
 
+/* d's index among the sorted objects or enums (a hash map: a schema may
+ * have thousands of types and fields). */
 static int index_of(const struct bf *x, const struct def *d)
 {
 	size_t i;
 
-	if (!d)
-		return -1;
-	for (i = 0; i < x->nobjs; i++)
-		if (x->objs[i] == d)
-			return (int)i;
-	for (i = 0; i < x->nenums; i++)
-		if (x->enums[i] == d)
-			return (int)i;
-	return -1;
+	return d && sc_map_get(&x->index, d->fullname, &i) ? (int)i : -1;
 }
 
 /* flatc's SizeOf(BaseType): NONE and UTYPE count as a byte, offsets and
@@ -175,11 +170,16 @@ struct fentry {
 	const char *name;
 	const struct field *f;
 	bool utype; /* the hidden type field of union f */
+	sluice_fb_ref ref;
+	size_t pos;
 };
 
 static int cmp_fentry(const void *a, const void *b)
 {
-	return strcmp(((const struct fentry *)a)->name, ((const struct fentry *)b)->name);
+	const struct fentry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct fentry *e, size_t idx)
@@ -274,23 +274,15 @@ static sluice_fb_ref object_ref(struct bf *x, const struct def *d)
 	}
 	refs = sc_alloc((n + 1) * sizeof(*refs));
 	/* struct field ids are their positions in declaration order */
-	for (i = 0; i < n; i++)
-		refs[i] = field_ref(x, d, &e[i], d->kind == D_STRUCT ? i : 0);
-	{
-		/* sort by name, carrying the references along */
-		size_t k, j;
-
-		for (k = 1; k < n; k++)
-			for (j = k; j > 0 && cmp_fentry(&e[j - 1], &e[j]) > 0; j--) {
-				struct fentry te = e[j];
-				sluice_fb_ref tr = refs[j];
-
-				e[j] = e[j - 1];
-				refs[j] = refs[j - 1];
-				e[j - 1] = te;
-				refs[j - 1] = tr;
-			}
+	for (i = 0; i < n; i++) {
+		e[i].ref = field_ref(x, d, &e[i], d->kind == D_STRUCT ? i : 0);
+		e[i].pos = i;
 	}
+	/* sorted by name (qsort: a table may have 32765 fields); names are
+	 * unique, the position only makes the order total */
+	qsort(e, n, sizeof(*e), cmp_fentry);
+	for (i = 0; i < n; i++)
+		refs[i] = e[i].ref;
 	fields = sluice_fb_ref_vector(b, refs, n);
 	name = sluice_fb_cstring(b, d->fullname);
 	attrs = attributes(x, d->attrs, NULL);
@@ -506,6 +498,10 @@ static int bfbs(const struct schema *s, bool nested, uint8_t **out, size_t *len,
 	}
 	qsort(x.objs, x.nobjs, sizeof(*x.objs), cmp_def);
 	qsort(x.enums, x.nenums, sizeof(*x.enums), cmp_def);
+	for (i = 0; i < x.nobjs; i++)
+		sc_map_add(&x.index, x.objs[i]->fullname, i);
+	for (i = 0; i < x.nenums; i++)
+		sc_map_add(&x.index, x.enums[i]->fullname, i);
 	for (;;) {
 		uint8_t *buf = sc_alloc(cap);
 		sluice_fb_builder *b = sc_alloc(sizeof(*b));

@@ -396,12 +396,14 @@ static int slot_by_align(const void *a, const void *b)
 static unsigned place(struct slot *sl, size_t n, unsigned phase)
 {
 	static uint8_t used[0x10000];
-	unsigned tsize = 4, i;
+	unsigned tsize = 4, i, lo = 4;
 
 	memset(used, 0, sizeof(used));
 	memset(used, 1, 4);
 	for (i = 0; i < n; i++) {
-		unsigned a = sl[i].align, at = 4, k;
+		/* every byte below lo is taken: start there, so thousands of
+		 * fields cost linear time, not quadratic */
+		unsigned a = sl[i].align, at = lo, k;
 
 		for (;; at++) {
 			if ((at + phase) & (a - 1))
@@ -414,6 +416,8 @@ static unsigned place(struct slot *sl, size_t n, unsigned phase)
 				break;
 		}
 		memset(used + at, 1, sl[i].size);
+		while (lo < sizeof(used) && used[lo])
+			lo++;
 		sl[i].off = at;
 		if (at + sl[i].size > tsize)
 			tsize = at + sl[i].size;
@@ -528,13 +532,14 @@ static void gen_create(FILE *o, const struct def *d)
 	/* the vtable image, little-endian bytes */
 	fprintf(o, "\tstatic const uint8_t sl_vt[%u] = {%u, %u, %u, %u", 4 + 2 * nslots,
 		(4 + 2 * nslots) & 0xff, (4 + 2 * nslots) >> 8, tsize & 0xff, tsize >> 8);
-	for (at = 0; at < nslots; at++) {
-		unsigned off = 0;
+	{
+		/* each slot's offset by id, in one pass (thousands of fields) */
+		unsigned *offs = sc_alloc((nslots + 1) * sizeof(*offs));
 
 		for (i = 0; i < n; i++)
-			if (sl[i].id == at)
-				off = sl[i].off;
-		fprintf(o, ", %u, %u", off & 0xff, off >> 8);
+			offs[sl[i].id] = sl[i].off;
+		for (at = 0; at < nslots; at++)
+			fprintf(o, ", %u, %u", offs[at] & 0xff, offs[at] >> 8);
 	}
 	fprintf(o, "};\n");
 	fprintf(o, "\tuint64_t sl_absent = 0;\n\tint sl_why = 0;\n\tuint8_t *sl_t;\n\tsize_t sl_h = 0;\n");
