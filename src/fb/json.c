@@ -255,12 +255,24 @@ static const uint8_t *obj(const struct out *o, int32_t idx)
 	return sluice_fb_vec_ref(o->s->objs, (uint32_t)idx);
 }
 
+/* Structs may nest as deep as a schema says (flatc sets no limit), but
+ * printing recurses: past this many levels it stops with an error rather
+ * than run out of stack. */
+#define MAX_PRINT_DEPTH 4096
+
 static void structure(struct out *o, const uint8_t *ob, const uint8_t *p)
 {
 	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
 	uint32_t n = sluice_fb_len(fields), i, k;
 	bool first = true;
 
+	if (o->depth > MAX_PRINT_DEPTH) {
+		if (!o->err)
+			o->err = sluice__fail(-SLUICE_EFBDEPTH,
+					      "fb json: structs nest more than %d levels deep",
+					      MAX_PRINT_DEPTH);
+		return;
+	}
 	put(o, "{", 1);
 	o->depth++;
 	/* in the schema's (name) order: JSON objects are unordered, and one

@@ -369,11 +369,15 @@ static int check_object(const struct rf_schema *s, const uint8_t *obj)
 			return bad_schema("nested_flatbuffer on a field that is not [ubyte], or "
 					  "naming no table");
 		if (st) {
-			/* a struct can only hold smaller structs: no cycles */
+			/* a struct holds no larger struct; one of the same size
+			 * (a struct of one struct) is legal, so a hostile schema
+			 * may cycle through equal sizes: the printer, the only
+			 * walk that recurses into structs without a JSON depth
+			 * limit, stops at its own depth limit */
 			if (rf_type_base(type) == RF_OBJ || rf_type_elem(type) == RF_OBJ) {
 				const uint8_t *inner = obj_at(s, rf_type_index(type));
 
-				if (rf_int(inner, OB_BYTESIZE, 4, 0) >= bytesize)
+				if (rf_int(inner, OB_BYTESIZE, 4, 0) > bytesize)
 					return bad_schema("struct does not fit in its parent");
 			}
 			if ((uint64_t)off + rf_inline_size(s, type) > (uint64_t)bytesize)

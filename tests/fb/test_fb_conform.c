@@ -516,6 +516,72 @@ START_TEST(union_vector_hostile)
 }
 END_TEST
 
+/* Writes dir/deep<n>.fbs, a table T holding a struct n levels deep (S0 a
+ * ubyte), and dir/deep<n>.bin, a T whose struct holds 7. */
+static void deep_struct(int n)
+{
+	char path[256];
+	FILE *f;
+	uint8_t mem[256], seven = 7;
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref t;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/deep%d.fbs", dir, n);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("struct S0 { a: ubyte; }\n", f);
+	for (i = 1; i < n; i++)
+		fprintf(f, "struct S%d { s: S%d; }\n", i, i - 1);
+	fprintf(f, "table T { s: S%d; }\nroot_type T;\n", n - 1);
+	ck_assert_int_eq(fclose(f), 0);
+	sluice_fb_builder_init(&b, mem, sizeof(mem));
+	sluice_fb_table_start(&b);
+	sluice_fb_table_struct(&b, 0, &seven, 1, 1);
+	t = sluice_fb_table_end(&b, NULL, 0);
+	ck_assert_int_eq(sluice_fb_finish(&b, t, NULL, false, &m), 0);
+	snprintf(path, sizeof(path), "%s/deep%d.bin", dir, n);
+	spit(path, mem + m.offset, m.length);
+}
+
+/* Structs nested deeper than 64 levels (flatc sets no limit; sluicec
+ * stopped at 64): 300 levels print as flatc prints them; past 4096 the
+ * printer stops with an error instead of running out of stack. */
+START_TEST(deep_structs_print)
+{
+	char fbs[256], bin[256];
+
+	deep_struct(300);
+	snprintf(fbs, sizeof(fbs), "%s/deep300.fbs", dir);
+	snprintf(bin, sizeof(bin), "%s/deep300.bin", dir);
+	flatc_verifies(fbs, bin);
+	prints_like_flatc(fbs, bin);
+	ck_assert_int_eq(sh("grep -c '\"s\"' '%s/s.json' | grep -qx 300", dir), 0);
+	deep_struct(5000);
+	snprintf(fbs, sizeof(fbs), "%s/deep5000.fbs", dir);
+	snprintf(bin, sizeof(bin), "%s/deep5000.bin", dir);
+	ck_assert_int_eq(sh("'%s' --bfbs -o '%s' '%s'", SLUICEC, dir, fbs), 0);
+	ck_assert_int_ne(sh("'%s' --json '%s' '%s' > '%s/s.json' 2> '%s/err'", SLUICEC, fbs, bin, dir, dir), 0);
+	ck_assert_int_eq(sh("grep -q 'nest more than 4096 levels' '%s/err'", dir), 0);
+}
+END_TEST
+
+/* A struct of one struct (same size): data flatc builds prints as flatc
+ * prints it. */
+START_TEST(struct_of_one_struct_prints)
+{
+	char path[256];
+
+	ck_assert_int_eq(sh("printf '{ at: { x: { v: 1.5 } }, many: [ { x: { v: -2 } } ] }' > '%s/w.json' && "
+			    "cd '%s' && '%s' -b '%s' w.json",
+			    dir, dir, FLATC, FB_SCHEMAS "/conf_struct_wrap.fbs"),
+			 0);
+	snprintf(path, sizeof(path), "%s/w.bin", dir);
+	prints_like_flatc(FB_SCHEMAS "/conf_struct_wrap.fbs", path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_conform");
@@ -534,6 +600,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, union_vector_bad_json);
 	tcase_add_test(tc, union_vector_built_here);
 	tcase_add_test(tc, union_vector_hostile);
+	tcase_add_test(tc, deep_structs_print);
+	tcase_add_test(tc, struct_of_one_struct_prints);
 	suite_add_tcase(s, tc);
 	return s;
 }

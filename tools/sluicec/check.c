@@ -160,16 +160,8 @@ static void layout_one(struct lexer *lx, struct def *d)
 		uint64_t fs;
 		uint32_t fa2;
 
-		if (r && r->kind == D_STRUCT) {
-			if (r->nest + 1 > d->nest)
-				d->nest = r->nest + 1;
-			if (d->nest > SC_MAX_STRUCT_DEPTH)
-				lex_error(lx, &f->loc,
-					  "struct %s nests structs more than %d levels deep (field %s "
-					  "is a %s, %d deep); sluicec's limit is %d",
-					  d->name, SC_MAX_STRUCT_DEPTH, f->name, r->name, r->nest,
-					  SC_MAX_STRUCT_DEPTH);
-		}
+		if (r && r->kind == D_STRUCT && r->nest + 1 > d->nest)
+			d->nest = r->nest + 1;
 		/* 64 bits: [S:65535] of a large S overflows 32 */
 		fs = f->type.base == B_ARRAY ? (uint64_t)sc_inline_size(&(struct type){
 						       .base = f->type.elem, .ref = r}) *
@@ -214,16 +206,19 @@ static void layout_one(struct lexer *lx, struct def *d)
 		lex_error(lx, &d->loc, "size 0 structs not allowed");
 }
 
+/* The explicit stack of layout(): a struct and the field to look at next. */
+struct lay {
+	struct def *d;
+	size_t next;
+};
+
 /* Structs are laid out after their member structs, depth first with an
- * explicit stack of at most SC_MAX_STRUCT_DEPTH entries: each struct once,
- * whatever the order of declaration, and no recursion on the C stack. */
-static void layout(struct lexer *lx, struct def *top)
+ * explicit stack (st, one entry per struct of the schema at most: a struct
+ * on the path twice is a cycle): each struct once, whatever the order of
+ * declaration, however deep, and no recursion on the C stack. */
+static void layout(struct lexer *lx, struct def *top, struct lay *st)
 {
-	struct {
-		struct def *d;
-		size_t next; /* the field to look at next */
-	} st[SC_MAX_STRUCT_DEPTH];
-	int n = 0;
+	size_t n = 0;
 
 	if (top->size)
 		return;
@@ -254,12 +249,6 @@ static void layout(struct lexer *lx, struct def *top)
 			lex_error(lx, &f->loc, "struct %s contains itself (through field %s.%s)",
 				  r->name, d->name, f->name);
 		}
-		if (n == SC_MAX_STRUCT_DEPTH)
-			lex_error(lx, &top->loc,
-				  "struct %s nests structs more than %d levels deep (%s, %s, ... "
-				  "%s, %s); sluicec's limit is %d",
-				  top->name, SC_MAX_STRUCT_DEPTH, st[0].d->name, st[1].d->name,
-				  d->name, r->name, SC_MAX_STRUCT_DEPTH);
 		r->on_path = true;
 		st[n].d = r;
 		st[n++].next = 0;
@@ -275,8 +264,10 @@ static void check_struct_fields(struct lexer *lx, struct def *d)
 		struct field *f = &d->fields[i];
 		enum base b = f->type.base == B_ARRAY ? f->type.elem : f->type.base;
 
+		/* flatc knows a struct as one only once declared: a struct used
+		 * in a struct before its declaration is refused as not one */
 		if (!(sc_is_scalar(b) || (b == B_OBJ && f->type.ref->kind == D_STRUCT)) ||
-		    f->type.base == B_VECTOR)
+		    f->type.base == B_VECTOR || (b == B_OBJ && f->type.ref->order > d->order))
 			lex_error(lx, &f->loc, "structs may contain only scalar or struct fields");
 		if (f->has_default || f->optional)
 			lex_error(lx, &f->loc, "default values are not supported for struct fields");
@@ -497,9 +488,13 @@ int sc_check(struct schema *s, struct lexer *lx)
 	for (i = 0; i < s->ndefs; i++)
 		if (s->defs[i]->kind == D_STRUCT)
 			check_struct_fields(lx, s->defs[i]);
-	for (i = 0; i < s->ndefs; i++)
-		if (s->defs[i]->kind == D_STRUCT)
-			layout(lx, s->defs[i]);
+	{
+		struct lay *st = sc_alloc((s->ndefs + 1) * sizeof(*st));
+
+		for (i = 0; i < s->ndefs; i++)
+			if (s->defs[i]->kind == D_STRUCT)
+				layout(lx, s->defs[i], st);
+	}
 	for (i = 0; i < s->ndefs; i++) {
 		struct def *d = s->defs[i];
 

@@ -42,11 +42,10 @@ struct sc_map {
 };
 
 /* Limits sluicec keeps (docs/messages.md): a vtable holds 16-bit offsets,
- * so a table has at most 32765 slots (a union takes two); structs nest at
- * most 64 levels, the depth the JSON readers accept; a struct is smaller
- * than 2 GiB, the largest FlatBuffer. */
+ * so a table has at most 32765 slots (a union takes two); a struct is
+ * smaller than 2 GiB, the largest FlatBuffer. Structs nest as deep as
+ * flatc lets them (no limit). */
 #define SC_MAX_TABLE_SLOTS  0x7ffd
-#define SC_MAX_STRUCT_DEPTH 64
 #define SC_MAX_STRUCT_SIZE  0x7fffffffu
 
 struct type {
