@@ -15,6 +15,8 @@
 #include "conf_union_kinds_sluice.h"
 #include "conf_union_ns_sluice.h"
 #include "conf_union_vector_sluice.h"
+#include "reflection_sluice.h"
+#include "sluice/fb_json.h"
 #include "testutil.h"
 
 static char dir[64];
@@ -582,6 +584,53 @@ START_TEST(struct_of_one_struct_prints)
 }
 END_TEST
 
+static int discard(void *ctx, const char *text, size_t n)
+{
+	(void)text;
+	*(size_t *)ctx += n;
+	return 0;
+}
+
+/* Equal sizes let a hostile schema make structs cycle (Position holding a
+ * Position): the printer stops at its depth limit with -SLUICE_EFBDEPTH
+ * instead of recursing until the stack runs out. */
+START_TEST(struct_cycle_in_a_hostile_schema)
+{
+	char path[256];
+	uint8_t *bfbs, *msg;
+	size_t nb, nm, i, written = 0;
+	const uint8_t *schema, *pos = NULL, *x = NULL;
+
+	ck_assert_int_eq(sh("'%s' --bfbs -o '%s' '%s' && printf '{ at: { x: { v: 1 } } }' > '%s/w.json' && "
+			    "cd '%s' && '%s' -b '%s' w.json",
+			    SLUICEC, dir, FB_SCHEMAS "/conf_struct_wrap.fbs", dir, dir, FLATC,
+			    FB_SCHEMAS "/conf_struct_wrap.fbs"),
+			 0);
+	snprintf(path, sizeof(path), "%s/conf_struct_wrap.bfbs", dir);
+	nb = slurp(path, &bfbs);
+	snprintf(path, sizeof(path), "%s/w.bin", dir);
+	nm = slurp(path, &msg);
+	schema = reflection_Schema_as_root(bfbs);
+	for (i = 0; i < reflection_Schema_objects_len(schema); i++)
+		if (strcmp(reflection_Object_name(reflection_Schema_objects_at(schema, (uint32_t)i)),
+			   "conf.struct_wrap.Position") == 0)
+			pos = reflection_Schema_objects_at(schema, (uint32_t)i);
+	ck_assert_ptr_nonnull(pos);
+	x = reflection_Field_type(reflection_Object_fields_at(pos, 0));
+	/* Position.x: a Meters (object 0) becomes a Position (object 1) */
+	ck_assert_int_eq(reflection_Type_index(x), 0);
+	ck_assert_ptr_nonnull(sluice_fb_field_ptr(x, 2));
+	bfbs[sluice_fb_field_ptr(x, 2) - bfbs] = 1;
+	ck_assert_int_eq(sluice_fb_schema_verify(bfbs, nb), 0);
+	/* (the text is thrown away: 4096 levels of indentation is megabytes) */
+	ck_assert_int_eq(sluice_fb_json_print(bfbs, nb, NULL, msg, nm, NULL, discard, &written),
+			 -SLUICE_EFBDEPTH);
+	ck_assert_uint_gt(written, 4096);
+	free(bfbs);
+	free(msg);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_conform");
@@ -602,6 +651,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, union_vector_hostile);
 	tcase_add_test(tc, deep_structs_print);
 	tcase_add_test(tc, struct_of_one_struct_prints);
+	tcase_add_test(tc, struct_cycle_in_a_hostile_schema);
 	suite_add_tcase(s, tc);
 	return s;
 }
