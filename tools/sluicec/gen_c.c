@@ -645,10 +645,10 @@ static void gen_create(FILE *o, const struct def *d)
 	fprintf(o, "\treturn sluice_fb_create_end_(sl_b, sl_t, sl_h, sl_vt, sizeof(sl_vt), sl_absent);\n}\n");
 }
 
-/* switch (tag) verifying the member it names at p (x in a vector). */
-static void gen_member_switch(FILE *o, const struct def *r, const char *in, const char *tag)
+/* switch (tag) verifying the member it names, whose value is at. */
+static void gen_member_switch(FILE *o, const struct def *r, const char *in, const char *tag,
+			      const char *at)
 {
-	const char *at = strcmp(tag, "tv[i]") == 0 ? "x" : "p";
 	size_t i;
 
 	fprintf(o, "%sswitch (%s) {\n", in, tag);
@@ -689,7 +689,7 @@ static void gen_verify_field(FILE *o, const struct field *f)
 		fprintf(o, "\tif ((rc = sluice_fb_verify_union(v, &tab, %d, %d, %s, &ut, &p)))\n\t\treturn rc;\n",
 			f->id - 1, f->id, req);
 		/* a type without a value is a null member, as flatc has it */
-		gen_member_switch(o, r, "\t", "p ? ut : 0");
+		gen_member_switch(o, r, "\t", "p ? ut : 0", "p");
 		return;
 	}
 	if (b == B_VECTOR && f->type.elem == B_UNION) {
@@ -698,7 +698,7 @@ static void gen_verify_field(FILE *o, const struct field *f)
 			f->id - 1, f->id, req);
 		fprintf(o, "\t\tfor (i = 0; i < n; i++) {\n\t\t\tif (!tv[i])\n\t\t\t\tcontinue;\n");
 		fprintf(o, "\t\t\tif ((rc = sluice_fb_verify_vec_ref(v, p, i, &x)))\n\t\t\t\treturn rc;\n");
-		gen_member_switch(o, r, "\t\t\t", "tv[i]");
+		gen_member_switch(o, r, "\t\t\t", "tv[i]", "x");
 		fprintf(o, "\t\t}\n\t}\n");
 		return;
 	}
