@@ -897,6 +897,21 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 	fprintf(o, "#ifndef %s_SLUICE_H\n#define %s_SLUICE_H\n\n", guard, guard);
 	fprintf(o, "#include <math.h>\n#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n");
 	fprintf(o, "#include \"sluice/fb.h\"\n");
+	fprintf(o, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+	if (s->ident[0] && s->root && s->root->in_main)
+		fprintf(o, "#define %s_IDENTIFIER \"%s\"\n\n", s->root->cname, s->ident);
+	/* Enums and the verifiers' declarations come before the includes:
+	 * they need nothing else, and schemas that include each other (a
+	 * cycle, which flatc allows) then find each other's in either order. */
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->in_main && (s->defs[i]->kind == D_ENUM || s->defs[i]->kind == D_UNION))
+			gen_enum(o, s->defs[i]);
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
+			fprintf(o, "static inline int %s_verify_table(sluice_fb_verifier *v, const uint8_t *t);\n",
+				s->defs[i]->cname);
+	if (s->nincludes)
+		fprintf(o, "\n#ifdef __cplusplus\n}\n#endif\n\n");
 	for (i = 0; i < s->nincludes; i++) {
 		const char *n = strrchr(s->includes[i], '/');
 		const char *dot;
@@ -905,12 +920,9 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 		dot = strrchr(n, '.');
 		fprintf(o, "#include \"%.*s_sluice.h\"\n", (int)(dot ? (size_t)(dot - n) : strlen(n)), n);
 	}
-	fprintf(o, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-	if (s->ident[0] && s->root && s->root->in_main)
-		fprintf(o, "#define %s_IDENTIFIER \"%s\"\n\n", s->root->cname, s->ident);
-	for (i = 0; i < s->ndefs; i++)
-		if (s->defs[i]->in_main && (s->defs[i]->kind == D_ENUM || s->defs[i]->kind == D_UNION))
-			gen_enum(o, s->defs[i]);
+	if (s->nincludes)
+		fprintf(o, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
+	fprintf(o, "\n");
 	/* structs after the structs they contain */
 	{
 		bool *done = sc_alloc(s->ndefs + 1);
@@ -939,10 +951,6 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 			}
 		}
 	}
-	for (i = 0; i < s->ndefs; i++)
-		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
-			fprintf(o, "static inline int %s_verify_table(sluice_fb_verifier *v, const uint8_t *t);\n",
-				s->defs[i]->cname);
 	fprintf(o, "\n");
 	for (i = 0; i < s->ndefs; i++)
 		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
