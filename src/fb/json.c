@@ -371,6 +371,26 @@ static void member(struct out *o, const uint8_t *mt, const uint8_t *v)
 		table(o, mo, v);
 }
 
+/* A scalar field's default as the little-endian bytes a message holds. */
+static const uint8_t *default_bytes(const uint8_t *f, int b, uint8_t out[8])
+{
+	const uint8_t *dp = sluice_fb_field_ptr(f, FD_DEFAULT_REAL);
+	double d = dp ? sluice_fb_f64(dp) : 0.0;
+	uint64_t i = (uint64_t)rf_int(f, FD_DEFAULT_INT, 8, 0);
+
+	memset(out, 0, 8);
+	if (b == RF_FLOAT) {
+		float fl = (float)d;
+
+		memcpy(out, &fl, 4);
+	} else if (b == RF_DOUBLE) {
+		memcpy(out, &d, 8);
+	} else {
+		memcpy(out, &i, 8); /* little-endian host: the low bytes first */
+	}
+	return out;
+}
+
 /* A vector of unions: each member as its type in tv (the _type vector,
  * verified to be as long) says. */
 static void union_vector(struct out *o, const uint8_t *type, const uint8_t *vec,
@@ -412,8 +432,15 @@ static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 			const uint8_t *p;
 			int b;
 
+			uint8_t dflt[8];
+
 			id = (uint32_t)(uint16_t)rf_int(f, FD_ID, 2, 0);
 			p = sluice_fb_field_ptr(t, id);
+			/* an absent scalar key prints with its default, as flatc
+			 * prints it (builders leave a default out) */
+			if (!p && rf_int(f, FD_KEY, 1, 0) && rf_is_scalar(rf_type_base(type)) &&
+			    !rf_int(f, FD_DEPRECATED, 1, 0))
+				p = default_bytes(f, rf_type_base(type), dflt);
 			if (!p || rf_int(f, FD_DEPRECATED, 1, 0))
 				continue;
 			b = rf_type_base(type);

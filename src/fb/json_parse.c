@@ -145,6 +145,24 @@ static int string(struct jp *j, const char **out, size_t *n)
 	return 0;
 }
 
+/* The bare word null (consumed) comes next. */
+static bool is_null(struct jp *j)
+{
+	const char *t;
+	size_t left;
+
+	if (ws(j))
+		return false; /* the error is met again by what reads the value */
+	t = j->x.src + j->x.pos;
+	left = j->x.len - j->x.pos;
+	if (left < 4 || memcmp(t, "null", 4) != 0 ||
+	    (left > 4 && (isalnum((unsigned char)t[4]) || t[4] == '_')))
+		return false;
+	for (int i = 0; i < 4; i++)
+		adv(j);
+	return true;
+}
+
 /* A bare token (number or identifier), copied NUL-terminated to scratch. */
 static int token(struct jp *j, const char **out)
 {
@@ -717,6 +735,10 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 		j->in = rf_str(ob, OB_NAME);
 		type = sluice_fb_field_ref(f, FD_TYPE);
 		b = rf_type_base(type);
+		/* null for a string, vector, table, struct or union: absent, as
+		 * flatc reads it (scalars read null below, where optional) */
+		if (!rf_is_scalar(b) && is_null(j))
+			goto next;
 		e = &p[np];
 		memset(e, 0, sizeof(*e));
 		e->id = (uint16_t)rf_int(f, FD_ID, 2, 0);

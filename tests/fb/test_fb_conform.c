@@ -631,6 +631,35 @@ START_TEST(struct_cycle_in_a_hostile_schema)
 }
 END_TEST
 
+/* monster_test.fbs's data, in small: a scalar key left out (its default)
+ * prints as flatc prints it, and null for a vector, string or struct is
+ * read as absent by both compilers. */
+START_TEST(key_default_and_null_like_flatc)
+{
+	static const char *const fbs = FB_SCHEMAS "/conf_struct_key.fbs";
+	char path[256];
+	int tool;
+
+	ck_assert_int_eq(sh("printf '{ abilities: null, name: null, stats: [ { id: \"a\", count: 0 }, "
+			    "{ id: \"b\", count: 3 } ] }' > '%s/k.json'",
+			    dir),
+			 0);
+	for (tool = 0; tool < 2; tool++) {
+		if (tool == 0)
+			ck_assert_int_eq(sh("cd '%s' && rm -f k.bin && '%s' -b '%s' k.json", dir, FLATC, fbs), 0);
+		else
+			ck_assert_int_eq(sh("rm -f '%s/k.bin' && '%s' -b -o '%s' '%s' '%s/k.json'", dir, SLUICEC,
+					    dir, fbs, dir),
+					 0);
+		snprintf(path, sizeof(path), "%s/k.bin", dir);
+		flatc_verifies(fbs, path);
+		prints_like_flatc(fbs, path);
+		ck_assert_int_eq(sh("grep -q '\"count\": 0' '%s/s.json'", dir), 0);
+		ck_assert_int_eq(sh("! grep -q 'abilities\\|name' '%s/s.json'", dir), 0);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_conform");
@@ -652,6 +681,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, deep_structs_print);
 	tcase_add_test(tc, struct_of_one_struct_prints);
 	tcase_add_test(tc, struct_cycle_in_a_hostile_schema);
+	tcase_add_test(tc, key_default_and_null_like_flatc);
 	suite_add_tcase(s, tc);
 	return s;
 }
