@@ -500,13 +500,70 @@ static const uint8_t *key_field(const uint8_t *ob)
 	return NULL;
 }
 
+static int key_cmp_at(const uint8_t *f, const uint8_t *pa, const uint8_t *pb);
+
 /* Orders two built tables by the key field ctx, as flatc does. */
 static int key_cmp(const uint8_t *a, const uint8_t *b, void *ctx)
 {
 	const uint8_t *f = ctx;
-	int base = rf_type_base(sluice_fb_field_ref(f, FD_TYPE));
 	unsigned id = (uint16_t)rf_int(f, FD_ID, 2, 0);
-	const uint8_t *pa = sluice_fb_field_ptr(a, id), *pb = sluice_fb_field_ptr(b, id);
+
+	return key_cmp_at(f, sluice_fb_field_ptr(a, id), sluice_fb_field_ptr(b, id));
+}
+
+/* Element a of structs against element b by key field f. */
+static int struct_key_cmp(const uint8_t *f, const uint8_t *a, const uint8_t *b)
+{
+	size_t off = (uint16_t)rf_int(f, FD_OFFSET, 2, 0);
+
+	return key_cmp_at(f, a + off, b + off);
+}
+
+static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	while (n--) {
+		uint8_t t = *a;
+
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+static void sift(uint8_t *v, size_t root, size_t n, size_t es, const uint8_t *kf)
+{
+	for (;;) {
+		size_t c = 2 * root + 1;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && struct_key_cmp(kf, v + c * es, v + (c + 1) * es) < 0)
+			c++;
+		if (struct_key_cmp(kf, v + root * es, v + c * es) >= 0)
+			return;
+		swap_bytes(v + root * es, v + c * es, es);
+		root = c;
+	}
+}
+
+/* Sorts n structs of es bytes at v by their key field kf in place (a
+ * heap sort: no allocation, n log n), as flatc sorts a vector of structs
+ * with a key so readers can binary-search it. */
+static void sort_structs(uint8_t *v, size_t n, size_t es, const uint8_t *kf)
+{
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		sift(v, i, n, es, kf);
+	for (i = n; i-- > 1;) {
+		swap_bytes(v, v + i * es, es);
+		sift(v, 0, i, es, kf);
+	}
+}
+
+/* Two key values at pa and pb (NULL: absent, the default) by field f. */
+static int key_cmp_at(const uint8_t *f, const uint8_t *pa, const uint8_t *pb)
+{
+	int base = rf_type_base(sluice_fb_field_ref(f, FD_TYPE));
 
 	if (base == RF_STRING) {
 		const uint8_t *sa = pa ? sluice_fb_deref(pa) : NULL, *sb = pb ? sluice_fb_deref(pb) : NULL;
@@ -548,8 +605,73 @@ static int key_cmp(const uint8_t *a, const uint8_t *b, void *ctx)
 
 static int member(struct jp *j, const uint8_t *mt, sluice_fb_ref *ref);
 
-/* A vector; of unions, tv is its _type vector as built (length, bytes). */
-static int vector(struct jp *j, const uint8_t *type, const uint8_t *tv, sluice_fb_ref *ref)
+/* The hash a field's integers may be given by name with (hash: "fnv1a_32"
+ * and the like, kept for the JSON tools), or NULL. */
+static const char *hash_of(const uint8_t *f)
+{
+	const uint8_t *attrs = sluice_fb_field_ref(f, FD_ATTRIBUTES);
+	uint32_t i;
+
+	for (i = 0; i < sluice_fb_len(attrs); i++) {
+		const uint8_t *kv = sluice_fb_vec_ref(attrs, i);
+
+		if (strcmp(rf_str(kv, KV_KEY), "hash") == 0)
+			return rf_str(kv, KV_VALUE);
+	}
+	return NULL;
+}
+
+/* FNV-1 or FNV-1a of s[0..n), 32 or 64 bits, as flatc's hash.h. */
+static uint64_t fnv(const char *s, size_t n, bool a, bool wide)
+{
+	uint64_t h = wide ? 0xcbf29ce484222645ULL : 0x811c9dc5u;
+	uint64_t prime = wide ? 0x100000001b3ULL : 0x01000193u;
+	size_t i;
+
+	for (i = 0; i < n && s[i]; i++) {
+		if (a)
+			h ^= (unsigned char)s[i];
+		h *= prime;
+		if (!a)
+			h ^= (unsigned char)s[i];
+		if (!wide)
+			h &= 0xffffffffu;
+	}
+	return h;
+}
+
+/* A name given for an int, uint, long or ulong with a hash: its hash goes
+ * into v, as flatc reads it. 0, an error, or 1 when the value is no name
+ * (a number, read by scalar()). */
+static int hashed(struct jp *j, int b, const char *hash, uint8_t *v)
+{
+	const char *name;
+	size_t n = 0;
+	bool wide = b == RF_LONG || b == RF_ULONG;
+	uint64_t h;
+	int c, rc;
+
+	if (!hash || (b != RF_INT && b != RF_UINT && !wide))
+		return 1;
+	if ((rc = ws(j)))
+		return rc;
+	c = peekc(j);
+	if (c != '"' && !isalpha(c) && c != '_')
+		return 1;
+	rc = c == '"' ? string(j, &name, &n) : token(j, &name);
+	if (rc)
+		return rc;
+	if (!n)
+		n = strlen(name);
+	h = fnv(name, n, strncmp(hash, "fnv1a_", 6) == 0, wide);
+	memcpy(v, &h, wide ? 8 : 4);
+	return 0;
+}
+
+/* A vector; of unions, tv is its _type vector as built (length, bytes);
+ * of integers with a hash (hash: its name), names are hashed. */
+static int vector(struct jp *j, const uint8_t *type, const uint8_t *tv, const char *hash,
+		  sluice_fb_ref *ref)
 {
 	size_t mark = j->top, base;
 	int e = rf_type_elem(type);
@@ -576,7 +698,9 @@ static int vector(struct jp *j, const uint8_t *type, const uint8_t *tv, sluice_f
 			j->top = at + es;
 			rc = structure(j, eo, j->scratch + at);
 		} else if (rf_is_scalar(e)) {
-			rc = scalar(j, e, rf_type_index(type), tmp);
+			rc = hashed(j, e, hash, tmp);
+			if (rc == 1)
+				rc = scalar(j, e, rf_type_index(type), tmp);
 			if (!rc && (at > j->cap || es > j->cap - at))
 				return -SLUICE_EFBFULL;
 			if (!rc)
@@ -621,6 +745,11 @@ static int vector(struct jp *j, const uint8_t *type, const uint8_t *tv, sluice_f
 	if (!rc && e == RF_UNION && tv && n != sluice_fb_u32(tv))
 		rc = fail(j, "a union vector and its _type vector differ in length");
 	if (!rc) {
+		const uint8_t *skf = st ? key_field(eo) : NULL;
+
+		/* structs with a key go in sorted, as flatc writes them */
+		if (skf && rf_is_scalar(rf_type_base(sluice_fb_field_ref(skf, FD_TYPE))))
+			sort_structs(j->scratch + base, n, es, skf);
 		if (st || rf_is_scalar(e))
 			*ref = sluice_fb_vector(j->b, j->scratch + base, n, es, al);
 		else {
@@ -746,7 +875,9 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 			uint8_t v[8] = {0};
 			uint8_t d8[8];
 
-			rc = scalar(j, b, rf_type_index(type), v);
+			rc = hashed(j, b, hash_of(f), v);
+			if (rc == 1)
+				rc = scalar(j, b, rf_type_index(type), v);
 			if (rc)
 				break;
 			e->kind = 0;
@@ -818,9 +949,9 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 					if (!tv)
 						return fail_at(kl, kc, "missing type field for this union value: %s",
 							       rf_str(f, FD_NAME));
-					rc = vector(j, type, tv, &e->ref);
+					rc = vector(j, type, tv, NULL, &e->ref);
 				} else if (!rc)
-					rc = vector(j, type, NULL, &e->ref);
+					rc = vector(j, type, NULL, hash_of(f), &e->ref);
 			} else if (b == RF_OBJ) {
 				rc = table(j, rf_obj_at(j->s, rf_type_index(type)), &e->ref);
 			} else if (b == RF_UNION) {

@@ -145,6 +145,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && std::strcmp(argv[1], "verify") == 0) {
 		std::vector<uint8_t> bfbs = slurp(argv[2]), buf = slurp(argv[3]);
+		EXPECT(!bfbs.empty() && !buf.empty());
 		flatbuffers::Verifier sv(bfbs.data(), bfbs.size());
 		EXPECT(reflection::VerifySchemaBuffer(sv));
 		const reflection::Schema *schema = reflection::GetSchema(bfbs.data());

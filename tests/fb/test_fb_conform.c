@@ -20,6 +20,7 @@
 #include "testutil.h"
 
 static char dir[64];
+static char path_buf[256];
 
 static void setup(void)
 {
@@ -660,6 +661,34 @@ START_TEST(key_default_and_null_like_flatc)
 }
 END_TEST
 
+/* Hashed names, struct vectors sorted by key, the file extension: what
+ * sluicec -b writes prints as flatc -b's output does, and is named alike. */
+START_TEST(hash_sorted_structs_extension_like_flatc)
+{
+	static const char *const fbs = FB_SCHEMAS "/conf_hash.fbs";
+
+	ck_assert_int_eq(sh("printf '%%s' '{ h32: \"Monster\", hu32: \"x\", h64: \"Some Name\", "
+			    "hu64: \"\\u00e9lan\", many: [ \"a\", 7, b ], small: 12, abilities: [ { id: 9, "
+			    "distance: 1 }, { id: 2, distance: 5 }, { id: 4, distance: 0 } ] }' > '%s/h.json'",
+			    dir),
+			 0);
+	ck_assert_int_eq(sh("mkdir '%s/hf' '%s/hs' && '%s' -b -o '%s/hf' '%s' '%s/h.json' && "
+			    "'%s' -b -o '%s/hs' '%s' '%s/h.json'",
+			    dir, dir, FLATC, dir, fbs, dir, SLUICEC, dir, fbs, dir),
+			 0);
+	/* named with the schema's file_extension by both */
+	ck_assert_int_eq(sh("test -f '%s/hf/h.chx' && test -f '%s/hs/h.chx'", dir, dir), 0);
+	ck_assert_int_eq(sh("'%s' --json --strict-json --raw-binary -o '%s/hf' '%s' -- '%s/hf/h.chx' && "
+			    "'%s' --json --strict-json --raw-binary -o '%s/hs' '%s' -- '%s/hs/h.chx'",
+			    FLATC, dir, fbs, dir, FLATC, dir, fbs, dir),
+			 0);
+	ck_assert_int_eq(sh("/usr/bin/python3 " JSON_EQUAL " '%s/hf/h.json' '%s/hs/h.json'", dir, dir), 0);
+	ck_assert_int_eq(sh("grep -q '\"h32\": 1639082957' '%s/hs/h.json'", dir), 0);
+	ck_assert_int_eq(sh("tr -d ' \n' < '%s/hs/h.json' | grep -q '\"id\":2.*\"id\":4.*\"id\":9'", dir), 0);
+	flatc_verifies(fbs, (sprintf(path_buf, "%s/hs/h.chx", dir), path_buf));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_conform");
@@ -682,6 +711,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, struct_of_one_struct_prints);
 	tcase_add_test(tc, struct_cycle_in_a_hostile_schema);
 	tcase_add_test(tc, key_default_and_null_like_flatc);
+	tcase_add_test(tc, hash_sorted_structs_extension_like_flatc);
 	suite_add_tcase(s, tc);
 	return s;
 }

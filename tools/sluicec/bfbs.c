@@ -79,6 +79,12 @@ static bool builtin_attr(const char *name)
 	return false;
 }
 
+/* User attributes; for the JSON tools also hash, which JSON reads. */
+static bool kept_attr(const struct bf *x, const char *name)
+{
+	return !builtin_attr(name) || (x->nested && strcmp(name, "hash") == 0);
+}
+
 static int cmp_attr(const void *a, const void *b)
 {
 	return strcmp((*(const struct attr *const *)a)->name, (*(const struct attr *const *)b)->name);
@@ -95,14 +101,14 @@ static sluice_fb_ref attributes(struct bf *x, const struct attr *list, const cha
 	size_t n = nested != NULL, i;
 
 	for (a = list; a; a = a->next)
-		n += !builtin_attr(a->name);
+		n += kept_attr(x, a->name);
 	if (!n)
 		return 0;
 	v = sc_alloc(n * sizeof(*v));
 	refs = sc_alloc(n * sizeof(*refs));
 	n = 0;
 	for (a = list; a; a = a->next)
-		if (!builtin_attr(a->name))
+		if (kept_attr(x, a->name))
 			v[n++] = a;
 	if (nested) {
 		memset(&nf, 0, sizeof(nf));

@@ -255,6 +255,29 @@ static void layout(struct lexer *lx, struct def *top, struct lay *st)
 	}
 }
 
+/* hash: "fnv1_32" and the like, on a field (or vector) of integers of the
+ * hash's width, as flatc checks it. */
+static void check_hash(struct lexer *lx, const struct field *f)
+{
+	const struct attr *a = sc_attr(f->attrs, "hash");
+	enum base b = f->type.base == B_VECTOR ? f->type.elem : f->type.base;
+	const char *v, *bits;
+
+	if (!a)
+		return;
+	v = a->value ? a->value : "";
+	switch (b) {
+	case B_I16: case B_U16: bits = "16"; break;
+	case B_I32: case B_U32: bits = "32"; break;
+	case B_I64: case B_U64: bits = "64"; break;
+	default:
+		lex_error(lx, &f->loc, "only short, ushort, int, uint, long and ulong data types support hashing.");
+	}
+	if ((strncmp(v, "fnv1_", 5) != 0 || strcmp(v + 5, bits) != 0) &&
+	    (strncmp(v, "fnv1a_", 6) != 0 || strcmp(v + 6, bits) != 0))
+		lex_error(lx, &f->loc, "Unknown hashing algorithm for %s bit types: %s", bits, v);
+}
+
 static void check_struct_fields(struct lexer *lx, struct def *d)
 {
 	struct sc_map names = {0};
@@ -273,6 +296,7 @@ static void check_struct_fields(struct lexer *lx, struct def *d)
 			lex_error(lx, &f->loc, "default values are not supported for struct fields");
 		if (sc_attr(f->attrs, "deprecated"))
 			lex_error(lx, &f->loc, "can't deprecate fields in a struct");
+		check_hash(lx, f);
 		/* flatc keeps a struct's key in the .bfbs (vectors of it sort by it) */
 		f->key = sc_attr(f->attrs, "key") != NULL;
 		if (sc_map_add(&names, f->name, i) != i)
@@ -360,6 +384,7 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 		if (f->type.base == B_VECTOR && f->type.elem == B_NONE)
 			lex_error(lx, &f->loc, "bad vector element type");
 		f->deprecated = sc_attr(f->attrs, "deprecated") != NULL;
+		check_hash(lx, f);
 		f->required = sc_attr(f->attrs, "required") != NULL;
 		f->key = sc_attr(f->attrs, "key") != NULL;
 		a = sc_attr(f->attrs, "id");
