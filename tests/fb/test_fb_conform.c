@@ -6,12 +6,14 @@
  * --json refuses unions of structs and strings, so for those sluicec's JSON
  * is compared with the JSON flatc built the data from. */
 #include <check.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_defaults_sluice.h"
 #include "conf_union_kinds_sluice.h"
 #include "conf_union_ns_sluice.h"
 #include "conf_union_vector_sluice.h"
@@ -689,6 +691,37 @@ START_TEST(hash_sorted_structs_extension_like_flatc)
 }
 END_TEST
 
+/* Defaults in quotes, hex floats, hex ids: an empty Knobs flatc builds
+ * reads back with the defaults flatc's .bfbs gives. */
+START_TEST(quoted_and_hex_defaults)
+{
+	char path[256];
+	uint8_t *buf;
+	size_t n;
+	const uint8_t *k;
+
+	ck_assert_int_eq(sh("printf '{}' > '%s/d.json' && cd '%s' && '%s' -b '%s' d.json", dir, dir, FLATC,
+			    FB_SCHEMAS "/conf_defaults.fbs"),
+			 0);
+	snprintf(path, sizeof(path), "%s/d.bin", dir);
+	n = slurp(path, &buf);
+	ck_assert_int_eq(conf_defaults_Knobs_verify(buf, n), 0);
+	k = conf_defaults_Knobs_as_root(buf);
+	ck_assert_int_eq(conf_defaults_Knobs_q_int(k), 5);
+	ck_assert(conf_defaults_Knobs_q_float(k) == 1.5f);
+	ck_assert(conf_defaults_Knobs_q_bool(k));
+	ck_assert_int_eq(conf_defaults_Knobs_q_long(k), -7);
+	ck_assert(isinf(conf_defaults_Knobs_q_inf(k)));
+	ck_assert_uint_eq(conf_defaults_Knobs_q_flags(k), conf_defaults_Color_Red | conf_defaults_Color_Blue);
+	ck_assert_int_eq(conf_defaults_Knobs_q_level(k), conf_defaults_Level_Low);
+	ck_assert(conf_defaults_Knobs_hex(k) == 3.0);
+	ck_assert(conf_defaults_Knobs_hex_neg(k) == -0.125f);
+	ck_assert(conf_defaults_Knobs_q_hex(k) == 8.0f);
+	ck_assert_int_eq(conf_defaults_Knobs_spaced(k), 12);
+	free(buf);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_conform");
@@ -712,6 +745,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, struct_cycle_in_a_hostile_schema);
 	tcase_add_test(tc, key_default_and_null_like_flatc);
 	tcase_add_test(tc, hash_sorted_structs_extension_like_flatc);
+	tcase_add_test(tc, quoted_and_hex_defaults);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -301,6 +301,8 @@ static void check_struct_fields(struct lexer *lx, struct def *d)
 		f->key = sc_attr(f->attrs, "key") != NULL;
 		if (sc_map_add(&names, f->name, i) != i)
 			lex_error(lx, &f->loc, "field already exists: %s", f->name);
+		if (strcmp(f->name, d->name) == 0)
+			lex_error(lx, &f->loc, "field name can not be the same as table/struct name");
 	}
 }
 
@@ -316,14 +318,45 @@ static void default_value(struct schema *s, struct lexer *lx, struct field *f)
 		/* drop the placeholder from the attribute list */
 		if (f->attrs == a)
 			f->attrs = a->next;
+		if (!sc_is_scalar(f->type.base))
+			lex_error(lx, &f->loc, "default values currently only supported for scalars in tables");
 		if (!e || e->kind != D_ENUM)
 			lex_error(lx, &f->loc, "cannot parse value string: %s", a->value);
-		if (!sc_map_get(&e->valmap, a->value, &i))
-			lex_error(lx, &f->loc, "unknown enum value: %s", a->value);
-		f->dflt.is_neg = e->vals[i].value < 0 && e->underlying != B_U64;
-		f->dflt.u = f->dflt.is_neg ? 0 - (uint64_t)e->vals[i].value
-					   : (uint64_t)e->vals[i].value;
-		f->dflt.f = (double)e->vals[i].value;
+		{
+			/* names separated by single spaces, their values or'ed
+			 * (flatc reads "A B" so, bit flags or not) */
+			const char *at = a->value;
+			uint64_t acc = 0;
+
+			for (;;) {
+				const char *sp = strchr(at, ' ');
+				char *name = sc_strndup(at, sp ? (size_t)(sp - at) : strlen(at));
+
+				if (!sc_map_get(&e->valmap, name, &i))
+					lex_error(lx, &f->loc, "unknown enum value: %s", name);
+				acc |= (uint64_t)e->vals[i].value;
+				if (!sp)
+					break;
+				at = sp + 1;
+			}
+			if (!e->bit_flags) {
+				for (i = 0; i < e->nvals && (uint64_t)e->vals[i].value != acc; i++)
+					;
+				if (i == e->nvals)
+					lex_error(lx, &f->loc, "default value %s for field %s is not part of enum %s",
+						  a->value, f->name, e->name);
+			}
+			if (e->underlying != B_U64 && sc_is_integer(e->underlying) &&
+			    (int64_t)acc < 0 && e->underlying != B_U8 && e->underlying != B_U16 &&
+			    e->underlying != B_U32) {
+				f->dflt.is_neg = true;
+				f->dflt.u = 0 - acc;
+			} else {
+				f->dflt.is_neg = false;
+				f->dflt.u = acc;
+			}
+			f->dflt.f = f->dflt.is_neg ? -(double)f->dflt.u : (double)f->dflt.u;
+		}
 		return;
 	}
 	(void)s;
@@ -378,6 +411,8 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 				  d->name, SC_MAX_TABLE_SLOTS);
 		if (sc_map_get(&names, f->name, &j) && j != i)
 			lex_error(lx, &f->loc, "field already exists: %s", f->name);
+		if (strcmp(f->name, d->name) == 0)
+			lex_error(lx, &f->loc, "field name can not be the same as table/struct name");
 		if (f->type.base == B_ARRAY)
 			lex_error(lx, &f->loc,
 				  "fixed-length array in table must be wrapped in struct");
@@ -390,7 +425,9 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 		a = sc_attr(f->attrs, "id");
 		if (a) {
 			char *end;
-			long v = a->value ? strtol(a->value, &end, 10) : -1;
+			/* decimal, or hex with 0x, as flatc reads numbers */
+			bool hex = a->value && a->value[0] == '0' && (a->value[1] == 'x' || a->value[1] == 'X');
+			long v = a->value ? strtol(a->value, &end, hex ? 16 : 10) : -1;
 
 			if (!a->value || *end || v < 0 || v >= SC_MAX_TABLE_SLOTS)
 				lex_error(lx, &f->loc, "field id out of range: %s", a->value ? a->value : "");

@@ -166,6 +166,23 @@ static void number(struct lexer *lx)
 		advance(lx);
 		while (isxdigit(peek(lx, 0)))
 			advance(lx);
+		/* a hex float, 0x1.8p3, as flatc (and strtod) read it */
+		if (peek(lx, 0) == '.') {
+			flt = true;
+			advance(lx);
+			while (isxdigit(peek(lx, 0)))
+				advance(lx);
+		}
+		if (peek(lx, 0) == 'p' || peek(lx, 0) == 'P') {
+			flt = true;
+			advance(lx);
+			if (peek(lx, 0) == '-' || peek(lx, 0) == '+')
+				advance(lx);
+			if (!isdigit(peek(lx, 0)))
+				lex_error(lx, &lx->at, "malformed number");
+			while (isdigit(peek(lx, 0)))
+				advance(lx);
+		}
 	} else {
 		while (isdigit(peek(lx, 0)))
 			advance(lx);

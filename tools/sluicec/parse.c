@@ -1,6 +1,7 @@
 /* parse.c - reads .fbs text into the schema model (schema.h). Names are
  * resolved and rules checked afterwards (check.c), because types may be
  * used before they are declared. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -408,6 +409,35 @@ static void enum_decl(struct parser *p, bool is_union)
 	expect(lx, '}');
 }
 
+/* Retypes a quoted default as what its text is: an integer or a float
+ * (leading blanks and a sign allowed, as strtod reads them), else it stays
+ * a string of names (true/false, inf/nan or enum values, space-separated
+ * for bit flags), which the caller reads as it reads a name. */
+static void string_default(struct lexer *lx)
+{
+	const char *t = lx->text, *s = t;
+	char *end;
+	struct value v;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return;
+	if (parse_int(s, &v)) {
+		lx->text = s;
+		lx->tok = TK_INT;
+		return;
+	}
+	if (isdigit((unsigned char)*s) || *s == '.' || *s == '-' || *s == '+') {
+		errno = 0;
+		(void)strtod(s, &end);
+		if (end != s && !*end) {
+			lx->text = s;
+			lx->tok = TK_FLOAT;
+		}
+	}
+}
+
 static void field_decl(struct parser *p, struct def *d, size_t *cap)
 {
 	struct lexer *lx = p->lx;
@@ -434,6 +464,10 @@ static void field_decl(struct parser *p, struct def *d, size_t *cap)
 			lex_next(lx);
 		}
 		f->has_default = true;
+		/* a default in quotes is read as its text would be: a number, a
+		 * bool, or enum value names (flatc reads it so) */
+		if (lx->tok == TK_STRING && !neg)
+			string_default(lx);
 		if (lx->tok == TK_INT || lx->tok == TK_FLOAT) {
 			snprintf(buf, sizeof(buf), "%s%s", neg ? "-" : "", lx->text);
 			if (lx->tok == TK_INT && parse_int(buf, &f->dflt)) {
@@ -447,10 +481,10 @@ static void field_decl(struct parser *p, struct def *d, size_t *cap)
 			} else {
 				lex_error(lx, &vl, "invalid default value");
 			}
-		} else if (lx->tok == TK_IDENT) {
+		} else if (lx->tok == TK_IDENT || lx->tok == TK_STRING) {
 			const char *t = lx->text;
 
-			if (strcmp(t, "null") == 0 && !neg) {
+			if (strcmp(t, "null") == 0 && !neg && lx->tok == TK_IDENT) {
 				f->has_default = false;
 				f->optional = true;
 			} else if (strcmp(t, "true") == 0 || strcmp(t, "false") == 0) {
