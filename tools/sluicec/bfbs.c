@@ -236,8 +236,10 @@ static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct f
 	/* flatc deprecates a union's hidden type field with the union */
 	if (e->utype) {
 		sluice_fb_add_bool(b, 6, f->deprecated, false);
-		/* the _type vector of a vector of unions is optional, as vectors are */
-		sluice_fb_add_bool(b, 11, t->base == B_VECTOR, false);
+		/* the _type vector of a vector of unions is optional, as vectors
+		 * are, and required with its vector */
+		sluice_fb_add_bool(b, 7, t->base == B_VECTOR && f->required, false);
+		sluice_fb_add_bool(b, 11, t->base == B_VECTOR && !f->required, false);
 	}
 	if (!e->utype) {
 		/* a string key is required, as flatc makes it */

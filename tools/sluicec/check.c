@@ -255,6 +255,22 @@ static void layout(struct lexer *lx, struct def *top, struct lay *st)
 	}
 }
 
+/* An enum field's implicit default, 0, must be one of its values (bit
+ * flags aside), in a table or a struct, as flatc has it. */
+static void enum_zero(struct lexer *lx, const struct field *f)
+{
+	const struct def *e = f->type.ref;
+	size_t i;
+
+	if (!e || e->kind != D_ENUM || e->bit_flags || !sc_is_integer(f->type.base))
+		return;
+	for (i = 0; i < e->nvals && e->vals[i].value != 0; i++)
+		;
+	if (i == e->nvals)
+		lex_error(lx, &f->loc, "default value of 0 for field %s is not part of enum %s", f->name,
+			  e->name);
+}
+
 /* hash: "fnv1_32" and the like, on a field (or vector) of integers of the
  * hash's width, as flatc checks it. */
 static void check_hash(struct lexer *lx, const struct field *f)
@@ -297,6 +313,7 @@ static void check_struct_fields(struct lexer *lx, struct def *d)
 		if (sc_attr(f->attrs, "deprecated"))
 			lex_error(lx, &f->loc, "can't deprecate fields in a struct");
 		check_hash(lx, f);
+		enum_zero(lx, f);
 		/* flatc keeps a struct's key in the .bfbs (vectors of it sort by it) */
 		f->key = sc_attr(f->attrs, "key") != NULL;
 		if (sc_map_add(&names, f->name, i) != i)
@@ -360,6 +377,8 @@ static void default_value(struct schema *s, struct lexer *lx, struct field *f)
 		return;
 	}
 	(void)s;
+	if (!f->has_default && !f->optional)
+		enum_zero(lx, f);
 	if (!f->has_default)
 		return;
 	if (!sc_is_scalar(b))

@@ -64,6 +64,17 @@ static void skip(struct lexer *lx)
 			size_t start = lx->pos;
 			bool doc = peek(lx, 2) == '/';
 
+			if (doc) {
+				/* flatc: "///" only on a line of its own */
+				size_t k = start;
+
+				while (k > 0 && (lx->src[k - 1] == ' ' || lx->src[k - 1] == '\t' ||
+						 lx->src[k - 1] == '\r'))
+					k--;
+				if (k > 0 && lx->src[k - 1] != '\n')
+					lex_error(lx, &lx->at,
+						  "a documentation comment should be on a line on its own");
+			}
 			while (peek(lx, 0) != -1 && peek(lx, 0) != '\n')
 				advance(lx);
 			if (doc)
