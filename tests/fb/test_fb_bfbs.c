@@ -25,6 +25,7 @@ static const char *const schemas[] = {
 	FB_SCHEMAS "/conf_union_kinds.fbs",  FB_SCHEMAS "/conf_union_vector.fbs",
 	FB_SCHEMAS "/conf_struct_wrap.fbs",  FB_SCHEMAS "/conf_hash.fbs",
 	FB_SCHEMAS "/conf_defaults.fbs",      FB_SCHEMAS "/conf_union_vector_req.fbs",
+	FB_SCHEMAS "/conf_enum_repeat.fbs",
 };
 
 static char dir[64];

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conf_defaults_sluice.h"
+#include "conf_enum_repeat_sluice.h"
 #include "conf_union_kinds_sluice.h"
 #include "conf_union_ns_sluice.h"
 #include "conf_union_vector_sluice.h"
@@ -722,6 +723,36 @@ START_TEST(quoted_and_hex_defaults)
 }
 END_TEST
 
+/* Repeated enum and union values (flatc 2.0.8 accepts them): the header
+ * compiles (one case per number), the first name in byte order wins (as
+ * flatc has it), data flatc builds
+ * reads back and prints as flatc prints it. */
+START_TEST(repeated_values)
+{
+	char path[256];
+	uint8_t *buf;
+	size_t n;
+	const uint8_t *h;
+
+	/* the first name in byte order, as flatc looks it up */
+	ck_assert_str_eq(conf_enum_repeat_Mode_name(conf_enum_repeat_Mode_On), "Enabled");
+	ck_assert_int_eq(sh("printf '{ mode: Off, wide: One, pick_type: Again, pick: { x: 3 } }' > '%s/r.json' && "
+			    "cd '%s' && '%s' -b '%s' r.json",
+			    dir, dir, FLATC, FB_SCHEMAS "/conf_enum_repeat.fbs"),
+			 0);
+	snprintf(path, sizeof(path), "%s/r.bin", dir);
+	n = slurp(path, &buf);
+	ck_assert_int_eq(conf_enum_repeat_Holder_verify(buf, n), 0);
+	h = conf_enum_repeat_Holder_as_root(buf);
+	ck_assert_int_eq(conf_enum_repeat_Holder_mode(h), conf_enum_repeat_Mode_Off);
+	ck_assert_uint_eq(conf_enum_repeat_Holder_wide(h), conf_enum_repeat_Wide_One);
+	ck_assert_uint_eq(conf_enum_repeat_Holder_pick_type(h), 1);
+	ck_assert_int_eq(conf_enum_repeat_Leaf_x(conf_enum_repeat_Holder_pick(h)), 3);
+	free(buf);
+	prints_like_flatc(FB_SCHEMAS "/conf_enum_repeat.fbs", path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fb_conform");
@@ -746,6 +777,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, key_default_and_null_like_flatc);
 	tcase_add_test(tc, hash_sorted_structs_extension_like_flatc);
 	tcase_add_test(tc, quoted_and_hex_defaults);
+	tcase_add_test(tc, repeated_values);
 	suite_add_tcase(s, tc);
 	return s;
 }

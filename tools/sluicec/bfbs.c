@@ -306,11 +306,24 @@ static sluice_fb_ref object_ref(struct bf *x, const struct def *d)
 	return sluice_fb_table_end(b, NULL, 0);
 }
 
+/* Values by number, then (repeated numbers) by name, as flatc sorts them;
+ * ulong enums as unsigned numbers. */
 static int cmp_val(const void *a, const void *b)
 {
-	int64_t x = ((const struct enumval *)a)->value, y = ((const struct enumval *)b)->value;
+	const struct enumval *p = a, *q = b;
 
-	return x < y ? -1 : x > y;
+	if (p->value != q->value)
+		return p->value < q->value ? -1 : 1;
+	return strcmp(p->name, q->name);
+}
+
+static int cmp_val_u(const void *a, const void *b)
+{
+	const struct enumval *p = a, *q = b;
+
+	if (p->value != q->value)
+		return (uint64_t)p->value < (uint64_t)q->value ? -1 : 1;
+	return strcmp(p->name, q->name);
 }
 
 static sluice_fb_ref enum_ref(struct bf *x, const struct def *d)
@@ -323,7 +336,7 @@ static sluice_fb_ref enum_ref(struct bf *x, const struct def *d)
 
 	if (d->nvals)
 		memcpy(v, d->vals, d->nvals * sizeof(*v));
-	qsort(v, d->nvals, sizeof(*v), cmp_val);
+	qsort(v, d->nvals, sizeof(*v), d->underlying == B_U64 ? cmp_val_u : cmp_val);
 	for (i = 0; i < d->nvals; i++) {
 		sluice_fb_ref n = sluice_fb_cstring(b, v[i].name), ut;
 

@@ -132,16 +132,35 @@ static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 		} else if (!fits(d->underlying, neg, mag)) {
 			lex_error(lx, &e->loc, "enum value does not fit, \"%s\"", e->name);
 		}
-		/* flatc 2.0.8 accepts values in any order, but not twice */
-		if (d->kind != D_UNION || i > 0) {
-			char key[24];
+	}
+	/* flatc 2.0.8 accepts values in any order, and repeated ones too,
+	 * except the smallest (its uniqueness check compares each value with
+	 * the smallest only): a union's members with NONE's 0 */
+	(void)values;
+	{
+		bool u64 = d->underlying == B_U64;
+		size_t min = 0;
 
-			snprintf(key, sizeof(key), "%lld", (long long)e->value);
-			j = sc_map_add(&values, sc_strdup(key), i);
-			if (j != i)
-				lex_error(lx, &e->loc, "enum value %s repeats the value of %s",
-					  e->name, d->vals[j].name);
+		for (i = 1; i < d->nvals; i++)
+			if (u64 ? (uint64_t)d->vals[i].value < (uint64_t)d->vals[min].value
+				: d->vals[i].value < d->vals[min].value)
+				min = i;
+		size_t a = d->nvals, b = d->nvals; /* the two first names with it */
+
+		for (j = 0; j < d->nvals; j++) {
+			if (d->vals[j].value != d->vals[min].value)
+				continue;
+			if (a == d->nvals || strcmp(d->vals[j].name, d->vals[a].name) < 0) {
+				b = a;
+				a = j;
+			} else if (b == d->nvals || strcmp(d->vals[j].name, d->vals[b].name) < 0) {
+				b = j;
+			}
 		}
+		if (b < d->nvals)
+			lex_error(lx, &d->vals[a > b ? a : b].loc,
+				  "all enum values must be unique: %s and %s are both %lld",
+				  d->vals[a].name, d->vals[b].name, (long long)d->vals[min].value);
 	}
 }
 
@@ -297,6 +316,7 @@ static void check_hash(struct lexer *lx, const struct field *f)
 static void check_struct_fields(struct lexer *lx, struct def *d)
 {
 	struct sc_map names = {0};
+	const struct field *key = NULL;
 	size_t i;
 
 	for (i = 0; i < d->nfields; i++) {
@@ -316,6 +336,10 @@ static void check_struct_fields(struct lexer *lx, struct def *d)
 		enum_zero(lx, f);
 		/* flatc keeps a struct's key in the .bfbs (vectors of it sort by it) */
 		f->key = sc_attr(f->attrs, "key") != NULL;
+		if (f->key && key)
+			lex_error(lx, &f->loc, "only one field may be set as 'key'");
+		if (f->key)
+			key = f;
 		if (sc_map_add(&names, f->name, i) != i)
 			lex_error(lx, &f->loc, "field already exists: %s", f->name);
 		if (strcmp(f->name, d->name) == 0)

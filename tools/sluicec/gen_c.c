@@ -64,6 +64,21 @@ static void elem_ctype(FILE *o, enum base b, const struct def *ref)
 		fprintf(o, "%s", ctype(b));
 }
 
+/* True for the value of d that stands for its number: flatc 2.0.8 lets
+ * values repeat (it only refuses one equal to the smallest) and a C switch
+ * may not; the first name in byte order wins, as in flatc's lookups and in
+ * the .bfbs (values sorted by number, then name). */
+static bool first_of_value(const struct def *d, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < d->nvals; k++)
+		if (k != i && d->vals[k].value == d->vals[i].value &&
+		    strcmp(d->vals[k].name, d->vals[i].name) < 0)
+			return false;
+	return true;
+}
+
 static void gen_enum(FILE *o, const struct def *d)
 {
 	size_t i;
@@ -88,8 +103,9 @@ static void gen_enum(FILE *o, const struct def *d)
 	} else {
 		fprintf(o, "\tswitch (v) {\n");
 		for (i = 0; i < d->nvals; i++)
-			fprintf(o, "\tcase %s_%s:\n\t\treturn \"%s\";\n", d->cname, d->vals[i].name,
-				d->vals[i].name);
+			if (first_of_value(d, i))
+				fprintf(o, "\tcase %s_%s:\n\t\treturn \"%s\";\n", d->cname, d->vals[i].name,
+					d->vals[i].name);
 		fprintf(o, "\tdefault:\n\t\tbreak;\n\t}\n");
 	}
 	fprintf(o, "\treturn \"\";\n}\n\n");
@@ -655,6 +671,8 @@ static void gen_member_switch(FILE *o, const struct def *r, const char *in, cons
 	for (i = 1; i < r->nvals; i++) {
 		const struct def *m = r->vals[i].utype.ref;
 
+		if (!first_of_value(r, i))
+			continue;
 		fprintf(o, "%scase %lld:\n", in, (long long)r->vals[i].value);
 		if (r->vals[i].utype.base == B_STRING)
 			fprintf(o, "%s\tif ((rc = sluice_fb_verify_string(v, %s)))\n", in, at);

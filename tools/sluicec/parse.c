@@ -397,10 +397,7 @@ static void enum_decl(struct parser *p, bool is_union)
 			e->value = d->vals[d->nvals - 1].value + 1;
 			e->utype.fixed_len = e->value < 0;
 		}
-		{
-			struct attr *a = metadata(p);
-			(void)a;
-		}
+		/* (flatc 2.0.8 takes no attributes on enum values) */
 		d->nvals++;
 		if (!is(lx, ','))
 			break;
