@@ -641,6 +641,84 @@ START_TEST(runs_with_sched_keys)
 }
 END_TEST
 
+/* While a run goes on, `sluice ls --sched --json` (into out) until it sees
+ * both stage processes; 0 when it did. */
+static int ls_sched_until_seen(const char *prefix, const char *out)
+{
+	char cmd[512], text[8192];
+
+	snprintf(cmd, sizeof(cmd), "%s ls --sched --json --window 0 --prefix /%s >%s", sluice_bin(),
+		 prefix, out);
+	for (int i = 0; i < 100; i++) {
+		FILE *f;
+		size_t n = 0;
+
+		if (system(cmd) == 0 && (f = fopen(out, "r"))) {
+			n = fread(text, 1, sizeof(text) - 1, f);
+			fclose(f);
+		}
+		text[n] = '\0';
+		if (strstr(text, "\"name\": \"src\"") && strstr(text, "\"name\": \"sink\""))
+			return 0;
+		usleep(50000);
+	}
+	return 1;
+}
+
+/* The scheduling keys are in the summary file as given, and `sluice ls
+ * --sched` shows the CPUs and policy the stage processes run with. */
+START_TEST(sched_keys_are_shown)
+{
+	static const char text[] =
+		"topics:\n"
+		"  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+		"stages:\n"
+		"  src:  { plugin: t_source, outputs: { out: a }, cpu: 0,\n"
+		"          sched: { policy: other }, lock_memory: false }\n"
+		"  sink: { plugin: t_sink, inputs: { in: a }, spin_us: 20 }\n";
+	struct sluice_pipeline *pl;
+	char name[64], summary[256], prefix[80], lsout[256];
+	const char *path = write_file("schedshow", text);
+	pid_t pid;
+
+	snprintf(name, sizeof(name), "tp%ldv", (long)getpid());
+	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
+	snprintf(lsout, sizeof(lsout), "/tmp/sluice-test-%s-ls.json", name);
+	snprintf(prefix, sizeof(prefix), "%s.", name);
+	ck_assert_msg(sluice_pipeline_load(path, name, &pl) == 0, "%s", sluice_errdetail());
+	pid = tu_fork();
+	if (pid == 0)
+		_exit(ls_sched_until_seen(prefix, lsout));
+	struct sluice_run_opts o = {.duration_s = 2, .summary_path = summary};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_int_eq(tu_wait(pid, 20000), 0);
+	/* the summary: the keys as the file gave them, null where it is silent */
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][0][\"cpu\"] == \"0\""), 1);
+	ck_assert_double_eq(
+		tu_json_number(summary, "s[\"stages\"][0][\"sched\"][\"policy\"] == \"other\""), 1);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][0][\"lock_memory\"] == False"), 1);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][0][\"spin_us\"]"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][1][\"cpu\"] is None"), 1);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][1][\"sched\"] is None"), 1);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][1][\"spin_us\"]"), 20);
+	/* ls: the publisher is the src process, pinned to CPU 0, policy other */
+	ck_assert_double_eq(tu_json_number(lsout, "[p for p in s[0][\"processes\"] if "
+						  "p[\"role\"] == \"publisher\"][0][\"cpus\"] == \"0\""),
+			    1);
+	ck_assert_double_eq(tu_json_number(lsout, "[p for p in s[0][\"processes\"] if "
+						  "p[\"role\"] == \"publisher\"][0][\"name\"] == \"src\""),
+			    1);
+	ck_assert_double_eq(tu_json_number(lsout, "all(p[\"policy\"] == \"other\" and "
+						  "p[\"locked_kib\"] >= 0 for p in s[0][\"processes\"])"),
+			    1);
+	ck_assert_int_eq(shm_left(prefix), 0);
+	unlink(lsout);
+	unlink(summary);
+	unlink(path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -664,6 +742,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, sched_keys_are_parsed);
 	tcase_add_test(tc, realtime_needs_privilege);
 	tcase_add_test(tc, runs_with_sched_keys);
+	tcase_add_test(tc, sched_keys_are_shown);
 	suite_add_tcase(s, tc);
 	return s;
 }
