@@ -66,6 +66,11 @@ static int ready_member(struct sluice_waitset *ws, bool check_gone)
 	return -1;
 }
 
+int sluice__waitset_poll(struct sluice_waitset *ws)
+{
+	return ws->n ? ready_member(ws, false) : -1;
+}
+
 static int sleep_all(struct sluice_waitset *ws, const uint32_t *seen, uint64_t deadline_ns)
 {
 	struct futex_waitv w[WAITSET_MAX];
