@@ -719,6 +719,119 @@ START_TEST(sched_keys_are_shown)
 }
 END_TEST
 
+/* The pid of the process called comm whose parent is ppid, or 0. */
+static pid_t child_named(pid_t ppid, const char *comm)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[300], line[512], name[64];
+		int pid, pp;
+		FILE *f;
+
+		if (sscanf(e->d_name, "%d", &pid) != 1)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fgets(line, sizeof(line), f) &&
+		    sscanf(line, "%*d (%63[^)]) %*c %d", name, &pp) == 2 && pp == ppid &&
+		    !strcmp(name, comm))
+			found = pid;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* read-like syscalls the process has made (/proc/PID/io syscr), or -1. */
+static long long syscr(pid_t pid)
+{
+	char path[64], line[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "syscr: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Half a second of the spinning sink's life: its read syscalls into out. */
+static int count_sink_reads(const char *out)
+{
+	pid_t sink = 0;
+	long long a, b;
+	FILE *f;
+
+	for (int i = 0; i < 200 && !sink; i++) {
+		sink = child_named(getppid(), "sink");
+		usleep(10000);
+	}
+	if (!sink)
+		return 2;
+	usleep(300000);
+	a = syscr(sink);
+	usleep(500000);
+	b = syscr(sink);
+	if (a < 0 || b < 0 || !(f = fopen(out, "w")))
+		return 3;
+	fprintf(f, "%lld\n", b - a);
+	fclose(f);
+	return 0;
+}
+
+/* A stage that spins on its inputs (spin_us) polls them with plain loads:
+ * its read syscalls follow the messages (500 a second here), not its
+ * polls.  Polling with wait(ws, 0) read /proc/<pid>/stat on every poll,
+ * tens of thousands of reads a second. */
+START_TEST(spinning_stage_polls_cheaply)
+{
+	static const char text[] =
+		"topics:\n"
+		"  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+		"stages:\n"
+		"  src:  { plugin: t_source, outputs: { out: a } }\n"
+		"  sink: { plugin: t_sink, inputs: { in: a }, spin_us: 200000 }\n";
+	struct sluice_pipeline *pl;
+	char name[64], prefix[80], out[256];
+	const char *path = write_file("spinpoll", text);
+	long long reads = -1;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "tp%ldp", (long)getpid());
+	snprintf(prefix, sizeof(prefix), "%s.", name);
+	snprintf(out, sizeof(out), "/tmp/sluice-test-%s-reads", name);
+	ck_assert_msg(sluice_pipeline_load(path, name, &pl) == 0, "%s", sluice_errdetail());
+	pid = tu_fork();
+	if (pid == 0)
+		_exit(count_sink_reads(out));
+	struct sluice_run_opts o = {.duration_s = 2};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_int_eq(tu_wait(pid, 20000), 0);
+	if ((f = fopen(out, "r"))) {
+		if (fscanf(f, "%lld", &reads) != 1)
+			reads = -1;
+		fclose(f);
+	}
+	unlink(out);
+	unlink(path);
+	ck_assert_int_eq(shm_left(prefix), 0);
+	/* at most 250 messages in the window: a few reads each, not thousands */
+	ck_assert_msg(reads >= 0 && reads < 2500, "the spinning sink made %lld reads in 0.5 s",
+		      reads);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -743,6 +856,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, realtime_needs_privilege);
 	tcase_add_test(tc, runs_with_sched_keys);
 	tcase_add_test(tc, sched_keys_are_shown);
+	tcase_add_test(tc, spinning_stage_polls_cheaply);
 	suite_add_tcase(s, tc);
 	return s;
 }
