@@ -832,6 +832,49 @@ START_TEST(spinning_stage_polls_cheaply)
 }
 END_TEST
 
+/* A stage that sleeps on its input between messages (the default) looks
+ * up its publisher in /proc at most every 50 ms, and only when no message
+ * is there, not on every wait: a few reads in half a second of steady
+ * traffic, not one per message. */
+START_TEST(waiting_stage_reads_proc_rarely)
+{
+	static const char text[] =
+		"topics:\n"
+		"  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+		"stages:\n"
+		"  src:  { plugin: t_source, outputs: { out: a } }\n"
+		"  sink: { plugin: t_sink, inputs: { in: a } }\n";
+	struct sluice_pipeline *pl;
+	char name[64], prefix[80], out[256];
+	const char *path = write_file("waitpoll", text);
+	long long reads = -1;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "tp%ldw", (long)getpid());
+	snprintf(prefix, sizeof(prefix), "%s.", name);
+	snprintf(out, sizeof(out), "/tmp/sluice-test-%s-reads", name);
+	ck_assert_msg(sluice_pipeline_load(path, name, &pl) == 0, "%s", sluice_errdetail());
+	pid = tu_fork();
+	if (pid == 0)
+		_exit(count_sink_reads(out));
+	struct sluice_run_opts o = {.duration_s = 2};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_int_eq(tu_wait(pid, 20000), 0);
+	if ((f = fopen(out, "r"))) {
+		if (fscanf(f, "%lld", &reads) != 1)
+			reads = -1;
+		fclose(f);
+	}
+	unlink(out);
+	unlink(path);
+	ck_assert_int_eq(shm_left(prefix), 0);
+	/* about 250 messages in the window, at most 10 liveness looks */
+	ck_assert_msg(reads >= 0 && reads < 60, "the waiting sink made %lld reads in 0.5 s", reads);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -857,6 +900,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, runs_with_sched_keys);
 	tcase_add_test(tc, sched_keys_are_shown);
 	tcase_add_test(tc, spinning_stage_polls_cheaply);
+	tcase_add_test(tc, waiting_stage_reads_proc_rarely);
 	suite_add_tcase(s, tc);
 	return s;
 }
