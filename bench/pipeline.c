@@ -81,13 +81,16 @@ static int allowed_cpus(int *cpus, int max)
 
 /* --- the floor: two eventfd wake-ups in series ------------------------ */
 
+#define FLOOR_RING 8192 /* send times of the last 8 s of messages */
+
 struct floor_shared {
 	_Atomic int ready;
-	_Atomic int stop;
-	_Atomic uint64_t t0;
 	uint64_t cpu_ns[3];
 	int err[3];
 	struct ipc_hist h;
+	/* message i's send time in [i % FLOOR_RING]; eventfd adds up the
+	 * writes that one read collects, so a read may bring several */
+	_Atomic uint64_t t0[FLOOR_RING];
 };
 
 static uint64_t self_cpu_ns(void)
@@ -113,7 +116,8 @@ static int floor_rt(int cpu, int priority)
 	return 0;
 }
 
-/* Process `who` of the floor: 0 writes at 1 kHz, 1 passes on, 2 records. */
+/* Process `who` of the floor: 0 writes at 1 kHz, 1 passes on, 2 records.
+ * messages + 1 are sent: the last one only says stop. */
 static int floor_proc(int who, int efd[2], struct floor_shared *sh, const struct bp_opts *o,
                       uint64_t messages)
 {
@@ -133,27 +137,27 @@ static int floor_proc(int who, int efd[2], struct floor_shared *sh, const struct
 				next.tv_nsec -= 1000000000L;
 			}
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-			if (i == messages)
-				atomic_store(&sh->stop, 1);
-			atomic_store_explicit(&sh->t0, ipc_now_ns(), memory_order_release);
+			atomic_store_explicit(&sh->t0[i % FLOOR_RING], ipc_now_ns(),
+			                      memory_order_release);
 			if (write(efd[0], &v, sizeof(v)) != sizeof(v))
 				return -errno;
 		}
 	} else {
-		for (;;) {
+		while (seen <= messages) {
 			if (read(efd[who - 1], &v, sizeof(v)) != sizeof(v))
 				return -errno;
 			if (who == 1 && write(efd[1], &v, sizeof(v)) != sizeof(v))
 				return -errno;
-			if (who == 2) {
-				uint64_t t = ipc_now_ns();
-				uint64_t t0 = atomic_load_explicit(&sh->t0, memory_order_acquire);
+			uint64_t t = ipc_now_ns();
 
-				if (!atomic_load(&sh->stop) && seen++ >= (uint64_t)o->warmup)
+			for (uint64_t k = 0; k < v; k++, seen++) {
+				uint64_t t0 = atomic_load_explicit(&sh->t0[seen % FLOOR_RING],
+				                                   memory_order_acquire);
+
+				if (who == 2 && seen < messages && seen >= (uint64_t)o->warmup &&
+				    t >= t0)
 					ipc_hist_add(&sh->h, t - t0);
 			}
-			if (atomic_load(&sh->stop))
-				break;
 		}
 	}
 	sh->cpu_ns[who] = self_cpu_ns() - c0;
