@@ -110,8 +110,8 @@ static int floor_rt(int cpu, int priority)
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0 || mlockall(MCL_CURRENT | MCL_FUTURE) != 0 ||
-	    sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
+	if (sched_setaffinity(0, sizeof(set), &set) != 0 ||
+	    mlockall(MCL_CURRENT | MCL_FUTURE) != 0 || sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
 		return -errno;
 	return 0;
 }
@@ -164,8 +164,7 @@ static int floor_proc(int who, int efd[2], struct floor_shared *sh, const struct
 	return 0;
 }
 
-static int run_floor(const struct bp_opts *o, int rt, const int *cpus, int ncpu,
-                     struct bp_row *row)
+static int run_floor(const struct bp_opts *o, int rt, const int *cpus, int ncpu, struct bp_row *row)
 {
 	uint64_t messages = (uint64_t)(o->seconds * 1000.0);
 	struct floor_shared *sh = ipc_map_shared(sizeof(*sh));
@@ -292,7 +291,8 @@ static void stage_keys(enum bp_mode m, int i, const struct bp_opts *o, const int
 	if (m == BP_SPIN && i > 0)
 		snprintf(buf, len, ", spin_us: %d", o->spin_us);
 	else if (m == BP_RT)
-		snprintf(buf, len, ", cpu: %d, sched: { policy: fifo, priority: %d }, lock_memory: true",
+		snprintf(buf, len,
+		         ", cpu: %d, sched: { policy: fifo, priority: %d }, lock_memory: true",
 		         cpus[i % ncpu], o->priority);
 }
 
@@ -312,9 +312,12 @@ static int write_file(const char *path, enum bp_mode m, const struct bp_opts *o,
 	        "  raw: { type: sluice.bench.Pipeline, slots: 64, slot_size: %d }\n"
 	        "  out: { type: sluice.bench.Pipeline, slots: 64, slot_size: %d }\n"
 	        "stages:\n"
-	        "  source:  { plugin: bench_pipe_source, params: { size: %d }, outputs: { out: raw }%s }\n"
-	        "  process: { plugin: bench_pipe_relay, inputs: { in: raw }, outputs: { out: out }%s }\n"
-	        "  sink:    { plugin: bench_pipe_sink, params: { warmup: %d }, inputs: { in: out }%s }\n",
+	        "  source:  { plugin: bench_pipe_source, params: { size: %d }, outputs: { out: raw "
+	        "}%s }\n"
+	        "  process: { plugin: bench_pipe_relay, inputs: { in: raw }, outputs: { out: out "
+	        "}%s }\n"
+	        "  sink:    { plugin: bench_pipe_sink, params: { warmup: %d }, inputs: { in: out "
+	        "}%s }\n",
 	        mode_names[m], o->size, o->size, o->size, k[0], k[1], o->warmup, k[2]);
 	return fclose(f) == 0 ? 0 : -errno;
 }
@@ -348,10 +351,8 @@ static int run_pipeline(enum bp_mode m, const struct bp_opts *o, const int *cpus
 		snprintf(row->skipped, sizeof(row->skipped), "%s", sluice_errdetail());
 		return m == BP_RT ? 0 : rc;
 	}
-	struct sluice_run_opts ro = {.duration_s = o->seconds + 0.3,
-	                             .report = on_report,
-	                             .event = on_event,
-	                             .arg = &res};
+	struct sluice_run_opts ro = {
+	    .duration_s = o->seconds + 0.3, .report = on_report, .event = on_event, .arg = &res};
 	rc = sluice_pipeline_run(pl, &ro);
 	sluice_pipeline_free(pl);
 	if (rc)
@@ -441,14 +442,15 @@ static void write_json(FILE *f, const struct bp_row *r, int n, const struct bp_o
 			fprintf(f, "\"}");
 			continue;
 		}
-		fprintf(f,
-		        ", \"messages\": %llu, \"p50_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": %llu, "
-		        "\"max_ns\": %llu, \"cpu_pct\": {\"source\": %.2f, \"process\": %.2f, "
-		        "\"sink\": %.2f}",
-		        (unsigned long long)r[i].n, (unsigned long long)r[i].p50,
-		        (unsigned long long)r[i].p99, (unsigned long long)r[i].p999,
-		        (unsigned long long)r[i].max, r[i].cpu_pct[0], r[i].cpu_pct[1],
-		        r[i].cpu_pct[2]);
+		fprintf(
+		    f,
+		    ", \"messages\": %llu, \"p50_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": %llu, "
+		    "\"max_ns\": %llu, \"cpu_pct\": {\"source\": %.2f, \"process\": %.2f, "
+		    "\"sink\": %.2f}",
+		    (unsigned long long)r[i].n, (unsigned long long)r[i].p50,
+		    (unsigned long long)r[i].p99, (unsigned long long)r[i].p999,
+		    (unsigned long long)r[i].max, r[i].cpu_pct[0], r[i].cpu_pct[1],
+		    r[i].cpu_pct[2]);
 		if (r[i].mode == BP_SPIN)
 			fprintf(f, ", \"spin_us\": %d", o->spin_us);
 		if (fl && fl->p99)
@@ -460,30 +462,29 @@ static void write_json(FILE *f, const struct bp_row *r, int n, const struct bp_o
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: sluice-bench pipeline [options]\n"
-	        "  --seconds S         run each mode this long (default 5)\n"
-	        "  --size N            payload bytes (default 256, at least 16)\n"
-	        "  --modes LIST        default,spin,rt (default all; the eventfd floor always\n"
-	        "                      runs, and again under rt's conditions when rt runs)\n"
-	        "  --spin-us N         spin mode's spin_us (default 1000: one period)\n"
-	        "  --priority N        rt mode's sched fifo priority (default 50)\n"
-	        "  --rounds N          repeat the whole set N times (default 1)\n"
-	        "  --smoke             a short run (1 s per mode, 50 messages of warm-up)\n"
-	        "  --json PATH         also write the rows as a JSON array ('-': stdout,\n"
-	        "                      the table then goes to stderr)\n"
-	        "rt needs CAP_SYS_NICE or RLIMIT_RTPRIO, and CAP_IPC_LOCK or an unlimited\n"
-	        "RLIMIT_MEMLOCK; where they are missing its row says so and is skipped.\n");
+	fprintf(f, "usage: sluice-bench pipeline [options]\n"
+	           "  --seconds S         run each mode this long (default 5)\n"
+	           "  --size N            payload bytes (default 256, at least 16)\n"
+	           "  --modes LIST        default,spin,rt (default all; the eventfd floor always\n"
+	           "                      runs, and again under rt's conditions when rt runs)\n"
+	           "  --spin-us N         spin mode's spin_us (default 1000: one period)\n"
+	           "  --priority N        rt mode's sched fifo priority (default 50)\n"
+	           "  --rounds N          repeat the whole set N times (default 1)\n"
+	           "  --smoke             a short run (1 s per mode, 50 messages of warm-up)\n"
+	           "  --json PATH         also write the rows as a JSON array ('-': stdout,\n"
+	           "                      the table then goes to stderr)\n"
+	           "rt needs CAP_SYS_NICE or RLIMIT_RTPRIO, and CAP_IPC_LOCK or an unlimited\n"
+	           "RLIMIT_MEMLOCK; where they are missing its row says so and is skipped.\n");
 }
 
 static int parse_opts(int argc, char **argv, struct bp_opts *o)
 {
 	static const struct option lo[] = {
-	    {"seconds", required_argument, 0, 's'}, {"size", required_argument, 0, 'z'},
-	    {"modes", required_argument, 0, 'm'},   {"spin-us", required_argument, 0, 'p'},
+	    {"seconds", required_argument, 0, 's'},  {"size", required_argument, 0, 'z'},
+	    {"modes", required_argument, 0, 'm'},    {"spin-us", required_argument, 0, 'p'},
 	    {"priority", required_argument, 0, 'r'}, {"rounds", required_argument, 0, 'n'},
-	    {"json", required_argument, 0, 'j'},    {"smoke", no_argument, 0, 'k'},
-	    {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+	    {"json", required_argument, 0, 'j'},     {"smoke", no_argument, 0, 'k'},
+	    {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
 	char *end;
 	int c;
 

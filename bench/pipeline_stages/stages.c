@@ -58,9 +58,8 @@ static const struct sluice_output_decl src_outputs[] = {
 
 SLUICE_PLUGIN(.name = "bench_pipe_source", .version = "1.0.0",
               .summary = "1 kHz source of time-stamped synthetic payloads (sluice-bench pipeline)",
-              SLUICE_PARAMS(src_params), SLUICE_OUTPUTS(src_outputs),
-              SLUICE_STATE(struct bp_src), .tick_hz = 1000, .init2 = src_init,
-              .on_tick = src_tick);
+              SLUICE_PARAMS(src_params), SLUICE_OUTPUTS(src_outputs), SLUICE_STATE(struct bp_src),
+              .tick_hz = 1000, .init2 = src_init, .on_tick = src_tick);
 
 #elif defined(BP_RELAY)
 
@@ -84,8 +83,7 @@ static const struct sluice_output_decl relay_outputs[] = {
 
 SLUICE_PLUGIN(.name = "bench_pipe_relay", .version = "1.0.0",
               .summary = "copies each payload into a new message (sluice-bench pipeline)",
-              SLUICE_INPUTS(relay_inputs), SLUICE_OUTPUTS(relay_outputs),
-              SLUICE_STATE(uint64_t));
+              SLUICE_INPUTS(relay_inputs), SLUICE_OUTPUTS(relay_outputs), SLUICE_STATE(uint64_t));
 
 #elif defined(BP_SINK)
 
@@ -160,7 +158,7 @@ static const struct sluice_input_decl sink_inputs[] = {
 
 SLUICE_PLUGIN(.name = "bench_pipe_sink", .version = "1.0.0",
               .summary = "end-to-end latency of each payload, as figures (sluice-bench pipeline)",
-              SLUICE_PARAMS(sink_params), SLUICE_INPUTS(sink_inputs),
-              SLUICE_STATE(struct bp_sink), .init2 = sink_init, .fini = sink_fini);
+              SLUICE_PARAMS(sink_params), SLUICE_INPUTS(sink_inputs), SLUICE_STATE(struct bp_sink),
+              .init2 = sink_init, .fini = sink_fini);
 
 #endif
