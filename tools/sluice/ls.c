@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bridge.h"
 #include "cmd.h"
 #include "sluice/channel.h"
 #include "sluice/error.h"
@@ -21,6 +22,7 @@ struct row {
 	struct sluice_topic_stats st;
 	uint64_t lost;
 	double rate;
+	int bridged; /* 1 a bridge publishes it (from DDS), 2 one reads it (to DDS) */
 	int32_t sub_pid[64]; /* live subscribers' processes */
 	int nsub_pid;
 };
@@ -30,6 +32,9 @@ struct listing {
 	int n;
 	const char *prefix;
 };
+
+/* Where a bridged topic goes (sluice bridge, docs/bridge.md). */
+static const char *const bridged_words[4] = {"", "from-dds", "to-dds", "from-dds+to-dds"};
 
 static int collect(const struct sluice_shm_entry *e, void *arg)
 {
@@ -62,7 +67,11 @@ static int collect(const struct sluice_shm_entry *e, void *arg)
 			r->lost += subs[i].lost;
 			if (subs[i].alive && subs[i].pid > 0)
 				r->sub_pid[r->nsub_pid++] = subs[i].pid;
+			if (subs[i].alive && bridge_pid_is_bridge(subs[i].pid))
+				r->bridged |= 2;
 		}
+	if (!r->invalid[0] && r->st.publisher_alive && bridge_pid_is_bridge(r->st.publisher_pid))
+		r->bridged |= 1;
 	/* The type name comes from shared memory: escape it too. */
 	if (!r->invalid[0]) {
 		char t[sizeof(r->st.type_name)];
@@ -321,15 +330,18 @@ static int ls_main(int argc, char **argv)
 			       r->st.publisher_alive ? "true" : "false", r->st.subscribers,
 			       (unsigned long long)r->st.published, r->rate,
 			       (unsigned long long)r->lost);
+			if (r->bridged)
+				printf(", \"bridged\": \"%s\"", bridged_words[r->bridged]);
 			if (sched)
 				json_procs(r);
 			printf("}");
 		} else {
-			printf("%-32s %-22s %-8s %5d%s %6u %12llu %10.1f %8llu\n", r->shown,
+			printf("%-32s %-22s %-8s %5d%s %6u %12llu %10.1f %8llu%s%s\n", r->shown,
 			       r->st.type_name, dl, (int)r->st.publisher_pid,
 			       r->st.publisher_pid && !r->st.publisher_alive ? "!" : " ",
 			       r->st.subscribers, (unsigned long long)r->st.published, r->rate,
-			       (unsigned long long)r->lost);
+			       (unsigned long long)r->lost, r->bridged ? "  " : "",
+			       r->bridged ? bridged_words[r->bridged] : "");
 		}
 	}
 	if (json)
@@ -351,9 +363,11 @@ SLUICE_CMD(ls, "ls", "list the topics on this machine",
 	   "shown with bytes that are not printable UTF-8 as \\xHH and '\\' doubled.\n"
 	   "--prefix lists only names that start with /NAME.  --json prints an array\n"
 	   "of objects instead, with the owner's uid (\"valid\": false and \"invalid\":\n"
-	   "reason for what is not a topic).  --sched adds, for each process that\n"
-	   "publishes or subscribes (a pipeline's stage processes carry the stage's\n"
-	   "name), how the kernel runs it: the CPUs it may use, its policy and\n"
-	   "priority and its locked memory (VmLck), i.e. what a stage's cpu, sched and\n"
-	   "lock_memory keys set; a stage's spin_us is in the run's summary file.\n",
+	   "reason for what is not a topic).  A topic a sluice bridge publishes (it came\n"
+	   "from DDS) or reads (it goes to DDS) ends its line with from-dds or to-dds\n"
+	   "(\"bridged\" in --json).  --sched adds, for each process that publishes or\n"
+	   "subscribes (a pipeline's stage processes carry the stage's name), how the\n"
+	   "kernel runs it: the CPUs it may use, its policy and priority and its locked\n"
+	   "memory (VmLck), i.e. what a stage's cpu, sched and lock_memory keys set; a\n"
+	   "stage's spin_us is in the run's summary file.\n",
 	   ls_main)
