@@ -83,7 +83,7 @@ _sluice()
 
 	case $cmd in
 	run) opts="--duration --threads --summary --keep --name --quiet --check --help" ;;
-	ls) opts="--json --window --prefix --help" ;;
+	ls) opts="--json --window --prefix --sched --help" ;;
 	echo) opts="-n --oldest --wait --pipeline --help" ;;
 	hz) opts="--duration --wait --pipeline --help" ;;
 	pub) opts="--rate -n --pipeline --type --schema --slot-size --slots --help" ;;
