@@ -121,6 +121,10 @@ sluice_fb_ref sluice_fb_vector(sluice_fb_builder *b, const void *data, size_t co
 void *sluice_fb_vector_alloc(sluice_fb_builder *b, size_t count, size_t elem_size,
 			     size_t align, sluice_fb_ref *ref);
 
+/* A struct on its own (a union's struct member): size bytes copied from v,
+ * already little-endian, aligned to align. */
+sluice_fb_ref sluice_fb_struct(sluice_fb_builder *b, const void *v, size_t size, size_t align);
+
 /* A vector of offsets (tables or strings), in the order given. */
 sluice_fb_ref sluice_fb_ref_vector(sluice_fb_builder *b, const sluice_fb_ref *refs,
 				   size_t count);

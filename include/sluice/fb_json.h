@@ -72,7 +72,8 @@ int sluice_fb_json_print_copy(const void *bfbs, size_t bfbs_len, const char *tab
  * progress lives in scratch[0..scratch_len) (a few KiB on the stack for
  * most messages); nothing is allocated. Accepts what flatc -b accepts in
  * practice: unquoted keys, trailing commas, comments, enums by name ("A B"
- * for bit flags), nan/inf; a union's _type before or after its value.
+ * for bit flags), nan/inf; a union's _type before or after its value (a
+ * vector of unions needs its _type vector first, as flatc does).
  * Errors: -SLUICE_EFBJSON, the builder's, or -SLUICE_EFBFULL when scratch
  * is too small. sluice_errdetail() gives line:col of what the error is
  * about and names the field and its table, e.g. `fb json: 1:14: unknown

@@ -152,6 +152,10 @@ static inline int sluice_fb_verify_ref(const sluice_fb_verifier *v, const sluice
 /* A string at p. */
 int sluice_fb_verify_string(const sluice_fb_verifier *v, const uint8_t *p);
 
+/* A struct at p (a union's struct member) of size bytes, aligned to align. */
+int sluice_fb_verify_struct(const sluice_fb_verifier *v, const uint8_t *p, size_t size,
+			    size_t align);
+
 /* A vector at p of elements of elem_size bytes and alignment align. */
 int sluice_fb_verify_vector(const sluice_fb_verifier *v, const uint8_t *p, size_t elem_size,
 			    size_t align, uint32_t *count);
@@ -164,11 +168,21 @@ int sluice_fb_verify_vec_ref(const sluice_fb_verifier *v, const uint8_t *vec, ui
 int sluice_fb_verify_string_vector(const sluice_fb_verifier *v, const uint8_t *p);
 
 /* A union: type field tid and value field vid. *type and *value receive the
- * tag and the table (NULL for NONE). A value without a tag is refused; a tag
+ * tag and what the value points to (a table, struct or string; NULL for
+ * NONE). A value without a tag is refused; a tag
  * without a value is a null member (*value NULL), as flatc's verifier
  * accepts it; an unknown tag (a newer writer) is not followed. */
 int sluice_fb_verify_union(const sluice_fb_verifier *v, const sluice_fb_vtab *tab, unsigned tid,
 			   unsigned vid, bool required, uint8_t *type, const uint8_t **value);
+
+/* A vector of unions: its types vector (field tid, [ubyte]) and values
+ * vector (field vid, offsets), both present or both absent and of one
+ * length. *types receives the type bytes, *values the values vector (for
+ * sluice_fb_verify_vec_ref) and *count the length; each element is left to
+ * the caller, to verify by its type (an element of type 0 is not followed). */
+int sluice_fb_verify_union_vector(const sluice_fb_verifier *v, const sluice_fb_vtab *tab,
+				  unsigned tid, unsigned vid, bool required, const uint8_t **types,
+				  const uint8_t **values, uint32_t *count);
 
 /* A nested flatbuffer in a [ubyte] vector: a new verifier over its bytes
  * that keeps the parent's depth and table budget. */

@@ -79,4 +79,9 @@ static inline bool sluice__sub_evicted(const struct sluice_sub *s)
  * header a foreign write set back does not hold the subscriber. */
 int sluice__sub_check_gone(struct sluice_sub *s);
 
+/* The index of a wait-set member with a message (or evicted), else -1: one
+ * load per member, for a caller that spins (sluice_waitset_wait(ws, 0)
+ * also asks /proc whether each publisher lives, far too slow to spin on). */
+int sluice__waitset_poll(struct sluice_waitset *ws);
+
 #endif

@@ -28,6 +28,10 @@ struct sluice_waitset {
 	struct sluice_sub *subs[WAITSET_MAX];
 	int n;
 	int next; /* round-robin start, so one busy topic cannot starve the rest */
+	/* When a look for gone publishers (a /proc read each) was last due:
+	 * a wait makes one at most every CHAN_LIVENESS_NS, as a subscriber's
+	 * take does, not on every call (a stage waits once per message). */
+	uint64_t last_gone_check;
 };
 
 int sluice_waitset_new(struct sluice_waitset **out)
@@ -66,6 +70,11 @@ static int ready_member(struct sluice_waitset *ws, bool check_gone)
 	return -1;
 }
 
+int sluice__waitset_poll(struct sluice_waitset *ws)
+{
+	return ws->n ? ready_member(ws, false) : -1;
+}
+
 static int sleep_all(struct sluice_waitset *ws, const uint32_t *seen, uint64_t deadline_ns)
 {
 	struct futex_waitv w[WAITSET_MAX];
@@ -92,13 +101,15 @@ int sluice_waitset_wait(struct sluice_waitset *ws, int64_t timeout_ns)
 	uint64_t now = sluice__now_ns();
 	uint64_t deadline = sluice__deadline(now, timeout_ns);
 	uint64_t spin_until = now + CHAN_DEFAULT_SPIN_NS;
-	uint64_t last_gone_check = now;
+	bool check_gone = now - ws->last_gone_check >= CHAN_LIVENESS_NS;
 	uint32_t seen[WAITSET_MAX];
 	int i;
 
 	if (ws->n == 0)
 		return sluice__fail(-EINVAL, "empty wait-set");
-	if ((i = ready_member(ws, true)) >= 0)
+	if (check_gone)
+		ws->last_gone_check = now;
+	if ((i = ready_member(ws, check_gone)) >= 0)
 		return i;
 	if (timeout_ns == 0)
 		return -EAGAIN;
@@ -134,10 +145,9 @@ int sluice_waitset_wait(struct sluice_waitset *ws, int64_t timeout_ns)
 		if (i >= 0)
 			return i;
 		now = sluice__now_ns();
-		bool check_gone = now - last_gone_check >= CHAN_LIVENESS_NS;
-
+		check_gone = now - ws->last_gone_check >= CHAN_LIVENESS_NS;
 		if (check_gone)
-			last_gone_check = now;
+			ws->last_gone_check = now;
 		if ((i = ready_member(ws, check_gone)) >= 0)
 			return i;
 		if (now >= deadline)

@@ -125,6 +125,22 @@ sluice_fb_ref sluice_fb_vector(sluice_fb_builder *b, const void *data, size_t co
 	return ref;
 }
 
+sluice_fb_ref sluice_fb_struct(sluice_fb_builder *b, const void *v, size_t size, size_t align)
+{
+	if (b->in_table || b->in_vector)
+		fail(b, -SLUICE_EFBUSAGE, "struct inside a table");
+	if (!size || align == 0 || (align & (align - 1)) || align > SLUICE_FB_MAX_ALIGN)
+		fail(b, -SLUICE_EFBUSAGE, "bad struct size or alignment");
+	if (size > MAX_MESSAGE) {
+		fail(b, -SLUICE_EFBFULL, "struct too large");
+		return 0;
+	}
+	if (!prep(b, align, size))
+		return 0;
+	memcpy(claim(b, size), v, size);
+	return (sluice_fb_ref)b->head;
+}
+
 sluice_fb_ref sluice_fb_ref_vector(sluice_fb_builder *b, const sluice_fb_ref *refs,
 				   size_t count)
 {

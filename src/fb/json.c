@@ -255,12 +255,24 @@ static const uint8_t *obj(const struct out *o, int32_t idx)
 	return sluice_fb_vec_ref(o->s->objs, (uint32_t)idx);
 }
 
+/* Structs may nest as deep as a schema says (flatc sets no limit), but
+ * printing recurses: past this many levels it stops with an error rather
+ * than run out of stack. */
+#define MAX_PRINT_DEPTH 4096
+
 static void structure(struct out *o, const uint8_t *ob, const uint8_t *p)
 {
 	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
 	uint32_t n = sluice_fb_len(fields), i, k;
 	bool first = true;
 
+	if (o->depth > MAX_PRINT_DEPTH) {
+		if (!o->err)
+			o->err = sluice__fail(-SLUICE_EFBDEPTH,
+					      "fb json: structs nest more than %d levels deep",
+					      MAX_PRINT_DEPTH);
+		return;
+	}
 	put(o, "{", 1);
 	o->depth++;
 	/* in the schema's (name) order: JSON objects are unordered, and one
@@ -338,6 +350,72 @@ static void vector(struct out *o, const uint8_t *type, const uint8_t *vec)
 	put(o, "]", 1);
 }
 
+/* A union member's value v, its union_type mt: a table, a struct standing
+ * on its own or a string; null for a member newer than the schema. */
+static void member(struct out *o, const uint8_t *mt, const uint8_t *v)
+{
+	const uint8_t *mo;
+
+	if (mt && rf_type_base(mt) == RF_STRING) {
+		str(o, v + 4, sluice_fb_u32(v));
+		return;
+	}
+	if (!mt || rf_type_base(mt) != RF_OBJ) {
+		puts_(o, "null");
+		return;
+	}
+	mo = obj(o, rf_type_index(mt));
+	if (rf_int(mo, OB_IS_STRUCT, 1, 0))
+		structure(o, mo, v);
+	else
+		table(o, mo, v);
+}
+
+/* A scalar field's default as the little-endian bytes a message holds. */
+static const uint8_t *default_bytes(const uint8_t *f, int b, uint8_t out[8])
+{
+	const uint8_t *dp = sluice_fb_field_ptr(f, FD_DEFAULT_REAL);
+	double d = dp ? sluice_fb_f64(dp) : 0.0;
+	uint64_t i = (uint64_t)rf_int(f, FD_DEFAULT_INT, 8, 0);
+
+	memset(out, 0, 8);
+	if (b == RF_FLOAT) {
+		float fl = (float)d;
+
+		memcpy(out, &fl, 4);
+	} else if (b == RF_DOUBLE) {
+		memcpy(out, &d, 8);
+	} else {
+		memcpy(out, &i, 8); /* little-endian host: the low bytes first */
+	}
+	return out;
+}
+
+/* A vector of unions: each member as its type in tv (the _type vector,
+ * verified to be as long) says. */
+static void union_vector(struct out *o, const uint8_t *type, const uint8_t *vec,
+			 const uint8_t *tv)
+{
+	const uint8_t *en = sluice_fb_vec_ref(o->s->enums, (uint32_t)rf_type_index(type));
+	uint32_t n = sluice_fb_len(vec), i;
+
+	put(o, "[", 1);
+	o->depth++;
+	for (i = 0; i < n && !o->err; i++) {
+		uint8_t tag = tv && i < sluice_fb_len(tv) ? tv[4 + i] : 0;
+		const uint8_t *mt = tag ? rf_union_member(en, tag) : NULL;
+
+		if (i)
+			put(o, ",", 1);
+		nl(o);
+		member(o, mt, mt ? sluice_fb_vec_ref(vec, i) : NULL);
+	}
+	o->depth--;
+	if (n)
+		nl(o);
+	put(o, "]", 1);
+}
+
 static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 {
 	const uint8_t *fields = sluice_fb_field_ref(ob, OB_FIELDS);
@@ -354,8 +432,15 @@ static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 			const uint8_t *p;
 			int b;
 
+			uint8_t dflt[8];
+
 			id = (uint32_t)(uint16_t)rf_int(f, FD_ID, 2, 0);
 			p = sluice_fb_field_ptr(t, id);
+			/* an absent scalar key prints with its default, as flatc
+			 * prints it (builders leave a default out) */
+			if (!p && rf_int(f, FD_KEY, 1, 0) && rf_is_scalar(rf_type_base(type)) &&
+			    !rf_int(f, FD_DEPRECATED, 1, 0))
+				p = default_bytes(f, rf_type_base(type), dflt);
 			if (!p || rf_int(f, FD_DEPRECATED, 1, 0))
 				continue;
 			b = rf_type_base(type);
@@ -373,6 +458,8 @@ static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 				/* a nested flatbuffer as the object it holds, as flatc */
 				if (no)
 					table(o, no, sluice_fb_root(vec + 4));
+				else if (rf_type_elem(type) == RF_UNION)
+					union_vector(o, type, vec, id ? sluice_fb_field_ref(t, id - 1) : NULL);
 				else
 					vector(o, type, vec);
 			} else if (b == RF_OBJ) {
@@ -388,20 +475,16 @@ static void table(struct out *o, const uint8_t *ob, const uint8_t *t)
 				const uint8_t *en = sluice_fb_vec_ref(o->s->enums, (uint32_t)rf_type_index(type));
 				const uint8_t *vals = sluice_fb_field_ref(en, EN_VALUES);
 				uint32_t k;
-				const uint8_t *mo = NULL;
+				const uint8_t *mt = NULL;
 
 				for (k = 0; tp && k < sluice_fb_len(vals); k++) {
 					const uint8_t *ev = sluice_fb_vec_ref(vals, k);
 					const uint8_t *ut = sluice_fb_field_ref(ev, EV_UNION_TYPE);
 
-					if (rf_int(ev, EV_VALUE, 8, 0) == sluice_fb_u8(tp) && ut &&
-					    rf_type_base(ut) == RF_OBJ)
-						mo = obj(o, rf_type_index(ut));
+					if (rf_int(ev, EV_VALUE, 8, 0) == sluice_fb_u8(tp) && ut)
+						mt = ut;
 				}
-				if (mo)
-					table(o, mo, sluice_fb_deref(p));
-				else
-					puts_(o, "null"); /* a member newer than the schema */
+				member(o, mt, sluice_fb_deref(p));
 			}
 		}
 	}

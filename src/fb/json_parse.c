@@ -145,6 +145,24 @@ static int string(struct jp *j, const char **out, size_t *n)
 	return 0;
 }
 
+/* The bare word null (consumed) comes next. */
+static bool is_null(struct jp *j)
+{
+	const char *t;
+	size_t left;
+
+	if (ws(j))
+		return false; /* the error is met again by what reads the value */
+	t = j->x.src + j->x.pos;
+	left = j->x.len - j->x.pos;
+	if (left < 4 || memcmp(t, "null", 4) != 0 ||
+	    (left > 4 && (isalnum((unsigned char)t[4]) || t[4] == '_')))
+		return false;
+	for (int i = 0; i < 4; i++)
+		adv(j);
+	return true;
+}
+
 /* A bare token (number or identifier), copied NUL-terminated to scratch. */
 static int token(struct jp *j, const char **out)
 {
@@ -482,13 +500,70 @@ static const uint8_t *key_field(const uint8_t *ob)
 	return NULL;
 }
 
+static int key_cmp_at(const uint8_t *f, const uint8_t *pa, const uint8_t *pb);
+
 /* Orders two built tables by the key field ctx, as flatc does. */
 static int key_cmp(const uint8_t *a, const uint8_t *b, void *ctx)
 {
 	const uint8_t *f = ctx;
-	int base = rf_type_base(sluice_fb_field_ref(f, FD_TYPE));
 	unsigned id = (uint16_t)rf_int(f, FD_ID, 2, 0);
-	const uint8_t *pa = sluice_fb_field_ptr(a, id), *pb = sluice_fb_field_ptr(b, id);
+
+	return key_cmp_at(f, sluice_fb_field_ptr(a, id), sluice_fb_field_ptr(b, id));
+}
+
+/* Element a of structs against element b by key field f. */
+static int struct_key_cmp(const uint8_t *f, const uint8_t *a, const uint8_t *b)
+{
+	size_t off = (uint16_t)rf_int(f, FD_OFFSET, 2, 0);
+
+	return key_cmp_at(f, a + off, b + off);
+}
+
+static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	while (n--) {
+		uint8_t t = *a;
+
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+static void sift(uint8_t *v, size_t root, size_t n, size_t es, const uint8_t *kf)
+{
+	for (;;) {
+		size_t c = 2 * root + 1;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && struct_key_cmp(kf, v + c * es, v + (c + 1) * es) < 0)
+			c++;
+		if (struct_key_cmp(kf, v + root * es, v + c * es) >= 0)
+			return;
+		swap_bytes(v + root * es, v + c * es, es);
+		root = c;
+	}
+}
+
+/* Sorts n structs of es bytes at v by their key field kf in place (a
+ * heap sort: no allocation, n log n), as flatc sorts a vector of structs
+ * with a key so readers can binary-search it. */
+static void sort_structs(uint8_t *v, size_t n, size_t es, const uint8_t *kf)
+{
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		sift(v, i, n, es, kf);
+	for (i = n; i-- > 1;) {
+		swap_bytes(v, v + i * es, es);
+		sift(v, 0, i, es, kf);
+	}
+}
+
+/* Two key values at pa and pb (NULL: absent, the default) by field f. */
+static int key_cmp_at(const uint8_t *f, const uint8_t *pa, const uint8_t *pb)
+{
+	int base = rf_type_base(sluice_fb_field_ref(f, FD_TYPE));
 
 	if (base == RF_STRING) {
 		const uint8_t *sa = pa ? sluice_fb_deref(pa) : NULL, *sb = pb ? sluice_fb_deref(pb) : NULL;
@@ -528,7 +603,75 @@ static int key_cmp(const uint8_t *a, const uint8_t *b, void *ctx)
 	}
 }
 
-static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
+static int member(struct jp *j, const uint8_t *mt, sluice_fb_ref *ref);
+
+/* The hash a field's integers may be given by name with (hash: "fnv1a_32"
+ * and the like, kept for the JSON tools), or NULL. */
+static const char *hash_of(const uint8_t *f)
+{
+	const uint8_t *attrs = sluice_fb_field_ref(f, FD_ATTRIBUTES);
+	uint32_t i;
+
+	for (i = 0; i < sluice_fb_len(attrs); i++) {
+		const uint8_t *kv = sluice_fb_vec_ref(attrs, i);
+
+		if (strcmp(rf_str(kv, KV_KEY), "hash") == 0)
+			return rf_str(kv, KV_VALUE);
+	}
+	return NULL;
+}
+
+/* FNV-1 or FNV-1a of s[0..n), 32 or 64 bits, as flatc's hash.h. */
+static uint64_t fnv(const char *s, size_t n, bool a, bool wide)
+{
+	uint64_t h = wide ? 0xcbf29ce484222645ULL : 0x811c9dc5u;
+	uint64_t prime = wide ? 0x100000001b3ULL : 0x01000193u;
+	size_t i;
+
+	for (i = 0; i < n && s[i]; i++) {
+		if (a)
+			h ^= (unsigned char)s[i];
+		h *= prime;
+		if (!a)
+			h ^= (unsigned char)s[i];
+		if (!wide)
+			h &= 0xffffffffu;
+	}
+	return h;
+}
+
+/* A name given for an int, uint, long or ulong with a hash: its hash goes
+ * into v, as flatc reads it. 0, an error, or 1 when the value is no name
+ * (a number, read by scalar()). */
+static int hashed(struct jp *j, int b, const char *hash, uint8_t *v)
+{
+	const char *name;
+	size_t n = 0;
+	bool wide = b == RF_LONG || b == RF_ULONG;
+	uint64_t h;
+	int c, rc;
+
+	if (!hash || (b != RF_INT && b != RF_UINT && !wide))
+		return 1;
+	if ((rc = ws(j)))
+		return rc;
+	c = peekc(j);
+	if (c != '"' && !isalpha(c) && c != '_')
+		return 1;
+	rc = c == '"' ? string(j, &name, &n) : token(j, &name);
+	if (rc)
+		return rc;
+	if (!n)
+		n = strlen(name);
+	h = fnv(name, n, strncmp(hash, "fnv1a_", 6) == 0, wide);
+	memcpy(v, &h, wide ? 8 : 4);
+	return 0;
+}
+
+/* A vector; of unions, tv is its _type vector as built (length, bytes);
+ * of integers with a hash (hash: its name), names are hashed. */
+static int vector(struct jp *j, const uint8_t *type, const uint8_t *tv, const char *hash,
+		  sluice_fb_ref *ref)
 {
 	size_t mark = j->top, base;
 	int e = rf_type_elem(type);
@@ -555,7 +698,9 @@ static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 			j->top = at + es;
 			rc = structure(j, eo, j->scratch + at);
 		} else if (rf_is_scalar(e)) {
-			rc = scalar(j, e, rf_type_index(type), tmp);
+			rc = hashed(j, e, hash, tmp);
+			if (rc == 1)
+				rc = scalar(j, e, rf_type_index(type), tmp);
 			if (!rc && (at > j->cap || es > j->cap - at))
 				return -SLUICE_EFBFULL;
 			if (!rc)
@@ -575,6 +720,13 @@ static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 					r = sluice_fb_string(j->b, sv, sn);
 			} else if (eo) {
 				rc = table(j, eo, &r);
+			} else if (e == RF_UNION && tv) {
+				/* each member as the type at its index says */
+				uint8_t tag = n < sluice_fb_u32(tv) ? tv[4 + n] : 0;
+				const uint8_t *en = rf_enum_at(j->s, rf_type_index(type));
+				const uint8_t *mt = tag ? rf_union_member(en, tag) : NULL;
+
+				rc = mt ? member(j, mt, &r) : fail(j, "illegal type id for a union value");
 			} else {
 				rc = fail(j, "unsupported vector element");
 			}
@@ -590,7 +742,14 @@ static int vector(struct jp *j, const uint8_t *type, sluice_fb_ref *ref)
 	}
 	if (!rc)
 		rc = expect(j, ']');
+	if (!rc && e == RF_UNION && tv && n != sluice_fb_u32(tv))
+		rc = fail(j, "a union vector and its _type vector differ in length");
 	if (!rc) {
+		const uint8_t *skf = st ? key_field(eo) : NULL;
+
+		/* structs with a key go in sorted, as flatc writes them */
+		if (skf && rf_is_scalar(rf_type_base(sluice_fb_field_ref(skf, FD_TYPE))))
+			sort_structs(j->scratch + base, n, es, skf);
 		if (st || rf_is_scalar(e))
 			*ref = sluice_fb_vector(j->b, j->scratch + base, n, es, al);
 		else {
@@ -635,6 +794,39 @@ static int nested(struct jp *j, const uint8_t *no, sluice_fb_ref *ref)
 	return rc;
 }
 
+/* A union member's value, its union_type mt: a table, a struct written on
+ * its own, or a string. */
+static int member(struct jp *j, const uint8_t *mt, sluice_fb_ref *ref)
+{
+	const uint8_t *mo;
+	int rc;
+
+	if (rf_type_base(mt) == RF_STRING) {
+		const char *sv = NULL;
+		size_t sn;
+
+		if ((rc = ws(j)) || peekc(j) != '"')
+			return rc ? rc : fail_value(j, j->x.line, j->x.col, "expected a string");
+		rc = string(j, &sv, &sn);
+		if (!rc)
+			*ref = sluice_fb_string(j->b, sv, sn);
+		return rc;
+	}
+	mo = rf_obj_at(j->s, rf_type_index(mt));
+	if (rf_int(mo, OB_IS_STRUCT, 1, 0)) {
+		size_t sz = (size_t)rf_int(mo, OB_BYTESIZE, 4, 0);
+		uint8_t *q = push(j, sz, 8);
+
+		if (!q)
+			return -SLUICE_EFBFULL;
+		rc = structure(j, mo, q);
+		if (!rc)
+			*ref = sluice_fb_struct(j->b, q, sz, (size_t)rf_int(mo, OB_MINALIGN, 4, 1));
+		return rc;
+	}
+	return table(j, mo, ref);
+}
+
 static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 {
 	size_t mark = j->top;
@@ -672,6 +864,10 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 		j->in = rf_str(ob, OB_NAME);
 		type = sluice_fb_field_ref(f, FD_TYPE);
 		b = rf_type_base(type);
+		/* null for a string, vector, table, struct or union: absent, as
+		 * flatc reads it (scalars read null below, where optional) */
+		if (!rf_is_scalar(b) && is_null(j))
+			goto next;
 		e = &p[np];
 		memset(e, 0, sizeof(*e));
 		e->id = (uint16_t)rf_int(f, FD_ID, 2, 0);
@@ -679,7 +875,9 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 			uint8_t v[8] = {0};
 			uint8_t d8[8];
 
-			rc = scalar(j, b, rf_type_index(type), v);
+			rc = hashed(j, b, hash_of(f), v);
+			if (rc == 1)
+				rc = scalar(j, b, rf_type_index(type), v);
 			if (rc)
 				break;
 			e->kind = 0;
@@ -740,15 +938,27 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 				/* a nested flatbuffer: its object, or its bytes */
 				if (no && !(rc = ws(j)) && peekc(j) == '{')
 					rc = nested(j, no, &e->ref);
-				else if (!rc)
-					rc = vector(j, type, &e->ref);
+				else if (!rc && rf_type_elem(type) == RF_UNION) {
+					/* the _type vector, read before, as flatc wants */
+					const uint8_t *tv = NULL;
+					uint32_t k;
+
+					for (k = 0; k < np; k++)
+						if (p[k].kind == 2 && p[k].id + 1 == e->id && p[k].ref)
+							tv = j->b->end - p[k].ref;
+					if (!tv)
+						return fail_at(kl, kc, "missing type field for this union value: %s",
+							       rf_str(f, FD_NAME));
+					rc = vector(j, type, tv, NULL, &e->ref);
+				} else if (!rc)
+					rc = vector(j, type, NULL, hash_of(f), &e->ref);
 			} else if (b == RF_OBJ) {
 				rc = table(j, rf_obj_at(j->s, rf_type_index(type)), &e->ref);
 			} else if (b == RF_UNION) {
 				/* the member named by the _type field read before */
 				const uint8_t *en = rf_enum_at(j->s, rf_type_index(type));
 				const uint8_t *vals = sluice_fb_field_ref(en, EN_VALUES);
-				const uint8_t *mo = NULL;
+				const uint8_t *mt = NULL;
 				uint32_t k;
 				int64_t tag = -1;
 
@@ -763,14 +973,16 @@ static int table(struct jp *j, const uint8_t *ob, sluice_fb_ref *ref)
 					const uint8_t *ev = sluice_fb_vec_ref(vals, k);
 					const uint8_t *ut = sluice_fb_field_ref(ev, EV_UNION_TYPE);
 
-					if (rf_int(ev, EV_VALUE, 8, 0) == tag && ut && rf_type_base(ut) == RF_OBJ)
-						mo = rf_obj_at(j->s, rf_type_index(ut));
+					if (rf_int(ev, EV_VALUE, 8, 0) == tag && ut &&
+					    (rf_type_base(ut) == RF_OBJ || rf_type_base(ut) == RF_STRING))
+						mt = ut;
 				}
-				if (!mo)
+				if (!mt)
 					return fail_at(kl, kc, "union \"%s\" of %s without a %s_type, or of "
 						       "an unknown type", rf_str(f, FD_NAME), rf_str(ob, OB_NAME),
 						       rf_str(f, FD_NAME));
-				rc = table(j, mo, &e->ref);
+				rc = member(j, mt, &e->ref);
+				j->top = keep;
 			} else {
 				rc = fail(j, "unsupported field type");
 			}

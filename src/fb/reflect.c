@@ -335,6 +335,11 @@ static int check_type(const struct rf_schema *s, const uint8_t *type, bool in_st
 		}
 		if (e == RF_STRING && b == RF_VECTOR)
 			return 0;
+		if (e == RF_UNION && b == RF_VECTOR) {
+			const uint8_t *en = enum_at(s, idx);
+
+			return en && rf_int(en, EN_IS_UNION, 1, 0) ? 0 : bad_schema("union index wrong");
+		}
 		return bad_schema("vector of unsupported elements");
 	default:
 		return bad_schema("unsupported field type");
@@ -364,11 +369,15 @@ static int check_object(const struct rf_schema *s, const uint8_t *obj)
 			return bad_schema("nested_flatbuffer on a field that is not [ubyte], or "
 					  "naming no table");
 		if (st) {
-			/* a struct can only hold smaller structs: no cycles */
+			/* a struct holds no larger struct; one of the same size
+			 * (a struct of one struct) is legal, so a hostile schema
+			 * may cycle through equal sizes: the printer, the only
+			 * walk that recurses into structs without a JSON depth
+			 * limit, stops at its own depth limit */
 			if (rf_type_base(type) == RF_OBJ || rf_type_elem(type) == RF_OBJ) {
 				const uint8_t *inner = obj_at(s, rf_type_index(type));
 
-				if (rf_int(inner, OB_BYTESIZE, 4, 0) >= bytesize)
+				if (rf_int(inner, OB_BYTESIZE, 4, 0) > bytesize)
 					return bad_schema("struct does not fit in its parent");
 			}
 			if ((uint64_t)off + rf_inline_size(s, type) > (uint64_t)bytesize)
@@ -415,8 +424,9 @@ int rf_schema_open(struct rf_schema *s, const void *bfbs, size_t len)
 		for (k = 0; k < n; k++) {
 			const uint8_t *ut = sluice_fb_field_ref(sluice_fb_vec_ref(vals, k), EV_UNION_TYPE);
 
-			if (ut && rf_type_base(ut) == RF_OBJ && is_struct(obj_at(s, rf_type_index(ut))))
-				return bad_schema("union of a struct");
+			/* members are tables, structs or strings; NONE has none */
+			if (ut && k > 0 && rf_type_base(ut) != RF_OBJ && rf_type_base(ut) != RF_STRING)
+				return bad_schema("union member neither a table, a struct nor a string");
 			if (ut && rf_type_base(ut) == RF_OBJ && !obj_at(s, rf_type_index(ut)))
 				return bad_schema("union member index out of range");
 		}
@@ -464,6 +474,38 @@ int rf_open_table(struct rf_schema *s, const void *bfbs, size_t len, const char 
 
 /* ---- messages against a verified schema ---- */
 
+const uint8_t *rf_union_member(const uint8_t *en, int64_t tag)
+{
+	const uint8_t *vals = sluice_fb_field_ref(en, EN_VALUES);
+	uint32_t i;
+
+	for (i = 0; i < sluice_fb_len(vals); i++) {
+		const uint8_t *ev = sluice_fb_vec_ref(vals, i);
+
+		if (rf_int(ev, EV_VALUE, 8, 0) == tag)
+			return sluice_fb_field_ref(ev, EV_UNION_TYPE);
+	}
+	return NULL;
+}
+
+/* The value p of a union member whose union_type is t: a table, a struct
+ * (standing on its own) or a string. */
+static int rf_verify_member(const struct rf_schema *s, sluice_fb_verifier *v, const uint8_t *t,
+			    const uint8_t *p)
+{
+	const uint8_t *o;
+
+	if (rf_type_base(t) == RF_STRING)
+		return sluice_fb_verify_string(v, p);
+	if (rf_type_base(t) != RF_OBJ)
+		return 0;
+	o = obj_at(s, rf_type_index(t));
+	if (is_struct(o))
+		return sluice_fb_verify_struct(v, p, (size_t)rf_int(o, OB_BYTESIZE, 4, 0),
+					       (size_t)rf_int(o, OB_MINALIGN, 4, 1));
+	return rf_verify_table(s, v, o, p);
+}
+
 static int verify_value(const struct rf_schema *s, sluice_fb_verifier *v, const sluice_fb_vtab *tab,
 			const uint8_t *obj, const uint8_t *f, const uint8_t *type)
 {
@@ -499,10 +541,24 @@ static int verify_value(const struct rf_schema *s, sluice_fb_verifier *v, const 
 			const uint8_t *ev = sluice_fb_vec_ref(vals, i);
 			const uint8_t *t = sluice_fb_field_ref(ev, EV_UNION_TYPE);
 
-			if (rf_int(ev, EV_VALUE, 8, 0) == ut && t && rf_type_base(t) == RF_OBJ)
-				return rf_verify_table(s, v, obj_at(s, rf_type_index(t)), p);
+			if (rf_int(ev, EV_VALUE, 8, 0) == ut && t)
+				return rf_verify_member(s, v, t, p);
 		}
 		return 0; /* a member newer than the schema */
+	}
+	if (b == RF_VECTOR && e == RF_UNION) {
+		const uint8_t *en = enum_at(s, rf_type_index(type)), *tv;
+
+		if (id == 0)
+			return sluice__fail(-SLUICE_EFBSCHEMA, "fb schema: union vector at id 0");
+		rc = sluice_fb_verify_union_vector(v, tab, id - 1, id, req, &tv, &p, &n);
+		for (i = 0; !rc && i < n; i++) {
+			const uint8_t *mt = tv[i] ? rf_union_member(en, tv[i]) : NULL;
+
+			if (mt && !(rc = sluice_fb_verify_vec_ref(v, p, i, &x)))
+				rc = rf_verify_member(s, v, mt, x);
+		}
+		return rc;
 	}
 	rc = sluice_fb_verify_ref(v, tab, id, req, &p);
 	if (rc || !p)

@@ -104,6 +104,9 @@ const uint8_t *rf_nested(const struct rf_schema *s, const uint8_t *obj, const ui
 uint32_t rf_inline_size(const struct rf_schema *s, const uint8_t *type);
 
 /* Verifies table t of object obj. */
+/* The union_type of the member of union en with value tag; NULL if none
+ * (a member newer than the schema). */
+const uint8_t *rf_union_member(const uint8_t *en, int64_t tag);
 int rf_verify_table(const struct rf_schema *s, sluice_fb_verifier *v, const uint8_t *obj,
 		    const uint8_t *t);
 

@@ -183,6 +183,21 @@ int sluice_fb_verify_string(const sluice_fb_verifier *v, const uint8_t *p)
 	return 0;
 }
 
+int sluice_fb_verify_struct(const sluice_fb_verifier *v, const uint8_t *p, size_t size,
+			    size_t align)
+{
+	size_t off = 0;
+	int rc = offset_of(v, p, &off);
+
+	if (rc)
+		return rc;
+	if (align > 1 && (off & (align - 1)))
+		return bad(-SLUICE_EFBALIGN, "struct misaligned", off);
+	if (!in_bounds(v, off, size))
+		return bad(-SLUICE_EFBBOUNDS, "struct out of bounds", off);
+	return 0;
+}
+
 int sluice_fb_verify_vector(const sluice_fb_verifier *v, const uint8_t *p, size_t elem_size,
 			    size_t align, uint32_t *count)
 {
@@ -257,6 +272,36 @@ int sluice_fb_verify_union(const sluice_fb_verifier *v, const sluice_fb_vtab *ta
 		return bad(-SLUICE_EFBUNION, "union value without a type", at);
 	/* A type without a value is a null member, as flatc's verifier has
 	 * it (VerifyTable(nullptr) holds): readers find no table. */
+	return 0;
+}
+
+int sluice_fb_verify_union_vector(const sluice_fb_verifier *v, const sluice_fb_vtab *tab,
+				  unsigned tid, unsigned vid, bool required, const uint8_t **types,
+				  const uint8_t **values, uint32_t *count)
+{
+	const uint8_t *tv = NULL, *vv = NULL;
+	uint32_t tn = 0, vn = 0;
+	size_t at = (size_t)(tab->t - v->buf);
+	int rc;
+
+	*types = NULL;
+	*values = NULL;
+	*count = 0;
+	if ((rc = sluice_fb_verify_ref(v, tab, tid, required, &tv)) ||
+	    (rc = sluice_fb_verify_ref(v, tab, vid, required, &vv)))
+		return rc;
+	if (tv && (rc = sluice_fb_verify_vector(v, tv, 1, 1, &tn)))
+		return rc;
+	if (vv && (rc = sluice_fb_verify_vector(v, vv, 4, 4, &vn)))
+		return rc;
+	/* both or neither, of one length, as flatc's verifier has it */
+	if (!tv != !vv)
+		return bad(-SLUICE_EFBUNION, "union vector without its types, or types without it", at);
+	if (tn != vn)
+		return bad(-SLUICE_EFBUNION, "union vector and its types differ in length", at);
+	*types = tv ? tv + 4 : NULL;
+	*values = vv;
+	*count = vn;
 	return 0;
 }
 

@@ -2,6 +2,7 @@
  * and at the end, and the JSON summary file.  How they are shown is the
  * caller's business (sluice run draws a table): nothing here prints. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,50 @@ static const char *ended_word(int state)
 	return state == STAGE_EXITED ? "cleanly" : state == STAGE_FAILED ? "failed" : "killed";
 }
 
+/* A stage's cpu: key as a CPU list ("0,2-3"), normalised from its bitmap. */
+static void cpu_list(const struct pl_stage *st, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < PL_MAX_CPUS && n < len; c++) {
+		int e = c;
+
+		if (!(st->cpus[c / 64] >> (c % 64) & 1))
+			continue;
+		while (e + 1 < PL_MAX_CPUS && (st->cpus[(e + 1) / 64] >> ((e + 1) % 64) & 1))
+			e++;
+		if (e > c)
+			n += (size_t)snprintf(buf + n, len - n, "%s%d-%d", n ? "," : "", c, e);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s%d", n ? "," : "", c);
+		c = e;
+	}
+}
+
+/* The scheduling keys a stage was given (null where the file is silent), so
+ * that a summary says under what conditions its figures were measured. */
+static void write_sched(FILE *js, const struct pl_stage *st)
+{
+	char cpus[256];
+
+	cpu_list(st, cpus, sizeof(cpus));
+	if (st->has_cpus)
+		fprintf(js, ", \"cpu\": \"%s\"", cpus);
+	else
+		fprintf(js, ", \"cpu\": null");
+	if (st->has_sched)
+		fprintf(js, ", \"sched\": {\"policy\": \"%s\", \"priority\": %d}",
+			st->sched_policy == SCHED_FIFO ? "fifo"
+			: st->sched_policy == SCHED_RR ? "rr"
+						       : "other",
+			st->sched_priority);
+	else
+		fprintf(js, ", \"sched\": null");
+	fprintf(js, ", \"lock_memory\": %s, \"spin_us\": %u", st->lock_memory ? "true" : "false",
+		st->has_spin ? st->spin_us : 0u);
+}
+
 static void write_json(struct report *r, FILE *js, double secs, int nfigures)
 {
 	fprintf(js, "{\n  \"pipeline\": \"%s\",\n  \"mode\": \"%s\",\n  \"duration_s\": %.3f,\n"
@@ -207,9 +252,11 @@ static void write_json(struct report *r, FILE *js, double secs, int nfigures)
 
 		fprintf(js,
 			"%s\n    {\"name\": \"%s\", \"plugin\": \"%s\", \"restarts\": %u, "
-			"\"messages\": %llu, \"cpu_s\": %.3f, \"ended\": \"%s\"}",
+			"\"messages\": %llu, \"cpu_s\": %.3f, \"ended\": \"%s\"",
 			s ? "," : "", sr->name, sr->plugin, sr->restarts,
 			(unsigned long long)sr->messages, sr->cpu_ns / 1e9, ended_word(sr->state));
+		write_sched(js, &r->pl->stages[s]);
+		fprintf(js, "}");
 	}
 	fprintf(js, "\n  ],\n  \"figures\": {");
 	for (int i = 0; i < nfigures; i++)

@@ -114,6 +114,33 @@ START_TEST(required_field_missing)
 }
 END_TEST
 
+/* A string key is required, as flatc makes it (its generated Finish
+ * refuses the table, its verifier and the .bfbs require the field): a Tag
+ * without its name is refused field by field and whole, and a Tag with
+ * it is not. */
+START_TEST(string_key_missing)
+{
+	uint8_t buf[256];
+	sluice_fb_builder b;
+	sluice_fb_msg m;
+	sluice_fb_ref r;
+
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	zoo_Tag_start(&b);
+	zoo_Tag_add_weight(&b, 1);
+	r = zoo_Tag_end(&b);
+	ck_assert_int_eq(sluice_fb_finish(&b, r, NULL, false, &m), -SLUICE_EFBREQUIRED);
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	r = zoo_Tag_create(&b, 0, 5);
+	ck_assert_uint_eq(r, 0);
+	ck_assert_int_eq(sluice_fb_finish(&b, r, NULL, false, &m), -SLUICE_EFBREQUIRED);
+	sluice_fb_builder_init(&b, buf, sizeof(buf));
+	r = zoo_Tag_create(&b, sluice_fb_cstring(&b, "k"), 5);
+	ck_assert_int_eq(sluice_fb_finish(&b, r, NULL, false, &m), 0);
+	ck_assert_str_eq(zoo_Tag_name(sluice_fb_root(buf + m.offset)), "k");
+}
+END_TEST
+
 START_TEST(misuse_is_reported)
 {
 	uint8_t buf[256];
@@ -327,16 +354,17 @@ START_TEST(create_absent_fields)
 	size_t before;
 
 	sluice_fb_builder_init(&b, buf, sizeof(buf));
-	t1 = zoo_Tag_create(&b, 0, 5);
+	/* (a Note: a Tag's name is its string key, which may not be absent) */
+	t1 = zoo_common_Note_create(&b, 0, 5);
 	before = sluice_fb_builder_size(&b);
-	t2 = zoo_Tag_create(&b, 0, 6);
+	t2 = zoo_common_Note_create(&b, 0, 6);
 	ck_assert_uint_eq(sluice_fb_builder_size(&b) - before, 12);
 	p1 = b.end - t1;
 	p2 = b.end - t2;
 	ck_assert_ptr_eq(p1 - sluice_fb_i32(p1), p2 - sluice_fb_i32(p2));
-	ck_assert_ptr_null(zoo_Tag_name(p1));
-	ck_assert(!zoo_Tag_name_is_present(p2));
-	ck_assert_int_eq(zoo_Tag_weight(p2), 6);
+	ck_assert_ptr_null(zoo_common_Note_text(p1));
+	ck_assert(!zoo_common_Note_text_is_present(p2));
+	ck_assert_int_eq(zoo_common_Note_level(p2), 6);
 	/* an Animal with only its name and the scalars: pack (the last
 	 * field) absent, so the vtable stops before it */
 	name = sluice_fb_cstring(&b, "Solo");
@@ -407,6 +435,7 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("builder");
 
 	tcase_add_test(tc, every_field_reads_back);
+	tcase_add_test(tc, string_key_missing);
 	tcase_add_test(tc, out_of_room_is_sticky);
 	tcase_add_test(tc, finished_message_is_aligned_in_memory);
 	tcase_add_test(tc, vtables_are_shared);

@@ -53,6 +53,31 @@ printf '#include "a_sluice.h"\nint main(void) { return 0; }\n' >"$tmp/usea.c"
 "$cc" -std=c11 -Wall -Werror -fsyntax-only -I "$inc" -I "$tmp/chain" "$tmp/usea.c" ||
 	no "a_sluice.h from --gen-includes does not compile"
 
+# 2b. two schemas that include each other and both use the other's tables
+# (as monster_test.fbs's include_test1/2 do): each header compiles alone,
+# whichever is included first
+mkdir "$tmp/cyc" "$tmp/cycout"
+cat >"$tmp/cyc/p.fbs" <<'S'
+include "q.fbs";
+namespace cyc.p;
+enum Mood : byte { Calm, Busy }
+table P { q: cyc.q.Q; m: Mood; }
+S
+cat >"$tmp/cyc/q.fbs" <<'S'
+include "p.fbs";
+namespace cyc.q;
+table Q { p: cyc.p.P; n: int; }
+root_type Q;
+S
+"$sluicec" --gen-all -o "$tmp/cycout" "$tmp/cyc/q.fbs" || no "sluicec --gen-all q.fbs"
+for h in p q; do
+	printf '#include "%s_sluice.h"
+int main(void) { return 0; }
+' "$h" >"$tmp/use$h.c"
+	"$cc" -std=c11 -Wall -Werror -fsyntax-only -I "$inc" -I "$tmp/cycout" "$tmp/use$h.c" ||
+		no "$h_sluice.h of an include cycle does not compile alone"
+done
+
 # 3. why a file cannot be written or read
 says()
 {

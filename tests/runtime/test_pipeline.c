@@ -641,6 +641,240 @@ START_TEST(runs_with_sched_keys)
 }
 END_TEST
 
+/* While a run goes on, `sluice ls --sched --json` (into out) until it sees
+ * both stage processes; 0 when it did. */
+static int ls_sched_until_seen(const char *prefix, const char *out)
+{
+	char cmd[512], text[8192];
+
+	snprintf(cmd, sizeof(cmd), "%s ls --sched --json --window 0 --prefix /%s >%s", sluice_bin(),
+		 prefix, out);
+	for (int i = 0; i < 100; i++) {
+		FILE *f;
+		size_t n = 0;
+
+		if (system(cmd) == 0 && (f = fopen(out, "r"))) {
+			n = fread(text, 1, sizeof(text) - 1, f);
+			fclose(f);
+		}
+		text[n] = '\0';
+		if (strstr(text, "\"name\": \"src\"") && strstr(text, "\"name\": \"sink\""))
+			return 0;
+		usleep(50000);
+	}
+	return 1;
+}
+
+/* The scheduling keys are in the summary file as given, and `sluice ls
+ * --sched` shows the CPUs and policy the stage processes run with. */
+START_TEST(sched_keys_are_shown)
+{
+	static const char text[] =
+		"topics:\n"
+		"  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+		"stages:\n"
+		"  src:  { plugin: t_source, outputs: { out: a }, cpu: 0,\n"
+		"          sched: { policy: other }, lock_memory: false }\n"
+		"  sink: { plugin: t_sink, inputs: { in: a }, spin_us: 20 }\n";
+	struct sluice_pipeline *pl;
+	char name[64], summary[256], prefix[80], lsout[256];
+	const char *path = write_file("schedshow", text);
+	pid_t pid;
+
+	snprintf(name, sizeof(name), "tp%ldv", (long)getpid());
+	snprintf(summary, sizeof(summary), "/tmp/sluice-test-%s.json", name);
+	snprintf(lsout, sizeof(lsout), "/tmp/sluice-test-%s-ls.json", name);
+	snprintf(prefix, sizeof(prefix), "%s.", name);
+	ck_assert_msg(sluice_pipeline_load(path, name, &pl) == 0, "%s", sluice_errdetail());
+	pid = tu_fork();
+	if (pid == 0)
+		_exit(ls_sched_until_seen(prefix, lsout));
+	struct sluice_run_opts o = {.duration_s = 2, .summary_path = summary};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_int_eq(tu_wait(pid, 20000), 0);
+	/* the summary: the keys as the file gave them, null where it is silent */
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][0][\"cpu\"] == \"0\""), 1);
+	ck_assert_double_eq(
+		tu_json_number(summary, "s[\"stages\"][0][\"sched\"][\"policy\"] == \"other\""), 1);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][0][\"lock_memory\"] == False"), 1);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][0][\"spin_us\"]"), 0);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][1][\"cpu\"] is None"), 1);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][1][\"sched\"] is None"), 1);
+	ck_assert_double_eq(tu_json_number(summary, "s[\"stages\"][1][\"spin_us\"]"), 20);
+	/* ls: the publisher is the src process, pinned to CPU 0, policy other */
+	ck_assert_double_eq(tu_json_number(lsout, "[p for p in s[0][\"processes\"] if "
+						  "p[\"role\"] == \"publisher\"][0][\"cpus\"] == \"0\""),
+			    1);
+	ck_assert_double_eq(tu_json_number(lsout, "[p for p in s[0][\"processes\"] if "
+						  "p[\"role\"] == \"publisher\"][0][\"name\"] == \"src\""),
+			    1);
+	ck_assert_double_eq(tu_json_number(lsout, "all(p[\"policy\"] == \"other\" and "
+						  "p[\"locked_kib\"] >= 0 for p in s[0][\"processes\"])"),
+			    1);
+	ck_assert_int_eq(shm_left(prefix), 0);
+	unlink(lsout);
+	unlink(summary);
+	unlink(path);
+}
+END_TEST
+
+/* The pid of the process called comm whose parent is ppid, or 0. */
+static pid_t child_named(pid_t ppid, const char *comm)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[300], line[512], name[64];
+		int pid, pp;
+		FILE *f;
+
+		if (sscanf(e->d_name, "%d", &pid) != 1)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fgets(line, sizeof(line), f) &&
+		    sscanf(line, "%*d (%63[^)]) %*c %d", name, &pp) == 2 && pp == ppid &&
+		    !strcmp(name, comm))
+			found = pid;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* read-like syscalls the process has made (/proc/PID/io syscr), or -1. */
+static long long syscr(pid_t pid)
+{
+	char path[64], line[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "syscr: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Half a second of the spinning sink's life: its read syscalls into out. */
+static int count_sink_reads(const char *out)
+{
+	pid_t sink = 0;
+	long long a, b;
+	FILE *f;
+
+	for (int i = 0; i < 200 && !sink; i++) {
+		sink = child_named(getppid(), "sink");
+		usleep(10000);
+	}
+	if (!sink)
+		return 2;
+	usleep(300000);
+	a = syscr(sink);
+	usleep(500000);
+	b = syscr(sink);
+	if (a < 0 || b < 0 || !(f = fopen(out, "w")))
+		return 3;
+	fprintf(f, "%lld\n", b - a);
+	fclose(f);
+	return 0;
+}
+
+/* A stage that spins on its inputs (spin_us) polls them with plain loads:
+ * its read syscalls follow the messages (500 a second here), not its
+ * polls.  Polling with wait(ws, 0) read /proc/<pid>/stat on every poll,
+ * tens of thousands of reads a second. */
+START_TEST(spinning_stage_polls_cheaply)
+{
+	static const char text[] =
+		"topics:\n"
+		"  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+		"stages:\n"
+		"  src:  { plugin: t_source, outputs: { out: a } }\n"
+		"  sink: { plugin: t_sink, inputs: { in: a }, spin_us: 200000 }\n";
+	struct sluice_pipeline *pl;
+	char name[64], prefix[80], out[256];
+	const char *path = write_file("spinpoll", text);
+	long long reads = -1;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "tp%ldp", (long)getpid());
+	snprintf(prefix, sizeof(prefix), "%s.", name);
+	snprintf(out, sizeof(out), "/tmp/sluice-test-%s-reads", name);
+	ck_assert_msg(sluice_pipeline_load(path, name, &pl) == 0, "%s", sluice_errdetail());
+	pid = tu_fork();
+	if (pid == 0)
+		_exit(count_sink_reads(out));
+	struct sluice_run_opts o = {.duration_s = 2};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_int_eq(tu_wait(pid, 20000), 0);
+	if ((f = fopen(out, "r"))) {
+		if (fscanf(f, "%lld", &reads) != 1)
+			reads = -1;
+		fclose(f);
+	}
+	unlink(out);
+	unlink(path);
+	ck_assert_int_eq(shm_left(prefix), 0);
+	/* at most 250 messages in the window: a few reads each, not thousands */
+	ck_assert_msg(reads >= 0 && reads < 2500, "the spinning sink made %lld reads in 0.5 s",
+		      reads);
+}
+END_TEST
+
+/* A stage that sleeps on its input between messages (the default) looks
+ * up its publisher in /proc at most every 50 ms, and only when no message
+ * is there, not on every wait: a few reads in half a second of steady
+ * traffic, not one per message. */
+START_TEST(waiting_stage_reads_proc_rarely)
+{
+	static const char text[] =
+		"topics:\n"
+		"  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+		"stages:\n"
+		"  src:  { plugin: t_source, outputs: { out: a } }\n"
+		"  sink: { plugin: t_sink, inputs: { in: a } }\n";
+	struct sluice_pipeline *pl;
+	char name[64], prefix[80], out[256];
+	const char *path = write_file("waitpoll", text);
+	long long reads = -1;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "tp%ldw", (long)getpid());
+	snprintf(prefix, sizeof(prefix), "%s.", name);
+	snprintf(out, sizeof(out), "/tmp/sluice-test-%s-reads", name);
+	ck_assert_msg(sluice_pipeline_load(path, name, &pl) == 0, "%s", sluice_errdetail());
+	pid = tu_fork();
+	if (pid == 0)
+		_exit(count_sink_reads(out));
+	struct sluice_run_opts o = {.duration_s = 2};
+	ck_assert_int_eq(sluice_pipeline_run(pl, &o), 0);
+	sluice_pipeline_free(pl);
+	ck_assert_int_eq(tu_wait(pid, 20000), 0);
+	if ((f = fopen(out, "r"))) {
+		if (fscanf(f, "%lld", &reads) != 1)
+			reads = -1;
+		fclose(f);
+	}
+	unlink(out);
+	unlink(path);
+	ck_assert_int_eq(shm_left(prefix), 0);
+	/* about 250 messages in the window, at most 10 liveness looks */
+	ck_assert_msg(reads >= 0 && reads < 60, "the waiting sink made %lld reads in 0.5 s", reads);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -664,6 +898,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, sched_keys_are_parsed);
 	tcase_add_test(tc, realtime_needs_privilege);
 	tcase_add_test(tc, runs_with_sched_keys);
+	tcase_add_test(tc, sched_keys_are_shown);
+	tcase_add_test(tc, spinning_stage_polls_cheaply);
+	tcase_add_test(tc, waiting_stage_reads_proc_rarely);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,10 +1,13 @@
 /* ls.c - `sluice ls`: the topics on this machine, their type, publisher,
- * subscribers, rate and losses, and what in /dev/shm is broken and why. */
+ * subscribers, rate and losses, and what in /dev/shm is broken and why;
+ * with --sched, how the kernel schedules each process that uses them. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "bridge.h"
 #include "cmd.h"
 #include "sluice/channel.h"
 #include "sluice/error.h"
@@ -19,6 +22,9 @@ struct row {
 	struct sluice_topic_stats st;
 	uint64_t lost;
 	double rate;
+	int bridged; /* 1 a bridge publishes it (from DDS), 2 one reads it (to DDS) */
+	int32_t sub_pid[64]; /* live subscribers' processes */
+	int nsub_pid;
 };
 
 struct listing {
@@ -26,6 +32,9 @@ struct listing {
 	int n;
 	const char *prefix;
 };
+
+/* Where a bridged topic goes (sluice bridge, docs/bridge.md). */
+static const char *const bridged_words[4] = {"", "from-dds", "to-dds", "from-dds+to-dds"};
 
 static int collect(const struct sluice_shm_entry *e, void *arg)
 {
@@ -54,8 +63,15 @@ static int collect(const struct sluice_shm_entry *e, void *arg)
 	else if (rc)
 		sluice_shm_escape(sluice_errdetail(), r->invalid, sizeof(r->invalid));
 	else
-		for (uint32_t i = 0; i < r->st.subscribers && i < 64; i++)
+		for (uint32_t i = 0; i < r->st.subscribers && i < 64; i++) {
 			r->lost += subs[i].lost;
+			if (subs[i].alive && subs[i].pid > 0)
+				r->sub_pid[r->nsub_pid++] = subs[i].pid;
+			if (subs[i].alive && bridge_pid_is_bridge(subs[i].pid))
+				r->bridged |= 2;
+		}
+	if (!r->invalid[0] && r->st.publisher_alive && bridge_pid_is_bridge(r->st.publisher_pid))
+		r->bridged |= 1;
 	/* The type name comes from shared memory: escape it too. */
 	if (!r->invalid[0]) {
 		char t[sizeof(r->st.type_name)];
@@ -79,6 +95,168 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* How the kernel runs a process: what a stage's cpu, sched and
+ * lock_memory keys set (its spin_us is not visible from outside). */
+struct proc_sched {
+	char name[4 * 16 + 1]; /* its comm (a stage process: the stage's name) */
+	char cpus[256];        /* the CPUs it may run on, as a list */
+	const char *policy;
+	int priority;
+	long locked_kib; /* VmLck; -1 when unknown */
+};
+
+static void cpu_list(const cpu_set_t *set, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < CPU_SETSIZE && n < len; c++) {
+		int e = c;
+
+		if (!CPU_ISSET(c, set))
+			continue;
+		while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, set))
+			e++;
+		if (e > c)
+			n += (size_t)snprintf(buf + n, len - n, "%s%d-%d", n ? "," : "", c, e);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s%d", n ? "," : "", c);
+		c = e;
+	}
+}
+
+/* 0, or -1 when the process is gone or not ours to look at. */
+static int proc_sched(pid_t pid, struct proc_sched *ps)
+{
+	char path[64], line[128];
+	struct sched_param sp;
+	cpu_set_t set;
+	FILE *f;
+	int pol;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->locked_kib = -1;
+	CPU_ZERO(&set);
+	if ((pol = sched_getscheduler(pid)) < 0 || sched_getparam(pid, &sp) != 0 ||
+	    sched_getaffinity(pid, sizeof(set), &set) != 0)
+		return -1;
+	pol &= ~SCHED_RESET_ON_FORK;
+	ps->policy = pol == SCHED_FIFO    ? "fifo"
+		     : pol == SCHED_RR    ? "rr"
+		     : pol == SCHED_BATCH ? "batch"
+		     : pol == SCHED_IDLE  ? "idle"
+					  : "other";
+	ps->priority = sp.sched_priority;
+	cpu_list(&set, ps->cpus, sizeof(ps->cpus));
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "re"))) {
+		char comm[17] = "";
+
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+		sluice_shm_escape(comm, ps->name, sizeof(ps->name));
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re"))) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "VmLck: %ld", &ps->locked_kib) == 1)
+				break;
+		fclose(f);
+	}
+	return 0;
+}
+
+static void json_proc(pid_t pid, const char *role, int first)
+{
+	struct proc_sched ps;
+
+	printf("%s{\"pid\": %d, \"role\": \"%s\"", first ? "" : ", ", (int)pid, role);
+	if (proc_sched(pid, &ps) == 0) {
+		printf(", \"name\": ");
+		json_str(ps.name);
+		printf(", \"cpus\": \"%s\", \"policy\": \"%s\", \"priority\": %d, "
+		       "\"locked_kib\": %ld",
+		       ps.cpus, ps.policy, ps.priority, ps.locked_kib);
+	}
+	printf("}");
+}
+
+/* The processes of a topic, each with how it is scheduled. */
+static void json_procs(const struct row *r)
+{
+	int first = 1;
+
+	printf(", \"processes\": [");
+	if (r->st.publisher_pid && r->st.publisher_alive) {
+		json_proc(r->st.publisher_pid, "publisher", first);
+		first = 0;
+	}
+	for (int i = 0; i < r->nsub_pid; i++, first = 0)
+		json_proc(r->sub_pid[i], "subscriber", first);
+	printf("]");
+}
+
+#define MAX_PROCS 256
+
+/* One line per process that uses a listed topic, whatever its role. */
+static void print_procs(const struct listing *l)
+{
+	int32_t pids[MAX_PROCS];
+	int n = 0;
+
+	for (int i = 0; i < l->n; i++) {
+		const struct row *r = &l->rows[i];
+		int32_t cand[65];
+		int nc = 0;
+
+		if (r->invalid[0])
+			continue;
+		if (r->st.publisher_pid && r->st.publisher_alive)
+			cand[nc++] = r->st.publisher_pid;
+		for (int k = 0; k < r->nsub_pid; k++)
+			cand[nc++] = r->sub_pid[k];
+		for (int k = 0; k < nc; k++) {
+			int seen = 0;
+
+			for (int j = 0; j < n && !seen; j++)
+				seen = pids[j] == cand[k];
+			if (!seen && n < MAX_PROCS)
+				pids[n++] = cand[k];
+		}
+	}
+	printf("\n%-8s %-16s %-12s %-10s %10s  %s\n", "PID", "NAME", "CPUS", "SCHED", "LOCKED",
+	       "TOPICS");
+	for (int j = 0; j < n; j++) {
+		struct proc_sched ps;
+		char sched[32], locked[24];
+
+		if (proc_sched(pids[j], &ps) != 0)
+			continue; /* gone since, or not ours to look at */
+		if (!strcmp(ps.policy, "fifo") || !strcmp(ps.policy, "rr"))
+			snprintf(sched, sizeof(sched), "%s %d", ps.policy, ps.priority);
+		else
+			snprintf(sched, sizeof(sched), "%s", ps.policy);
+		if (ps.locked_kib < 0)
+			snprintf(locked, sizeof(locked), "?");
+		else
+			snprintf(locked, sizeof(locked), "%ld KiB", ps.locked_kib);
+		printf("%-8d %-16s %-12s %-10s %10s ", (int)pids[j], ps.name, ps.cpus, sched, locked);
+		for (int i = 0; i < l->n; i++) {
+			const struct row *r = &l->rows[i];
+
+			if (r->invalid[0])
+				continue;
+			if (r->st.publisher_pid == pids[j] && r->st.publisher_alive)
+				printf(" pub:%s", r->shown);
+			for (int k = 0; k < r->nsub_pid; k++)
+				if (r->sub_pid[k] == pids[j])
+					printf(" sub:%s", r->shown);
+		}
+		printf("\n");
+	}
+}
+
 static int cmp_rows(const void *a, const void *b)
 {
 	return strcmp(((const struct row *)a)->name, ((const struct row *)b)->name);
@@ -86,13 +264,15 @@ static int cmp_rows(const void *a, const void *b)
 
 static int ls_main(int argc, char **argv)
 {
-	int json = 0;
+	int json = 0, sched = 0;
 	double window = 0.25;
 	struct listing l = {calloc(MAX_TOPICS, sizeof(struct row)), 0, NULL};
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (!strcmp(argv[i], "--sched"))
+			sched = 1;
 		else if (!strcmp(argv[i], "--prefix") && i + 1 < argc)
 			l.prefix = argv[++i];
 		else if (!strcmp(argv[i], "--window") && i + 1 < argc)
@@ -145,27 +325,35 @@ static int ls_main(int argc, char **argv)
 			json_str(r->st.type_name);
 			printf(", \"delivery\": \"%s\", "
 			       "\"publisher_pid\": %d, \"publisher_alive\": %s, \"subscribers\": %u, "
-			       "\"published\": %llu, \"rate_hz\": %.1f, \"lost\": %llu}",
+			       "\"published\": %llu, \"rate_hz\": %.1f, \"lost\": %llu",
 			       dl, (int)r->st.publisher_pid,
 			       r->st.publisher_alive ? "true" : "false", r->st.subscribers,
 			       (unsigned long long)r->st.published, r->rate,
 			       (unsigned long long)r->lost);
+			if (r->bridged)
+				printf(", \"bridged\": \"%s\"", bridged_words[r->bridged]);
+			if (sched)
+				json_procs(r);
+			printf("}");
 		} else {
-			printf("%-32s %-22s %-8s %5d%s %6u %12llu %10.1f %8llu\n", r->shown,
+			printf("%-32s %-22s %-8s %5d%s %6u %12llu %10.1f %8llu%s%s\n", r->shown,
 			       r->st.type_name, dl, (int)r->st.publisher_pid,
 			       r->st.publisher_pid && !r->st.publisher_alive ? "!" : " ",
 			       r->st.subscribers, (unsigned long long)r->st.published, r->rate,
-			       (unsigned long long)r->lost);
+			       (unsigned long long)r->lost, r->bridged ? "  " : "",
+			       r->bridged ? bridged_words[r->bridged] : "");
 		}
 	}
 	if (json)
 		printf("%s]\n", l.n ? "\n" : "");
+	else if (sched)
+		print_procs(&l);
 	free(l.rows);
 	return 0;
 }
 
 SLUICE_CMD(ls, "ls", "list the topics on this machine",
-	   "usage: sluice ls [--json] [--window S] [--prefix /NAME]\n\n"
+	   "usage: sluice ls [--json] [--window S] [--prefix /NAME] [--sched]\n\n"
 	   "Lists every topic in /dev/shm: its message type, delivery, publisher pid (marked\n"
 	   "with ! when that process is dead), subscribers, messages published, the\n"
 	   "rate over a short window (--window, default 0.25 s) and messages lost by\n"
@@ -175,5 +363,11 @@ SLUICE_CMD(ls, "ls", "list the topics on this machine",
 	   "shown with bytes that are not printable UTF-8 as \\xHH and '\\' doubled.\n"
 	   "--prefix lists only names that start with /NAME.  --json prints an array\n"
 	   "of objects instead, with the owner's uid (\"valid\": false and \"invalid\":\n"
-	   "reason for what is not a topic).\n",
+	   "reason for what is not a topic).  A topic a sluice bridge publishes (it came\n"
+	   "from DDS) or reads (it goes to DDS) ends its line with from-dds or to-dds\n"
+	   "(\"bridged\" in --json).  --sched adds, for each process that publishes or\n"
+	   "subscribes (a pipeline's stage processes carry the stage's name), how the\n"
+	   "kernel runs it: the CPUs it may use, its policy and priority and its locked\n"
+	   "memory (VmLck), i.e. what a stage's cpu, sched and lock_memory keys set; a\n"
+	   "stage's spin_us is in the run's summary file.\n",
 	   ls_main)

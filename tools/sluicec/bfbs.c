@@ -18,6 +18,7 @@ struct bf {
 	size_t nobjs, nenums;
 	const char *root_dir;
 	bool nested; /* keep nested_flatbuffer attributes */
+	struct sc_map index; /* full name -> index in objs or enums */
 };
 
 static int cmp_def(const void *a, const void *b)
@@ -26,19 +27,13 @@ static int cmp_def(const void *a, const void *b)
 		      (*(const struct def *const *)b)->fullname);
 }
 
+/* d's index among the sorted objects or enums (a hash map: a schema may
+ * have thousands of types and fields). */
 static int index_of(const struct bf *x, const struct def *d)
 {
 	size_t i;
 
-	if (!d)
-		return -1;
-	for (i = 0; i < x->nobjs; i++)
-		if (x->objs[i] == d)
-			return (int)i;
-	for (i = 0; i < x->nenums; i++)
-		if (x->enums[i] == d)
-			return (int)i;
-	return -1;
+	return d && sc_map_get(&x->index, d->fullname, &i) ? (int)i : -1;
 }
 
 /* flatc's SizeOf(BaseType): NONE and UTYPE count as a byte, offsets and
@@ -84,6 +79,12 @@ static bool builtin_attr(const char *name)
 	return false;
 }
 
+/* User attributes; for the JSON tools also hash, which JSON reads. */
+static bool kept_attr(const struct bf *x, const char *name)
+{
+	return !builtin_attr(name) || (x->nested && strcmp(name, "hash") == 0);
+}
+
 static int cmp_attr(const void *a, const void *b)
 {
 	return strcmp((*(const struct attr *const *)a)->name, (*(const struct attr *const *)b)->name);
@@ -100,14 +101,14 @@ static sluice_fb_ref attributes(struct bf *x, const struct attr *list, const cha
 	size_t n = nested != NULL, i;
 
 	for (a = list; a; a = a->next)
-		n += !builtin_attr(a->name);
+		n += kept_attr(x, a->name);
 	if (!n)
 		return 0;
 	v = sc_alloc(n * sizeof(*v));
 	refs = sc_alloc(n * sizeof(*refs));
 	n = 0;
 	for (a = list; a; a = a->next)
-		if (!builtin_attr(a->name))
+		if (kept_attr(x, a->name))
 			v[n++] = a;
 	if (nested) {
 		memset(&nf, 0, sizeof(nf));
@@ -128,18 +129,46 @@ static sluice_fb_ref attributes(struct bf *x, const struct attr *list, const cha
 	return sluice_fb_ref_vector(x->b, refs, n);
 }
 
-/* "//" and the path relative to the main schema's folder, as flatc does. */
+/* An absolute path, as flatc's AbsolutePath: realpath, or as given. */
+static const char *absolute(const char *path)
+{
+	char *r = realpath(path, NULL), *out;
+
+	if (!r)
+		return path;
+	out = sc_strdup(r);
+	free(r);
+	return out;
+}
+
+/* flatc's RelativeToRootPath: "//" then path relative to the main
+ * schema's folder, "../" for each folder up to the common one; "" when
+ * the main schema was named without a folder (flatc then writes empty
+ * declaration files and no fbs_files). */
 static const char *decl_file(const struct bf *x, const char *path)
 {
-	size_t n = strlen(x->root_dir);
-	char *out;
+	const char *root, *file, *suffix;
+	size_t common = 0, i, up = 0;
+	char *rb, *out;
 
-	if (n && strncmp(path, x->root_dir, n) == 0 && path[n] == '/')
-		path += n + 1;
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	out = sc_alloc(strlen(path) + 3);
-	sprintf(out, "//%s", path);
+	if (!*x->root_dir)
+		return "";
+	root = absolute(x->root_dir);
+	rb = sc_alloc(strlen(root) + 2);
+	sprintf(rb, "%s%s", root, root[0] && root[strlen(root) - 1] == '/' ? "" : "/");
+	file = absolute(path);
+	for (i = 0; rb[i] && file[i] && rb[i] == file[i]; i++)
+		if (rb[i] == '/')
+			common = i;
+	for (suffix = rb + common; *suffix; suffix++)
+		up += *suffix == '/';
+	up--; /* the last '/' of rb */
+	out = sc_alloc(3 + 3 * up + strlen(file));
+	strcpy(out, "//");
+	for (i = 0; i < up; i++)
+		strcat(out, "../");
+	if (strlen(file) > common)
+		strcat(out, file + common + 1);
 	return out;
 }
 
@@ -147,11 +176,16 @@ struct fentry {
 	const char *name;
 	const struct field *f;
 	bool utype; /* the hidden type field of union f */
+	sluice_fb_ref ref;
+	size_t pos;
 };
 
 static int cmp_fentry(const void *a, const void *b)
 {
-	return strcmp(((const struct fentry *)a)->name, ((const struct fentry *)b)->name);
+	const struct fentry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct fentry *e, size_t idx)
@@ -164,7 +198,9 @@ static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct f
 	uint16_t id = 0, off;
 	bool is_struct = d->kind == D_STRUCT;
 
-	if (e->utype)
+	if (e->utype && t->base == B_VECTOR)
+		type = type_ref(x, B_VECTOR, B_UTYPE, t->ref, 0);
+	else if (e->utype)
 		type = type_ref(x, B_UTYPE, B_NONE, t->ref, 0);
 	else if (t->base == B_VECTOR || t->base == B_ARRAY)
 		type = type_ref(x, t->base, t->elem, t->ref, (uint16_t)t->fixed_len);
@@ -197,6 +233,14 @@ static sluice_fb_ref field_ref(struct bf *x, const struct def *d, const struct f
 			sluice_fb_add_i64(b, 4, v, 0);
 		}
 	}
+	/* flatc deprecates a union's hidden type field with the union */
+	if (e->utype) {
+		sluice_fb_add_bool(b, 6, f->deprecated, false);
+		/* the _type vector of a vector of unions is optional, as vectors
+		 * are, and required with its vector */
+		sluice_fb_add_bool(b, 7, t->base == B_VECTOR && f->required, false);
+		sluice_fb_add_bool(b, 11, t->base == B_VECTOR && !f->required, false);
+	}
 	if (!e->utype) {
 		/* a string key is required, as flatc makes it */
 		bool required = f->required || (f->key && t->base == B_STRING);
@@ -222,7 +266,7 @@ static sluice_fb_ref object_ref(struct bf *x, const struct def *d)
 	for (i = 0; i < d->nfields; i++) {
 		const struct field *f = &d->fields[i];
 
-		if (f->type.base == B_UNION) {
+		if (sc_two_slots(&f->type)) {
 			char *tn = sc_alloc(strlen(f->name) + 6);
 
 			sprintf(tn, "%s_type", f->name);
@@ -238,23 +282,15 @@ static sluice_fb_ref object_ref(struct bf *x, const struct def *d)
 	}
 	refs = sc_alloc((n + 1) * sizeof(*refs));
 	/* struct field ids are their positions in declaration order */
-	for (i = 0; i < n; i++)
-		refs[i] = field_ref(x, d, &e[i], d->kind == D_STRUCT ? i : 0);
-	{
-		/* sort by name, carrying the references along */
-		size_t k, j;
-
-		for (k = 1; k < n; k++)
-			for (j = k; j > 0 && cmp_fentry(&e[j - 1], &e[j]) > 0; j--) {
-				struct fentry te = e[j];
-				sluice_fb_ref tr = refs[j];
-
-				e[j] = e[j - 1];
-				refs[j] = refs[j - 1];
-				e[j - 1] = te;
-				refs[j - 1] = tr;
-			}
+	for (i = 0; i < n; i++) {
+		e[i].ref = field_ref(x, d, &e[i], d->kind == D_STRUCT ? i : 0);
+		e[i].pos = i;
 	}
+	/* sorted by name (qsort: a table may have 32765 fields); names are
+	 * unique, the position only makes the order total */
+	qsort(e, n, sizeof(*e), cmp_fentry);
+	for (i = 0; i < n; i++)
+		refs[i] = e[i].ref;
 	fields = sluice_fb_ref_vector(b, refs, n);
 	name = sluice_fb_cstring(b, d->fullname);
 	attrs = attributes(x, d->attrs, NULL);
@@ -270,11 +306,24 @@ static sluice_fb_ref object_ref(struct bf *x, const struct def *d)
 	return sluice_fb_table_end(b, NULL, 0);
 }
 
+/* Values by number, then (repeated numbers) by name, as flatc sorts them;
+ * ulong enums as unsigned numbers. */
 static int cmp_val(const void *a, const void *b)
 {
-	int64_t x = ((const struct enumval *)a)->value, y = ((const struct enumval *)b)->value;
+	const struct enumval *p = a, *q = b;
 
-	return x < y ? -1 : x > y;
+	if (p->value != q->value)
+		return p->value < q->value ? -1 : 1;
+	return strcmp(p->name, q->name);
+}
+
+static int cmp_val_u(const void *a, const void *b)
+{
+	const struct enumval *p = a, *q = b;
+
+	if (p->value != q->value)
+		return (uint64_t)p->value < (uint64_t)q->value ? -1 : 1;
+	return strcmp(p->name, q->name);
 }
 
 static sluice_fb_ref enum_ref(struct bf *x, const struct def *d)
@@ -287,11 +336,13 @@ static sluice_fb_ref enum_ref(struct bf *x, const struct def *d)
 
 	if (d->nvals)
 		memcpy(v, d->vals, d->nvals * sizeof(*v));
-	qsort(v, d->nvals, sizeof(*v), cmp_val);
+	qsort(v, d->nvals, sizeof(*v), d->underlying == B_U64 ? cmp_val_u : cmp_val);
 	for (i = 0; i < d->nvals; i++) {
 		sluice_fb_ref n = sluice_fb_cstring(b, v[i].name), ut;
 
-		if (d->kind == D_UNION && v[i].utype.ref)
+		if (d->kind == D_UNION && v[i].utype.base == B_STRING)
+			ut = type_ref(x, B_STRING, B_NONE, NULL, 0);
+		else if (d->kind == D_UNION && v[i].utype.ref)
 			ut = type_ref(x, B_OBJ, B_NONE, v[i].utype.ref, 0);
 		else
 			ut = type_ref(x, B_NONE, B_NONE, NULL, 0);
@@ -321,50 +372,111 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The schema files: each declaring file, with the files it includes. */
+struct fname {
+	const char *name; /* relative, as written */
+	const struct sc_file *f;
+};
+
+static int cmp_fname(const void *a, const void *b)
+{
+	return strcmp(((const struct fname *)a)->name, ((const struct fname *)b)->name);
+}
+
+/* The schema files as flatc lists them: every file read, sorted by its
+ * relative name, each with the files it includes, in the order of the
+ * paths as found (flatc keeps them in a set of those paths); none when
+ * the main schema was named without a folder. */
 static sluice_fb_ref files_ref(struct bf *x)
 {
-	const char **names = sc_alloc((x->s->ndefs + 2) * sizeof(*names));
-	sluice_fb_ref *refs;
-	size_t n = 0, i, j;
+	const struct schema *s = x->s;
+	struct fname *v = sc_alloc((s->nfiles + 1) * sizeof(*v));
+	sluice_fb_ref *refs = sc_alloc((s->nfiles + 1) * sizeof(*refs));
+	size_t i, j;
 
-	names[n++] = decl_file(x, x->s->main_file);
-	for (i = 0; i < x->s->ndefs; i++) {
-		const char *f = decl_file(x, x->s->defs[i]->loc.file);
-
-		for (j = 0; j < n && strcmp(names[j], f) != 0; j++)
-			;
-		if (j == n)
-			names[n++] = f;
+	if (!*x->root_dir)
+		return 0;
+	for (i = 0; i < s->nfiles; i++) {
+		v[i].name = decl_file(x, s->files[i].path);
+		v[i].f = &s->files[i];
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
-	refs = sc_alloc(n * sizeof(*refs));
-	for (i = 0; i < n; i++) {
-		sluice_fb_ref fn, inc = 0;
-		const char **incs = NULL;
-		size_t ninc = 0;
+	qsort(v, s->nfiles, sizeof(*v), cmp_fname);
+	for (i = 0; i < s->nfiles; i++) {
+		const char **incs = sc_alloc((v[i].f->nincs + 1) * sizeof(*incs));
+		sluice_fb_ref *ir = sc_alloc((v[i].f->nincs + 1) * sizeof(*ir));
+		sluice_fb_ref fn, inc;
 
-		/* only the main file's includes are known by name */
-		if (strcmp(names[i], decl_file(x, x->s->main_file)) == 0 && x->s->nincludes) {
-			incs = sc_alloc(x->s->nincludes * sizeof(*incs));
-			for (j = 0; j < x->s->nincludes; j++)
-				incs[ninc++] = decl_file(x, x->s->includes[j]);
-			qsort(incs, ninc, sizeof(*incs), cmp_str);
-		}
-		{
-			sluice_fb_ref *ir = sc_alloc((ninc + 1) * sizeof(*ir));
-
-			for (j = 0; j < ninc; j++)
-				ir[j] = sluice_fb_cstring(x->b, incs[j]);
-			inc = sluice_fb_ref_vector(x->b, ir, ninc);
-		}
-		fn = sluice_fb_cstring(x->b, names[i]);
+		if (v[i].f->nincs)
+			memcpy(incs, v[i].f->incs, v[i].f->nincs * sizeof(*incs));
+		qsort(incs, v[i].f->nincs, sizeof(*incs), cmp_str);
+		for (j = 0; j < v[i].f->nincs; j++)
+			ir[j] = sluice_fb_cstring(x->b, decl_file(x, incs[j]));
+		inc = sluice_fb_ref_vector(x->b, ir, v[i].f->nincs);
+		fn = sluice_fb_cstring(x->b, v[i].name);
 		sluice_fb_table_start(x->b);
 		sluice_fb_table_ref(x->b, 0, fn);
 		sluice_fb_table_ref(x->b, 1, inc);
 		refs[i] = sluice_fb_table_end(x->b, NULL, 0);
 	}
-	return sluice_fb_ref_vector(x->b, refs, n);
+	return sluice_fb_ref_vector(x->b, refs, s->nfiles);
+}
+
+/* The Object of d, shared with the objects vector (as flatc shares it). */
+static sluice_fb_ref shared_obj(struct bf *x, sluice_fb_ref objs, const struct def *d)
+{
+	const uint8_t *vec;
+
+	if (!objs || x->b->err)
+		return 0;
+	vec = x->b->end - objs;
+	return (sluice_fb_ref)(x->b->end - sluice_fb_vec_ref(vec, (uint32_t)index_of(x, d)));
+}
+
+static int cmp_service(const void *a, const void *b)
+{
+	return strcmp((*(const struct service *const *)a)->fullname,
+		      (*(const struct service *const *)b)->fullname);
+}
+
+/* rpc_service blocks, sorted by name; calls in declaration order. */
+static sluice_fb_ref services_ref(struct bf *x, sluice_fb_ref objs)
+{
+	const struct schema *s = x->s;
+	const struct service **v = sc_alloc((s->nservices + 1) * sizeof(*v));
+	sluice_fb_ref *refs = sc_alloc((s->nservices + 1) * sizeof(*refs));
+	sluice_fb_builder *b = x->b;
+	size_t i, j;
+
+	for (i = 0; i < s->nservices; i++)
+		v[i] = &s->services[i];
+	qsort(v, s->nservices, sizeof(*v), cmp_service);
+	for (i = 0; i < s->nservices; i++) {
+		sluice_fb_ref *cr = sc_alloc((v[i]->ncalls + 1) * sizeof(*cr));
+		sluice_fb_ref name, calls, attrs, file;
+
+		for (j = 0; j < v[i]->ncalls; j++) {
+			const struct rpccall *c = &v[i]->calls[j];
+			sluice_fb_ref cn = sluice_fb_cstring(b, c->name);
+			sluice_fb_ref ca = attributes(x, c->attrs, NULL);
+
+			sluice_fb_table_start(b);
+			sluice_fb_table_ref(b, 0, cn);
+			sluice_fb_table_ref(b, 1, shared_obj(x, objs, c->req.ref));
+			sluice_fb_table_ref(b, 2, shared_obj(x, objs, c->resp.ref));
+			sluice_fb_table_ref(b, 3, ca);
+			cr[j] = sluice_fb_table_end(b, NULL, 0);
+		}
+		name = sluice_fb_cstring(b, v[i]->fullname);
+		calls = sluice_fb_ref_vector(b, cr, v[i]->ncalls);
+		attrs = attributes(x, v[i]->attrs, NULL);
+		file = sluice_fb_cstring(b, decl_file(x, v[i]->loc.file));
+		sluice_fb_table_start(b);
+		sluice_fb_table_ref(b, 0, name);
+		sluice_fb_table_ref(b, 1, calls);
+		sluice_fb_table_ref(b, 2, attrs);
+		sluice_fb_table_ref(b, 4, file);
+		refs[i] = sluice_fb_table_end(b, NULL, 0);
+	}
+	return sluice_fb_ref_vector(b, refs, s->nservices);
 }
 
 static uint64_t features(const struct schema *s)
@@ -380,6 +492,8 @@ static uint64_t features(const struct schema *s)
 				f |= 1; /* AdvancedArrayFeatures */
 			if (fl->optional)
 				f |= 4; /* OptionalScalars */
+			if (fl->type.base == B_VECTOR && fl->type.elem == B_UNION)
+				f |= 2; /* AdvancedUnionFeatures */
 		}
 	return f;
 }
@@ -405,6 +519,10 @@ static int bfbs(const struct schema *s, bool nested, uint8_t **out, size_t *len,
 	}
 	qsort(x.objs, x.nobjs, sizeof(*x.objs), cmp_def);
 	qsort(x.enums, x.nenums, sizeof(*x.enums), cmp_def);
+	for (i = 0; i < x.nobjs; i++)
+		sc_map_add(&x.index, x.objs[i]->fullname, i);
+	for (i = 0; i < x.nenums; i++)
+		sc_map_add(&x.index, x.enums[i]->fullname, i);
 	for (;;) {
 		uint8_t *buf = sc_alloc(cap);
 		sluice_fb_builder *b = sc_alloc(sizeof(*b));
@@ -424,16 +542,10 @@ static int bfbs(const struct schema *s, bool nested, uint8_t **out, size_t *len,
 		ident = sluice_fb_cstring(b, s->ident);
 		/* flatc writes an extension, empty when the schema names none */
 		ext = sluice_fb_cstring(b, s->ext ? s->ext : "");
-		services = sluice_fb_ref_vector(b, r, 0);
+		services = services_ref(&x, objs);
 		files = files_ref(&x);
 		/* the root Object is shared with the objects vector */
-		root = 0;
-		if (s->root && objs && !b->err) {
-			int k = index_of(&x, s->root);
-			const uint8_t *vec = b->end - objs;
-
-			root = (sluice_fb_ref)(b->end - sluice_fb_vec_ref(vec, (uint32_t)k));
-		}
+		root = s->root ? shared_obj(&x, objs, s->root) : 0;
 		sluice_fb_table_start(b);
 		sluice_fb_table_ref(b, 0, objs);
 		sluice_fb_table_ref(b, 1, enums);

@@ -58,9 +58,12 @@ static void resolve(struct schema *s, struct lexer *lx, struct type *t, const st
 		else
 			t->base = d->underlying;
 	} else if (d->kind == D_UNION) {
+		if (t->base == B_ARRAY)
+			lex_error(lx, l, "fixed-length arrays of unions are not allowed");
 		if (vec)
-			lex_error(lx, l, "vectors of unions are not supported by sluicec");
-		t->base = B_UNION;
+			t->elem = B_UNION;
+		else
+			t->base = B_UNION;
 	} else {
 		if (vec)
 			t->elem = B_OBJ;
@@ -113,8 +116,11 @@ static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 			if (i == 0)
 				continue;
 			resolve(s, lx, &e->utype, &e->loc, NULL);
-			if (e->utype.base != B_OBJ || e->utype.ref->kind != D_TABLE)
-				lex_error(lx, &e->loc, "union members must be tables: %s", e->name);
+			if (e->utype.base != B_STRING &&
+			    (e->utype.base != B_OBJ || e->utype.ref->kind == D_ENUM ||
+			     e->utype.ref->kind == D_UNION))
+				lex_error(lx, &e->loc, "union value type may only be table/struct/string: %s",
+					  e->name);
 			if (neg || mag > 255)
 				lex_error(lx, &e->loc, "enum value does not fit, \"%s\"", e->name);
 		} else if (d->bit_flags) {
@@ -126,16 +132,35 @@ static void check_enum(struct schema *s, struct lexer *lx, struct def *d)
 		} else if (!fits(d->underlying, neg, mag)) {
 			lex_error(lx, &e->loc, "enum value does not fit, \"%s\"", e->name);
 		}
-		/* flatc 2.0.8 accepts values in any order, but not twice */
-		if (d->kind != D_UNION || i > 0) {
-			char key[24];
+	}
+	/* flatc 2.0.8 accepts values in any order, and repeated ones too,
+	 * except the smallest (its uniqueness check compares each value with
+	 * the smallest only): a union's members with NONE's 0 */
+	(void)values;
+	{
+		bool u64 = d->underlying == B_U64;
+		size_t min = 0;
 
-			snprintf(key, sizeof(key), "%lld", (long long)e->value);
-			j = sc_map_add(&values, sc_strdup(key), i);
-			if (j != i)
-				lex_error(lx, &e->loc, "enum value %s repeats the value of %s",
-					  e->name, d->vals[j].name);
+		for (i = 1; i < d->nvals; i++)
+			if (u64 ? (uint64_t)d->vals[i].value < (uint64_t)d->vals[min].value
+				: d->vals[i].value < d->vals[min].value)
+				min = i;
+		size_t a = d->nvals, b = d->nvals; /* the two first names with it */
+
+		for (j = 0; j < d->nvals; j++) {
+			if (d->vals[j].value != d->vals[min].value)
+				continue;
+			if (a == d->nvals || strcmp(d->vals[j].name, d->vals[a].name) < 0) {
+				b = a;
+				a = j;
+			} else if (b == d->nvals || strcmp(d->vals[j].name, d->vals[b].name) < 0) {
+				b = j;
+			}
 		}
+		if (b < d->nvals)
+			lex_error(lx, &d->vals[a > b ? a : b].loc,
+				  "all enum values must be unique: %s and %s are both %lld",
+				  d->vals[a].name, d->vals[b].name, (long long)d->vals[min].value);
 	}
 }
 
@@ -154,16 +179,8 @@ static void layout_one(struct lexer *lx, struct def *d)
 		uint64_t fs;
 		uint32_t fa2;
 
-		if (r && r->kind == D_STRUCT) {
-			if (r->nest + 1 > d->nest)
-				d->nest = r->nest + 1;
-			if (d->nest > SC_MAX_STRUCT_DEPTH)
-				lex_error(lx, &f->loc,
-					  "struct %s nests structs more than %d levels deep (field %s "
-					  "is a %s, %d deep); sluicec's limit is %d",
-					  d->name, SC_MAX_STRUCT_DEPTH, f->name, r->name, r->nest,
-					  SC_MAX_STRUCT_DEPTH);
-		}
+		if (r && r->kind == D_STRUCT && r->nest + 1 > d->nest)
+			d->nest = r->nest + 1;
 		/* 64 bits: [S:65535] of a large S overflows 32 */
 		fs = f->type.base == B_ARRAY ? (uint64_t)sc_inline_size(&(struct type){
 						       .base = f->type.elem, .ref = r}) *
@@ -208,16 +225,19 @@ static void layout_one(struct lexer *lx, struct def *d)
 		lex_error(lx, &d->loc, "size 0 structs not allowed");
 }
 
+/* The explicit stack of layout(): a struct and the field to look at next. */
+struct lay {
+	struct def *d;
+	size_t next;
+};
+
 /* Structs are laid out after their member structs, depth first with an
- * explicit stack of at most SC_MAX_STRUCT_DEPTH entries: each struct once,
- * whatever the order of declaration, and no recursion on the C stack. */
-static void layout(struct lexer *lx, struct def *top)
+ * explicit stack (st, one entry per struct of the schema at most: a struct
+ * on the path twice is a cycle): each struct once, whatever the order of
+ * declaration, however deep, and no recursion on the C stack. */
+static void layout(struct lexer *lx, struct def *top, struct lay *st)
 {
-	struct {
-		struct def *d;
-		size_t next; /* the field to look at next */
-	} st[SC_MAX_STRUCT_DEPTH];
-	int n = 0;
+	size_t n = 0;
 
 	if (top->size)
 		return;
@@ -248,34 +268,82 @@ static void layout(struct lexer *lx, struct def *top)
 			lex_error(lx, &f->loc, "struct %s contains itself (through field %s.%s)",
 				  r->name, d->name, f->name);
 		}
-		if (n == SC_MAX_STRUCT_DEPTH)
-			lex_error(lx, &top->loc,
-				  "struct %s nests structs more than %d levels deep (%s, %s, ... "
-				  "%s, %s); sluicec's limit is %d",
-				  top->name, SC_MAX_STRUCT_DEPTH, st[0].d->name, st[1].d->name,
-				  d->name, r->name, SC_MAX_STRUCT_DEPTH);
 		r->on_path = true;
 		st[n].d = r;
 		st[n++].next = 0;
 	}
 }
 
+/* An enum field's implicit default, 0, must be one of its values (bit
+ * flags aside), in a table or a struct, as flatc has it. */
+static void enum_zero(struct lexer *lx, const struct field *f)
+{
+	const struct def *e = f->type.ref;
+	size_t i;
+
+	if (!e || e->kind != D_ENUM || e->bit_flags || !sc_is_integer(f->type.base))
+		return;
+	for (i = 0; i < e->nvals && e->vals[i].value != 0; i++)
+		;
+	if (i == e->nvals)
+		lex_error(lx, &f->loc, "default value of 0 for field %s is not part of enum %s", f->name,
+			  e->name);
+}
+
+/* hash: "fnv1_32" and the like, on a field (or vector) of integers of the
+ * hash's width, as flatc checks it. */
+static void check_hash(struct lexer *lx, const struct field *f)
+{
+	const struct attr *a = sc_attr(f->attrs, "hash");
+	enum base b = f->type.base == B_VECTOR ? f->type.elem : f->type.base;
+	const char *v, *bits;
+
+	if (!a)
+		return;
+	v = a->value ? a->value : "";
+	switch (b) {
+	case B_I16: case B_U16: bits = "16"; break;
+	case B_I32: case B_U32: bits = "32"; break;
+	case B_I64: case B_U64: bits = "64"; break;
+	default:
+		lex_error(lx, &f->loc, "only short, ushort, int, uint, long and ulong data types support hashing.");
+	}
+	if ((strncmp(v, "fnv1_", 5) != 0 || strcmp(v + 5, bits) != 0) &&
+	    (strncmp(v, "fnv1a_", 6) != 0 || strcmp(v + 6, bits) != 0))
+		lex_error(lx, &f->loc, "Unknown hashing algorithm for %s bit types: %s", bits, v);
+}
+
 static void check_struct_fields(struct lexer *lx, struct def *d)
 {
 	struct sc_map names = {0};
+	const struct field *key = NULL;
 	size_t i;
 
 	for (i = 0; i < d->nfields; i++) {
 		struct field *f = &d->fields[i];
 		enum base b = f->type.base == B_ARRAY ? f->type.elem : f->type.base;
 
+		/* flatc knows a struct as one only once declared: a struct used
+		 * in a struct before its declaration is refused as not one */
 		if (!(sc_is_scalar(b) || (b == B_OBJ && f->type.ref->kind == D_STRUCT)) ||
-		    f->type.base == B_VECTOR)
+		    f->type.base == B_VECTOR || (b == B_OBJ && f->type.ref->order > d->order))
 			lex_error(lx, &f->loc, "structs may contain only scalar or struct fields");
 		if (f->has_default || f->optional)
 			lex_error(lx, &f->loc, "default values are not supported for struct fields");
+		if (sc_attr(f->attrs, "deprecated"))
+			lex_error(lx, &f->loc, "can't deprecate fields in a struct");
+		check_hash(lx, f);
+		enum_zero(lx, f);
+		/* flatc keeps a struct's key in the .bfbs (vectors of it sort by it) */
+		f->key = sc_attr(f->attrs, "key") != NULL;
+		if (f->key && key)
+			lex_error(lx, &f->loc, "only one field may be set as 'key'");
+		if (f->key)
+			key = f;
 		if (sc_map_add(&names, f->name, i) != i)
 			lex_error(lx, &f->loc, "field already exists: %s", f->name);
+		if (strcmp(f->name, d->name) == 0)
+			lex_error(lx, &f->loc, "field name can not be the same as table/struct name");
 	}
 }
 
@@ -291,17 +359,50 @@ static void default_value(struct schema *s, struct lexer *lx, struct field *f)
 		/* drop the placeholder from the attribute list */
 		if (f->attrs == a)
 			f->attrs = a->next;
+		if (!sc_is_scalar(f->type.base))
+			lex_error(lx, &f->loc, "default values currently only supported for scalars in tables");
 		if (!e || e->kind != D_ENUM)
 			lex_error(lx, &f->loc, "cannot parse value string: %s", a->value);
-		if (!sc_map_get(&e->valmap, a->value, &i))
-			lex_error(lx, &f->loc, "unknown enum value: %s", a->value);
-		f->dflt.is_neg = e->vals[i].value < 0 && e->underlying != B_U64;
-		f->dflt.u = f->dflt.is_neg ? 0 - (uint64_t)e->vals[i].value
-					   : (uint64_t)e->vals[i].value;
-		f->dflt.f = (double)e->vals[i].value;
+		{
+			/* names separated by single spaces, their values or'ed
+			 * (flatc reads "A B" so, bit flags or not) */
+			const char *at = a->value;
+			uint64_t acc = 0;
+
+			for (;;) {
+				const char *sp = strchr(at, ' ');
+				char *name = sc_strndup(at, sp ? (size_t)(sp - at) : strlen(at));
+
+				if (!sc_map_get(&e->valmap, name, &i))
+					lex_error(lx, &f->loc, "unknown enum value: %s", name);
+				acc |= (uint64_t)e->vals[i].value;
+				if (!sp)
+					break;
+				at = sp + 1;
+			}
+			if (!e->bit_flags) {
+				for (i = 0; i < e->nvals && (uint64_t)e->vals[i].value != acc; i++)
+					;
+				if (i == e->nvals)
+					lex_error(lx, &f->loc, "default value %s for field %s is not part of enum %s",
+						  a->value, f->name, e->name);
+			}
+			if (e->underlying != B_U64 && sc_is_integer(e->underlying) &&
+			    (int64_t)acc < 0 && e->underlying != B_U8 && e->underlying != B_U16 &&
+			    e->underlying != B_U32) {
+				f->dflt.is_neg = true;
+				f->dflt.u = 0 - acc;
+			} else {
+				f->dflt.is_neg = false;
+				f->dflt.u = acc;
+			}
+			f->dflt.f = f->dflt.is_neg ? -(double)f->dflt.u : (double)f->dflt.u;
+		}
 		return;
 	}
 	(void)s;
+	if (!f->has_default && !f->optional)
+		enum_zero(lx, f);
 	if (!f->has_default)
 		return;
 	if (!sc_is_scalar(b))
@@ -345,7 +446,7 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 		struct field *f = &d->fields[i];
 		const struct attr *a;
 
-		nslots += f->type.base == B_UNION ? 2 : 1;
+		nslots += sc_two_slots(&f->type) ? 2 : 1;
 		if (nslots > SC_MAX_TABLE_SLOTS)
 			lex_error(lx, &f->loc,
 				  "table %s has too many fields: a vtable holds at most %d (16-bit "
@@ -353,18 +454,23 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 				  d->name, SC_MAX_TABLE_SLOTS);
 		if (sc_map_get(&names, f->name, &j) && j != i)
 			lex_error(lx, &f->loc, "field already exists: %s", f->name);
+		if (strcmp(f->name, d->name) == 0)
+			lex_error(lx, &f->loc, "field name can not be the same as table/struct name");
 		if (f->type.base == B_ARRAY)
 			lex_error(lx, &f->loc,
 				  "fixed-length array in table must be wrapped in struct");
 		if (f->type.base == B_VECTOR && f->type.elem == B_NONE)
 			lex_error(lx, &f->loc, "bad vector element type");
 		f->deprecated = sc_attr(f->attrs, "deprecated") != NULL;
+		check_hash(lx, f);
 		f->required = sc_attr(f->attrs, "required") != NULL;
 		f->key = sc_attr(f->attrs, "key") != NULL;
 		a = sc_attr(f->attrs, "id");
 		if (a) {
 			char *end;
-			long v = a->value ? strtol(a->value, &end, 10) : -1;
+			/* decimal, or hex with 0x, as flatc reads numbers */
+			bool hex = a->value && a->value[0] == '0' && (a->value[1] == 'x' || a->value[1] == 'X');
+			long v = a->value ? strtol(a->value, &end, hex ? 16 : 10) : -1;
 
 			if (!a->value || *end || v < 0 || v >= SC_MAX_TABLE_SLOTS)
 				lex_error(lx, &f->loc, "field id out of range: %s", a->value ? a->value : "");
@@ -385,11 +491,9 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 				lex_error(lx, &f->loc, "'key' field must be string or scalar type");
 			key = f;
 		}
-		if (f->type.base == B_UNION) {
+		if (sc_two_slots(&f->type)) {
 			char tn[512];
 
-			if (f->type.ref->nvals < 2)
-				lex_error(lx, &f->loc, "union %s has no members", f->type.ref->name);
 			snprintf(tn, sizeof(tn), "%s_type", f->name);
 			if (sc_map_get(&names, tn, &j))
 				lex_error(lx, &d->fields[j].loc, "field already exists: %s", tn);
@@ -407,7 +511,7 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 		default_value(s, lx, f);
 		/* inline bytes: the widest a writer may need, with padding */
 		{
-			uint32_t sz = f->type.base == B_UNION ? 5 : sc_inline_size(&f->type);
+			uint32_t sz = f->type.base == B_UNION ? 5 : sc_two_slots(&f->type) ? 8 : sc_inline_size(&f->type);
 			uint32_t al = sc_inline_align(&f->type);
 
 			inl += sz + (al > 1 ? al - 1 : 0);
@@ -422,9 +526,9 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 	if (nid) {
 		for (i = 0; i < d->nfields; i++) {
 			struct field *f = &d->fields[i];
-			size_t lo = f->type.base == B_UNION ? (size_t)f->id - 1 : (size_t)f->id;
+			size_t lo = sc_two_slots(&f->type) ? (size_t)f->id - 1 : (size_t)f->id;
 
-			if (f->type.base == B_UNION && f->id == 0)
+			if (sc_two_slots(&f->type) && f->id == 0)
 				lex_error(lx, &f->loc, "union field id must be at least 1: %s", f->name);
 			if ((size_t)f->id >= nslots)
 				lex_error(lx, &f->loc, "field id's must be consecutive from 0, id %d out of range", f->id);
@@ -440,10 +544,36 @@ static void check_table(struct schema *s, struct lexer *lx, struct def *d)
 		for (i = 0; i < d->nfields; i++) {
 			struct field *f = &d->fields[i];
 
-			if (f->type.base == B_UNION)
+			if (sc_two_slots(&f->type))
 				next++;
 			f->id = (int)next++;
 		}
+	}
+}
+
+/* An rpc call's request and response are tables; flatc tells a struct
+ * only when it was declared before the service. */
+static void check_call_type(struct schema *s, struct lexer *lx, const struct service *sv,
+			    struct rpccall *c, struct type *t)
+{
+	struct def *d = lookup(s, t->ref_name, t->ref_ns);
+
+	if (!d)
+		lex_error(lx, &c->loc, "type referenced but not defined (check namespace): %s",
+			  t->ref_name);
+	if (d->kind == D_ENUM || d->kind == D_UNION ||
+	    (d->kind == D_STRUCT && (size_t)d->order < sv->ndefs_before))
+		lex_error(lx, &c->loc, "rpc request and response types must be tables");
+	t->ref = d;
+}
+
+static void check_service(struct schema *s, struct lexer *lx, struct service *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->ncalls; i++) {
+		check_call_type(s, lx, sv, &sv->calls[i], &sv->calls[i].req);
+		check_call_type(s, lx, sv, &sv->calls[i], &sv->calls[i].resp);
 	}
 }
 
@@ -463,9 +593,13 @@ int sc_check(struct schema *s, struct lexer *lx)
 	for (i = 0; i < s->ndefs; i++)
 		if (s->defs[i]->kind == D_STRUCT)
 			check_struct_fields(lx, s->defs[i]);
-	for (i = 0; i < s->ndefs; i++)
-		if (s->defs[i]->kind == D_STRUCT)
-			layout(lx, s->defs[i]);
+	{
+		struct lay *st = sc_alloc((s->ndefs + 1) * sizeof(*st));
+
+		for (i = 0; i < s->ndefs; i++)
+			if (s->defs[i]->kind == D_STRUCT)
+				layout(lx, s->defs[i], st);
+	}
 	for (i = 0; i < s->ndefs; i++) {
 		struct def *d = s->defs[i];
 
@@ -474,6 +608,8 @@ int sc_check(struct schema *s, struct lexer *lx)
 		else if (d->kind != D_STRUCT && sc_attr(d->attrs, "force_align"))
 			lex_error(lx, &d->loc, "force_align applies to structs only");
 	}
+	for (i = 0; i < s->nservices; i++)
+		check_service(s, lx, &s->services[i]);
 	if (s->root) {
 		struct def *r = lookup(s, s->root->name, s->root->ns);
 

@@ -64,6 +64,21 @@ static void elem_ctype(FILE *o, enum base b, const struct def *ref)
 		fprintf(o, "%s", ctype(b));
 }
 
+/* True for the value of d that stands for its number: flatc 2.0.8 lets
+ * values repeat (it only refuses one equal to the smallest) and a C switch
+ * may not; the first name in byte order wins, as in flatc's lookups and in
+ * the .bfbs (values sorted by number, then name). */
+static bool first_of_value(const struct def *d, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < d->nvals; k++)
+		if (k != i && d->vals[k].value == d->vals[i].value &&
+		    strcmp(d->vals[k].name, d->vals[i].name) < 0)
+			return false;
+	return true;
+}
+
 static void gen_enum(FILE *o, const struct def *d)
 {
 	size_t i;
@@ -88,8 +103,9 @@ static void gen_enum(FILE *o, const struct def *d)
 	} else {
 		fprintf(o, "\tswitch (v) {\n");
 		for (i = 0; i < d->nvals; i++)
-			fprintf(o, "\tcase %s_%s:\n\t\treturn \"%s\";\n", d->cname, d->vals[i].name,
-				d->vals[i].name);
+			if (first_of_value(d, i))
+				fprintf(o, "\tcase %s_%s:\n\t\treturn \"%s\";\n", d->cname, d->vals[i].name,
+					d->vals[i].name);
 		fprintf(o, "\tdefault:\n\t\tbreak;\n\t}\n");
 	}
 	fprintf(o, "\treturn \"\";\n}\n\n");
@@ -128,6 +144,48 @@ static bool is_struct(const struct def *r)
 	return r && r->kind == D_STRUCT;
 }
 
+/* A field the builders and verifiers require: marked required, or a
+ * string key, which flatc makes required. */
+static bool needed(const struct field *f)
+{
+	return f->required || (f->key && f->type.base == B_STRING);
+}
+
+/* P_F_as_M(t) per member M of union field F: the table (NULL), struct (by
+ * value, zero) or string (NULL) when the union holds an M. */
+static void gen_union_as(FILE *o, const struct def *d, const struct field *f)
+{
+	const char *P = d->cname, *F = f->name;
+	const struct def *r = f->type.ref;
+	size_t i;
+
+	for (i = 1; i < r->nvals; i++) {
+		const struct enumval *e = &r->vals[i];
+		const struct def *m = e->utype.ref;
+		long long tag = (long long)e->value;
+
+		if (e->utype.base == B_STRING) {
+			fprintf(o, "static inline const char *%s_%s_as_%s(const uint8_t *t)\n{\n", P, F, e->name);
+			fprintf(o, "\tconst uint8_t *p = %s_%s_type(t) == %lld ? sluice_fb_field_ref(t, %d) : NULL;\n\n",
+				P, F, tag, f->id);
+			fprintf(o, "\treturn p ? (const char *)p + 4 : NULL;\n}\n");
+			fprintf(o, "static inline uint32_t %s_%s_as_%s_len(const uint8_t *t)\n{\n", P, F, e->name);
+			fprintf(o, "\treturn %s_%s_type(t) == %lld ? sluice_fb_len(sluice_fb_field_ref(t, %d)) : 0;\n}\n",
+				P, F, tag, f->id);
+		} else if (is_struct(m)) {
+			fprintf(o, "static inline %s %s_%s_as_%s(const uint8_t *t)\n{\n", m->cname, P, F, e->name);
+			fprintf(o, "\t%s v;\n\tconst uint8_t *p = %s_%s_type(t) == %lld ? sluice_fb_field_ref(t, %d) : NULL;\n\n",
+				m->cname, P, F, tag, f->id);
+			fprintf(o, "\tif (p)\n\t\tmemcpy(&v, p, sizeof(v));\n\telse\n\t\tmemset(&v, 0, sizeof(v));\n");
+			fprintf(o, "\treturn v;\n}\n");
+		} else {
+			fprintf(o, "static inline const uint8_t *%s_%s_as_%s(const uint8_t *t)\n{\n", P, F, e->name);
+			fprintf(o, "\treturn %s_%s_type(t) == %lld ? sluice_fb_field_ref(t, %d) : NULL;\n}\n",
+				P, F, tag, f->id);
+		}
+	}
+}
+
 static void gen_reader(FILE *o, const struct def *d, const struct field *f)
 {
 	const char *P = d->cname, *F = f->name;
@@ -163,6 +221,7 @@ static void gen_reader(FILE *o, const struct def *d, const struct field *f)
 		fprintf(o, "\treturn p ? sluice_fb_u8(p) : 0;\n}\n");
 		fprintf(o, "static inline const uint8_t *%s_%s(const uint8_t *t)\n{\n", P, F);
 		fprintf(o, "\treturn sluice_fb_field_ref(t, %d);\n}\n", f->id);
+		gen_union_as(o, d, f);
 	} else if (b == B_VECTOR) {
 		enum base e = f->type.elem;
 
@@ -171,7 +230,21 @@ static void gen_reader(FILE *o, const struct def *d, const struct field *f)
 		fprintf(o, "static inline uint32_t %s_%s_len(const uint8_t *t)\n{\n", P, F);
 		fprintf(o, "\treturn sluice_fb_len(sluice_fb_field_ref(t, %d));\n}\n", f->id);
 		/* element i, or a zero value past the end */
-		if (sc_is_scalar(e)) {
+		if (e == B_UNION) {
+			/* the types beside the values, at the slot before */
+			fprintf(o, "static inline const uint8_t *%s_%s_type_vec(const uint8_t *t)\n{\n", P, F);
+			fprintf(o, "\treturn sluice_fb_field_ref(t, %d);\n}\n", f->id - 1);
+			fprintf(o, "static inline uint32_t %s_%s_type_len(const uint8_t *t)\n{\n", P, F);
+			fprintf(o, "\treturn sluice_fb_len(sluice_fb_field_ref(t, %d));\n}\n", f->id - 1);
+			fprintf(o, "static inline %s_t %s_%s_type_at(const uint8_t *t, uint32_t i)\n{\n", r->cname, P, F);
+			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id - 1);
+			fprintf(o, "\treturn i < sluice_fb_len(v) ? sluice_fb_u8(v + 4 + i) : 0;\n}\n");
+			/* an element of type NONE (or past the end) reads as NULL */
+			fprintf(o, "static inline const uint8_t *%s_%s_at(const uint8_t *t, uint32_t i)\n{\n", P, F);
+			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id);
+			fprintf(o, "\treturn i < sluice_fb_len(v) && %s_%s_type_at(t, i) ? sluice_fb_vec_ref(v, i) : NULL;\n}\n",
+				P, F);
+		} else if (sc_is_scalar(e)) {
 			fprintf(o, "static inline %s %s_%s_at(const uint8_t *t, uint32_t i)\n{\n", ctype(e), P, F);
 			fprintf(o, "\tconst uint8_t *v = sluice_fb_field_ref(t, %d);\n\n", f->id);
 			fprintf(o, "\treturn i < sluice_fb_len(v) ? sluice_fb_%s(v + 4 + (size_t)i * %u) : 0;\n}\n",
@@ -202,6 +275,21 @@ static void gen_reader(FILE *o, const struct def *d, const struct field *f)
 	}
 	fprintf(o, "static inline bool %s_%s_is_present(const uint8_t *t)\n{\n", P, F);
 	fprintf(o, "\treturn sluice_fb_field(t, %d) != 0;\n}\n", f->id);
+}
+
+/* P_F_create_M(b, &s) per struct member M of the union (vector) field F: a
+ * struct member is written on its own before the table. */
+static void gen_struct_members(FILE *o, const struct def *d, const struct field *f)
+{
+	const struct def *r = f->type.ref;
+	size_t i;
+
+	for (i = 1; i < r->nvals; i++)
+		if (is_struct(r->vals[i].utype.ref))
+			fprintf(o, "static inline sluice_fb_ref %s_%s_create_%s(sluice_fb_builder *b, const %s *v)\n{\n"
+				"\treturn sluice_fb_struct(b, v, sizeof(*v), %u);\n}\n",
+				d->cname, f->name, r->vals[i].name, r->vals[i].utype.ref->cname,
+				r->vals[i].utype.ref->align);
 }
 
 static void gen_builder(FILE *o, const struct def *d, const struct field *f)
@@ -238,9 +326,19 @@ static void gen_builder(FILE *o, const struct def *d, const struct field *f)
 			P, F, r->cname);
 		fprintf(o, "\tif (type && value) {\n\t\tsluice_fb_table_scalar(b, %d, &type, 1);\n", f->id - 1);
 		fprintf(o, "\t\tsluice_fb_table_ref(b, %d, value);\n\t}\n}\n", f->id);
+		gen_struct_members(o, d, f);
 	} else {
 		fprintf(o, "static inline void %s_add_%s(sluice_fb_builder *b, sluice_fb_ref r)\n{\n", P, F);
 		fprintf(o, "\tsluice_fb_ref_(b, %d, r);\n}\n", f->id);
+	}
+	if (b == B_VECTOR && f->type.elem == B_UNION) {
+		/* the types vector, at the slot before the values */
+		fprintf(o, "static inline void %s_add_%s_type(sluice_fb_builder *b, sluice_fb_ref r)\n{\n", P, F);
+		fprintf(o, "\tsluice_fb_ref_(b, %d, r);\n}\n", f->id - 1);
+		fprintf(o, "static inline sluice_fb_ref %s_create_%s_type(sluice_fb_builder *b, const %s_t *v, size_t n)\n{\n",
+			P, F, r->cname);
+		fprintf(o, "\treturn sluice_fb_vector(b, v, n, 1, 1);\n}\n");
+		gen_struct_members(o, d, f);
 	}
 	if (b == B_VECTOR) {
 		enum base e = f->type.elem;
@@ -314,12 +412,14 @@ static int slot_by_align(const void *a, const void *b)
 static unsigned place(struct slot *sl, size_t n, unsigned phase)
 {
 	static uint8_t used[0x10000];
-	unsigned tsize = 4, i;
+	unsigned tsize = 4, i, lo = 4;
 
 	memset(used, 0, sizeof(used));
 	memset(used, 1, 4);
 	for (i = 0; i < n; i++) {
-		unsigned a = sl[i].align, at = 4, k;
+		/* every byte below lo is taken: start there, so thousands of
+		 * fields cost linear time, not quadratic */
+		unsigned a = sl[i].align, at = lo, k;
 
 		for (;; at++) {
 			if ((at + phase) & (a - 1))
@@ -332,6 +432,8 @@ static unsigned place(struct slot *sl, size_t n, unsigned phase)
 				break;
 		}
 		memset(used + at, 1, sl[i].size);
+		while (lo < sizeof(used) && used[lo])
+			lo++;
 		sl[i].off = at;
 		if (at + sl[i].size > tsize)
 			tsize = at + sl[i].size;
@@ -361,6 +463,9 @@ static unsigned layout(const struct def *d, struct slot *sl, size_t *nsl, unsign
 
 		if (f->deprecated)
 			continue;
+		/* two vectors in two slots: built field by field only */
+		if (b == B_VECTOR && f->type.elem == B_UNION)
+			return 0;
 		if (b == B_UNION) {
 			struct slot u = {f, true, (unsigned)f->id - 1, 1, 1, true, 0};
 
@@ -408,7 +513,7 @@ static void gen_create(FILE *o, const struct def *d)
 	for (i = 0; i < n; i++) {
 		if (sl[i].id + 1 > nslots)
 			nslots = sl[i].id + 1;
-		if (sl[i].f->required)
+		if (needed(sl[i].f))
 			required |= (uint64_t)1 << sl[i].id;
 		any_ref |= sl[i].nullable && !sl[i].utype && !sc_is_scalar(sl[i].f->type.base) &&
 			   !(sl[i].f->type.base == B_OBJ && is_struct(sl[i].f->type.ref));
@@ -443,13 +548,14 @@ static void gen_create(FILE *o, const struct def *d)
 	/* the vtable image, little-endian bytes */
 	fprintf(o, "\tstatic const uint8_t sl_vt[%u] = {%u, %u, %u, %u", 4 + 2 * nslots,
 		(4 + 2 * nslots) & 0xff, (4 + 2 * nslots) >> 8, tsize & 0xff, tsize >> 8);
-	for (at = 0; at < nslots; at++) {
-		unsigned off = 0;
+	{
+		/* each slot's offset by id, in one pass (thousands of fields) */
+		unsigned *offs = sc_alloc((nslots + 1) * sizeof(*offs));
 
 		for (i = 0; i < n; i++)
-			if (sl[i].id == at)
-				off = sl[i].off;
-		fprintf(o, ", %u, %u", off & 0xff, off >> 8);
+			offs[sl[i].id] = sl[i].off;
+		for (at = 0; at < nslots; at++)
+			fprintf(o, ", %u, %u", offs[at] & 0xff, offs[at] >> 8);
 	}
 	fprintf(o, "};\n");
 	fprintf(o, "\tuint64_t sl_absent = 0;\n\tint sl_why = 0;\n\tuint8_t *sl_t;\n\tsize_t sl_h = 0;\n");
@@ -555,12 +661,37 @@ static void gen_create(FILE *o, const struct def *d)
 	fprintf(o, "\treturn sluice_fb_create_end_(sl_b, sl_t, sl_h, sl_vt, sizeof(sl_vt), sl_absent);\n}\n");
 }
 
+/* switch (tag) verifying the member it names, whose value is at. */
+static void gen_member_switch(FILE *o, const struct def *r, const char *in, const char *tag,
+			      const char *at)
+{
+	size_t i;
+
+	fprintf(o, "%sswitch (%s) {\n", in, tag);
+	for (i = 1; i < r->nvals; i++) {
+		const struct def *m = r->vals[i].utype.ref;
+
+		if (!first_of_value(r, i))
+			continue;
+		fprintf(o, "%scase %lld:\n", in, (long long)r->vals[i].value);
+		if (r->vals[i].utype.base == B_STRING)
+			fprintf(o, "%s\tif ((rc = sluice_fb_verify_string(v, %s)))\n", in, at);
+		else if (is_struct(m))
+			fprintf(o, "%s\tif ((rc = sluice_fb_verify_struct(v, %s, %u, %u)))\n", in, at, m->size,
+				m->align);
+		else
+			fprintf(o, "%s\tif ((rc = %s_verify_table(v, %s)))\n", in, m->cname, at);
+		fprintf(o, "%s\t\treturn rc;\n%s\tbreak;\n", in, in);
+	}
+	fprintf(o, "%sdefault:\n%s\tbreak; /* NONE, or a member newer than this schema */\n%s}\n", in, in, in);
+}
+
 static void gen_verify_field(FILE *o, const struct field *f)
 {
 	enum base b = f->type.base;
 	const struct def *r = f->type.ref;
 	/* A string key is required, as flatc's verifier and the .bfbs have it. */
-	const char *req = f->required || (f->key && b == B_STRING) ? "true" : "false";
+	const char *req = needed(f) ? "true" : "false";
 
 	if (sc_is_scalar(b)) {
 		fprintf(o, "\tif ((rc = sluice_fb_verify_field(v, &tab, %d, %u, %u, false)))\n\t\treturn rc;\n",
@@ -573,16 +704,20 @@ static void gen_verify_field(FILE *o, const struct field *f)
 		return;
 	}
 	if (b == B_UNION) {
-		size_t i;
-
 		fprintf(o, "\tif ((rc = sluice_fb_verify_union(v, &tab, %d, %d, %s, &ut, &p)))\n\t\treturn rc;\n",
 			f->id - 1, f->id, req);
 		/* a type without a value is a null member, as flatc has it */
-		fprintf(o, "\tswitch (p ? ut : 0) {\n");
-		for (i = 1; i < r->nvals; i++)
-			fprintf(o, "\tcase %lld:\n\t\tif ((rc = %s_verify_table(v, p)))\n\t\t\treturn rc;\n\t\tbreak;\n",
-				(long long)r->vals[i].value, r->vals[i].utype.ref->cname);
-		fprintf(o, "\tdefault:\n\t\tbreak; /* NONE, or a member newer than this schema */\n\t}\n");
+		gen_member_switch(o, r, "\t", "p ? ut : 0", "p");
+		return;
+	}
+	if (b == B_VECTOR && f->type.elem == B_UNION) {
+		fprintf(o, "\t{\n\t\tconst uint8_t *tv, *x;\n\n");
+		fprintf(o, "\t\tif ((rc = sluice_fb_verify_union_vector(v, &tab, %d, %d, %s, &tv, &p, &n)))\n\t\t\treturn rc;\n",
+			f->id - 1, f->id, req);
+		fprintf(o, "\t\tfor (i = 0; i < n; i++) {\n\t\t\tif (!tv[i])\n\t\t\t\tcontinue;\n");
+		fprintf(o, "\t\t\tif ((rc = sluice_fb_verify_vec_ref(v, p, i, &x)))\n\t\t\t\treturn rc;\n");
+		gen_member_switch(o, r, "\t\t\t", "tv[i]", "x");
+		fprintf(o, "\t\t}\n\t}\n");
 		return;
 	}
 	fprintf(o, "\tif ((rc = sluice_fb_verify_ref(v, &tab, %d, %s, &p)))\n\t\treturn rc;\n", f->id, req);
@@ -706,11 +841,11 @@ static void gen_table(FILE *o, const struct schema *s, const struct def *d)
 	gen_create(o, d);
 	fprintf(o, "static inline sluice_fb_ref %s_end(sluice_fb_builder *b)\n{\n", P);
 	for (i = 0; i < d->nfields; i++)
-		nreq += d->fields[i].required && !d->fields[i].deprecated;
+		nreq += needed(&d->fields[i]) && !d->fields[i].deprecated;
 	if (nreq) {
 		fprintf(o, "\tstatic const uint16_t required[] = {");
 		for (i = 0; i < d->nfields; i++)
-			if (d->fields[i].required && !d->fields[i].deprecated)
+			if (needed(&d->fields[i]) && !d->fields[i].deprecated)
 				fprintf(o, " %d,", d->fields[i].id);
 		fprintf(o, " };\n\n\treturn sluice_fb_table_end(b, required, %zu);\n}\n", nreq);
 	} else {
@@ -780,6 +915,21 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 	fprintf(o, "#ifndef %s_SLUICE_H\n#define %s_SLUICE_H\n\n", guard, guard);
 	fprintf(o, "#include <math.h>\n#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n");
 	fprintf(o, "#include \"sluice/fb.h\"\n");
+	fprintf(o, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+	if (s->ident[0] && s->root && s->root->in_main)
+		fprintf(o, "#define %s_IDENTIFIER \"%s\"\n\n", s->root->cname, s->ident);
+	/* Enums and the verifiers' declarations come before the includes:
+	 * they need nothing else, and schemas that include each other (a
+	 * cycle, which flatc allows) then find each other's in either order. */
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->in_main && (s->defs[i]->kind == D_ENUM || s->defs[i]->kind == D_UNION))
+			gen_enum(o, s->defs[i]);
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
+			fprintf(o, "static inline int %s_verify_table(sluice_fb_verifier *v, const uint8_t *t);\n",
+				s->defs[i]->cname);
+	if (s->nincludes)
+		fprintf(o, "\n#ifdef __cplusplus\n}\n#endif\n\n");
 	for (i = 0; i < s->nincludes; i++) {
 		const char *n = strrchr(s->includes[i], '/');
 		const char *dot;
@@ -788,12 +938,9 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 		dot = strrchr(n, '.');
 		fprintf(o, "#include \"%.*s_sluice.h\"\n", (int)(dot ? (size_t)(dot - n) : strlen(n)), n);
 	}
-	fprintf(o, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-	if (s->ident[0] && s->root && s->root->in_main)
-		fprintf(o, "#define %s_IDENTIFIER \"%s\"\n\n", s->root->cname, s->ident);
-	for (i = 0; i < s->ndefs; i++)
-		if (s->defs[i]->in_main && (s->defs[i]->kind == D_ENUM || s->defs[i]->kind == D_UNION))
-			gen_enum(o, s->defs[i]);
+	if (s->nincludes)
+		fprintf(o, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
+	fprintf(o, "\n");
 	/* structs after the structs they contain */
 	{
 		bool *done = sc_alloc(s->ndefs + 1);
@@ -822,10 +969,6 @@ int sc_gen_c(const struct schema *s, const char *path, const char *base, char *e
 			}
 		}
 	}
-	for (i = 0; i < s->ndefs; i++)
-		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)
-			fprintf(o, "static inline int %s_verify_table(sluice_fb_verifier *v, const uint8_t *t);\n",
-				s->defs[i]->cname);
 	fprintf(o, "\n");
 	for (i = 0; i < s->ndefs; i++)
 		if (s->defs[i]->in_main && s->defs[i]->kind == D_TABLE)

@@ -64,6 +64,17 @@ static void skip(struct lexer *lx)
 			size_t start = lx->pos;
 			bool doc = peek(lx, 2) == '/';
 
+			if (doc) {
+				/* flatc: "///" only on a line of its own */
+				size_t k = start;
+
+				while (k > 0 && (lx->src[k - 1] == ' ' || lx->src[k - 1] == '\t' ||
+						 lx->src[k - 1] == '\r'))
+					k--;
+				if (k > 0 && lx->src[k - 1] != '\n')
+					lex_error(lx, &lx->at,
+						  "a documentation comment should be on a line on its own");
+			}
 			while (peek(lx, 0) != -1 && peek(lx, 0) != '\n')
 				advance(lx);
 			if (doc)
@@ -99,10 +110,13 @@ static int hexval(int c)
 	return -1;
 }
 
+/* A string in double or single quotes, as flatc reads both; it ends at
+ * the quote it began with. */
 static void string(struct lexer *lx)
 {
 	size_t cap = 16, n = 0;
 	char *buf = sc_alloc(cap);
+	int quote = peek(lx, 0);
 
 	advance(lx); /* opening quote */
 	for (;;) {
@@ -111,7 +125,7 @@ static void string(struct lexer *lx)
 		if (c == -1 || c == '\n')
 			lex_error(lx, &lx->loc, "unterminated string");
 		advance(lx);
-		if (c == '"')
+		if (c == quote)
 			break;
 		if (c == '\\') {
 			int e = peek(lx, 0);
@@ -163,6 +177,23 @@ static void number(struct lexer *lx)
 		advance(lx);
 		while (isxdigit(peek(lx, 0)))
 			advance(lx);
+		/* a hex float, 0x1.8p3, as flatc (and strtod) read it */
+		if (peek(lx, 0) == '.') {
+			flt = true;
+			advance(lx);
+			while (isxdigit(peek(lx, 0)))
+				advance(lx);
+		}
+		if (peek(lx, 0) == 'p' || peek(lx, 0) == 'P') {
+			flt = true;
+			advance(lx);
+			if (peek(lx, 0) == '-' || peek(lx, 0) == '+')
+				advance(lx);
+			if (!isdigit(peek(lx, 0)))
+				lex_error(lx, &lx->at, "malformed number");
+			while (isdigit(peek(lx, 0)))
+				advance(lx);
+		}
 	} else {
 		while (isdigit(peek(lx, 0)))
 			advance(lx);
@@ -209,7 +240,7 @@ void lex_next(struct lexer *lx)
 	} else if (isdigit(c) || ((c == '-' || c == '+') && (isdigit(peek(lx, 1)) || peek(lx, 1) == '.')) ||
 		   (c == '.' && isdigit(peek(lx, 1)))) {
 		number(lx);
-	} else if (c == '"') {
+	} else if (c == '"' || c == '\'') {
 		string(lx);
 	} else if (strchr("{}()[];:,=.", c)) {
 		advance(lx);

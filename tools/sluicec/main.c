@@ -16,7 +16,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: sluicec [-I dir]... [-o dir] [--gen-all] schema.fbs     write <schema>_sluice.h\n"
-	      "       sluicec -b [-I dir]... [-o dir] schema.fbs data.json   write data.bin\n"
+	      "       sluicec -b [-I dir]... [-o dir] schema.fbs data.json   write data.bin (.ext)\n"
 	      "       sluicec --json [--size-prefixed] schema.fbs data.bin    print JSON\n"
 	      "       sluicec --bfbs [-o dir] schema.fbs                      write <schema>.bfbs\n"
 	      "       sluicec --check schema.fbs                              only check\n"
@@ -192,7 +192,9 @@ int main(int argc, char **argv)
 		rc = sc_gen_c(&s, path, base_name(schema), err, sizeof(err));
 		break;
 	case 1:
-		snprintf(path, sizeof(path), "%s/%s.bin", outdir, base_name(data));
+		/* named with the schema's file_extension, as flatc names it */
+		snprintf(path, sizeof(path), "%s/%s.%s", outdir, base_name(data),
+			 s.ext && *s.ext ? s.ext : "bin");
 		rc = sc_json_to_bin(&s, data, path, size_prefixed, err, sizeof(err));
 		break;
 	case 2:

@@ -1,6 +1,7 @@
 /* parse.c - reads .fbs text into the schema model (schema.h). Names are
  * resolved and rules checked afterwards (check.c), because types may be
  * used before they are declared. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -24,7 +25,40 @@ struct parser {
 	size_t nfiles, capfiles;
 	size_t capdefs;
 	int depth;
+	size_t file;          /* this file's entry in s->files */
 };
+
+/* Adds a file read to s->files; returns its index. */
+static size_t add_file(struct schema *s, const char *path)
+{
+	s->files = sc_grow(s->files, &s->capfiles, s->nfiles + 1, sizeof(*s->files));
+	memset(&s->files[s->nfiles], 0, sizeof(s->files[0]));
+	s->files[s->nfiles].path = path;
+	return s->nfiles++;
+}
+
+/* Records that file f includes path, once per path string, as flatc does. */
+static void add_include(struct schema *s, size_t f, const char *path)
+{
+	struct sc_file *e = &s->files[f];
+	size_t i;
+
+	for (i = 0; i < e->nincs; i++)
+		if (strcmp(e->incs[i], path) == 0)
+			return;
+	e->incs = sc_grow(e->incs, &e->capincs, e->nincs + 1, sizeof(*e->incs));
+	e->incs[e->nincs++] = sc_strdup(path);
+}
+
+/* dir/name as flatc joins them: no '/' after an empty dir, no leading "./". */
+static void join_path(char *out, size_t n, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+
+	snprintf(out, n, "%s%s%s", dir, dl && dir[dl - 1] != '/' ? "/" : "", name);
+	if (out[0] == '.' && out[1] == '/')
+		memmove(out, out + 2, strlen(out + 2) + 1);
+}
 
 static const char *known_attrs[] = {
 	"id", "deprecated", "required", "key", "force_align", "bit_flags",
@@ -296,7 +330,8 @@ static void enum_decl(struct parser *p, bool is_union)
 	d->attrs = metadata(p);
 	d->bit_flags = sc_attr(d->attrs, "bit_flags") != NULL;
 	expect(lx, '{');
-	if (is_union) {
+	/* flatc gives a union, and an enum declared empty, a NONE = 0 */
+	if (is_union || is(lx, '}')) {
 		d->vals = sc_grow(d->vals, &cap, 1, sizeof(*d->vals));
 		d->vals[0].name = "NONE";
 		d->vals[0].loc = l;
@@ -313,16 +348,24 @@ static void enum_decl(struct parser *p, bool is_union)
 			const char *name = dotted(lx, "a union member");
 
 			if (is(lx, ':')) {
+				/* Alias: Type, a table, a struct or string (check.c
+				 * refuses anything else) */
 				lex_next(lx);
 				e->name = name;
-				name = dotted(lx, "a table");
+				type(p, &e->utype);
 			} else {
-				const char *dot = strrchr(name, '.');
-				e->name = dot ? sc_strdup(dot + 1) : name;
+				/* as flatc names it: a qualified member's dots become
+				 * '_', so Monster and a.b.Monster may share a union */
+				char *n = sc_strdup(name), *c;
+
+				for (c = n; *c; c++)
+					if (*c == '.')
+						*c = '_';
+				e->name = n;
+				e->utype.base = B_OBJ;
+				e->utype.ref_name = name;
+				e->utype.ref_ns = p->ns;
 			}
-			e->utype.base = B_OBJ;
-			e->utype.ref_name = name;
-			e->utype.ref_ns = p->ns;
 		} else {
 			e->name = ident(lx, "an enum value");
 		}
@@ -354,16 +397,42 @@ static void enum_decl(struct parser *p, bool is_union)
 			e->value = d->vals[d->nvals - 1].value + 1;
 			e->utype.fixed_len = e->value < 0;
 		}
-		{
-			struct attr *a = metadata(p);
-			(void)a;
-		}
+		/* (flatc 2.0.8 takes no attributes on enum values) */
 		d->nvals++;
 		if (!is(lx, ','))
 			break;
 		lex_next(lx);
 	}
 	expect(lx, '}');
+}
+
+/* Retypes a quoted default as what its text is: an integer or a float
+ * (leading blanks and a sign allowed, as strtod reads them), else it stays
+ * a string of names (true/false, inf/nan or enum values, space-separated
+ * for bit flags), which the caller reads as it reads a name. */
+static void string_default(struct lexer *lx)
+{
+	const char *t = lx->text, *s = t;
+	char *end;
+	struct value v;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return;
+	if (parse_int(s, &v)) {
+		lx->text = s;
+		lx->tok = TK_INT;
+		return;
+	}
+	if (isdigit((unsigned char)*s) || *s == '.' || *s == '-' || *s == '+') {
+		errno = 0;
+		(void)strtod(s, &end);
+		if (end != s && !*end) {
+			lx->text = s;
+			lx->tok = TK_FLOAT;
+		}
+	}
 }
 
 static void field_decl(struct parser *p, struct def *d, size_t *cap)
@@ -392,6 +461,10 @@ static void field_decl(struct parser *p, struct def *d, size_t *cap)
 			lex_next(lx);
 		}
 		f->has_default = true;
+		/* a default in quotes is read as its text would be: a number, a
+		 * bool, or enum value names (flatc reads it so) */
+		if (lx->tok == TK_STRING && !neg)
+			string_default(lx);
 		if (lx->tok == TK_INT || lx->tok == TK_FLOAT) {
 			snprintf(buf, sizeof(buf), "%s%s", neg ? "-" : "", lx->text);
 			if (lx->tok == TK_INT && parse_int(buf, &f->dflt)) {
@@ -405,10 +478,10 @@ static void field_decl(struct parser *p, struct def *d, size_t *cap)
 			} else {
 				lex_error(lx, &vl, "invalid default value");
 			}
-		} else if (lx->tok == TK_IDENT) {
+		} else if (lx->tok == TK_IDENT || lx->tok == TK_STRING) {
 			const char *t = lx->text;
 
-			if (strcmp(t, "null") == 0 && !neg) {
+			if (strcmp(t, "null") == 0 && !neg && lx->tok == TK_IDENT) {
 				f->has_default = false;
 				f->optional = true;
 			} else if (strcmp(t, "true") == 0 || strcmp(t, "false") == 0) {
@@ -515,16 +588,25 @@ static void include(struct parser *p)
 	if (p->seen_decl)
 		lex_error(lx, &l, "includes must come before declarations");
 	/* Beside the including file first, then each -I directory. */
-	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	join_path(path, sizeof(path), p->dir, name);
 	if (name[0] == '/')
 		snprintf(path, sizeof(path), "%s", name);
 	text = read_all(path, &len);
 	for (i = 0; !text && i < p->s->nincdirs; i++) {
-		snprintf(path, sizeof(path), "%s/%s", p->s->incdirs[i], name);
+		join_path(path, sizeof(path), p->s->incdirs[i], name);
+		text = read_all(path, &len);
+	}
+	if (!text) {
+		/* flatc searches the main schema's folder last */
+		const char *m = p->s->main_file, *slash = strrchr(m, '/');
+		char *mdir = sc_strndup(m, slash ? (size_t)(slash - m) : 0);
+
+		join_path(path, sizeof(path), mdir, name);
 		text = read_all(path, &len);
 	}
 	if (!text)
 		lex_error(lx, &l, "unable to load include file: %s", name);
+	add_include(p->s, p->file, path);
 	if (p->is_main) {
 		size_t capi = p->s->nincludes;
 		p->s->includes = sc_grow(p->s->includes, &capi, p->s->nincludes + 1,
@@ -550,6 +632,7 @@ static void include(struct parser *p)
 		sub.lx = &sublx;
 		sub.is_main = false;
 		sub.depth = p->depth + 1;
+		sub.file = add_file(p->s, sc_strdup(path));
 		lex_init(&sublx, sc_strdup(path), text, len, lx->fail, lx->err, lx->errlen);
 		parse_file(&sub, sublx.at.file, text, len);
 		p->files = sub.files;
@@ -559,19 +642,58 @@ static void include(struct parser *p)
 	}
 }
 
-static void skip_block(struct lexer *lx)
+/* rpc_service Name (attrs) { call(Request): Response (attrs); ... }, at
+ * least one call, as flatc reads it; types are resolved by check.c. */
+static void service_decl(struct parser *p)
 {
-	int depth = 0;
+	struct lexer *lx = p->lx;
+	struct schema *s = p->s;
+	struct loc l = lx->loc;
+	struct service *sv;
+	const char *name;
+	char *full;
+	size_t cap = 0, i;
 
+	lex_next(lx);
+	name = ident(lx, "a service name");
+	full = sc_alloc(strlen(p->ns) + strlen(name) + 2);
+	sprintf(full, "%s%s%s", p->ns, *p->ns ? "." : "", name);
+	for (i = 0; i < s->nservices; i++)
+		if (strcmp(s->services[i].fullname, full) == 0)
+			lex_error(lx, &l, "service already exists: %s", name);
+	s->services = sc_grow(s->services, &s->capservices, s->nservices + 1, sizeof(*s->services));
+	sv = &s->services[s->nservices++];
+	memset(sv, 0, sizeof(*sv));
+	sv->fullname = full;
+	sv->loc = l;
+	sv->ndefs_before = s->ndefs;
+	sv->attrs = metadata(p);
+	expect(lx, '{');
 	do {
-		if (lx->tok == TK_EOF)
-			lex_error(lx, &lx->loc, "unexpected end of file");
-		if (is(lx, '{'))
-			depth++;
-		if (is(lx, '}'))
-			depth--;
-		lex_next(lx);
-	} while (depth > 0);
+		struct rpccall *c;
+
+		sv->calls = sc_grow(sv->calls, &cap, sv->ncalls + 1, sizeof(*sv->calls));
+		c = &sv->calls[sv->ncalls];
+		memset(c, 0, sizeof(*c));
+		c->loc = lx->loc;
+		c->name = ident(lx, "an rpc name");
+		for (i = 0; i < sv->ncalls; i++)
+			if (strcmp(sv->calls[i].name, c->name) == 0)
+				lex_error(lx, &c->loc, "rpc already exists: %s", c->name);
+		expect(lx, '(');
+		c->req.base = B_OBJ;
+		c->req.ref_name = dotted(lx, "a request table");
+		c->req.ref_ns = p->ns;
+		expect(lx, ')');
+		expect(lx, ':');
+		c->resp.base = B_OBJ;
+		c->resp.ref_name = dotted(lx, "a response table");
+		c->resp.ref_ns = p->ns;
+		c->attrs = metadata(p);
+		expect(lx, ';');
+		sv->ncalls++;
+	} while (!is(lx, '}'));
+	lex_next(lx);
 }
 
 static void parse_file(struct parser *p, const char *path, const char *text, size_t len)
@@ -584,11 +706,17 @@ static void parse_file(struct parser *p, const char *path, const char *text, siz
 	if (slash)
 		*slash = 0;
 	else
-		dir = ".";
+		dir = "";
 	p->dir = dir;
 	p->ns = "";
 	p->seen_decl = false;
+	/* a UTF-8 byte order mark is skipped, and a file with nothing in it
+	 * refused, as flatc does */
+	if (lx->len >= 3 && memcmp(lx->src, "\xef\xbb\xbf", 3) == 0)
+		lx->pos = 3;
 	lex_next(lx);
+	if (lx->tok == TK_EOF)
+		lex_error(lx, &lx->loc, "input file is empty");
 	while (lx->tok != TK_EOF) {
 		struct loc l = lx->loc;
 
@@ -663,9 +791,7 @@ static void parse_file(struct parser *p, const char *path, const char *text, siz
 			lex_next(lx);
 			expect(lx, ';');
 		} else if (is_kw(lx, "rpc_service")) {
-			lex_next(lx);
-			ident(lx, "a service name");
-			skip_block(lx);
+			service_decl(p);
 		} else if (is(lx, '{')) {
 			lex_error(lx, &l, "JSON data is not accepted in a schema here");
 		} else {
@@ -688,6 +814,7 @@ int sc_parse(struct schema *s, const char *name, const char *text, size_t len, c
 	p.lx = &lx;
 	p.is_main = true;
 	s->main_file = name;
+	p.file = add_file(s, name);
 	lex_init(&lx, name, text, len, &fail, err, errlen);
 	if (setjmp(fail))
 		return -1;

@@ -42,11 +42,10 @@ struct sc_map {
 };
 
 /* Limits sluicec keeps (docs/messages.md): a vtable holds 16-bit offsets,
- * so a table has at most 32765 slots (a union takes two); structs nest at
- * most 64 levels, the depth the JSON readers accept; a struct is smaller
- * than 2 GiB, the largest FlatBuffer. */
+ * so a table has at most 32765 slots (a union takes two); a struct is
+ * smaller than 2 GiB, the largest FlatBuffer. Structs nest as deep as
+ * flatc lets them (no limit). */
 #define SC_MAX_TABLE_SLOTS  0x7ffd
-#define SC_MAX_STRUCT_DEPTH 64
 #define SC_MAX_STRUCT_SIZE  0x7fffffffu
 
 struct type {
@@ -126,6 +125,31 @@ struct def {
 	bool on_path;         /* structs: being laid out (cycle check) */
 };
 
+/* An rpc_service: kept for the .bfbs (services), nothing is generated. */
+struct rpccall {
+	const char *name;
+	struct type req, resp; /* tables */
+	struct attr *attrs;
+	struct loc loc;
+};
+
+struct service {
+	const char *fullname;
+	struct loc loc;
+	struct attr *attrs;
+	struct rpccall *calls;
+	size_t ncalls;
+	size_t ndefs_before; /* defs declared before it (flatc checks those) */
+};
+
+/* A schema file read, with the files it includes as found (the path
+ * strings flatc would build), for the .bfbs's fbs_files. */
+struct sc_file {
+	const char *path;
+	const char **incs;
+	size_t nincs, capincs;
+};
+
 struct schema {
 	struct def **defs;
 	size_t ndefs;
@@ -135,6 +159,10 @@ struct schema {
 	const char *main_file;
 	const char **includes; /* direct includes of the main file */
 	size_t nincludes;
+	struct service *services;
+	size_t nservices, capservices;
+	struct sc_file *files; /* every file read, the main file first */
+	size_t nfiles, capfiles;
 	const char **attrs;   /* declared attributes */
 	size_t nattrs;
 	const char **incdirs; /* -I paths */
@@ -173,6 +201,12 @@ const char *sc_base_name(enum base b); /* as .fbs spells it */
 /* Size and alignment of a field stored inline (structs, scalars). */
 uint32_t sc_inline_size(const struct type *t);
 uint32_t sc_inline_align(const struct type *t);
+/* A union or a vector of unions: a hidden _type field takes the slot
+ * before the field's own. */
+static inline bool sc_two_slots(const struct type *t)
+{
+	return t->base == B_UNION || (t->base == B_VECTOR && t->elem == B_UNION);
+}
 /* Finds a definition by full name. */
 struct def *sc_find(const struct schema *s, const char *fullname);
 /* Finds an attribute on a list. */
