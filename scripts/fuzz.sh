@@ -55,7 +55,8 @@ mkdir -p "$out/corpus-chan"
 # loads real plugins (the runtime and loader tests' own, built here) from
 # $out/plugins only.
 mkdir -p "$out/plugins" "$out/corpus-yaml" "$out/corpus-pipeline"
-pipeline="$root/src/runtime/parse.c $root/src/runtime/check.c $root/src/plugin/search.c
+pipeline="$root/src/runtime/parse.c $root/src/runtime/check.c $root/src/runtime/pystage.c
+          $root/src/plugin/search.c
           $root/src/plugin/loader.c $root/src/plugin/elfsym.c $root/src/plugin/validate.c
           $root/src/plugin/params.c $root/src/plugin/stage.c $root/src/erase/erase.c $runtime"
 pdirs="-DSLUICE_PLUGIN_BUILD_DIR=\"\" -DSLUICE_PLUGIN_INSTALL_DIR=\"$out/plugins\""

@@ -13,6 +13,10 @@ struct sluice_plugin {
 	atomic_int refs;
 	void *dl;                              /* dlopen handle */
 	const struct sluice_plugin_desc *desc; /* validated */
+	/* A derived plugin (sluice__plugin_derive): the one it was made
+	 * from, which holds the library, and the memory desc lives in. */
+	struct sluice_plugin *base;
+	void *owned;
 	char path[];
 };
 
@@ -45,5 +49,13 @@ int sluice__elf_fd_exports(int fd, const char *name, const char **why);
 /* The checks made on a file before it is dlopened: an ELF shared object
  * of this machine that exports the entry. 0, or a refusal with detail. */
 int sluice__plugin_precheck(const char *path);
+
+/* A plugin object for base's library with another descriptor: desc, which
+ * lives in owned (freed with the object), e.g. a copy of base's with ports
+ * decided at configure time (the runtime's Python stages). desc is
+ * validated like a loaded one; the new object holds a reference on base.
+ * On failure owned is freed. */
+int sluice__plugin_derive(struct sluice_plugin *base, const struct sluice_plugin_desc *desc,
+                          void *owned, struct sluice_plugin **out);
 
 #endif

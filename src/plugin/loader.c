@@ -169,9 +169,43 @@ void sluice_plugin_unref(struct sluice_plugin *p)
 	 * use of the library finished. */
 	if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	if (p->base) {
+		/* derived: the base holds the library */
+		sluice_plugin_unref(p->base);
+		free(p->owned);
+		free(p);
+		return;
+	}
 	if (!keep_loaded())
 		dlclose(p->dl); /* a failure here leaves the library mapped: harmless */
 	free(p);
+}
+
+int sluice__plugin_derive(struct sluice_plugin *base, const struct sluice_plugin_desc *desc,
+                          void *owned, struct sluice_plugin **out)
+{
+	struct sluice_plugin *p;
+	int rc;
+
+	*out = NULL;
+	rc = sluice_plugin_validate(desc, base->path);
+	if (rc < 0) {
+		free(owned);
+		return rc;
+	}
+	p = calloc(1, sizeof(*p) + strlen(base->path) + 1);
+	if (!p) {
+		free(owned);
+		return sluice__fail(-ENOMEM, "%s: out of memory", base->path);
+	}
+	strcpy(p->path, base->path);
+	p->dl = base->dl;
+	p->desc = desc;
+	p->base = sluice_plugin_ref(base);
+	p->owned = owned;
+	atomic_init(&p->refs, 1);
+	*out = p;
+	return 0;
 }
 
 const struct sluice_plugin_desc *sluice_plugin_descriptor(const struct sluice_plugin *p)

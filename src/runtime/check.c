@@ -348,6 +348,8 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 		if (rc)
 			return fail_at(pl, st->pos, "stage %s: plugin \"%s\": %s", st->name,
 				       st->plugin_name, sluice_errdetail());
+		if (st->python_file && (rc = sluice__python_stage(pl, st)) != 0)
+			return rc;
 		if ((rc = check_params(pl, st)) != 0)
 			return rc;
 		if ((rc = sluice__pipeline_check_sched(pl, st)) != 0)
@@ -358,6 +360,7 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 			if ((rc = check_slot_size(pl, st, &st->outputs[k])) != 0)
 				return rc;
 	}
+	sluice__python_schemas(pl);
 	if ((rc = check_bridge(pl)) != 0)
 		return rc;
 	/* Inputs after all outputs, so producers are known. */
@@ -396,6 +399,7 @@ static void free_model(struct sluice_pipeline *pl)
 
 		free(st->name);
 		free(st->plugin_name);
+		free(st->python_file);
 		for (int k = 0; k < st->nparams; k++) {
 			free((char *)st->params[k].name);
 			free((char *)st->params[k].value);

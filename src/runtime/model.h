@@ -71,6 +71,13 @@ struct pl_stage {
 	struct pl_pos lock_pos;
 	int has_spin;
 	uint32_t spin_us; /* its inputs spin this long before sleeping */
+	/* python: FILE (runtime/pystage.c): the file, resolved against the
+	 * pipeline file's folder; tick_hz: its on_tick rate (0: none). */
+	char *python_file;
+	struct pl_pos python_pos;
+	double tick_hz;
+	struct pl_pos tick_pos;
+	void *py; /* the derived descriptor's memory, owned by st->plugin */
 };
 
 /* bridge: the pipeline's topics to and from DDS through `sluice bridge`
@@ -113,6 +120,13 @@ int sluice__pipeline_parse_text(const char *file, const char *text, size_t len,
 
 /* Loads the plugins and checks the graph; file:line:col errors. */
 int sluice__pipeline_check(struct sluice_pipeline *pl);
+
+/* python: stages (runtime/pystage.c; parse.c reads the keys): python_stage()
+ * turns the python_stage plugin just opened for st into one with st's
+ * ports and parameters; python_schemas() gives each Python output the
+ * binary schema another stage declares for its type. */
+int sluice__python_stage(struct sluice_pipeline *pl, struct pl_stage *st);
+void sluice__python_schemas(struct sluice_pipeline *pl);
 
 /* Whether this process may run a stage at SCHED_FIFO/RR `priority` and
  * lock its memory: 0, or -SLUICE_EPIPELINE with what is missing. */

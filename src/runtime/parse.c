@@ -290,6 +290,61 @@ static int parse_bool(const struct doc *doc, const yaml_node_t *n, const char *w
 	return 0;
 }
 
+/* The keys of a python: stage: 0 when key is neither, else 1 with *rc the
+ * result. The file is taken relative to the pipeline file's folder. */
+static int parse_python_key(struct doc *doc, struct pl_stage *st, const char *key,
+			    yaml_node_t *pv, int *rc)
+{
+	const char *s, *slash;
+	char *end;
+	double hz;
+
+	if (strcmp(key, "python") != 0 && strcmp(key, "tick_hz") != 0)
+		return 0;
+	if ((*rc = want_scalar(doc, pv, key, &s)) != 0)
+		return 1;
+	if (key[0] == 'p') {
+		slash = strrchr(doc->file, '/');
+		free(st->python_file);
+		if (s[0] == '/' || !slash) {
+			st->python_file = strdup(s);
+		} else if ((st->python_file = malloc((size_t)(slash - doc->file) + strlen(s) + 2)))
+			sprintf(st->python_file, "%.*s/%s", (int)(slash - doc->file), doc->file, s);
+		if (!st->python_file)
+			*rc = sluice__fail(-ENOMEM, "%s: out of memory", doc->file);
+		st->python_pos = pos_of(pv);
+		return 1;
+	}
+	errno = 0;
+	hz = strtod(s, &end);
+	if (errno || *end || !(hz > 0) || hz > 1e6)
+		*rc = fail_at(doc, pv, "tick_hz must be a rate in Hz above 0 and at most 1000000, "
+				       "not \"%s\"",
+			      s);
+	st->tick_hz = hz;
+	st->tick_pos = pos_of(pv);
+	return 1;
+}
+
+/* After a stage's keys: python: is sugar for the python_stage plugin. */
+static int python_finish(const struct doc *doc, struct pl_stage *st)
+{
+	struct pl_pos p = st->python_file ? st->python_pos : st->tick_pos;
+
+	if (st->python_file && st->plugin_name)
+		return sluice__fail(-SLUICE_EPIPELINE,
+				    "%s:%d:%d: stage %s has both plugin: and python: (give one)",
+				    doc->file, p.line, p.col, st->name);
+	if (st->tick_hz > 0 && !st->python_file)
+		return sluice__fail(-SLUICE_EPIPELINE,
+				    "%s:%d:%d: tick_hz is a key of python: stages (a plugin "
+				    "declares its own rate)",
+				    doc->file, p.line, p.col);
+	if (st->python_file && !(st->plugin_name = strdup("python_stage")))
+		return sluice__fail(-ENOMEM, "%s: out of memory", doc->file);
+	return 0;
+}
+
 static int parse_stage(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *k, yaml_node_t *v)
 {
 	struct pl_stage *st;
@@ -381,15 +436,20 @@ static int parse_stage(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t 
 				return rc;
 			}
 			st->has_spin = 1;
+		} else if (parse_python_key(doc, st, key, pv, &rc)) {
+			if (rc)
+				return rc;
 		} else {
 			return fail_at(doc, pk,
 				       "unknown stage key \"%s\" (plugin, params, inputs, outputs, "
-				       "restart, cpu, sched, lock_memory, spin_us)",
+				       "restart, cpu, sched, lock_memory, spin_us, python, tick_hz)",
 				       key);
 		}
 	}
+	if ((rc = python_finish(doc, st)) != 0)
+		return rc;
 	if (!st->plugin_name)
-		return fail_at(doc, k, "stage \"%s\" names no plugin", name);
+		return fail_at(doc, k, "stage \"%s\" names no plugin (plugin: or python:)", name);
 	return 0;
 }
 
