@@ -645,7 +645,7 @@ static uint64_t fnv(const char *s, size_t n, bool a, bool wide)
  * (a number, read by scalar()). */
 static int hashed(struct jp *j, int b, const char *hash, uint8_t *v)
 {
-	const char *name;
+	const char *name = NULL;
 	size_t n = 0;
 	bool wide = b == RF_LONG || b == RF_ULONG;
 	uint64_t h;
