@@ -75,7 +75,7 @@ struct pl_stage {
 
 /* record: { file, topics, compression, chunk_size }: the supervisor
  * writes these topics (all if none are named) to an MCAP file while the
- * pipeline runs (src/record/tap.c). */
+ * pipeline runs (src/record/pipeline/tap.c). */
 struct pl_record {
 	int on;
 	struct pl_pos pos;

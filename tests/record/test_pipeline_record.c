@@ -367,7 +367,7 @@ static void run_example(const char *yaml, const char *name, double duration, con
 	sluice_pipeline_free(pl);
 }
 
-/* The demo recorded for 6 s (examples/sensor_fusion_record.yaml), then
+/* The demo recorded for 8 s (examples/sensor_fusion_record.yaml), then
  * examples/fusion_replay.yaml on that recording: the same fixes scored
  * (n_gps, rmse_gps_m equal), the same number of fused poses scored and
  * the fused RMSE within 5% of the live run's.  Not equal: the replay gives
@@ -386,7 +386,7 @@ START_TEST(demo_replay_same_rmse)
 	ck_assert_int_eq(chdir(workdir), 0);
 	unsetenv("SLUICE_PLUGIN_PATH");
 	snprintf(name, sizeof(name), "rdl%ld", (long)getpid());
-	run_example(SOURCE_DIR "/examples/sensor_fusion_record.yaml", name, 6.0, live);
+	run_example(SOURCE_DIR "/examples/sensor_fusion_record.yaml", name, 8.0, live);
 	snprintf(name, sizeof(name), "rdr%ld", (long)getpid());
 	run_example(SOURCE_DIR "/examples/fusion_replay.yaml", name, 0, replay);
 
