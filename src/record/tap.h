@@ -1,8 +1,9 @@
 /* tap.h - a pipeline's record: and play: sections, run by the supervisor
- * (src/runtime/run.c) as threads of its own process: the recorder
- * subscribes to the named topics before any stage starts and writes them
- * to an MCAP file until the last stage has drained; the player publishes a
- * recording's messages as the producer of the named topics. */
+ * (src/runtime/run.c) as child processes of its own, forked before any
+ * stage: the recorder subscribes to the named topics before any stage
+ * starts and writes them to an MCAP file until the last stage has drained;
+ * the player publishes a recording's messages as the producer of the named
+ * topics. */
 #ifndef SLUICE_RECORD_TAP_H
 #define SLUICE_RECORD_TAP_H
 
@@ -26,14 +27,14 @@ void sluice__tap_free_model(struct sluice_pipeline *pl);
 /* The .bfbs the recording carries for topic ti (produced by play). */
 const void *sluice__tap_play_schema(const struct sluice_pipeline *pl, int ti, size_t *len);
 
-/* After the topics exist and before any stage starts: opens the recording
- * and subscribes (record:).  stop_sources and stop_all are the run's stop
+/* After the topics exist and before any stage starts: starts the recorder
+ * (it has subscribed when this returns) and the player (its topics open).  stop_sources and stop_all are the run's stop
  * words, which the player obeys.  *out is NULL when the pipeline has
  * neither section. */
 int sluice__tap_start(struct sluice_pipeline *pl, const _Atomic uint32_t *stop_sources,
                       const _Atomic uint32_t *stop_all, struct sluice__tap **out);
 
-/* Starts the player (play:), once the stages are ready. */
+/* Lets the player (play:) start, once the stages are ready. */
 int sluice__tap_play(struct sluice__tap *t);
 
 /* Whether the player has ended: the recording is played (no loop), it

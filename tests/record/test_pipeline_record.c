@@ -218,6 +218,14 @@ static void on_report(void *arg, const struct sluice_run_stats *s)
 	}
 }
 
+/* What went wrong in a run, on stderr, for the test's log. */
+static void on_event(void *arg, const struct sluice_run_event *ev)
+{
+	(void)arg;
+	fprintf(stderr, "run event %d: stage %s, value %d %s\n", ev->kind,
+	        ev->stage ? ev->stage : "-", ev->value, ev->text ? ev->text : "");
+}
+
 static void run_file(const char *yaml, const char *name, int threads, double duration,
                      struct figures *fig)
 {
@@ -227,6 +235,7 @@ static void run_file(const char *yaml, const char *name, int threads, double dur
 	                            .threads = threads,
 	                            .result = &res,
 	                            .report = on_report,
+	                            .event = on_event,
 	                            .arg = fig};
 
 	ck_assert_msg(sluice_pipeline_load(yaml, name, &pl) == 0, "%s", sluice_errdetail());

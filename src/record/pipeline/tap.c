@@ -1,14 +1,20 @@
-/* pipeline/tap.c - a pipeline's record: and play: sections (tap.h).  Both run as
- * threads of the supervisor rather than as stage processes: they load no
- * plugin code, so a process of their own would isolate nothing, and the
- * supervisor alone knows when the last stage has drained, which is when
- * the recording can be finished. */
+/* pipeline/tap.c - a pipeline's record: and play: sections (tap.h).  Each
+ * runs as a child process of the supervisor, forked before any stage, and
+ * not as a thread of it: the supervisor forks stage processes (and forks
+ * them again on restarts), and a fork while another thread holds a lock
+ * (an allocator's, say) leaves the child waiting on it for ever.  The
+ * supervisor tells them when to start playing and when every stage has
+ * drained (the recording is then finished) through a shared page. */
 #include <errno.h>
-#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/detail.h"
@@ -28,30 +34,43 @@ struct rtopic {
 	uint64_t lost, torn;
 };
 
+/* Between the supervisor and its two children (MAP_SHARED). */
+struct tap_shared {
+	_Atomic int rec_state;  /* recorder: 0 starting, 1 subscribed, -1 failed */
+	_Atomic int finish;     /* supervisor: every stage has stopped */
+	_Atomic int play_state; /* player: 0 starting, 1 ready, -1 failed */
+	_Atomic int play_go;    /* supervisor: the readers are ready */
+	_Atomic int play_ended; /* player: played, stopped or failed */
+	int rec_rc, play_rc;
+	char rec_why[300], play_why[300];
+};
+
 struct sluice__tap {
 	struct sluice_pipeline *pl;
 	const _Atomic uint32_t *stop_sources, *stop_all;
-	/* recorder */
+	struct tap_shared *sh;
+	pid_t rec_pid, play_pid;
+	/* the recorder's, in its process */
 	struct sluice_mcap_writer *w;
 	struct rtopic rt[PL_MAX_TOPICS];
 	int nrt;
 	struct sluice_waitset *ws;
 	int64_t mono_to_real;
-	pthread_t rec_thread;
-	bool rec_running;
-	atomic_int finish;
-	int rec_rc;
-	char rec_why[300];
-	/* player */
+	/* the player's, in its process */
 	struct sluice_pub *pubs[PL_MAX_TOPICS];
 	int16_t chan_topic[65536]; /* channel id -> play topic + 1, 0: not played */
-	pthread_t play_thread;
-	bool play_running;
-	atomic_int play_ended;
-	int play_rc;
-	char play_why[300];
 	uint64_t t0, base;
 };
+
+/* SIGTERM (also the supervisor's death, PR_SET_PDEATHSIG) finishes the
+ * recording as the supervisor's word would. */
+static volatile sig_atomic_t rec_term;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	rec_term = 1;
+}
 
 static int64_t mono_to_real(void)
 {
@@ -195,34 +214,6 @@ static int record_pass(struct sluice__tap *t)
 	return total;
 }
 
-static void *record_thread(void *arg)
-{
-	struct sluice__tap *t = arg;
-	int n = 0;
-
-	while (!atomic_load(&t->finish)) {
-		if ((n = record_pass(t)) < 0)
-			break;
-		if (n == 0 && sluice_waitset_wait(t->ws, POLL_NS) >= 0 &&
-		    (n = record_pass(t)) == 0) {
-			/* ready but empty: a publisher that left; look again soon */
-			struct timespec ms = {0, 5000000};
-
-			nanosleep(&ms, NULL);
-		}
-		if (n < 0)
-			break;
-	}
-	/* Every stage has stopped: take what is left. */
-	while (n >= 0 && (n = record_pass(t)) > 0)
-		;
-	if (n < 0) {
-		t->rec_rc = n;
-		snprintf(t->rec_why, sizeof(t->rec_why), "%s", sluice_errdetail());
-	}
-	return NULL;
-}
-
 /* The losses, per topic, as Metadata "sluice.losses" (as sluice record). */
 static int write_losses(struct sluice__tap *t)
 {
@@ -285,27 +276,158 @@ static int play_rec(const struct sluice_mcap_rec *r, void *arg)
 	return 0;
 }
 
-static void *play_thread(void *arg)
+/* The recorder's process: subscribe, say so, write until told to finish,
+ * take what is left, finish the file. */
+static void record_main(struct sluice__tap *t)
 {
-	struct sluice__tap *t = arg;
-	struct pl_play *pp = &t->pl->play;
-	int rc;
+	struct tap_shared *sh = t->sh;
+	int n = 0, rc;
 
-	do {
+	prctl(PR_SET_NAME, "record");
+	signal(SIGINT, SIG_IGN); /* Ctrl-C is the supervisor's to handle */
+	signal(SIGTERM, on_term);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if ((rc = open_recorder(t)) != 0) {
+		sh->rec_rc = rc;
+		snprintf(sh->rec_why, sizeof(sh->rec_why), "%s", sluice_errdetail());
+		atomic_store(&sh->rec_state, -1);
+		_exit(1);
+	}
+	atomic_store(&sh->rec_state, 1);
+	while (!atomic_load(&sh->finish) && !rec_term) {
+		if ((n = record_pass(t)) < 0)
+			break;
+		if (n == 0 && sluice_waitset_wait(t->ws, POLL_NS) >= 0 &&
+		    (n = record_pass(t)) == 0) {
+			/* ready but empty: a publisher that left; look again soon */
+			struct timespec ms = {0, 5000000};
+
+			nanosleep(&ms, NULL);
+		}
+		if (n < 0)
+			break;
+	}
+	if (n < 0) {
+		/* Stop reading at once: a lossless topic must not wait on us. */
+		rc = n;
+		snprintf(sh->rec_why, sizeof(sh->rec_why), "%s", sluice_errdetail());
+		for (int i = 0; i < t->nrt; i++) {
+			sluice_sub_close(t->rt[i].sub);
+			t->rt[i].sub = NULL;
+		}
+	}
+	/* Every stage has stopped: take what is left. */
+	while (!rc && (n = record_pass(t)) > 0)
+		;
+	if (!rc && n < 0) {
+		rc = n;
+		snprintf(sh->rec_why, sizeof(sh->rec_why), "%s", sluice_errdetail());
+	}
+	int wrc = write_losses(t);
+	int crc = sluice_mcap_writer_close(t->w);
+
+	if (!rc && (wrc || crc)) {
+		rc = wrc ? wrc : crc;
+		snprintf(sh->rec_why, sizeof(sh->rec_why), "record: %s: %s", t->pl->record.file,
+		         sluice_errdetail());
+	}
+	sh->rec_rc = rc;
+	_exit(rc ? 1 : 0);
+}
+
+/* The player's process: open the topics, wait for the word, play. */
+static void play_main(struct sluice__tap *t)
+{
+	struct tap_shared *sh = t->sh;
+	struct pl_play *pp = &t->pl->play;
+	int rc = 0;
+
+	prctl(PR_SET_NAME, "play");
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (int k = 0; k < pp->ntopics && !rc; k++) {
+		struct pl_topic *pt = &t->pl->topics[pp->topic_index[k]];
+		struct sluice_topic_opts o = {.type_name = pt->type};
+
+		t->chan_topic[pp->channel[k]] = (int16_t)(k + 1);
+		if ((rc = sluice_pub_open(pt->seg, &o, &t->pubs[k])) != 0)
+			rc = sluice__fail(rc, "play: %s: %s", pt->seg, sluice_errdetail());
+	}
+	if (rc) {
+		sh->play_rc = rc;
+		snprintf(sh->play_why, sizeof(sh->play_why), "%s", sluice_errdetail());
+		atomic_store(&sh->play_state, -1);
+		_exit(1);
+	}
+	atomic_store(&sh->play_state, 1);
+	while (!rc && !atomic_load(&sh->play_go) && !play_stopped(t)) {
+		struct timespec ms = {0, 1000000};
+
+		nanosleep(&ms, NULL);
+	}
+	while (!rc && !play_stopped(t)) {
 		t->t0 = 0;
 		rc = sluice_mcap_scan(pp->buf, pp->len, 0, play_rec, t, NULL);
-	} while (rc == 0 && pp->loop);
-	if (rc < 0) {
-		t->play_rc = rc;
-		snprintf(t->play_why, sizeof(t->play_why), "%s", sluice_errdetail());
+		if (rc == PLAY_STOPPED)
+			rc = 0;
+		if (!pp->loop)
+			break;
+	}
+	if (rc) {
+		sh->play_rc = rc;
+		snprintf(sh->play_why, sizeof(sh->play_why), "%s", sluice_errdetail());
 	}
 	/* Readers see the producer gone once they have taken everything. */
-	for (int k = 0; k < pp->ntopics; k++) {
+	for (int k = 0; k < pp->ntopics; k++)
 		sluice_pub_close(t->pubs[k]);
-		t->pubs[k] = NULL;
+	atomic_store(&sh->play_ended, 1);
+	_exit(rc ? 1 : 0);
+}
+
+/* Waits until *state leaves 0 or the child exits (bounded). */
+static int await_state(_Atomic int *state, pid_t pid)
+{
+	uint64_t t0 = sluice__now_ns();
+	int status;
+
+	while (!atomic_load(state) && sluice__now_ns() - t0 < 10000000000ull) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return -1;
+		struct timespec ms = {0, 1000000};
+
+		nanosleep(&ms, NULL);
 	}
-	atomic_store(&t->play_ended, 1);
-	return NULL;
+	return atomic_load(state) == 1 ? 0 : -1;
+}
+
+/* Waits for a child, SIGKILLing it after timeout_ns; 0 if it exited 0. */
+static int reap_child(pid_t pid, uint64_t timeout_ns)
+{
+	uint64_t t0 = sluice__now_ns();
+	int status;
+	pid_t got;
+
+	while ((got = waitpid(pid, &status, WNOHANG)) == 0) {
+		if (sluice__now_ns() - t0 > timeout_ns) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		struct timespec ms = {0, 2000000};
+
+		nanosleep(&ms, NULL);
+	}
+	return got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static pid_t spawn(struct sluice__tap *t, void (*body)(struct sluice__tap *))
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		body(t); /* never returns */
+	return pid;
 }
 
 int sluice__tap_start(struct sluice_pipeline *pl, const _Atomic uint32_t *stop_sources,
@@ -322,23 +444,34 @@ int sluice__tap_start(struct sluice_pipeline *pl, const _Atomic uint32_t *stop_s
 	t->pl = pl;
 	t->stop_sources = stop_sources;
 	t->stop_all = stop_all;
-	for (int k = 0; k < pl->play.ntopics && !rc; k++) {
-		struct pl_topic *pt = &pl->topics[pl->play.topic_index[k]];
-		struct sluice_topic_opts o = {.type_name = pt->type};
-
-		t->chan_topic[pl->play.channel[k]] = (int16_t)(k + 1);
-		rc = sluice_pub_open(pt->seg, &o, &t->pubs[k]);
-		if (rc)
-			rc = sluice__fail(rc, "play: %s: %s", pt->seg, sluice_errdetail());
+	t->sh =
+	    mmap(NULL, sizeof(*t->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (t->sh == MAP_FAILED) {
+		free(t);
+		return sluice__fail(-errno, "record/play: cannot map a shared page: %s",
+		                    strerror(errno));
 	}
-	if (!rc && pl->record.on && (rc = open_recorder(t)) == 0) {
-		if (pthread_create(&t->rec_thread, NULL, record_thread, t) != 0)
-			rc = sluice__fail(-EAGAIN, "record: cannot start its thread");
-		else
-			t->rec_running = true;
+	memset(t->sh, 0, sizeof(*t->sh));
+	if (pl->record.on) {
+		if ((t->rec_pid = spawn(t, record_main)) < 0)
+			rc = sluice__fail(-errno, "record: cannot start: %s", strerror(errno));
+		else if (await_state(&t->sh->rec_state, t->rec_pid))
+			rc = sluice__fail(t->sh->rec_rc ? t->sh->rec_rc : -EIO, "%s",
+			                  t->sh->rec_why[0] ? t->sh->rec_why
+			                                    : "record: the recorder did not start");
+	}
+	if (!rc && pl->play.on) {
+		if ((t->play_pid = spawn(t, play_main)) < 0)
+			rc = sluice__fail(-errno, "play: cannot start: %s", strerror(errno));
+		else if (await_state(&t->sh->play_state, t->play_pid))
+			rc = sluice__fail(t->sh->play_rc ? t->sh->play_rc : -EIO, "%s",
+			                  t->sh->play_why[0] ? t->sh->play_why
+			                                     : "play: the player did not start");
 	}
 	if (rc) {
-		atomic_store(&t->play_ended, 1);
+		atomic_store(&t->sh->finish, 1);
+		if (t->play_pid > 0)
+			kill(t->play_pid, SIGKILL);
 		sluice__tap_close(t);
 		return rc;
 	}
@@ -348,54 +481,41 @@ int sluice__tap_start(struct sluice_pipeline *pl, const _Atomic uint32_t *stop_s
 
 int sluice__tap_play(struct sluice__tap *t)
 {
-	if (!t || !t->pl->play.on)
-		return 0;
-	if (pthread_create(&t->play_thread, NULL, play_thread, t) != 0)
-		return sluice__fail(-EAGAIN, "play: cannot start its thread");
-	t->play_running = true;
+	if (t && t->play_pid > 0)
+		atomic_store(&t->sh->play_go, 1);
 	return 0;
 }
 
 int sluice__tap_play_ended(const struct sluice__tap *t)
 {
-	return t && t->play_running && atomic_load(&t->play_ended);
+	return t && t->play_pid > 0 && atomic_load(&t->sh->play_ended);
 }
 
 int sluice__tap_close(struct sluice__tap *t)
 {
-	int rc = 0, wrc;
+	int rc = 0;
 
 	if (!t)
 		return 0;
-	if (t->play_running) {
+	if (t->play_pid > 0) {
 		/* stop_sources is set by now: the player leaves within POLL_NS */
-		pthread_join(t->play_thread, NULL);
-		if (t->play_rc)
-			rc = sluice__fail(t->play_rc, "%s", t->play_why);
+		if (reap_child(t->play_pid, 5000000000ull) && !t->sh->play_rc)
+			rc = sluice__fail(-EIO, "play: the player did not end cleanly");
+		else if (t->sh->play_rc)
+			rc = sluice__fail(t->sh->play_rc, "%s", t->sh->play_why);
 	}
-	for (int k = 0; k < PL_MAX_TOPICS; k++)
-		sluice_pub_close(t->pubs[k]);
-	if (t->rec_running) {
-		atomic_store(&t->finish, 1);
-		pthread_join(t->rec_thread, NULL);
-		if (t->rec_rc && !rc)
-			rc = sluice__fail(t->rec_rc, "%s", t->rec_why);
+	if (t->rec_pid > 0) {
+		atomic_store(&t->sh->finish, 1);
+		/* it takes what is left and finishes the file */
+		int bad = reap_child(t->rec_pid, 60000000000ull);
+
+		if (t->sh->rec_rc && !rc)
+			rc = sluice__fail(t->sh->rec_rc, "%s", t->sh->rec_why);
+		else if (bad && !rc)
+			rc = sluice__fail(-EIO, "record: %s: the recorder did not finish",
+			                  t->pl->record.file);
 	}
-	if (t->w) {
-		wrc = write_losses(t);
-		if (!wrc)
-			wrc = sluice_mcap_writer_close(t->w);
-		else
-			sluice_mcap_writer_close(t->w);
-		if (wrc && !rc)
-			rc = sluice__fail(wrc, "record: %s: %s", t->pl->record.file,
-			                  sluice_errdetail());
-	}
-	for (int i = 0; i < t->nrt; i++) {
-		sluice_sub_close(t->rt[i].sub);
-		free(t->rt[i].copy);
-	}
-	sluice_waitset_free(t->ws);
+	munmap(t->sh, sizeof(*t->sh));
 	free(t);
 	return rc;
 }
