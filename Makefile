@@ -4,6 +4,7 @@
 #   make bench   sluice-bench with every peer installed
 #   make fuzz    the fuzz targets, FUZZ_SECONDS each (default 60)
 #   make chaos   the chaos test for CHAOS_SECONDS (default 180; CHAOS_SEED=N replays)
+#   make package the Debian packages (CPack), in build-package/
 # Each first installs any missing Debian package (deps/debian-packages.txt).
 
 JOBS   ?= $(shell nproc)
@@ -11,7 +12,7 @@ CMAKE  ?= cmake
 # Extra flags for ctest, e.g. make check CTEST_ARGS='-R ring'
 CTEST_ARGS ?=
 
-.PHONY: all build deps demo check bench fuzz chaos format clean
+.PHONY: all build deps demo check bench fuzz chaos package format clean
 
 all: build
 
@@ -52,8 +53,20 @@ chaos: build
 	@$(CMAKE) --build build --target chaos_sub >/dev/null
 	@sh scripts/chaos.sh $(CHAOS_SECONDS)
 
+# Debian packages: libsluice0, libsluice-dev, sluice-tools, sluice-bench
+# (cmake/SluicePackage.cmake says why split so) from a Release build for
+# prefix /usr in build-package/; lintian them with `lintian build-package/*.deb`.
+CPACK ?= cpack
+package: deps
+	@sh scripts/deps.sh build package
+	@$(CMAKE) -S . -B build-package -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	@echo "building into build-package/ (log: build-package.log)"
+	@$(CMAKE) --build build-package -j $(JOBS) >build-package.log 2>&1 || { tail -n 40 build-package.log; exit 1; }
+	@cd build-package && $(CPACK) -G DEB >>../build-package.log 2>&1 || { tail -n 40 ../build-package.log; exit 1; }
+	@ls -l build-package/*.deb
+
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-plain build-address build-thread build-fuzz
+	rm -rf build build-plain build-address build-thread build-fuzz build-package

@@ -7,10 +7,15 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 # Programs installed in bin/ find the library and plugins relative to
-# themselves, so a moved prefix keeps working.
+# themselves, so a moved prefix keeps working -- unless the library goes
+# where the dynamic linker looks anyway (/usr/lib/<triplet> of the Debian
+# package), where a RUNPATH would only be one more place to search, and one
+# Debian forbids.
 file(RELATIVE_PATH _sluice_bin_to_lib
   ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR} ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR})
-set(CMAKE_INSTALL_RPATH "$ORIGIN/${_sluice_bin_to_lib}")
+if(NOT CMAKE_INSTALL_FULL_LIBDIR IN_LIST CMAKE_C_IMPLICIT_LINK_DIRECTORIES)
+  set(CMAKE_INSTALL_RPATH "$ORIGIN/${_sluice_bin_to_lib}")
+endif()
 
 configure_file(${PROJECT_SOURCE_DIR}/include/sluice/version.h.in
   ${PROJECT_BINARY_DIR}/include/sluice/version.h @ONLY)
@@ -38,17 +43,19 @@ set_target_properties(sluice_shared PROPERTIES
   VERSION ${PROJECT_VERSION} SOVERSION ${SLUICE_SOVERSION}
   LINK_DEPENDS ${PROJECT_SOURCE_DIR}/cmake/libsluice.map)
 
+# Components: the packages (cmake/SluicePackage.cmake): libsluice.so.0 is
+# the runtime (lib), all the rest here is for building against it (dev).
 install(TARGETS sluice_shared EXPORT sluiceTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(TARGETS sluice ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev)
+install(TARGETS sluice ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/sluice
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h")
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev FILES_MATCHING PATTERN "*.h")
 install(FILES ${PROJECT_BINARY_DIR}/include/sluice/version.h
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sluice)
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sluice COMPONENT dev)
 
 # The CMake package: lib/cmake/sluice/.
 set(SLUICE_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/sluice)
-install(EXPORT sluiceTargets NAMESPACE sluice:: DESTINATION ${SLUICE_CMAKE_DIR})
+install(EXPORT sluiceTargets NAMESPACE sluice:: DESTINATION ${SLUICE_CMAKE_DIR} COMPONENT dev)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/sluiceConfig.cmake.in
   ${PROJECT_BINARY_DIR}/sluiceConfig.cmake INSTALL_DESTINATION ${SLUICE_CMAKE_DIR}
   PATH_VARS CMAKE_INSTALL_BINDIR CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_DATADIR)
@@ -57,10 +64,11 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/sluiceConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/sluiceConfig.cmake
   ${PROJECT_BINARY_DIR}/sluiceConfigVersion.cmake
   ${PROJECT_SOURCE_DIR}/cmake/sluiceHelpers.cmake
-  DESTINATION ${SLUICE_CMAKE_DIR})
+  DESTINATION ${SLUICE_CMAKE_DIR} COMPONENT dev)
 
 # pkg-config: lib/pkgconfig/sluice.pc, relative to its own location.
 file(RELATIVE_PATH SLUICE_PC_TO_PREFIX
   ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 configure_file(${PROJECT_SOURCE_DIR}/cmake/sluice.pc.in ${PROJECT_BINARY_DIR}/sluice.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/sluice.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(FILES ${PROJECT_BINARY_DIR}/sluice.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+  COMPONENT dev)

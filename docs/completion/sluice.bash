@@ -38,7 +38,7 @@ _sluice_plugins()
 _sluice()
 {
 	local cur prev cmd i opts
-	local cmds="run ls echo hz pub inspect clean record info play"
+	local cmds="run ls echo hz pub inspect clean record info play bridge"
 
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -71,6 +71,14 @@ _sluice()
 	--duration | --name | --window | --prefix | --grace | -n | --rate | --type | \
 	--slot-size | --slots | --pipeline | --chunk-size | --start)
 		return 0 ;;
+	--out | --in)
+		COMPREPLY=($(compgen -W "$(_sluice_topics)" -- "$cur"))
+		return 0 ;;
+	--domain)
+		return 0 ;;
+	--config)
+		COMPREPLY=($(compgen -f -X '!*.xml' -- "$cur") $(compgen -d -- "$cur"))
+		return 0 ;;
 	esac
 
 	case $cmd in
@@ -84,6 +92,7 @@ _sluice()
 	record) opts="-o --all --prefix --duration --compression --chunk-size --recover --help" ;;
 	info) opts="--json --recover -o --help" ;;
 	play) opts="--rate --loop --topics --start --prefix --help" ;;
+	bridge) opts="--out --in --all --domain --config --prefix --pipeline --verbose --help" ;;
 	*) return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then

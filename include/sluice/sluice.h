@@ -2,6 +2,7 @@
 #ifndef SLUICE_SLUICE_H
 #define SLUICE_SLUICE_H
 
+#include "sluice/version.h"
 #include "sluice/error.h"
 #include "sluice/erase.h"
 #include "sluice/plugin.h"

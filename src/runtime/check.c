@@ -304,6 +304,39 @@ int sluice__pipeline_check_sched(const struct sluice_pipeline *pl, const struct 
 	return 0;
 }
 
+/* bridge: its topics are the pipeline's; one that comes in from DDS is
+ * produced by the bridge, so no stage may produce it too. */
+static int check_bridge(struct sluice_pipeline *pl)
+{
+	struct pl_bridge *b = &pl->bridge;
+
+	for (int i = 0; i < b->n; i++) {
+		struct pl_topic *t = NULL;
+
+		for (int k = 0; k < pl->ntopics; k++)
+			if (!strcmp(pl->topics[k].name, b->topic[i]))
+				t = &pl->topics[k];
+		if (!t)
+			return fail_at(pl, b->tpos[i], "bridge: no topic \"%s\" in this pipeline",
+				       b->topic[i]);
+		for (int k = 0; k < i; k++)
+			if (!strcmp(b->topic[k], b->topic[i]))
+				return fail_at(pl, b->tpos[i], "bridge: topic \"%s\" is named twice",
+					       b->topic[i]);
+		if (b->dir[i] == PL_BRIDGE_IN && t->producer >= 0)
+			return fail_at(pl, b->tpos[i],
+				       "bridge: topic \"%s\" is produced by stage %s, so it cannot "
+				       "also come in from DDS", t->name, pl->stages[t->producer].name);
+		if (b->dir[i] == PL_BRIDGE_IN && t->producer == PL_PRODUCER_PLAY)
+			return fail_at(pl, b->tpos[i],
+				       "bridge: topic \"%s\" is played from a recording (play:), so it "
+				       "cannot also come in from DDS", t->name);
+		if (b->dir[i] == PL_BRIDGE_IN)
+			t->producer = PL_PRODUCER_BRIDGE;
+	}
+	return 0;
+}
+
 int sluice__pipeline_check(struct sluice_pipeline *pl)
 {
 	int rc;
@@ -337,6 +370,8 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 			if ((rc = check_slot_size(pl, st, &st->outputs[k])) != 0)
 				return rc;
 	}
+	if ((rc = check_bridge(pl)) != 0)
+		return rc;
 	/* Inputs after all outputs, so producers are known. */
 	for (int i = 0; i < pl->nstages; i++) {
 		struct pl_stage *st = &pl->stages[i];
@@ -365,6 +400,9 @@ static void free_model(struct sluice_pipeline *pl)
 		free(pl->topics[i].name);
 		free(pl->topics[i].type);
 	}
+	for (int i = 0; i < pl->bridge.n; i++)
+		free(pl->bridge.topic[i]);
+	free(pl->bridge.config);
 	for (int i = 0; i < pl->nstages; i++) {
 		struct pl_stage *st = &pl->stages[i];
 

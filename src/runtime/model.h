@@ -108,7 +108,26 @@ struct pl_play {
 };
 
 /* A topic's producer when the play section publishes it. */
-#define PL_PRODUCER_PLAY (-2)
+#define PL_PRODUCER_PLAY (-3)
+
+/* bridge: the pipeline's topics to and from DDS through `sluice bridge`
+ * (docs/bridge.md), started and supervised by the runner beside the
+ * stages.  A topic that comes in from DDS has PL_PRODUCER_BRIDGE as its
+ * producer. */
+#define PL_BRIDGE_OUT 1
+#define PL_BRIDGE_IN  2
+#define PL_PRODUCER_BRIDGE (-2)
+
+struct pl_bridge {
+	int present;
+	struct pl_pos pos;
+	int n;
+	char *topic[PL_MAX_TOPICS];
+	int dir[PL_MAX_TOPICS]; /* PL_BRIDGE_OUT or PL_BRIDGE_IN */
+	struct pl_pos tpos[PL_MAX_TOPICS];
+	uint32_t domain;
+	char *config; /* Cyclone XML, relative to the pipeline file's folder */
+};
 
 struct sluice_pipeline {
 	char *file;
@@ -119,6 +138,7 @@ struct sluice_pipeline {
 	int nstages;
 	struct pl_record record;
 	struct pl_play play;
+	struct pl_bridge bridge;
 	/* sluice_pipeline_stop(): 0, or 1 + the signal; lock-free, so a
 	 * signal handler may set it. */
 	atomic_int stop_req;

@@ -526,6 +526,65 @@ static int parse_play(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *
 	return 0;
 }
 
+/* bridge: { out: [topic...], in: [topic...], domain: N, config: FILE };
+ * the topics are checked against the pipeline's once all are read. */
+static int parse_bridge(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *k, yaml_node_t *v)
+{
+	struct pl_bridge *b = &pl->bridge;
+	const char *s;
+	int rc;
+
+	if ((rc = want_mapping(doc, v, "bridge")) != 0)
+		return rc;
+	b->present = 1;
+	b->pos = pos_of(k);
+	FOR_PAIRS(doc, v, p)
+	{
+		yaml_node_t *pk = node(doc, p->key), *pv = node(doc, p->value);
+		const char *key = scalar(pk);
+
+		if (!key)
+			return fail_at(doc, pk, "keys must be plain words");
+		if (!strcmp(key, "out") || !strcmp(key, "in")) {
+			if (pv->type != YAML_SEQUENCE_NODE)
+				return fail_at(doc, pv, "bridge %s must be a list of topics", key);
+			for (yaml_node_item_t *it = pv->data.sequence.items.start;
+			     it < pv->data.sequence.items.top; it++) {
+				yaml_node_t *tn = node(doc, *it);
+
+				if ((rc = want_scalar(doc, tn, "a topic name", &s)) != 0)
+					return rc;
+				if (b->n == PL_MAX_TOPICS)
+					return fail_at(doc, tn, "more than %d bridged topics",
+						       PL_MAX_TOPICS);
+				b->topic[b->n] = strdup(s);
+				b->dir[b->n] = key[0] == 'o' ? PL_BRIDGE_OUT : PL_BRIDGE_IN;
+				b->tpos[b->n++] = pos_of(tn);
+			}
+		} else if (!strcmp(key, "domain")) {
+			char *end;
+
+			if ((rc = want_scalar(doc, pv, "bridge domain", &s)) != 0)
+				return rc;
+			errno = 0;
+			unsigned long d = strtoul(s, &end, 10);
+			if (errno || *end || s[0] < '0' || s[0] > '9' || d > 232)
+				return fail_at(doc, pv, "bridge domain must be a whole number from 0 "
+							"to 232, not \"%s\"", s);
+			b->domain = (uint32_t)d;
+		} else if (!strcmp(key, "config")) {
+			if ((rc = want_scalar(doc, pv, "bridge config", &s)) != 0)
+				return rc;
+			free(b->config);
+			b->config = strdup(s);
+		} else {
+			return fail_at(doc, pk, "unknown key \"%s\" in bridge (out, in, domain, "
+						"config)", key);
+		}
+	}
+	return 0;
+}
+
 static int parse_root(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *root)
 {
 	int rc;
@@ -566,8 +625,12 @@ static int parse_root(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *
 			rc = key[0] == 'r' ? parse_record(doc, pl, v) : parse_play(doc, pl, v);
 			if (rc)
 				return rc;
+		} else if (!strcmp(key, "bridge")) {
+			if ((rc = parse_bridge(doc, pl, k, v)) != 0)
+				return rc;
 		} else {
-			return fail_at(doc, k, "unknown key \"%s\" (name, topics, stages, record, play)",
+			return fail_at(doc, k,
+				       "unknown key \"%s\" (name, topics, stages, bridge, record, play)",
 				       key);
 		}
 	}

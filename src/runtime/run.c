@@ -52,6 +52,11 @@ struct runner {
 	struct slot slots[PL_MAX_STAGES];
 	struct report rep;
 	struct sluice__tap *tap; /* record: and play:, or NULL */
+	/* the pipeline's bridge: section, a `sluice bridge` process */
+	pid_t bridge_pid;
+	uint64_t bridge_restart_at;
+	unsigned bridge_backoff_ms;
+	bool bridge_done;
 };
 
 static void tell(const struct runner *r, int kind, const char *stage, int pid, int value)
@@ -273,6 +278,8 @@ static int sources_running(struct runner *r)
 	return n;
 }
 
+static void stop_feeding_bridge(struct runner *r);
+
 static void stop_everything(struct runner *r)
 {
 	uint64_t deadline;
@@ -284,6 +291,8 @@ static void stop_everything(struct runner *r)
 		struct timespec ms = {0, 5000000};
 		nanosleep(&ms, NULL);
 	}
+	/* (a bridge that feeds topics from DDS is a source too) */
+	stop_feeding_bridge(r);
 	/* ...then the rest drain what is queued and leave on their own... */
 	if (wait_stages(r, DRAIN_TIMEOUT_NS) == 0)
 		return;
@@ -301,7 +310,9 @@ static void stop_everything(struct runner *r)
 	wait_stages(r, EXIT_TIMEOUT_NS);
 }
 
-/* The binary schema the producing plugin declares for this topic, if any. */
+/* The binary schema the producing plugin declares for this topic, if any
+ * (one that comes in from DDS has none here: the bridge's schema sample
+ * carries it). */
 static const uint8_t *producer_schema(const struct sluice_pipeline *pl, int ti, size_t *len)
 {
 	const struct pl_topic *t = &pl->topics[ti];
@@ -338,6 +349,140 @@ static int create_topic(struct sluice_pipeline *pl, int ti)
 	if (rc == -EEXIST)
 		return sluice__fail(rc, "topic %s is in use by a live process", t->seg);
 	return rc;
+}
+
+/* --- the bridge: section ---------------------------------------------------
+ * `sluice bridge --pipeline NAME` in a process group of its own (Ctrl-C in
+ * the terminal is the supervisor's; the bridge is stopped last, with
+ * SIGTERM, once the stages have drained), restarted with back-off when it
+ * ends, unless it refused its arguments (status 2).  The program is this
+ * one when this is sluice, else sluice from PATH. */
+
+#define BRIDGE_ARGS (12 + 2 * PL_MAX_TOPICS)
+
+static int start_bridge(struct runner *r)
+{
+	struct pl_bridge *b = &r->pl->bridge;
+	char self[4096], dom[16], config[4096];
+	const char *argv[BRIDGE_ARGS], *exe = "sluice";
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int k = 0;
+	pid_t pid;
+
+	if (n > 0) {
+		self[n] = 0;
+		const char *base = strrchr(self, '/');
+
+		if (base && !strcmp(base + 1, "sluice"))
+			exe = self;
+	}
+	snprintf(dom, sizeof(dom), "%u", b->domain);
+	argv[k++] = "sluice";
+	argv[k++] = "bridge";
+	argv[k++] = "--pipeline";
+	argv[k++] = r->pl->name;
+	argv[k++] = "--domain";
+	argv[k++] = dom;
+	if (b->config) {
+		/* relative to the pipeline file, as its other paths are read */
+		const char *slash = strrchr(r->pl->file, '/');
+
+		if (b->config[0] == '/' || !slash)
+			snprintf(config, sizeof(config), "%s", b->config);
+		else
+			snprintf(config, sizeof(config), "%.*s/%s", (int)(slash - r->pl->file),
+				 r->pl->file, b->config);
+		argv[k++] = "--config";
+		argv[k++] = config;
+	}
+	for (int i = 0; i < b->n; i++) {
+		argv[k++] = b->dir[i] == PL_BRIDGE_OUT ? "--out" : "--in";
+		argv[k++] = b->topic[i];
+	}
+	argv[k] = NULL;
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		setpgid(0, 0);
+		if (exe == self)
+			execv(exe, (char *const *)argv);
+		else
+			execvp(exe, (char *const *)argv);
+		_exit(127);
+	}
+	r->bridge_pid = pid;
+	return 0;
+}
+
+/* Notices the bridge ended; schedules its restart unless stopping. */
+static void reap_bridge(struct runner *r, bool stopping)
+{
+	int status;
+
+	if (r->bridge_pid <= 0 || waitpid(r->bridge_pid, &status, WNOHANG) != r->bridge_pid)
+		return;
+	if (WIFSIGNALED(status))
+		tell(r, SLUICE_RUN_STAGE_KILLED, "bridge", (int)r->bridge_pid, WTERMSIG(status));
+	r->bridge_pid = 0;
+	if (stopping)
+		return;
+	if (WIFEXITED(status) && (WEXITSTATUS(status) == 2 || WEXITSTATUS(status) == 127)) {
+		/* bad arguments, or no sluice to run: a restart would not help */
+		r->bridge_done = true;
+		tell(r, SLUICE_RUN_STAGE_FAILED, "bridge", 0, WEXITSTATUS(status));
+		return;
+	}
+	r->bridge_backoff_ms = r->bridge_backoff_ms ? r->bridge_backoff_ms * 2 : 100;
+	if (r->bridge_backoff_ms > 5000)
+		r->bridge_backoff_ms = 5000;
+	r->bridge_restart_at = sluice__now_ns() + (uint64_t)r->bridge_backoff_ms * 1000000u;
+	tell(r, SLUICE_RUN_STAGE_RESTARTING, "bridge", 0, (int)r->bridge_backoff_ms);
+}
+
+static void supervise_bridge(struct runner *r)
+{
+	if (!r->pl->bridge.present || r->bridge_done)
+		return;
+	reap_bridge(r, false);
+	if (!r->bridge_pid && r->bridge_restart_at && sluice__now_ns() >= r->bridge_restart_at) {
+		r->bridge_restart_at = 0;
+		if (start_bridge(r) != 0)
+			r->bridge_done = true;
+	}
+}
+
+static void stop_bridge(struct runner *r)
+{
+	uint64_t deadline = sluice__now_ns() + EXIT_TIMEOUT_NS;
+
+	if (r->bridge_pid <= 0)
+		return;
+	kill(r->bridge_pid, SIGTERM);
+	while (r->bridge_pid > 0 && sluice__now_ns() < deadline) {
+		struct timespec ms = {0, 5000000};
+
+		reap_bridge(r, true);
+		nanosleep(&ms, NULL);
+	}
+	if (r->bridge_pid > 0) {
+		tell(r, SLUICE_RUN_STAGE_KILLING, "bridge", (int)r->bridge_pid, 0);
+		kill(r->bridge_pid, SIGKILL);
+		waitpid(r->bridge_pid, NULL, 0);
+		r->bridge_pid = 0;
+	}
+}
+
+/* At stop, a bridge that takes topics in from DDS goes with the sources,
+ * so that what reads them drains and ends; one that only sends goes last,
+ * after the stages, so that it sends all they published. */
+static void stop_feeding_bridge(struct runner *r)
+{
+	for (int i = 0; i < r->pl->bridge.n; i++)
+		if (r->pl->bridge.dir[i] == PL_BRIDGE_IN) {
+			stop_bridge(r);
+			return;
+		}
 }
 
 /* What the caller's exit status needs: which stages ended failed. */
@@ -400,6 +545,10 @@ static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 		goto out;
 	}
 
+	/* The bridge first: it reads the topics it sends, and feeds those
+	 * that come in from DDS. */
+	if (pl->bridge.present && (rc = start_bridge(&r)) != 0)
+		tell(&r, SLUICE_RUN_START_FAILED, "bridge", 0, rc);
 	/* Readers first, so that nothing a source sends is missed. */
 	for (int pass = 0; pass < 2 && rc == 0; pass++)
 		for (int i = 0; i < pl->nstages && rc == 0; i++)
@@ -428,6 +577,7 @@ static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 		int running = reap(&r, false);
 
 		restart_due(&r);
+		supervise_bridge(&r);
 		bool pending = false;
 		for (int i = 0; i < pl->nstages; i++)
 			pending |= r.slots[i].restart_at != 0;
@@ -449,6 +599,7 @@ static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 	if (stop_sig >= 0)
 		tell(&r, SLUICE_RUN_STOPPING, NULL, 0, stop_sig);
 	stop_everything(&r);
+	stop_bridge(&r);
 	drain_logs(&r);
 	{
 		int trc = sluice__tap_close(r.tap); /* after the last stage drained */

@@ -87,4 +87,15 @@ run_pid=""
 [ $rc = 0 ] || [ $rc = 130 ] || { cat "$work/run.log"; fail "sluice run exited $rc"; }
 cat "$work/echo.log"
 [ "$(grep -c '"text": *"hello [0-9]*"' "$work/echo.log")" = 5 ] || fail "echo did not print 5 greetings"
+
+step "(d) an installed schema by name: sluice pub --schema pose"
+# From a folder without pose.fbs: the installed sluice finds it in
+# $P/share/sluice/schemas, relative to itself.
+(cd "$work" && "$P/bin/sluice" pub "/$topic.pose" '{"header": {"seq": 7}, "yaw": 0.5}' \
+	--type sluice.msg.Pose --schema pose) >"$work/pub.log" 2>&1 ||
+	{ cat "$work/pub.log"; fail "sluice pub --schema pose"; }
+"$P/bin/sluice" echo "/$topic.pose" --oldest -n 1 >"$work/echo-pose.log" 2>&1 ||
+	{ cat "$work/echo-pose.log"; fail "sluice echo of the pose"; }
+grep -q '"yaw": *0.5' "$work/echo-pose.log" || { cat "$work/echo-pose.log"; fail "echo shows no yaw 0.5"; }
+cat "$work/echo-pose.log"
 echo "out of tree: find_package, pkg-config and a plugin built against $P only"

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bridge.h"
 #include "cmd.h"
 #include "sluice/channel.h"
 #include "sluice/error.h"
@@ -19,6 +20,7 @@ struct row {
 	struct sluice_topic_stats st;
 	uint64_t lost;
 	double rate;
+	int bridged; /* 1 a bridge publishes it (from DDS), 2 one reads it (to DDS) */
 };
 
 struct listing {
@@ -26,6 +28,9 @@ struct listing {
 	int n;
 	const char *prefix;
 };
+
+/* Where a bridged topic goes (sluice bridge, docs/bridge.md). */
+static const char *const bridged_words[4] = {"", "from-dds", "to-dds", "from-dds+to-dds"};
 
 static int collect(const struct sluice_shm_entry *e, void *arg)
 {
@@ -54,8 +59,13 @@ static int collect(const struct sluice_shm_entry *e, void *arg)
 	else if (rc)
 		sluice_shm_escape(sluice_errdetail(), r->invalid, sizeof(r->invalid));
 	else
-		for (uint32_t i = 0; i < r->st.subscribers && i < 64; i++)
+		for (uint32_t i = 0; i < r->st.subscribers && i < 64; i++) {
 			r->lost += subs[i].lost;
+			if (subs[i].alive && bridge_pid_is_bridge(subs[i].pid))
+				r->bridged |= 2;
+		}
+	if (!r->invalid[0] && r->st.publisher_alive && bridge_pid_is_bridge(r->st.publisher_pid))
+		r->bridged |= 1;
 	/* The type name comes from shared memory: escape it too. */
 	if (!r->invalid[0]) {
 		char t[sizeof(r->st.type_name)];
@@ -145,17 +155,22 @@ static int ls_main(int argc, char **argv)
 			json_str(r->st.type_name);
 			printf(", \"delivery\": \"%s\", "
 			       "\"publisher_pid\": %d, \"publisher_alive\": %s, \"subscribers\": %u, "
-			       "\"published\": %llu, \"rate_hz\": %.1f, \"lost\": %llu}",
+			       "\"published\": %llu, \"rate_hz\": %.1f, \"lost\": %llu",
 			       dl, (int)r->st.publisher_pid,
 			       r->st.publisher_alive ? "true" : "false", r->st.subscribers,
 			       (unsigned long long)r->st.published, r->rate,
 			       (unsigned long long)r->lost);
+			if (r->bridged)
+				printf(", \"bridged\": \"%s\"}", bridged_words[r->bridged]);
+			else
+				printf("}");
 		} else {
-			printf("%-32s %-22s %-8s %5d%s %6u %12llu %10.1f %8llu\n", r->shown,
+			printf("%-32s %-22s %-8s %5d%s %6u %12llu %10.1f %8llu%s%s\n", r->shown,
 			       r->st.type_name, dl, (int)r->st.publisher_pid,
 			       r->st.publisher_pid && !r->st.publisher_alive ? "!" : " ",
 			       r->st.subscribers, (unsigned long long)r->st.published, r->rate,
-			       (unsigned long long)r->lost);
+			       (unsigned long long)r->lost, r->bridged ? "  " : "",
+			       r->bridged ? bridged_words[r->bridged] : "");
 		}
 	}
 	if (json)
@@ -175,5 +190,7 @@ SLUICE_CMD(ls, "ls", "list the topics on this machine",
 	   "shown with bytes that are not printable UTF-8 as \\xHH and '\\' doubled.\n"
 	   "--prefix lists only names that start with /NAME.  --json prints an array\n"
 	   "of objects instead, with the owner's uid (\"valid\": false and \"invalid\":\n"
-	   "reason for what is not a topic).\n",
+	   "reason for what is not a topic).  A topic a sluice bridge publishes (it came\n"
+	   "from DDS) or reads (it goes to DDS) ends its line with from-dds or to-dds\n"
+	   "(\"bridged\" in --json).\n",
 	   ls_main)

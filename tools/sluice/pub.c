@@ -107,21 +107,55 @@ static long compile_fbs(const char *fbs, void **buf)
 	return n;
 }
 
+#ifndef SLUICE_BIN_TO_SCHEMAS
+#define SLUICE_BIN_TO_SCHEMAS "../share/sluice/schemas"
+#endif
+
+/* A schema named without a folder ("pose" or "pose.fbs") that is no file
+ * here is an installed one: <prefix>/share/sluice/schemas, found from
+ * this program's own <prefix>/bin as plugins are found from the library,
+ * so a moved prefix keeps working. Otherwise name itself. */
+static const char *find_schema(const char *name, char *path, size_t len)
+{
+	ssize_t n;
+	size_t room;
+	char *slash;
+	int w;
+
+	if (strchr(name, '/') || access(name, F_OK) == 0)
+		return name;
+	n = readlink("/proc/self/exe", path, len - 1);
+	if (n <= 0)
+		return name;
+	path[n] = '\0';
+	if (!(slash = strrchr(path, '/')))
+		return name;
+	room = len - (size_t)(slash - path);
+	w = snprintf(slash, room, "/" SLUICE_BIN_TO_SCHEMAS "/%s%s", name,
+		     strchr(name, '.') ? "" : ".fbs");
+	if (w < 0 || (size_t)w >= room || access(path, R_OK) != 0)
+		return name;
+	return path;
+}
+
 /* --type [--schema]: the topic pub creates when it does not exist yet, or
  * what an existing one must carry. */
 static int load_schema(const struct new_topic *nt, void **schema, size_t *len)
 {
-	const char *ext = nt->schema_path ? strrchr(nt->schema_path, '.') : NULL;
+	char found[PATH_MAX];
+	const char *path =
+	    nt->schema_path ? find_schema(nt->schema_path, found, sizeof(found)) : NULL;
+	const char *ext = path ? strrchr(path, '.') : NULL;
 	long n;
 
 	*schema = NULL;
 	*len = 0;
-	if (!nt->schema_path)
+	if (!path)
 		return 0;
 	if (ext && !strcmp(ext, ".fbs"))
-		n = compile_fbs(nt->schema_path, schema);
+		n = compile_fbs(path, schema);
 	else
-		n = read_file(nt->schema_path, schema);
+		n = read_file(path, schema);
 	if (n < 0)
 		return cli_error("pub", "--schema %s: %s", nt->schema_path,
 				 n == -SLUICE_EFBSCHEMA ? "sluicec --bfbs could not compile it"

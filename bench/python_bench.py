@@ -1,0 +1,268 @@
+"""python_bench.py - sluice-bench python: two Python processes exchanging
+64 B and 4 KiB messages over sluice and over what Python users reach for
+today: pyzmq PUSH/PULL over ipc://, a multiprocessing Queue and a
+multiprocessing Pipe.  Run by `sluice-bench python` (bench/python.c),
+which passes its arguments on; runs alone as well:
+
+    python3 bench/python_bench.py [--sizes 64,4096] [--messages N]
+        [--latency-messages N] [--interval-us US] [--methods LIST]
+        [--runs R] [--json FILE|-]
+
+Per method and size, this process sends and a child process (forked with
+multiprocessing) receives.  Throughput: N messages back to back, counted
+from the first received to the last (msgs_per_s).  Latency: then paced
+messages, each carrying time.monotonic_ns() at its send in its first 8
+bytes; the receiver subtracts that from its own clock when the message
+arrives (one way, p50/p99; the first 10% are warm-up and left out).
+Every method's receiver blocks in its library's ordinary wait (sluice:
+take(), zmq: recv(), Queue.get(), Connection.recv_bytes()) and touches
+the stamp; sluice's publisher builds each message in the loaned slot
+(loan + commit), the others send a bytes object.  With two CPUs or more
+the sender runs on one CPU and the receiver on another.  --runs R repeats
+everything R times and reports each figure's median."""
+import argparse
+import json
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import time
+
+METHODS = ["sluice", "pyzmq", "mp-queue", "mp-pipe"]
+
+
+# The CPUs allowed at start, before the sender pins itself (a receiver
+# forked later inherits the sender's one CPU, not these).
+CPUS = sorted(os.sched_getaffinity(0))
+
+
+def pin(which):
+    if len(CPUS) >= 2:
+        os.sched_setaffinity(0, {CPUS[which]})
+
+
+def percentile(sorted_vals, q):
+    if not sorted_vals:
+        return None
+    return sorted_vals[min(len(sorted_vals) - 1, int(q * len(sorted_vals)))]
+
+
+# --- receivers (child processes) -------------------------------------------
+
+def recv_loop(get, n, m, results):
+    """Receives n throughput messages then m latency messages through
+    get() (which returns the message's first 8 bytes as an int, the send
+    stamp) and reports (first, last, latencies).  Between the two it tells
+    the sender (results) that the throughput run is drained, so that no
+    paced message queues behind it."""
+    pin(1)
+    now = time.monotonic_ns
+    get()
+    first = now()
+    for _ in range(n - 1):
+        get()
+    last = now()
+    results.put("drained")
+    lat = []
+    for _ in range(m):
+        stamp = get()
+        lat.append(now() - stamp)
+    results.put((first, last, lat))
+
+
+def recv_sluice(topic, n, m, ready, results):
+    import sluice
+
+    sub = sluice.Subscriber(topic)
+    ready.set()
+    take = sub.take
+
+    def get():
+        msg = take()
+        return int.from_bytes(msg.data[:8], "little")
+
+    recv_loop(get, n, m, results)
+    sub.close()
+
+
+def recv_zmq(addr, n, m, ready, results):
+    import zmq
+
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PULL)
+    s.connect(addr)
+    ready.set()
+    recv = s.recv
+    recv_loop(lambda: int.from_bytes(recv()[:8], "little"), n, m, results)
+    s.close(linger=0)
+    ctx.term()
+
+
+def recv_queue(q, n, m, ready, results):
+    ready.set()
+    get = q.get
+    recv_loop(lambda: int.from_bytes(get()[:8], "little"), n, m, results)
+
+
+def recv_pipe(conn, n, m, ready, results):
+    ready.set()
+    rb = conn.recv_bytes
+    recv_loop(lambda: int.from_bytes(rb()[:8], "little"), n, m, results)
+
+
+# --- senders (this process) ------------------------------------------------
+
+def paced(send, size, m, interval_ns):
+    """m messages, one every interval_ns, each stamped at its send."""
+    now = time.monotonic_ns
+    for _ in range(m):
+        # sleeping, not spinning: a spinning sender would hold the GIL that
+        # multiprocessing.Queue's feeder thread needs (the stamp is taken
+        # after the wake-up, so the sender's own wake-up is not counted)
+        time.sleep(interval_ns / 1e9)
+        send(now())
+
+
+def run_one(method, size, n, m, interval_ns):
+    ctx = mp.get_context("fork")
+    ready, results = ctx.Event(), ctx.Queue()
+    pad = bytes(max(size - 8, 0))
+    cleanup = []
+    if method == "sluice":
+        import sluice
+
+        topic = "/sluice-bench-py-%d" % os.getpid()
+        pub = sluice.Publisher(topic, type="sluice.bench.Bytes", slot_size=max(size, 64),
+                               slots=256)
+        cleanup.append(lambda: (pub.close(), sluice.remove_topic(topic, force=True)))
+        child = ctx.Process(target=recv_sluice, args=(topic, n, m, ready, results))
+        loan, commit = pub.loan, pub.commit
+
+        def send(stamp):
+            view = loan(size)
+            view[:8] = stamp.to_bytes(8, "little")
+            commit(0, size)
+    elif method == "pyzmq":
+        import zmq
+
+        zctx = zmq.Context()
+        s = zctx.socket(zmq.PUSH)
+        path = "/tmp/sluice-bench-py-%d.ipc" % os.getpid()
+        addr = "ipc://" + path
+        s.bind(addr)
+        cleanup.append(lambda: (s.close(linger=0), zctx.term(),
+                                os.path.exists(path) and os.unlink(path)))
+        child = ctx.Process(target=recv_zmq, args=(addr, n, m, ready, results))
+        zsend = s.send
+
+        def send(stamp):
+            zsend(stamp.to_bytes(8, "little") + pad)
+    elif method == "mp-queue":
+        q = ctx.Queue()
+        child = ctx.Process(target=recv_queue, args=(q, n, m, ready, results))
+        put = q.put
+
+        def send(stamp):
+            put(stamp.to_bytes(8, "little") + pad)
+    elif method == "mp-pipe":
+        rx, tx = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=recv_pipe, args=(rx, n, m, ready, results))
+        sb = tx.send_bytes
+
+        def send(stamp):
+            sb(stamp.to_bytes(8, "little") + pad)
+    else:
+        raise ValueError(method)
+    try:
+        child.start()
+        if not ready.wait(30):
+            raise RuntimeError("%s receiver did not start" % method)
+        pin(0)
+        now = time.monotonic_ns
+        for _ in range(n):
+            send(now())
+        if results.get(timeout=300) != "drained":
+            raise RuntimeError("%s receiver out of step" % method)
+        paced(send, size, m, interval_ns)
+        first, last, lat = results.get(timeout=300)
+        child.join(30)
+    finally:
+        if child.is_alive():
+            child.kill()
+        for c in cleanup:
+            c()
+    lat = sorted(lat[m // 10:])
+    return {"msgs_per_s": (n - 1) * 1e9 / max(last - first, 1),
+            "p50_ns": percentile(lat, 0.50), "p99_ns": percentile(lat, 0.99)}
+
+
+def available(method):
+    try:
+        if method == "sluice":
+            import sluice  # noqa: F401
+        elif method == "pyzmq":
+            import zmq  # noqa: F401
+    except ImportError as e:
+        return "not installed (%s)" % e
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="sluice-bench python",
+                                 description="sluice from Python beside pyzmq ipc:// and "
+                                             "multiprocessing Queue and Pipe")
+    ap.add_argument("--sizes", default="64,4096", help="message sizes in bytes (64,4096)")
+    ap.add_argument("--messages", type=int, default=100000,
+                    help="messages per throughput run (100000)")
+    ap.add_argument("--latency-messages", type=int, default=2000,
+                    help="paced messages per latency run (2000)")
+    ap.add_argument("--interval-us", type=int, default=200,
+                    help="gap between paced latency messages, us (200)")
+    ap.add_argument("--methods", default=",".join(METHODS), help=",".join(METHODS))
+    ap.add_argument("--runs", type=int, default=1, help="repeat R times, report medians (1)")
+    ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON (- : stdout)")
+    a = ap.parse_args()
+    sizes = [int(x) for x in a.sizes.split(",")]
+    methods = a.methods.split(",")
+    for mth in methods:
+        if mth not in METHODS:
+            ap.error("unknown method %r (%s)" % (mth, ",".join(METHODS)))
+    if min(sizes) < 8 or a.messages < 2 or a.latency_messages < 10 or a.runs < 1:
+        ap.error("sizes >= 8, --messages >= 2, --latency-messages >= 10, --runs >= 1")
+    out = sys.stderr if a.json == "-" else sys.stdout
+    rows = []
+    print("sluice-bench python: %d + %d paced messages per row, %d run(s), python %s, "
+          "%d CPUs" % (a.messages, a.latency_messages, a.runs, sys.version.split()[0],
+                       len(CPUS)), file=out)
+    print("%-9s %6s %12s %10s %10s" % ("method", "size", "msgs/s", "p50 ns", "p99 ns"),
+          file=out)
+    for size in sizes:
+        for mth in methods:
+            skip = available(mth)
+            if skip:
+                rows.append({"method": mth, "size": size, "msgs_per_s": None, "p50_ns": None,
+                             "p99_ns": None, "skipped": skip})
+                print("%-9s %6d skipped: %s" % (mth, size, skip), file=out)
+                continue
+            runs = [run_one(mth, size, a.messages, a.latency_messages, a.interval_us * 1000)
+                    for _ in range(a.runs)]
+            row = {"method": mth, "size": size, "runs": a.runs}
+            for k in ("msgs_per_s", "p50_ns", "p99_ns"):
+                row[k] = statistics.median(r[k] for r in runs)
+            row["msgs_per_s"] = round(row["msgs_per_s"])
+            rows.append(row)
+            print("%-9s %6d %12.0f %10.0f %10.0f" % (mth, size, row["msgs_per_s"],
+                                                     row["p50_ns"], row["p99_ns"]),
+                  file=out, flush=True)
+    if a.json:
+        text = json.dumps(rows, indent=1) + "\n"
+        if a.json == "-":
+            sys.stdout.write(text)
+        else:
+            with open(a.json, "w") as f:
+                f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

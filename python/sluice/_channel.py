@@ -1,0 +1,675 @@
+"""_channel.py - Publisher, Subscriber, Message and WaitSet over libsluice.
+
+Messages are read in place: Message.data is a read-only memoryview of the
+slot the C library handed out (no copy), valid until the message is
+released.  Blocking calls wait in short slices so that Python gets to run
+its signal handlers (Ctrl-C raises KeyboardInterrupt) between them.
+"""
+import ctypes
+import json as _json
+import struct
+import time
+
+from . import _lib as L
+from ._errors import SluiceError, TornError, PublisherGone, check, error
+
+# sluice's own codes (sluice/error.h) a caller may want to compare with.
+EOWNERDEAD = 4105
+ETOOBIG = 4107
+ETORN = 4200
+EFBFULL = 4300
+ETYPE = 4201
+EEVICTED = 4202
+_EAGAIN, _ETIMEDOUT, _ENOENT = 11, 110, 2
+
+LOSSLESS, LOSSY = 1, 2
+_SLICE_NS = 50_000_000  # longest single wait before Python checks signals
+_SLICE_C = ctypes.c_int64(_SLICE_NS)
+# The message path's calls: those that may wait drop the GIL, the others
+# keep it (cheaper for a call this short).
+_loan, _commit, _publish = L.sluice_pub_loan, L.gil_sluice_pub_commit, L.sluice_pub_publish
+_take, _release = L.sluice_sub_take, L.gil_sluice_sub_release
+
+_py = ctypes.pythonapi
+_py.PyMemoryView_FromMemory.restype = ctypes.py_object
+_py.PyMemoryView_FromMemory.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
+_PyBUF_READ, _PyBUF_WRITE = 0x100, 0x200
+
+
+def _view(addr, n, writable):
+    """A memoryview of n bytes at addr, without a copy.  It keeps nothing
+    alive: its owner releases it before the memory goes away."""
+    return _py.PyMemoryView_FromMemory(addr, n, _PyBUF_WRITE if writable else _PyBUF_READ)
+
+
+def _name(topic):
+    """"imu" and "/imu" both name /imu, as the sluice command does."""
+    if isinstance(topic, bytes):
+        topic = topic.decode()
+    return topic if topic.startswith("/") else "/" + topic
+
+
+def _wait(call, timeout):
+    """Calls call(slice_ns) until it returns something other than a
+    timeout, in slices of at most _SLICE_NS so signals are handled between
+    them.  timeout: seconds, None waits for ever, 0 does not wait.
+    Returns call's last result (a timeout code when time ran out)."""
+    if timeout is not None and timeout <= 0:
+        return call(0)
+    deadline = None if timeout is None else time.monotonic_ns() + int(timeout * 1e9)
+    while True:
+        left = _SLICE_NS if deadline is None else min(_SLICE_NS, deadline - time.monotonic_ns())
+        rc = call(max(left, 0))
+        if rc not in (-_ETIMEDOUT, -_EAGAIN):
+            return rc
+        if deadline is not None and time.monotonic_ns() >= deadline:
+            return rc
+
+
+def _stats_dict(st):
+    return {
+        "type": st.type_name.decode(errors="replace"),
+        "schema_hash": st.schema_hash,
+        "delivery": "lossy" if st.delivery == LOSSY else "lossless",
+        "slot_size": st.slot_size,
+        "slot_count": st.slot_count,
+        "max_subscribers": st.max_subscribers,
+        "published": st.published,
+        "next_seq": st.next_seq,
+        "last_publish_ns": st.last_publish_ns,
+        "evicted": st.evicted,
+        "publisher_pid": st.publisher_pid,
+        "publisher_alive": bool(st.publisher_alive),
+        "subscribers": st.subscribers,
+        "schema_len": st.schema_len,
+    }
+
+
+def _sub_dict(s):
+    return {"pid": s.pid, "alive": bool(s.alive), "cursor": s.cursor,
+            "delivered": s.delivered, "lost": s.lost, "evicted": bool(s.evicted)}
+
+
+def topic_stat(topic):
+    """A topic's counters, read without joining it: a dict with the fields
+    of struct sluice_topic_stats, plus "subs", one dict per subscriber."""
+    st = L.TopicStats()
+    subs = (L.SubStats * 1024)()
+    check(L.sluice_topic_stat(_name(topic).encode(), st, subs, 1024), _name(topic))
+    d = _stats_dict(st)
+    d["topic"] = _name(topic)
+    d["subs"] = [_sub_dict(subs[i]) for i in range(min(st.subscribers, 1024))]
+    return d
+
+
+def topics():
+    """Every topic on this machine, as `sluice ls --json` lists them: topic,
+    valid, type, delivery, publisher_pid, publisher_alive, subscribers,
+    published, lost (summed over subscribers); a topic that cannot be read
+    has valid False and "invalid" saying why."""
+    names = []
+
+    @L.LIST_FN
+    def collect(name, arg):
+        names.append(name.decode(errors="surrogateescape"))
+        return 0
+
+    check(L.sluice_topic_list(collect, None), "listing topics")
+    out = []
+    for n in sorted(names):
+        try:
+            s = topic_stat(n)
+        except SluiceError as e:
+            if e.code == -_ENOENT:
+                continue  # gone since the directory was read
+            out.append({"topic": n, "valid": False, "invalid": e.detail or str(e)})
+            continue
+        out.append({"topic": n, "valid": True, "type": s["type"], "delivery": s["delivery"],
+                    "publisher_pid": s["publisher_pid"],
+                    "publisher_alive": s["publisher_alive"], "subscribers": s["subscribers"],
+                    "published": s["published"], "lost": sum(x["lost"] for x in s["subs"])})
+    return out
+
+
+def topic_schema(topic):
+    """The binary schema (.bfbs) a topic carries, as bytes; None if none."""
+    name = _name(topic).encode()
+    st = L.TopicStats()
+    check(L.sluice_topic_stat(name, st, None, 0), _name(topic))
+    if not st.schema_len:
+        return None
+    buf = ctypes.create_string_buffer(st.schema_len)
+    n = L.sluice_topic_schema(name, buf, st.schema_len)
+    if n < 0:
+        raise error(n, _name(topic))
+    return buf.raw[:n]
+
+
+def remove_topic(topic, force=False):
+    """Removes a topic nobody uses any more (sluice_topic_reclaim); with
+    force, removes its name even while it is used (sluice_shm_unlink:
+    whoever has it mapped keeps reading and writing the old one)."""
+    name = _name(topic).encode()
+    if force:
+        check(L.sluice_shm_unlink(name), _name(topic))
+    else:
+        check(L.sluice_topic_reclaim(name), _name(topic))
+
+
+class _Schema:
+    """A topic's binary schema and message type: JSON in and out."""
+
+    def __init__(self, bfbs, type_name):
+        self.bfbs = bfbs
+        self.type = type_name.encode() if type_name else None
+        check(L.sluice_fb_schema_verify(bfbs, len(bfbs)), "the topic's schema")
+        self._scratch = ctypes.create_string_buffer(1 << 16)
+        self._builder = L.FbBuilder()
+        self._out = None
+
+    def encode_into(self, addr, cap, text):
+        """Encodes JSON text into [addr, addr + cap): (offset, length)."""
+        b = self._builder
+        end = (addr + cap) & ~(L.FB_MAX_ALIGN - 1)
+        b.end, b.cap = end, end - addr
+        L.sluice_fb_builder_reset(b)
+        m = L.FbMsg()
+        raw = text.encode()
+        check(L.sluice_fb_json_parse(self.bfbs, len(self.bfbs), self.type, raw, len(raw),
+                                     self._scratch, len(self._scratch), b, False, m),
+              "encoding JSON")
+        return m.offset, m.length
+
+    def decode(self, data):
+        """JSON text of a message held in bytes (a private copy: what is
+        verified is what is read)."""
+        n = len(data)
+        keep, addr = L.aligned_buffer(n)
+        ctypes.memmove(addr, data, n)
+        cap = max(4096, 16 * n)
+        while True:
+            if self._out is None or len(self._out) < cap:
+                self._out = ctypes.create_string_buffer(cap)
+            w = ctypes.c_size_t()
+            rc = L.sluice_fb_json_print_buffer(self.bfbs, len(self.bfbs), self.type, addr, n,
+                                               None, self._out, len(self._out), w)
+            if rc == -EFBFULL and cap < (256 << 20):
+                cap *= 4
+                continue
+            check(rc, "decoding the message")
+            return self._out.raw[:w.value].decode()
+
+
+class Publisher:
+    """The publisher of a topic, creating it if it does not exist.
+
+    type: the message type name (default: an existing topic's, else
+    "bytes"); schema: its binary schema, bytes or a path to a .bfbs file;
+    lossy: the topic never makes the publisher wait (else lossless)."""
+
+    def __init__(self, topic, type=None, schema=None, slot_size=0, slots=0, lossy=False,
+                 max_subscribers=0, schema_hash=0):
+        self.topic = _name(topic)
+        if isinstance(schema, str):
+            with open(schema, "rb") as f:
+                schema = f.read()
+        existing = None
+        try:
+            existing = topic_stat(self.topic)
+        except SluiceError as e:
+            if e.code != -_ENOENT:
+                raise
+        if type is None:
+            type = existing["type"] if existing else "bytes"
+        if existing and not schema_hash and existing["type"] == type:
+            schema_hash = existing["schema_hash"]
+        self._schema_bytes = schema
+        o = L.TopicOpts()
+        o.slot_size, o.slot_count, o.max_subscribers = slot_size, slots, max_subscribers
+        o.delivery = LOSSY if lossy else LOSSLESS
+        o.type_name = type.encode()
+        o.schema_hash = schema_hash
+        if schema:
+            o.schema = ctypes.cast(ctypes.c_char_p(schema), ctypes.c_void_p)
+            o.schema_len = len(schema)
+        h = ctypes.c_void_p()
+        check(L.sluice_pub_open(self.topic.encode(), o, h), self.topic)
+        self._h = h.value
+        self._hc = h  # prebuilt arguments for the message path
+        self._p = ctypes.c_void_p()
+        self._pref = ctypes.byref(self._p)
+        self._views = {}
+        self.type = type
+        self.slot_size = L.sluice_pub_slot_size(self._h)
+        self._loan = None
+        self._loan_addr = 0
+        self._schema = None
+
+    def _handle(self):
+        if not self._h:
+            raise ValueError("publisher is closed")
+        return self._h
+
+    @property
+    def next_seq(self):
+        """The sequence number the next commit will carry."""
+        return L.sluice_pub_next_seq(self._handle())
+
+    def loan(self, size=0, timeout=None):
+        """Loans the next slot: a writable memoryview of slot_size bytes,
+        the slot itself (build the message in place, then commit()).
+        Lossless topics wait up to timeout seconds (None: for ever) for
+        the slowest subscriber."""
+        if not self._h:
+            raise ValueError("publisher is closed")
+        if timeout is None:
+            # the message path: prebuilt ctypes arguments, one call when
+            # there is room; Python handles signals between slices
+            rc = _loan(self._hc, size, self._pref, _SLICE_C)
+            while rc == -_ETIMEDOUT or rc == -_EAGAIN:
+                rc = _loan(self._hc, size, self._pref, _SLICE_C)
+        else:
+            hc, pref = self._hc, self._pref
+            rc = _wait(lambda ns: L.sluice_pub_loan(hc, size, pref, ns), timeout)
+        if rc:
+            check(rc, self.topic)
+        addr = self._p.value
+        if self._loan is not None:
+            if self._loan_addr == addr:
+                return self._loan
+            self._loan.release()
+        base = self._views.get(addr)
+        if base is None:
+            # kept per slot: a slice of a view costs far less than a new one
+            base = self._views[addr] = _view(addr, self.slot_size, True)
+        self._loan_addr = addr
+        self._loan = view = base[:]
+        return view
+
+    @property
+    def loan_address(self):
+        """The address of the loaned slot (0 if none): loan()'s view is there."""
+        return self._loan_addr
+
+    def commit(self, offset=0, length=None):
+        """Publishes bytes [offset, offset + length) of the loaned slot;
+        the view loan() gave is released (the slot is the subscribers' now)."""
+        view = self._loan
+        if view is None:
+            raise ValueError("commit() without loan()")
+        if length is None:
+            length = self.slot_size - offset
+        view.release()
+        self._loan = None
+        self._loan_addr = 0
+        rc = _commit(self._hc, offset, length)
+        if rc:
+            check(rc, self.topic)
+
+    def schema(self):
+        if self._schema is None:
+            bfbs = topic_schema(self.topic)
+            if not bfbs:
+                raise SluiceError(-22, "%s carries no schema: a dict cannot be encoded"
+                                  % self.topic)
+            self._schema = _Schema(bfbs, self.type)
+        return self._schema
+
+    def publish(self, msg, timeout=None):
+        """Publishes msg: bytes (or anything with the buffer protocol) as
+        they are, or a dict (or JSON text in a str) encoded through the
+        topic's schema straight into the loaned slot.  (next_seq, read
+        before, is the sequence number it gets.)"""
+        if isinstance(msg, (dict, list, str)):
+            text = msg if isinstance(msg, str) else _json.dumps(msg)
+            s = self.schema()
+            view = self.loan(0, timeout)
+            del view
+            try:
+                off, n = s.encode_into(self._loan_addr, self.slot_size, text)
+            except BaseException:
+                self._loan.release()
+                self._loan = None
+                self._loan_addr = 0
+                raise
+            self.commit(off, n)
+            return
+        if not self._h:
+            raise ValueError("publisher is closed")
+        if not isinstance(msg, bytes):
+            msg = bytes(msg)
+        if timeout is None:
+            rc = _publish(self._hc, msg, len(msg), _SLICE_C)
+            while rc == -_ETIMEDOUT or rc == -_EAGAIN:
+                rc = _publish(self._hc, msg, len(msg), _SLICE_C)
+        else:
+            hc = self._hc
+            rc = _wait(lambda ns: L.sluice_pub_publish(hc, msg, len(msg), ns), timeout)
+        if rc:
+            check(rc, self.topic)
+
+    def close(self):
+        if self._h:
+            if self._loan is not None:
+                self._loan.release()
+                self._loan = None
+            for v in self._views.values():
+                try:
+                    v.release()
+                except BufferError:
+                    pass
+            self._views.clear()
+            L.sluice_pub_close(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Message:
+    """One message, read in place.  data is a read-only memoryview of the
+    slot (zero copy), valid until release(); `with msg:` releases it at the
+    end of the block and raises TornError if a lossy publisher overwrote
+    the slot meanwhile (whatever was read must then be discarded)."""
+
+    __slots__ = ("_sub", "_m", "_data", "_copy", "seq", "stamp_ns", "lost_before", "address",
+                 "len")
+
+    def __init__(self, sub, fields, data):
+        self._sub = sub
+        self._m = sub._mref  # the subscriber's one struct sluice_msg, ours until released
+        # the slot's address in this process, its length, and the header
+        self.address, self.len, self.seq, self.stamp_ns, self.lost_before = fields
+        self._data = data
+        self._copy = None
+
+    def __len__(self):
+        return self.len
+
+    @property
+    def held(self):
+        """True until the view is released."""
+        return self._m is not None
+
+    @property
+    def data(self):
+        if self._m is None:
+            if self._copy is not None:
+                return memoryview(self._copy)
+            raise ValueError("message %d was released: its view is gone" % self.seq)
+        return self._data
+
+    def release(self):
+        """Ends the view; raises TornError if the slot was overwritten while
+        it was held (lossy topics).  Releasing twice does nothing."""
+        if self._m is None:
+            return
+        m, self._m = self._m, None
+        try:
+            self._data.release()
+        except BufferError:
+            pass  # a numpy array over it lives on: valid only until now, as documented
+        sub = self._sub
+        if sub._held is self:
+            sub._held = None
+        rc = _release(sub._hc, m)
+        if rc == 0:
+            return
+        if rc == -ETORN:
+            sub.torn += 1
+            raise TornError(rc, "message %d on %s was overwritten while it was read"
+                            % (self.seq, sub.topic))
+        check(rc, sub.topic)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        try:
+            self.release()
+        except TornError:
+            if et is None:
+                raise
+        return False
+
+    def bytes(self):
+        """The message's bytes, copied out; the view is released, and a
+        torn copy raises TornError.  Later calls return the same copy."""
+        if self._copy is None:
+            if self._m is None:
+                raise ValueError("message %d was released: its view is gone" % self.seq)
+            c = self._data.tobytes()
+            self.release()
+            self._copy = c
+        return self._copy
+
+    def json(self):
+        """The message as JSON text, decoded through the topic's schema from
+        a private copy (see bytes())."""
+        return self._sub.schema().decode(self.bytes())
+
+    def dict(self):
+        """The message as a dict, decoded through the topic's schema."""
+        return _json.loads(self.json())
+
+    def numpy(self, dtype="u1", field=None):
+        """A numpy array over the message's bytes in the slot (zero copy,
+        read-only, valid while the view is held).  field: a dotted path to
+        a vector field of the message's table ("samples", "points.x"), whose
+        elements the array then covers; dtype follows the schema then."""
+        import numpy
+
+        if field is None:
+            return numpy.frombuffer(self.data, dtype=dtype)
+        from ._reflect import vector_span
+
+        off, count, dt = vector_span(self._sub.schema(), self.data, field)
+        return numpy.frombuffer(self.data, dtype=dt, count=count, offset=off)
+
+    def __repr__(self):
+        return "<sluice.Message seq=%d len=%d lost_before=%d%s>" % (
+            self.seq, self.len, self.lost_before, "" if self._m is not None else " released")
+
+
+_JOINS = {"next": 0, "oldest": 1}
+
+
+class Subscriber:
+    """A subscriber of a topic.  type: the message type it expects (None
+    accepts any); join: "next" (the first message published after joining)
+    or "oldest" (the oldest one the topic still holds).
+
+    Iterating yields messages until the publisher closes the topic; each
+    step releases the previous message.  take() gives one at a time."""
+
+    def __init__(self, topic, type=None, join="next", busy_poll=False, schema_hash=0):
+        self.topic = _name(topic)
+        if join not in _JOINS:
+            raise ValueError('join must be "next" or "oldest", not %r' % (join,))
+        o = L.SubOpts()
+        o.type_name = type.encode() if type else None
+        o.schema_hash = schema_hash
+        o.join = _JOINS[join]
+        o.flags = 1 if busy_poll else 0
+        h = ctypes.c_void_p()
+        check(L.sluice_sub_open(self.topic.encode(), o, h), self.topic)
+        self._h = h.value
+        self._hc = h  # prebuilt arguments for the message path
+        self._held = None
+        self._schema = None
+        self._msg = L.Msg()
+        self._mref = ctypes.byref(self._msg)
+        # data, len, seq, stamp_ns, lost_before: struct sluice_msg's first fields
+        self._unpack = struct.Struct("PNQQQ").unpack_from
+        self._views = {}
+        self.torn = 0  # views found torn when released
+        st = topic_stat(self.topic)
+        self._slot_size = st["slot_size"]
+        self.type = type or st["type"]
+
+    def _handle(self):
+        if not self._h:
+            raise ValueError("subscriber is closed")
+        return self._h
+
+    def schema(self):
+        if self._schema is None:
+            bfbs = topic_schema(self.topic)
+            if not bfbs:
+                raise SluiceError(-22, "%s carries no schema: its messages are bytes only"
+                                  % self.topic)
+            self._schema = _Schema(bfbs, self.type)
+        return self._schema
+
+    def _drop_held(self):
+        held = self._held
+        if held is not None:
+            try:
+                held.release()
+            except TornError:
+                pass  # counted in self.torn
+
+    def take(self, timeout=None):
+        """The next message, or None if none came within timeout seconds
+        (None: wait for ever; 0: do not wait).  Releases a message still
+        held from the previous take().  Raises PublisherGone when the topic
+        has no live publisher and nothing is left to read."""
+        if not self._h:
+            raise ValueError("subscriber is closed")
+        held = self._held
+        if held is not None and held._m is not None:
+            # Message.release() inlined: this is the message path
+            self._held = None
+            held._m = None
+            try:
+                held._data.release()
+            except BufferError:
+                pass
+            rc = _release(self._hc, self._mref)
+            if rc == -ETORN:
+                self.torn += 1
+            elif rc:
+                check(rc, self.topic)
+        if timeout is None:
+            # the message path: prebuilt ctypes arguments, one call when a
+            # message is there; Python handles signals between slices
+            rc = _take(self._hc, self._mref, _SLICE_C)
+            while rc == -_ETIMEDOUT or rc == -_EAGAIN:
+                rc = _take(self._hc, self._mref, _SLICE_C)
+        else:
+            hc, mref = self._hc, self._mref
+            rc = _wait(lambda ns: L.sluice_sub_take(hc, mref, ns), timeout)
+        if rc:
+            if rc == -_ETIMEDOUT or rc == -_EAGAIN:
+                return None
+            check(rc, self.topic)
+        fields = self._unpack(self._msg)
+        base = self._views.get(fields[0])
+        if base is None or len(base) < fields[1]:
+            base = self._slot_view(fields[0], fields[1])
+        # a view of its own, so that releasing it leaves the slot's cached
+        msg = self._held = Message(self, fields, base[:fields[1]])
+        return msg
+
+    def _slot_view(self, addr, n):
+        """A read-only view of the slot at addr, kept for the next messages
+        that land there: a memoryview over foreign memory costs far more to
+        make than a slice of one."""
+        if not addr:
+            return memoryview(b"")
+        if len(self._views) > 4096:
+            self._views.clear()
+        v = self._views[addr] = _view(addr, max(n, self._slot_size), False)
+        return v
+
+    def __iter__(self):
+        while True:
+            try:
+                msg = self.take()
+            except PublisherGone:
+                return
+            yield msg
+
+    def stats(self):
+        """This subscriber's counters: pid, alive, cursor, delivered, lost, evicted."""
+        s = L.SubStats()
+        L.sluice_sub_stats(self._handle(), s)
+        return _sub_dict(s)
+
+    def close(self):
+        if self._h:
+            self._drop_held()
+            for v in self._views.values():
+                try:
+                    v.release()
+                except BufferError:
+                    pass
+            self._views.clear()
+            L.sluice_sub_close(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class WaitSet:
+    """Waits on several subscribers at once (at most 64)."""
+
+    def __init__(self, subs=()):
+        h = ctypes.c_void_p()
+        check(L.sluice_waitset_new(h), "waitset")
+        self._h = h.value
+        self._subs = []
+        for s in subs:
+            self.add(s)
+
+    def add(self, sub):
+        """Adds a subscriber; returns its index in the set."""
+        check(L.sluice_waitset_add(self._h, sub._handle()), sub.topic)
+        self._subs.append(sub)
+        return len(self._subs) - 1
+
+    def wait(self, timeout=None):
+        """A subscriber that has a message, or None when timeout seconds
+        passed first (None: wait for ever)."""
+        h = self._h
+        rc = _wait(lambda ns: L.sluice_waitset_wait(h, ns), timeout)
+        if rc in (-_ETIMEDOUT, -_EAGAIN):
+            return None
+        check(rc, "waitset")
+        return self._subs[rc]
+
+    def close(self):
+        if self._h:
+            L.sluice_waitset_free(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
