@@ -104,6 +104,9 @@ static const struct bad bad_sections[] = {
     {"play: { file: @R, topics: [typ] }", "", "typ]",
      "carries test.Other but topic \"typ\" carries test.Count"},
     {"play: { file: @R, topics: [big] }", "", "big]", "has messages of 100 bytes"},
+    /* a topic both played and coming in from DDS (the bridge: section) */
+    {"play: { file: @R, topics: [a] }\nbridge: { in: [a], domain: 0 }", "", "a], domain",
+     "is played from a recording (play:), so it cannot also come in from DDS"},
     {"play: { file: @R, topics: [a] }", "  src: { plugin: t_source, outputs: { out: a } }\n",
      "a } }", "has two producers: play and stage src"},
 };
