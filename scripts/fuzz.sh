@@ -58,7 +58,9 @@ mkdir -p "$out/plugins" "$out/corpus-yaml" "$out/corpus-pipeline"
 pipeline="$root/src/runtime/parse.c $root/src/runtime/check.c $root/src/runtime/pystage.c
           $root/src/plugin/search.c
           $root/src/plugin/loader.c $root/src/plugin/elfsym.c $root/src/plugin/validate.c
-          $root/src/plugin/params.c $root/src/plugin/stage.c $root/src/erase/erase.c $runtime"
+          $root/src/plugin/params.c $root/src/plugin/stage.c $root/src/erase/erase.c $runtime
+          $root/src/record/pipeline/tap_check.c $root/src/record/mcap_read.c
+          $root/src/record/buf.c $root/src/record/compress.c $root/src/record/crc32.c"
 pdirs="-DSLUICE_PLUGIN_BUILD_DIR=\"\" -DSLUICE_PLUGIN_INSTALL_DIR=\"$out/plugins\""
 for p in source relay sink; do
 	# shellcheck disable=SC2086
@@ -68,10 +70,11 @@ done
 $cc $cflags -fPIC -shared -fvisibility=hidden -I"$root/include" -DACCUM_NAME='"accum"' \
 	"$root/tests/plugin/plugins/accum.c" -o "$out/plugins/accum.so"
 # shellcheck disable=SC2086
-$cc $cflags $san $inc $pdirs "$root/fuzz/fuzz_yaml.c" $pipeline -lyaml -ldl -o "$out/fuzz_yaml"
+$cc $cflags $san $inc $pdirs "$root/fuzz/fuzz_yaml.c" $pipeline -lyaml -ldl -lzstd -llz4 -lz \
+	-o "$out/fuzz_yaml"
 # shellcheck disable=SC2086
 $cc $cflags $san $inc $pdirs "$root/fuzz/fuzz_pipeline.c" $pipeline -lyaml -ldl \
-	-o "$out/fuzz_pipeline"
+	-lzstd -llz4 -lz -o "$out/fuzz_pipeline"
 
 cd "$out"
 echo "fuzz_verify for ${secs}s"
@@ -109,6 +112,6 @@ echo "fuzz_chan_scribble for ${secs}s"
 mkdir -p "$out/corpus-mcap"
 # shellcheck disable=SC2086
 $cc $cflags $san -I"$root/include" -I"$root/src" "$root/fuzz/fuzz_mcap.c" "$root"/src/record/*.c \
-	"$root/src/common/error.c" -lzstd -llz4 -o "$out/fuzz_mcap"
+	"$root/src/common/error.c" -lzstd -llz4 -lz -o "$out/fuzz_mcap"
 echo "fuzz_mcap for ${secs}s"
 "$out/fuzz_mcap" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 "$out/corpus-mcap"

@@ -5,8 +5,10 @@
  * message indexes, and finishes the file with a summary (schemas, channels,
  * statistics, chunk and metadata indexes, summary offsets) and a footer;
  * every chunk, the data section and the summary carry a CRC-32.  Chunks are
- * written to the file as soon as they fill, so a recording cut off
- * mid-write keeps every complete chunk (sluice_mcap_recover()).
+ * written to the file as soon as they fill, by a thread the writer owns
+ * while the caller fills the next one, so a recording cut off mid-write
+ * keeps every complete chunk but the one in flight (sluice_mcap_recover()).
+ * A process that holds an open writer should not fork() except to exec.
  *
  * The reader takes a file as untrusted input: every length is checked
  * against what remains before it is used, and a bad magic, a bad CRC or a

@@ -50,6 +50,9 @@ void mbuf_rec_end(struct mbuf *b, size_t at);
 void mbuf_set_u64(struct mbuf *b, size_t at, uint64_t v);
 void mbuf_free(struct mbuf *b);
 
+/* The CRC-32 of A followed by B, from A's, B's and B's length. */
+uint32_t mcap_crc32_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
+
 uint16_t mcap_get16(const unsigned char *p);
 uint32_t mcap_get32(const unsigned char *p);
 uint64_t mcap_get64(const unsigned char *p);

@@ -385,7 +385,8 @@ int sluice_mcap_scan(const void *buf, size_t len, unsigned flags, sluice_mcap_fn
 int sluice_mcap_load(const char *path, void **buf, size_t *len)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the open; it is refused below */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	unsigned char *p;
 	size_t got = 0;
 

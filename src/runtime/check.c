@@ -17,6 +17,7 @@
 #include "common/detail.h"
 #include "fb/reflect.h"
 #include "runtime/model.h"
+#include "record/tap.h"
 
 static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -104,6 +105,10 @@ static int check_ports(struct sluice_pipeline *pl, int si, int outputs)
 				       "port %s.%s carries %s but topic \"%s\" carries %s", st->name,
 				       p->port, type, t->name, t->type);
 		if (outputs) {
+			if (t->producer == PL_PRODUCER_PLAY)
+				return fail_at(pl, p->pos,
+					       "topic \"%s\" has two producers: play and stage %s",
+					       t->name, st->name);
 			if (t->producer >= 0)
 				return fail_at(pl, p->pos,
 					       "topic \"%s\" has two producers: stages %s and %s",
@@ -322,6 +327,10 @@ static int check_bridge(struct sluice_pipeline *pl)
 			return fail_at(pl, b->tpos[i],
 				       "bridge: topic \"%s\" is produced by stage %s, so it cannot "
 				       "also come in from DDS", t->name, pl->stages[t->producer].name);
+		if (b->dir[i] == PL_BRIDGE_IN && t->producer == PL_PRODUCER_PLAY)
+			return fail_at(pl, b->tpos[i],
+				       "bridge: topic \"%s\" is played from a recording (play:), so it "
+				       "cannot also come in from DDS", t->name);
 		if (b->dir[i] == PL_BRIDGE_IN)
 			t->producer = PL_PRODUCER_BRIDGE;
 	}
@@ -341,6 +350,9 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 		if (strlen(t->type) > SLUICE_TYPE_NAME_MAX)
 			return fail_at(pl, t->pos, "type name longer than %d", SLUICE_TYPE_NAME_MAX);
 	}
+	/* record: and play: topics; play's are produced before any stage's. */
+	if ((rc = sluice__tap_check(pl)) != 0)
+		return rc;
 	for (int i = 0; i < pl->nstages; i++) {
 		struct pl_stage *st = &pl->stages[i];
 
@@ -373,7 +385,7 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 		for (int k = 0; k < st->ninputs; k++) {
 			struct pl_topic *t = &pl->topics[st->inputs[k].topic_index];
 
-			if (t->producer < 0 && t->producer != PL_PRODUCER_BRIDGE)
+			if (t->producer == -1)
 				return fail_at(pl, st->inputs[k].pos,
 					       "input %s.%s reads topic \"%s\", which no stage produces",
 					       st->name, st->inputs[k].port, t->name);
@@ -415,6 +427,7 @@ static void free_model(struct sluice_pipeline *pl)
 		if (st->plugin)
 			sluice_plugin_unref(st->plugin);
 	}
+	sluice__tap_free_model(pl);
 	free(pl->file);
 	free(pl->name);
 	free(pl);

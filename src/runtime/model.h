@@ -80,6 +80,43 @@ struct pl_stage {
 	void *py; /* the derived descriptor's memory, owned by st->plugin */
 };
 
+/* record: { file, topics, compression, chunk_size }: the supervisor
+ * writes these topics (all if none are named) to an MCAP file while the
+ * pipeline runs (src/record/pipeline/tap.c). */
+struct pl_record {
+	int on;
+	struct pl_pos pos;
+	char *file;
+	char *compression; /* NULL: none */
+	uint32_t chunk_size; /* 0: the writer's default */
+	char *topics[PL_MAX_TOPICS];
+	struct pl_pos topic_pos[PL_MAX_TOPICS];
+	int topic_index[PL_MAX_TOPICS];
+	int ntopics;
+};
+
+/* play: { file, topics, rate, loop }: the supervisor publishes these
+ * topics from a recording, as their producer, instead of stages. */
+struct pl_play {
+	int on;
+	struct pl_pos pos, file_pos;
+	char *file;
+	double rate; /* 1: the recorded timing; 0: as fast as readers take */
+	int loop;
+	char *topics[PL_MAX_TOPICS];
+	struct pl_pos topic_pos[PL_MAX_TOPICS];
+	int topic_index[PL_MAX_TOPICS];
+	uint16_t channel[PL_MAX_TOPICS];  /* the recording's channel for it */
+	const void *schema[PL_MAX_TOPICS]; /* its .bfbs, in buf */
+	size_t schema_len[PL_MAX_TOPICS];
+	int ntopics;
+	void *buf; /* the recording, loaded when the pipeline is checked */
+	size_t len;
+};
+
+/* A topic's producer when the play section publishes it. */
+#define PL_PRODUCER_PLAY (-3)
+
 /* bridge: the pipeline's topics to and from DDS through `sluice bridge`
  * (docs/bridge.md), started and supervised by the runner beside the
  * stages.  A topic that comes in from DDS has PL_PRODUCER_BRIDGE as its
@@ -106,6 +143,8 @@ struct sluice_pipeline {
 	int ntopics;
 	struct pl_stage stages[PL_MAX_STAGES];
 	int nstages;
+	struct pl_record record;
+	struct pl_play play;
 	struct pl_bridge bridge;
 	/* sluice_pipeline_stop(): 0, or 1 + the signal; lock-free, so a
 	 * signal handler may set it. */

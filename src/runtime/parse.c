@@ -453,6 +453,139 @@ static int parse_stage(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t 
 	return 0;
 }
 
+/* topics: [a, b]: names of the file's topics, each once. */
+static int parse_topic_list(struct doc *doc, yaml_node_t *n, const char *what, char **names,
+			    struct pl_pos *pos, int *count)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(doc, n, "%s topics must be a list like [imu, gps]", what);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e = node(doc, *it);
+		const char *s;
+		int rc;
+
+		if ((rc = want_scalar(doc, e, "a topic name", &s)) != 0)
+			return rc;
+		for (int i = 0; i < *count; i++)
+			if (!strcmp(names[i], s))
+				return fail_at(doc, e, "%s: topic \"%s\" is named twice", what, s);
+		if (*count == PL_MAX_TOPICS)
+			return fail_at(doc, e, "more than %d topics", PL_MAX_TOPICS);
+		names[*count] = strdup(s);
+		pos[(*count)++] = pos_of(e);
+	}
+	return 0;
+}
+
+/* record: { file: run.mcap, topics: [pose, gps], compression: zstd, chunk_size: N } */
+static int parse_record(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *n)
+{
+	struct pl_record *r = &pl->record;
+	int rc;
+
+	if ((rc = want_mapping(doc, n, "record")) != 0)
+		return rc;
+	if (r->on)
+		return fail_at(doc, n, "record is given twice");
+	r->on = 1;
+	r->pos = pos_of(n);
+	FOR_PAIRS(doc, n, p)
+	{
+		yaml_node_t *pk = node(doc, p->key), *pv = node(doc, p->value);
+		const char *key = scalar(pk), *s;
+
+		if (!key)
+			return fail_at(doc, pk, "keys must be plain words");
+		if (!strcmp(key, "file")) {
+			if ((rc = want_scalar(doc, pv, "file", &s)) != 0)
+				return rc;
+			free(r->file);
+			r->file = strdup(s);
+		} else if (!strcmp(key, "topics")) {
+			if ((rc = parse_topic_list(doc, pv, "record", r->topics, r->topic_pos,
+						   &r->ntopics)) != 0)
+				return rc;
+		} else if (!strcmp(key, "compression")) {
+			if ((rc = want_scalar(doc, pv, "compression", &s)) != 0)
+				return rc;
+			if (strcmp(s, "none") && strcmp(s, "zstd") && strcmp(s, "lz4"))
+				return fail_at(doc, pv,
+					       "compression must be none, zstd or lz4, not \"%s\"", s);
+			free(r->compression);
+			r->compression = strdup(s);
+		} else if (!strcmp(key, "chunk_size")) {
+			if ((rc = want_count(doc, pv, "chunk_size", 1u << 30, &r->chunk_size)) != 0)
+				return rc;
+		} else {
+			return fail_at(doc, pk,
+				       "unknown record key \"%s\" (file, topics, compression, "
+				       "chunk_size)",
+				       key);
+		}
+	}
+	if (!r->file)
+		return fail_at(doc, n, "record names no file");
+	return 0;
+}
+
+/* play: { file: run.mcap, topics: [imu, gps], rate: 1, loop: false } */
+static int parse_play(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *n)
+{
+	struct pl_play *pp = &pl->play;
+	int rc;
+
+	if ((rc = want_mapping(doc, n, "play")) != 0)
+		return rc;
+	if (pp->on)
+		return fail_at(doc, n, "play is given twice");
+	pp->on = 1;
+	pp->rate = 1;
+	pp->pos = pos_of(n);
+	FOR_PAIRS(doc, n, p)
+	{
+		yaml_node_t *pk = node(doc, p->key), *pv = node(doc, p->value);
+		const char *key = scalar(pk), *s;
+
+		if (!key)
+			return fail_at(doc, pk, "keys must be plain words");
+		if (!strcmp(key, "file")) {
+			if ((rc = want_scalar(doc, pv, "file", &s)) != 0)
+				return rc;
+			free(pp->file);
+			pp->file = strdup(s);
+			pp->file_pos = pos_of(pv);
+		} else if (!strcmp(key, "topics")) {
+			if ((rc = parse_topic_list(doc, pv, "play", pp->topics, pp->topic_pos,
+						   &pp->ntopics)) != 0)
+				return rc;
+		} else if (!strcmp(key, "rate")) {
+			char *end;
+
+			if ((rc = want_scalar(doc, pv, "rate", &s)) != 0)
+				return rc;
+			errno = 0;
+			pp->rate = strtod(s, &end);
+			if (errno || *end || !(pp->rate >= 0 && pp->rate <= 1e6))
+				return fail_at(doc, pv,
+					       "rate must be a number from 0 (as fast as readers "
+					       "take) to 1000000, not \"%s\"",
+					       s);
+		} else if (!strcmp(key, "loop")) {
+			if ((rc = parse_bool(doc, pv, "loop", &pp->loop)) != 0)
+				return rc;
+		} else {
+			return fail_at(doc, pk, "unknown play key \"%s\" (file, topics, rate, loop)",
+				       key);
+		}
+	}
+	if (!pp->file)
+		return fail_at(doc, n, "play names no file");
+	if (!pp->ntopics)
+		return fail_at(doc, n, "play names no topics (topics: [imu, gps])");
+	return 0;
+}
+
 /* bridge: { out: [topic...], in: [topic...], domain: N, config: FILE };
  * the topics are checked against the pipeline's once all are read. */
 static int parse_bridge(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *k, yaml_node_t *v)
@@ -548,11 +681,16 @@ static int parse_root(struct doc *doc, struct sluice_pipeline *pl, yaml_node_t *
 				if (rc)
 					return rc;
 			}
+		} else if (!strcmp(key, "record") || !strcmp(key, "play")) {
+			rc = key[0] == 'r' ? parse_record(doc, pl, v) : parse_play(doc, pl, v);
+			if (rc)
+				return rc;
 		} else if (!strcmp(key, "bridge")) {
 			if ((rc = parse_bridge(doc, pl, k, v)) != 0)
 				return rc;
 		} else {
-			return fail_at(doc, k, "unknown key \"%s\" (name, topics, stages, bridge)",
+			return fail_at(doc, k,
+				       "unknown key \"%s\" (name, topics, stages, bridge, record, play)",
 				       key);
 		}
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/detail.h"
+#include "record/tap.h"
 #include "runtime/ctl.h"
 #include "runtime/report.h"
 #include "shm/waitq.h"
@@ -50,6 +51,7 @@ struct runner {
 	char ctl_name[SLUICE_SHM_NAME_MAX + 1];
 	struct slot slots[PL_MAX_STAGES];
 	struct report rep;
+	struct sluice__tap *tap; /* record: and play:, or NULL */
 	/* the pipeline's bridge: section, a `sluice bridge` process */
 	pid_t bridge_pid;
 	uint64_t bridge_restart_at;
@@ -314,13 +316,16 @@ static void stop_everything(struct runner *r)
 static const uint8_t *producer_schema(const struct sluice_pipeline *pl, int ti, size_t *len)
 {
 	const struct pl_topic *t = &pl->topics[ti];
+	const struct pl_stage *st;
+	const struct sluice_plugin_desc *d;
 
 	*len = 0;
+	if (t->producer == PL_PRODUCER_PLAY)
+		return sluice__tap_play_schema(pl, ti, len);
 	if (t->producer < 0)
 		return NULL;
-	const struct pl_stage *st = &pl->stages[t->producer];
-	const struct sluice_plugin_desc *d = sluice_plugin_descriptor(st->plugin);
-
+	st = &pl->stages[t->producer];
+	d = sluice_plugin_descriptor(st->plugin);
 	for (int k = 0; k < st->noutputs; k++)
 		if (st->outputs[k].topic_index == ti && d->outputs[st->outputs[k].index].schema)
 			return d->outputs[st->outputs[k].index].schema(len);
@@ -534,6 +539,11 @@ static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 			goto out;
 	if ((rc = sluice__report_init(&r.rep, pl, r.ctl, o)) != 0)
 		goto out;
+	/* The recorder subscribes before any stage starts. */
+	if ((rc = sluice__tap_start(pl, &r.ctl->stop_sources, &r.ctl->stop_all, &r.tap)) != 0) {
+		sluice__report_free(&r.rep);
+		goto out;
+	}
 
 	/* The bridge first: it reads the topics it sends, and feeds those
 	 * that come in from DDS. */
@@ -552,6 +562,9 @@ static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 			struct timespec ms = {0, 2000000};
 			nanosleep(&ms, NULL);
 		}
+	/* The player starts once its readers have subscribed. */
+	if (rc == 0)
+		rc = sluice__tap_play(r.tap);
 	if (rc)
 		tell(&r, SLUICE_RUN_START_FAILED, NULL, 0, rc);
 
@@ -568,6 +581,9 @@ static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 		bool pending = false;
 		for (int i = 0; i < pl->nstages; i++)
 			pending |= r.slots[i].restart_at != 0;
+		/* A run on a recording ends with it: the rest drain and stop. */
+		if (sluice__tap_play_ended(r.tap) && !sources_running(&r) && !pending)
+			break;
 		if (running == 0 && !pending) {
 			tell(&r, SLUICE_RUN_ALL_ENDED, NULL, 0, 0);
 			all_ended = true;
@@ -585,6 +601,12 @@ static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 	stop_everything(&r);
 	stop_bridge(&r);
 	drain_logs(&r);
+	{
+		int trc = sluice__tap_close(r.tap); /* after the last stage drained */
+
+		if (!rc)
+			rc = trc;
+	}
 	fill_result(&r, all_ended, stop_sig > 0 ? stop_sig : 0);
 	sluice__report_final(&r.rep, sluice__now_ns() - start);
 	sluice__report_free(&r.rep);

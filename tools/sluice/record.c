@@ -381,11 +381,14 @@ static int record_main(int argc, char **argv)
 				nanosleep(&(struct timespec){0, 10000000}, NULL);
 		}
 	}
-	/* what arrived before the stop is kept */
+	/* what arrived before the stop is kept: all of it, not one batch */
 	for (int i = 0; i < r->n && rc == 0; i++) {
-		int took = 0;
-		if (r->t[i].sub)
-			rc = drain(r, &r->t[i], &took);
+		int took;
+		do {
+			took = 0;
+			if (r->t[i].sub)
+				rc = drain(r, &r->t[i], &took);
+		} while (took && rc == 0);
 	}
 	if (tty)
 		status_line(r, t0), fputc('\n', stderr);

@@ -1,0 +1,236 @@
+/* pipeline/tap_check.c - a pipeline's record: and play: sections when the
+ * pipeline is loaded: their topics resolved, and the recording play: reads
+ * loaded and checked against the topics it is to produce.  Apart from the
+ * running (tap.c), so that the loader needs only the MCAP reader. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/detail.h"
+#include "record/tap.h"
+#include "sluice/error.h"
+#include "sluice/record.h"
+
+static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sluice__fail(-SLUICE_EPIPELINE, "%s:%d:%d: %s", pl->file, p.line, p.col, msg);
+}
+
+static int topic_index(const struct sluice_pipeline *pl, const char *name)
+{
+	for (int i = 0; i < pl->ntopics; i++)
+		if (!strcmp(pl->topics[i].name, name))
+			return i;
+	return -1;
+}
+
+struct fschema {
+	uint16_t id;
+	struct sluice_mcap_str name;
+	const void *data;
+	uint64_t len;
+};
+
+struct fchannel {
+	uint16_t id, schema;
+	struct sluice_mcap_str topic;
+	uint64_t max_len;
+};
+
+/* What a recording holds: its schemas, channels and largest messages. */
+struct survey {
+	struct fschema *s;
+	struct fchannel *c;
+	size_t ns, nc;
+	char why[200];
+};
+
+static int survey_rec(const struct sluice_mcap_rec *r, void *arg)
+{
+	struct survey *sv = arg;
+
+	if (r->kind == SLUICE_MCAP_SCHEMA) {
+		struct fschema *p = realloc(sv->s, (sv->ns + 1) * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		sv->s = p;
+		/* A schema inside a chunk lives only as long as the chunk: copy. */
+		void *d = malloc(r->len ? r->len : 1);
+
+		if (!d)
+			return -ENOMEM;
+		memcpy(d, r->data, r->len);
+		p[sv->ns++] = (struct fschema){r->id, r->name, d, r->len};
+	} else if (r->kind == SLUICE_MCAP_CHANNEL) {
+		struct fchannel *p = realloc(sv->c, (sv->nc + 1) * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		sv->c = p;
+		p[sv->nc++] = (struct fchannel){r->id, r->schema_id, r->name, 0};
+	} else if (r->kind == SLUICE_MCAP_MESSAGE) {
+		for (size_t i = 0; i < sv->nc; i++)
+			if (sv->c[i].id == r->channel_id && r->len > sv->c[i].max_len)
+				sv->c[i].max_len = r->len;
+	}
+	return 0;
+}
+
+static void survey_free(struct survey *sv)
+{
+	for (size_t i = 0; i < sv->ns; i++)
+		free((void *)sv->s[i].data);
+	free(sv->s);
+	free(sv->c);
+}
+
+/* A recorded topic stands for pipeline topic `name` when it is named so,
+ * or "<pipeline>.<name>" (how a pipeline's recorder and `sluice record`
+ * name a pipeline's topics), with or without a leading '/'. */
+static int channel_matches(struct sluice_mcap_str t, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (t.len && t.p[0] == '/') {
+		t.p++;
+		t.len--;
+	}
+	if (t.len == n && !memcmp(t.p, name, n))
+		return 1;
+	return t.len > n && t.p[t.len - n - 1] == '.' && !memcmp(t.p + t.len - n, name, n);
+}
+
+static int str_is(struct sluice_mcap_str s, const char *z)
+{
+	return s.len == strlen(z) && !memcmp(s.p, z, s.len);
+}
+
+static int check_play_topic(struct sluice_pipeline *pl, struct survey *sv, int k)
+{
+	struct pl_play *pp = &pl->play;
+	struct pl_topic *t;
+	const struct fchannel *c = NULL;
+	int ti = topic_index(pl, pp->topics[k]);
+
+	if (ti < 0)
+		return fail_at(pl, pp->topic_pos[k], "play: unknown topic \"%s\"", pp->topics[k]);
+	t = &pl->topics[ti];
+	for (size_t i = 0; i < sv->nc; i++) {
+		if (!channel_matches(sv->c[i].topic, t->name))
+			continue;
+		if (c)
+			return fail_at(pl, pp->topic_pos[k],
+			               "play: %s holds two topics for \"%s\": %.*s and %.*s",
+			               pp->file, t->name, (int)c->topic.len, c->topic.p,
+			               (int)sv->c[i].topic.len, sv->c[i].topic.p);
+		c = &sv->c[i];
+	}
+	if (!c)
+		return fail_at(pl, pp->topic_pos[k],
+		               "play: %s holds no topic \"%s\" (sluice info %s)", pp->file, t->name,
+		               pp->file);
+	const struct fschema *s = NULL;
+
+	for (size_t i = 0; i < sv->ns && c->schema; i++)
+		if (sv->s[i].id == c->schema)
+			s = &sv->s[i];
+	/* A channel without a schema (a topic that carried none) is taken as
+	 * the topic's type: the file cannot say otherwise. */
+	if (c->schema && (!s || !str_is(s->name, t->type)))
+		return fail_at(pl, pp->topic_pos[k],
+		               "play: %s's %.*s carries %.*s but topic \"%s\" carries %s", pp->file,
+		               (int)c->topic.len, c->topic.p, s ? (int)s->name.len : 4,
+		               s ? s->name.p : "none", t->name, t->type);
+	if (c->max_len > t->slot_size)
+		return fail_at(pl, pp->topic_pos[k],
+		               "play: %s's %.*s has messages of %llu bytes; topic \"%s\" has "
+		               "slot_size %u",
+		               pp->file, (int)c->topic.len, c->topic.p,
+		               (unsigned long long)c->max_len, t->name, t->slot_size);
+	if (t->producer != -1)
+		return fail_at(pl, pp->topic_pos[k], "play: topic \"%s\" is named twice", t->name);
+	t->producer = PL_PRODUCER_PLAY;
+	pp->topic_index[k] = ti;
+	pp->channel[k] = c->id;
+	if (!s)
+		return 0;
+	pp->schema_len[k] = s->len;
+	pp->schema[k] = malloc(s->len ? s->len : 1);
+	if (!pp->schema[k])
+		return -ENOMEM;
+	memcpy((void *)pp->schema[k], s->data, s->len);
+	return 0;
+}
+
+static int check_play(struct sluice_pipeline *pl)
+{
+	struct pl_play *pp = &pl->play;
+	struct survey sv = {0};
+	int rc = sluice_mcap_load(pp->file, &pp->buf, &pp->len);
+
+	if (rc)
+		return fail_at(pl, pp->file_pos, "play: %s", sluice_errdetail());
+	rc = sluice_mcap_scan(pp->buf, pp->len, 0, survey_rec, &sv, NULL);
+	if (rc == -ENOMEM)
+		rc = sluice__fail(rc, "play: out of memory reading %s", pp->file);
+	else if (rc)
+		rc = fail_at(pl, pp->file_pos, "play: %s is refused: %s", pp->file,
+		             sluice_errdetail());
+	for (int k = 0; k < pp->ntopics && !rc; k++)
+		rc = check_play_topic(pl, &sv, k);
+	survey_free(&sv);
+	return rc;
+}
+
+int sluice__tap_check(struct sluice_pipeline *pl)
+{
+	struct pl_record *r = &pl->record;
+
+	for (int k = 0; k < r->ntopics; k++)
+		if ((r->topic_index[k] = topic_index(pl, r->topics[k])) < 0)
+			return fail_at(pl, r->topic_pos[k], "record: unknown topic \"%s\"",
+			               r->topics[k]);
+	if (r->on && !r->ntopics) /* none named: all of them */
+		for (; r->ntopics < pl->ntopics; r->ntopics++)
+			r->topic_index[r->ntopics] = r->ntopics;
+	return pl->play.on ? check_play(pl) : 0;
+}
+
+void sluice__tap_free_model(struct sluice_pipeline *pl)
+{
+	struct pl_record *r = &pl->record;
+	struct pl_play *pp = &pl->play;
+
+	free(r->file);
+	free(r->compression);
+	for (int k = 0; k < PL_MAX_TOPICS; k++) {
+		free(r->topics[k]);
+		free(pp->topics[k]);
+		free((void *)pp->schema[k]);
+	}
+	free(pp->file);
+	free(pp->buf);
+}
+
+const void *sluice__tap_play_schema(const struct sluice_pipeline *pl, int ti, size_t *len)
+{
+	for (int k = 0; k < pl->play.ntopics; k++)
+		if (pl->play.topic_index[k] == ti) {
+			*len = pl->play.schema_len[k];
+			return pl->play.schema[k];
+		}
+	*len = 0;
+	return NULL;
+}
