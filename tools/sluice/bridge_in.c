@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bridge.h"
 #include "cmd.h"
@@ -46,6 +47,8 @@ struct in_state {
 	struct in_topic t[BRIDGE_MAX_TOPICS];
 	int n;
 	dds_entity_t ws;
+	struct bridge_peerbuf peers;
+	struct timespec last_peers;
 };
 
 static int wanted(struct bridge *b, const char *local_bare_dds)
@@ -287,6 +290,17 @@ int bridge_in_run(struct bridge *b)
 	while (!atomic_load(b->stop)) {
 		int more = 0;
 
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* the DDS writers of each topic, for sluice ls: twice a second */
+		if ((now.tv_sec - s->last_peers.tv_sec) * 1000 +
+			    (now.tv_nsec - s->last_peers.tv_nsec) / 1000000 >= 500) {
+			for (int i = 0; i < s->n; i++)
+				bridge_peers_add(&s->peers, s->t[i].local, s->t[i].rd, 0);
+			bridge_peers_commit(&s->peers, "in");
+			s->last_peers = now;
+		}
 		in_take_schemas(s);
 		for (int i = 0; i < s->n; i++)
 			more += in_take_data(s, &s->t[i]);
