@@ -72,6 +72,8 @@ static void in_close(struct in_topic *t)
 	free(t->copy);
 }
 
+static int in_open_pub(struct bridge *b, struct in_topic *t, uint64_t first_seq);
+
 /* A Schema sample: records it, and makes the topic's reader the first time. */
 static void in_schema(struct in_state *s, const sluice_bridge_Schema *sc)
 {
@@ -140,6 +142,11 @@ static void in_schema(struct in_state *s, const sluice_bridge_Schema *sc)
 		fprintf(stderr, "sluice bridge: in %s -> %s (%s %s)\n", t->dds, t->local,
 			t->type_name, t->delivery == SLUICE_LOSSY ? "lossy" : "lossless");
 	s->n++;
+	/* A pipeline's bridge (--pipeline) makes the local topic now, with the
+	 * binary schema just received: sluice run waits for it before making
+	 * the topic itself (without a schema) and starting the stages. */
+	if (b->strip[0])
+		in_open_pub(b, t, 0);
 }
 
 /* Becomes the local topic's publisher.  A topic left by an earlier run (a
