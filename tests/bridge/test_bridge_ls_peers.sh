@@ -34,10 +34,14 @@ grep -q "\"dds_peers\": \[{\"direction\": \"in\", \"participant\": \"[0-9a-f]\{3
 # hostile files in place of near's: nothing shown from them, ls still works
 printf '/%s 0123456789abcdef0123456789abcdef 7 ev\033[2Jil\n/%s zz 1 x\n/%s 0123456789abcdef0123456789abcdef -5 h\n' \
 	"$t" "$t" "$t" >"$dir/$near.out"
-head -c 200000 /dev/zero | tr '\0' 'a' >>"$dir/$near.out"
+head -c 3000 /dev/urandom >>"$dir/$near.out"
+printf '/%s 0123456789abcdef0123456789abcdef 7 %s\n' "$t" "$(head -c 5000 /dev/zero | tr '\0' h)" >>"$dir/$near.out"
 "$sluice" ls --window 0 --prefix "/$t" >"$tmp/ls2.out" 2>&1 || no "ls failed on a hostile peers file"
 grep -q "to-dds" "$tmp/ls2.out" || no "ls lost the topic: $(cat "$tmp/ls2.out")"
 grep -q "dds peer" "$tmp/ls2.out" && no "ls believed a hostile peers file: $(cat "$tmp/ls2.out")"
+head -c 200000 /dev/zero | tr '\0' 'a' >>"$dir/$near.out"
+"$sluice" ls --window 0 --prefix "/$t" >"$tmp/ls2.out" 2>&1 || no "ls failed on a huge peers file"
+grep -q "dds peer" "$tmp/ls2.out" && no "ls believed a huge peers file: $(cat "$tmp/ls2.out")"
 printf '/%s 0123456789abcdef0123456789abcdef 7 evil\n' "$t" >"$tmp/fake"
 rm -f "$dir/$near.out"
 ln -s "$tmp/fake" "$dir/$near.out"
