@@ -70,8 +70,8 @@ int bridge_peer_host_ok(const char *host)
 	return strlen(host) < BRIDGE_PEER_HOST_MAX && field_ok(host, ".-");
 }
 
-int bridge_peers_read(int pid, const char *dirn, const char *topic,
-		      struct bridge_peer *out, int max)
+int bridge_peers_read(int pid, const char *dirn, const char *topic, struct bridge_peer *out,
+                      int max)
 {
 	char name[32], *buf, *line, *save = NULL;
 	struct stat s;
@@ -95,13 +95,15 @@ int bridge_peers_read(int pid, const char *dirn, const char *topic,
 	n = read(fd, buf, PEERS_FILE_MAX);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line && k < max; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(buf, "\n", &save); line && k < max;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char t[256], guid[40], host[BRIDGE_PEER_HOST_MAX + 8];
 		int p, used = 0;
 
 		if (sscanf(line, "%255s %39s %d %71s%n", t, guid, &p, host, &used) != 4 ||
 		    line[used] != '\0' || strcmp(t, topic) != 0 || strlen(guid) != 32 ||
-		    !field_ok(guid, "") || p < 0 || !(bridge_peer_host_ok(host) || !strcmp(host, "-")))
+		    !field_ok(guid, "") || p < 0 ||
+		    !(bridge_peer_host_ok(host) || !strcmp(host, "-")))
 			continue;
 		memcpy(out[k].guid, guid, 33);
 		out[k].pid = p;
@@ -179,7 +181,7 @@ void bridge_peers_userdata(dds_qos_t *q)
 
 /* One line for remote endpoint ep. */
 static void add_line(struct bridge_peerbuf *pb, const char *topic,
-		     const dds_builtintopic_endpoint_t *ep)
+                     const dds_builtintopic_endpoint_t *ep)
 {
 	char guid[33], host[BRIDGE_PEER_HOST_MAX] = "-", ud[BRIDGE_PEER_HOST_MAX + 48] = "";
 	void *v = NULL;
@@ -204,7 +206,7 @@ static void add_line(struct bridge_peerbuf *pb, const char *topic,
 	dds_free(v);
 	if (pb->len + 512 < sizeof(pb->text))
 		pb->len += (size_t)snprintf(pb->text + pb->len, sizeof(pb->text) - pb->len,
-					    "%s %s %d %s\n", topic, guid, pid, host);
+		                            "%s %s %d %s\n", topic, guid, pid, host);
 }
 
 void bridge_peers_add(struct bridge_peerbuf *pb, const char *topic, dds_entity_t ep, int writer)
@@ -215,10 +217,11 @@ void bridge_peers_add(struct bridge_peerbuf *pb, const char *topic, dds_entity_t
 	if (!bridge_peer_name_ok(topic) || strlen(topic) > 255)
 		return;
 	n = writer ? dds_get_matched_subscriptions(ep, h, BRIDGE_PEERS_MAX)
-		   : dds_get_matched_publications(ep, h, BRIDGE_PEERS_MAX);
+	           : dds_get_matched_publications(ep, h, BRIDGE_PEERS_MAX);
 	for (int i = 0; i < n && i < BRIDGE_PEERS_MAX; i++) {
-		dds_builtintopic_endpoint_t *e = writer ? dds_get_matched_subscription_data(ep, h[i])
-							: dds_get_matched_publication_data(ep, h[i]);
+		dds_builtintopic_endpoint_t *e = writer
+		                                     ? dds_get_matched_subscription_data(ep, h[i])
+		                                     : dds_get_matched_publication_data(ep, h[i]);
 
 		if (e) {
 			add_line(pb, topic, e);
