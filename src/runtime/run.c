@@ -473,6 +473,52 @@ static void stop_bridge(struct runner *r)
 	}
 }
 
+/* The topics that come in from DDS: the bridge makes each, with the
+ * binary schema the far side announced, once that announcement arrives;
+ * waited for a short while (the far side may not be up yet), then made
+ * here without a schema, as any other topic. */
+#define BRIDGED_TOPIC_WAIT_NS (3000000000ull)
+
+static int make_bridged_topics(struct runner *r)
+{
+	struct sluice_pipeline *pl = r->pl;
+	uint64_t deadline = sluice__now_ns() + BRIDGED_TOPIC_WAIT_NS;
+	int rc;
+
+	for (int i = 0; i < pl->ntopics; i++) {
+		struct pl_topic *t = &pl->topics[i];
+		struct sluice_topic_stats st;
+
+		if (t->producer != PL_PRODUCER_BRIDGE)
+			continue;
+		for (;;) {
+			/* the bridge's own: its publisher is the bridge we started */
+			if (r->bridge_pid > 0 && sluice_topic_stat(t->seg, &st, NULL, 0) == 0 &&
+			    st.publisher_alive && st.publisher_pid == r->bridge_pid) {
+				if (strcmp(st.type_name, t->type) != 0)
+					return sluice__fail(-SLUICE_ETYPE,
+							    "topic %s comes in from DDS as %s, not %s",
+							    t->seg, st.type_name, t->type);
+				break;
+			}
+			if (r->bridge_pid <= 0 || sluice__now_ns() >= deadline) {
+				rc = create_topic(pl, i);
+				/* made by the bridge just now: fine if it is the bridge's */
+				if (rc == -EEXIST && sluice_topic_stat(t->seg, &st, NULL, 0) == 0 &&
+				    st.publisher_pid == r->bridge_pid)
+					rc = 0;
+				if (rc)
+					return rc;
+				break;
+			}
+			reap_bridge(r, false);
+			struct timespec ms = {0, 10000000};
+			nanosleep(&ms, NULL);
+		}
+	}
+	return 0;
+}
+
 /* At stop, a bridge that takes topics in from DDS goes with the sources,
  * so that what reads them drains and ends; one that only sends goes last,
  * after the stages, so that it sends all they published. */
@@ -534,21 +580,30 @@ static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 				     : rc;
 	sluice_shm_publish(r.ctl_shm);
 	r.ctl = sluice_shm_payload(r.ctl_shm);
+	/* Those that come in from DDS are made after the bridge has started. */
 	for (; created < pl->ntopics; created++)
-		if ((rc = create_topic(pl, created)) != 0)
+		if (pl->topics[created].producer == PL_PRODUCER_BRIDGE)
+			sluice_shm_reclaim(pl->topics[created].seg); /* a dead run's leftover */
+		else if ((rc = create_topic(pl, created)) != 0)
 			goto out;
-	if ((rc = sluice__report_init(&r.rep, pl, r.ctl, o)) != 0)
-		goto out;
-	/* The recorder subscribes before any stage starts. */
-	if ((rc = sluice__tap_start(pl, &r.ctl->stop_sources, &r.ctl->stop_all, &r.tap)) != 0) {
-		sluice__report_free(&r.rep);
-		goto out;
-	}
-
 	/* The bridge first: it reads the topics it sends, and feeds those
 	 * that come in from DDS. */
 	if (pl->bridge.present && (rc = start_bridge(&r)) != 0)
 		tell(&r, SLUICE_RUN_START_FAILED, "bridge", 0, rc);
+	if (rc == 0 && (rc = make_bridged_topics(&r)) != 0) {
+		stop_bridge(&r);
+		goto out;
+	}
+	if ((rc = sluice__report_init(&r.rep, pl, r.ctl, o)) != 0) {
+		stop_bridge(&r);
+		goto out;
+	}
+	/* The recorder subscribes before any stage starts. */
+	if ((rc = sluice__tap_start(pl, &r.ctl->stop_sources, &r.ctl->stop_all, &r.tap)) != 0) {
+		sluice__report_free(&r.rep);
+		stop_bridge(&r);
+		goto out;
+	}
 	/* Readers first, so that nothing a source sends is missed. */
 	for (int pass = 0; pass < 2 && rc == 0; pass++)
 		for (int i = 0; i < pl->nstages && rc == 0; i++)

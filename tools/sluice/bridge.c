@@ -192,6 +192,7 @@ dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, int writer)
 						    DDS_LENGTH_UNLIMITED);
 	}
 	dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
+	bridge_peers_userdata(q); /* so that sluice ls on the far side says who we are */
 	return q;
 }
 
@@ -335,11 +336,14 @@ static int bridge_main(int argc, char **argv)
 		rc = cli_error("bridge", "cannot start a thread");
 		goto out;
 	}
+	bridge_peers_sweep();
 	fprintf(stderr, "sluice bridge: domain %llu, id %016llx, ready\n",
 		(unsigned long long)a.domain, (unsigned long long)b->origin);
 	rc = bridge_out_run(b);
 	atomic_store(&stop, 1);
 	pthread_join(th, NULL);
+	bridge_peers_write((int)getpid(), "out", NULL, 0);
+	bridge_peers_write((int)getpid(), "in", NULL, 0);
 	print_counts(b);
 out:
 	if (b->pp > 0)

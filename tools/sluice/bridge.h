@@ -28,6 +28,27 @@ int bridge_name_from_dds(const char *dds, const char *prefix, char *buf, size_t 
 /* 1 when process pid is a `sluice bridge` (its command line says so). */
 int bridge_pid_is_bridge(int pid);
 
+/* A bridged topic's remote DDS peers (bridge_peers.c): the file a running
+ * bridge keeps per direction, read by `sluice ls`. */
+#define BRIDGE_PEERS_MAX 32
+#define BRIDGE_PEER_HOST_MAX 64
+struct bridge_peer {
+	char guid[33]; /* the remote participant's GUID, hex */
+	int pid;       /* a remote sluice bridge's pid, else 0 */
+	char host[BRIDGE_PEER_HOST_MAX]; /* its host name, else "-" */
+};
+
+/* Up to max peers of local topic `topic` in direction dirn ("in" or "out")
+ * of bridge pid; 0 when none or nothing trustworthy is there. */
+int bridge_peers_read(int pid, const char *dirn, const char *topic, struct bridge_peer *out,
+		      int max);
+/* Replaces (text NULL: removes) this pid's file of direction dirn. */
+int bridge_peers_write(int pid, const char *dirn, const char *text, size_t len);
+/* Removes the files of bridges that are gone. */
+void bridge_peers_sweep(void);
+int bridge_peer_name_ok(const char *topic);
+int bridge_peer_host_ok(const char *host);
+
 #ifdef SLUICE_HAVE_CYCLONEDDS
 #include <stdatomic.h>
 
@@ -75,6 +96,20 @@ int bridge_announce(struct bridge *b, const char *dds, const struct sluice_topic
 
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, in ns: converts a topic's stamps. */
 int64_t bridge_realtime_offset(void);
+
+/* The text of one direction's peers file, built then committed. */
+struct bridge_peerbuf {
+	char text[BRIDGE_MAX_TOPICS * 1024], last[BRIDGE_MAX_TOPICS * 1024];
+	size_t len, last_len;
+	int have_last;
+};
+
+/* Says this bridge's pid and host in an endpoint's USER_DATA. */
+void bridge_peers_userdata(dds_qos_t *q);
+/* Adds the remote endpoints matched by ep (a writer or a reader). */
+void bridge_peers_add(struct bridge_peerbuf *pb, const char *topic, dds_entity_t ep, int writer);
+/* Writes the file of direction dirn when it changed; empties pb. */
+void bridge_peers_commit(struct bridge_peerbuf *pb, const char *dirn);
 
 /* The reader and writer QoS of a data topic of this delivery. */
 dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, int writer);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bridge.h"
 #include "cmd.h"
@@ -46,6 +47,8 @@ struct in_state {
 	struct in_topic t[BRIDGE_MAX_TOPICS];
 	int n;
 	dds_entity_t ws;
+	struct bridge_peerbuf peers;
+	struct timespec last_peers;
 };
 
 static int wanted(struct bridge *b, const char *local_bare_dds)
@@ -68,6 +71,8 @@ static void in_close(struct in_topic *t)
 	free(t->bfbs);
 	free(t->copy);
 }
+
+static int in_open_pub(struct bridge *b, struct in_topic *t, uint64_t first_seq);
 
 /* A Schema sample: records it, and makes the topic's reader the first time. */
 static void in_schema(struct in_state *s, const sluice_bridge_Schema *sc)
@@ -137,6 +142,11 @@ static void in_schema(struct in_state *s, const sluice_bridge_Schema *sc)
 		fprintf(stderr, "sluice bridge: in %s -> %s (%s %s)\n", t->dds, t->local,
 			t->type_name, t->delivery == SLUICE_LOSSY ? "lossy" : "lossless");
 	s->n++;
+	/* A pipeline's bridge (--pipeline) makes the local topic now, with the
+	 * binary schema just received: sluice run waits for it before making
+	 * the topic itself (without a schema) and starting the stages. */
+	if (b->strip[0])
+		in_open_pub(b, t, 0);
 }
 
 /* Becomes the local topic's publisher.  A topic left by an earlier run (a
@@ -287,6 +297,17 @@ int bridge_in_run(struct bridge *b)
 	while (!atomic_load(b->stop)) {
 		int more = 0;
 
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* the DDS writers of each topic, for sluice ls: twice a second */
+		if ((now.tv_sec - s->last_peers.tv_sec) * 1000 +
+			    (now.tv_nsec - s->last_peers.tv_nsec) / 1000000 >= 500) {
+			for (int i = 0; i < s->n; i++)
+				bridge_peers_add(&s->peers, s->t[i].local, s->t[i].rd, 0);
+			bridge_peers_commit(&s->peers, "in");
+			s->last_peers = now;
+		}
 		in_take_schemas(s);
 		for (int i = 0; i < s->n; i++)
 			more += in_take_data(s, &s->t[i]);

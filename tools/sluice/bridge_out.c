@@ -37,6 +37,8 @@ struct out_state {
 	int ws_dirty;
 	int64_t rt_off;
 	unsigned char said_bridged[BRIDGE_MAX_TOPICS];
+	struct bridge_peerbuf peers;
+	struct timespec last_peers;
 };
 
 static void sleep_ms(long ms)
@@ -264,6 +266,13 @@ int bridge_out_run(struct bridge *b)
 			}
 		if (s->ws_dirty && rebuild_waitset(s) != 0)
 			break;
+		/* the DDS readers of each topic, for sluice ls: twice a second */
+		if (ms_since(&s->last_peers, &now) >= 500) {
+			for (int i = 0; i < s->n; i++)
+				bridge_peers_add(&s->peers, s->t[i].local, s->t[i].wr, 1);
+			bridge_peers_commit(&s->peers, "out");
+			s->last_peers = now;
+		}
 		s->rt_off = bridge_realtime_offset();
 		for (int i = 0; i < s->n; i++) {
 			done += out_burst(s, &s->t[i]);

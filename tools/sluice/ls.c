@@ -13,6 +13,7 @@
 #include "sluice/error.h"
 
 #define MAX_TOPICS 1024
+#define ROW_PEERS 8
 
 struct row {
 	char name[SLUICE_SHM_FOUND_NAME_MAX + 1];
@@ -25,6 +26,9 @@ struct row {
 	int bridged; /* 1 a bridge publishes it (from DDS), 2 one reads it (to DDS) */
 	int32_t sub_pid[64]; /* live subscribers' processes */
 	int nsub_pid;
+	struct bridge_peer peers[ROW_PEERS]; /* the bridges' remote DDS peers */
+	const char *peer_dir[ROW_PEERS];     /* "in" or "out" */
+	int npeers;
 };
 
 struct listing {
@@ -32,6 +36,16 @@ struct listing {
 	int n;
 	const char *prefix;
 };
+
+/* The DDS peers that bridge pid has for this topic in direction dirn. */
+static void add_peers(struct row *r, int pid, const char *dirn)
+{
+	int n = bridge_peers_read(pid, dirn, r->name, r->peers + r->npeers,
+				  ROW_PEERS - r->npeers);
+
+	for (int i = 0; i < n; i++)
+		r->peer_dir[r->npeers++] = dirn;
+}
 
 /* Where a bridged topic goes (sluice bridge, docs/bridge.md). */
 static const char *const bridged_words[4] = {"", "from-dds", "to-dds", "from-dds+to-dds"};
@@ -67,11 +81,15 @@ static int collect(const struct sluice_shm_entry *e, void *arg)
 			r->lost += subs[i].lost;
 			if (subs[i].alive && subs[i].pid > 0)
 				r->sub_pid[r->nsub_pid++] = subs[i].pid;
-			if (subs[i].alive && bridge_pid_is_bridge(subs[i].pid))
+			if (subs[i].alive && bridge_pid_is_bridge(subs[i].pid)) {
 				r->bridged |= 2;
+				add_peers(r, subs[i].pid, "out");
+			}
 		}
-	if (!r->invalid[0] && r->st.publisher_alive && bridge_pid_is_bridge(r->st.publisher_pid))
+	if (!r->invalid[0] && r->st.publisher_alive && bridge_pid_is_bridge(r->st.publisher_pid)) {
 		r->bridged |= 1;
+		add_peers(r, r->st.publisher_pid, "in");
+	}
 	/* The type name comes from shared memory: escape it too. */
 	if (!r->invalid[0]) {
 		char t[sizeof(r->st.type_name)];
@@ -257,6 +275,37 @@ static void print_procs(const struct listing *l)
 	}
 }
 
+/* The fields were checked when read (bridge_peers_read): printable as is. */
+static void json_peers(const struct row *r)
+{
+	printf(", \"dds_peers\": [");
+	for (int i = 0; i < r->npeers; i++) {
+		const struct bridge_peer *p = &r->peers[i];
+
+		printf("%s{\"direction\": \"%s\", \"participant\": \"%s\"", i ? ", " : "",
+		       r->peer_dir[i], p->guid);
+		if (p->pid > 0)
+			printf(", \"bridge_pid\": %d, \"host\": \"%s\"", p->pid, p->host);
+		printf("}");
+	}
+	printf("]");
+}
+
+static void print_peers(const struct row *r)
+{
+	for (int i = 0; i < r->npeers; i++) {
+		const struct bridge_peer *p = &r->peers[i];
+
+		if (p->pid > 0)
+			printf("    %s dds peer: sluice bridge pid %d on %s, participant %s\n",
+			       strcmp(r->peer_dir[i], "in") ? "to  " : "from", p->pid, p->host,
+			       p->guid);
+		else
+			printf("    %s dds peer: participant %s\n",
+			       strcmp(r->peer_dir[i], "in") ? "to  " : "from", p->guid);
+	}
+}
+
 static int cmp_rows(const void *a, const void *b)
 {
 	return strcmp(((const struct row *)a)->name, ((const struct row *)b)->name);
@@ -332,6 +381,8 @@ static int ls_main(int argc, char **argv)
 			       (unsigned long long)r->lost);
 			if (r->bridged)
 				printf(", \"bridged\": \"%s\"", bridged_words[r->bridged]);
+			if (r->bridged)
+				json_peers(r);
 			if (sched)
 				json_procs(r);
 			printf("}");
@@ -342,6 +393,7 @@ static int ls_main(int argc, char **argv)
 			       r->st.subscribers, (unsigned long long)r->st.published, r->rate,
 			       (unsigned long long)r->lost, r->bridged ? "  " : "",
 			       r->bridged ? bridged_words[r->bridged] : "");
+			print_peers(r);
 		}
 	}
 	if (json)
@@ -365,7 +417,9 @@ SLUICE_CMD(ls, "ls", "list the topics on this machine",
 	   "of objects instead, with the owner's uid (\"valid\": false and \"invalid\":\n"
 	   "reason for what is not a topic).  A topic a sluice bridge publishes (it came\n"
 	   "from DDS) or reads (it goes to DDS) ends its line with from-dds or to-dds\n"
-	   "(\"bridged\" in --json).  --sched adds, for each process that publishes or\n"
+	   "(\"bridged\" in --json), followed by one line per remote DDS peer: a\n"
+	   "remote sluice bridge's pid and host, or the participant GUID of any other\n"
+	   "DDS reader or writer (\"dds_peers\" in --json).  --sched adds, for each process that publishes or\n"
 	   "subscribes (a pipeline's stage processes carry the stage's name), how the\n"
 	   "kernel runs it: the CPUs it may use, its policy and priority and its locked\n"
 	   "memory (VmLck), i.e. what a stage's cpu, sched and lock_memory keys set; a\n"
