@@ -267,8 +267,6 @@ class Publisher:
         the slowest subscriber."""
         if not self._h:
             raise ValueError("publisher is closed")
-        if _fast is not None:
-            return self._loan_fast(size, timeout)
         if timeout is None:
             # the message path: prebuilt ctypes arguments, one call when
             # there is room; Python handles signals between slices
@@ -293,7 +291,9 @@ class Publisher:
         self._loan = view = base[:]
         return view
 
-    def _loan_fast(self, size, timeout):
+    def _loan_fast(self, size=0, timeout=None):
+        if not self._h:
+            raise ValueError("publisher is closed")
         h, n = self._h, self.slot_size
         if timeout is None:
             r = _fast.loan(h, size, n, _SLICE_NS)
@@ -310,6 +310,11 @@ class Publisher:
                 pass
         self._loan, self._loan_addr = r
         return self._loan
+
+    if _fast is not None:
+        # the same call through sluice._fast, one frame less per message
+        _loan_fast.__doc__ = loan.__doc__
+        loan = _loan_fast
 
     @property
     def loan_address(self):
@@ -419,14 +424,15 @@ class Publisher:
             pass
 
 
-class Message:
+class Message(object if _fast is None else _fast.MessageBase):
     """One message, read in place.  data is a read-only memoryview of the
     slot (zero copy), valid until release(); `with msg:` releases it at the
     end of the block and raises TornError if a lossy publisher overwrote
     the slot meanwhile (whatever was read must then be discarded)."""
 
-    __slots__ = ("_sub", "_m", "_data", "_copy", "seq", "stamp_ns", "lost_before", "address",
-                 "len")
+    # with sluice._fast, MessageBase holds these fields in C
+    __slots__ = () if _fast is not None else (
+        "_sub", "_m", "_data", "_copy", "seq", "stamp_ns", "lost_before", "address", "len")
 
     def __init__(self, sub, fields):
         self._sub = sub
@@ -593,8 +599,6 @@ class Subscriber:
         has no live publisher and nothing is left to read."""
         if not self._h:
             raise ValueError("subscriber is closed")
-        if _fast is not None:
-            return self._take_fast(timeout)
         held = self._held
         if held is not None and held._m is not None:
             # Message.release() inlined: this is the message path
@@ -630,9 +634,11 @@ class Subscriber:
         msg = self._held = Message(self, (base[:fields[1]],) + fields)
         return msg
 
-    def _take_fast(self, timeout):
-        """take() through sluice._fast: one C call releases, one takes and
-        makes the view."""
+    def _take_fast(self, timeout=None):
+        # take() through sluice._fast: one C call releases, one takes and
+        # makes the view
+        if not self._h:
+            raise ValueError("subscriber is closed")
         h, maddr = self._h, self._maddr
         held = self._held
         if held is not None and held._m is not None:
@@ -643,18 +649,23 @@ class Subscriber:
                 self.torn += 1
             elif rc:
                 check(rc, self.topic)
+        mref = self._mref
         if timeout is None:
-            r = _fast.take(h, maddr, _SLICE_NS)
+            r = _fast.take(h, maddr, _SLICE_NS, Message, self, mref)
             while r.__class__ is int and r in _RETRY:
-                r = _fast.take(h, maddr, _SLICE_NS)
+                r = _fast.take(h, maddr, _SLICE_NS, Message, self, mref)
         else:
-            r = _wait(lambda ns: _fast.take(h, maddr, ns), timeout)
+            r = _wait(lambda ns: _fast.take(h, maddr, ns, Message, self, mref), timeout)
         if r.__class__ is int:
             if r in _RETRY:
                 return None
             check(r, self.topic)
-        msg = self._held = Message(self, r)
-        return msg
+        self._held = r
+        return r
+
+    if _fast is not None:
+        _take_fast.__doc__ = take.__doc__
+        take = _take_fast
 
     def _slot_view(self, addr, n):
         """A read-only view of the slot at addr, kept for the next messages

@@ -8,7 +8,9 @@
  * hands it the addresses of the functions in the very library ctypes
  * loaded (init()), so both paths always call the same copy.  Handles are
  * the ctypes handles' integer values; a struct sluice_msg is memory the
- * caller owns (a ctypes Msg), passed by address.
+ * caller owns (a ctypes Msg), passed by address.  MessageBase holds a
+ * message's fields in C, so take() makes the package's Message (a Python
+ * subclass that adds the methods) without running any Python.
  *
  * Calls that may wait first try without waiting while holding the GIL (the
  * message path: a message or a free slot is usually there) and only drop
@@ -16,6 +18,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -33,6 +36,7 @@ static release_fn f_release;
 static loan_fn f_loan;
 static commit_fn f_commit;
 static publish_fn f_publish;
+static PyObject *s_release; /* "release", interned once */
 
 static int ready(void)
 {
@@ -88,19 +92,93 @@ static PyObject *fast_init(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	Py_RETURN_NONE;
 }
 
-/* take(sub, msg, timeout_ns) -> (view, address, len, seq, stamp_ns,
- * lost_before), or the negative code as an int.  view: a read-only
- * memoryview of the message in the slot. */
+/* The fields of sluice.Message; the names are the Python class's. */
+typedef struct {
+	PyObject_HEAD
+	PyObject *sub;  /* the Subscriber */
+	PyObject *m;    /* its struct sluice_msg (ctypes byref) while held, else None */
+	PyObject *data; /* the view of the slot */
+	PyObject *copy; /* bytes copied out, or None */
+	Py_ssize_t address, len;
+	unsigned long long seq, stamp_ns, lost_before;
+} msg_object;
+
+static int msg_traverse(PyObject *o, visitproc visit, void *arg)
+{
+	msg_object *self = (msg_object *)o;
+
+	Py_VISIT(self->sub);
+	Py_VISIT(self->m);
+	Py_VISIT(self->data);
+	Py_VISIT(self->copy);
+	return 0;
+}
+
+static int msg_clear(PyObject *o)
+{
+	msg_object *self = (msg_object *)o;
+
+	Py_CLEAR(self->sub);
+	Py_CLEAR(self->m);
+	Py_CLEAR(self->data);
+	Py_CLEAR(self->copy);
+	return 0;
+}
+
+static void msg_dealloc(PyObject *o)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+
+	PyObject_GC_UnTrack(o);
+	msg_clear(o);
+	tp->tp_free(o);
+}
+
+static PyMemberDef msg_members[] = {
+	{ "_sub", T_OBJECT, offsetof(msg_object, sub), 0, NULL },
+	{ "_m", T_OBJECT, offsetof(msg_object, m), 0, NULL },
+	{ "_data", T_OBJECT, offsetof(msg_object, data), 0, NULL },
+	{ "_copy", T_OBJECT, offsetof(msg_object, copy), 0, NULL },
+	{ "address", T_PYSSIZET, offsetof(msg_object, address), 0, NULL },
+	{ "len", T_PYSSIZET, offsetof(msg_object, len), 0, NULL },
+	{ "seq", T_ULONGLONG, offsetof(msg_object, seq), 0, NULL },
+	{ "stamp_ns", T_ULONGLONG, offsetof(msg_object, stamp_ns), 0, NULL },
+	{ "lost_before", T_ULONGLONG, offsetof(msg_object, lost_before), 0, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static PyTypeObject msg_type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "sluice._fast.MessageBase",
+	.tp_basicsize = sizeof(msg_object),
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+	.tp_doc = PyDoc_STR("the fields of sluice.Message, held in C"),
+	.tp_traverse = msg_traverse,
+	.tp_clear = msg_clear,
+	.tp_dealloc = msg_dealloc,
+	.tp_members = msg_members,
+	.tp_new = PyType_GenericNew,
+};
+
+/* take(sub, msg, timeout_ns, cls, owner, ref) -> a cls (a MessageBase
+ * subclass) with owner as _sub, ref as _m and a read-only memoryview of
+ * the message in the slot as _data; or the negative code as an int. */
 static PyObject *fast_take(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
 	struct sluice_sub *sub;
 	struct sluice_msg *m;
+	PyTypeObject *cls;
 	int64_t ns;
 	int bad, rc;
 
 	(void)self;
-	if (!nargs_ok("take", n, 3) || !ready())
+	if (!nargs_ok("take", n, 6) || !ready())
 		return NULL;
+	if (!PyType_Check(args[3]) || !PyType_IsSubtype((PyTypeObject *)args[3], &msg_type)) {
+		PyErr_SetString(PyExc_TypeError, "sluice._fast.take: cls is no MessageBase");
+		return NULL;
+	}
+	cls = (PyTypeObject *)args[3];
 	if (!(sub = ptr_arg(args[0])) || !(m = ptr_arg(args[1])))
 		return NULL;
 	ns = ns_arg(args[2], &bad);
@@ -119,9 +197,21 @@ static PyObject *fast_take(PyObject *self, PyObject *const *args, Py_ssize_t n)
 				: PyMemoryView_FromMemory((char *)"", 0, PyBUF_READ);
 	if (!view)
 		return NULL;
-	return Py_BuildValue("(NnnKKK)", view, (Py_ssize_t)(uintptr_t)m->data, (Py_ssize_t)m->len,
-			     (unsigned long long)m->seq, (unsigned long long)m->stamp_ns,
-			     (unsigned long long)m->lost_before);
+	msg_object *msg = (msg_object *)cls->tp_alloc(cls, 0);
+
+	if (!msg) {
+		Py_DECREF(view);
+		return NULL;
+	}
+	msg->sub = Py_NewRef(args[4]);
+	msg->m = Py_NewRef(args[5]);
+	msg->data = view;
+	msg->address = (Py_ssize_t)(uintptr_t)m->data;
+	msg->len = (Py_ssize_t)m->len;
+	msg->seq = m->seq;
+	msg->stamp_ns = m->stamp_ns;
+	msg->lost_before = m->lost_before;
+	return (PyObject *)msg;
 }
 
 /* Releases a view; a live export (a numpy array over it) leaves it be. */
@@ -133,7 +223,7 @@ static int release_view(PyObject *view)
 		PyErr_SetString(PyExc_TypeError, "sluice._fast: not a memoryview");
 		return -1;
 	}
-	PyObject *r = PyObject_CallMethod(view, "release", NULL);
+	PyObject *r = PyObject_CallMethodNoArgs(view, s_release);
 
 	if (r) {
 		Py_DECREF(r);
@@ -264,7 +354,8 @@ static PyObject *fast_publish(PyObject *self, PyObject *const *args, Py_ssize_t 
 
 static PyMethodDef fast_methods[] = {
 	FASTCALL("init", fast_init, "init(take, release, loan, commit, publish): addresses"),
-	FASTCALL("take", fast_take, "take(sub, msg, timeout_ns) -> tuple or negative code"),
+	FASTCALL("take", fast_take,
+		 "take(sub, msg, timeout_ns, cls, owner, ref) -> a cls or negative code"),
 	FASTCALL("release", fast_release, "release(sub, msg, view) -> 0 or negative code"),
 	FASTCALL("loan", fast_loan, "loan(pub, size, slot_size, timeout_ns) -> (view, address)"),
 	FASTCALL("commit", fast_commit, "commit(pub, view, offset, length) -> 0 or negative code"),
@@ -282,5 +373,15 @@ PyMODINIT_FUNC PyInit__fast(void);
 
 PyMODINIT_FUNC PyInit__fast(void)
 {
-	return PyModule_Create(&fast_module);
+	PyObject *mod;
+
+	if (!s_release && !(s_release = PyUnicode_InternFromString("release")))
+		return NULL;
+	if (PyType_Ready(&msg_type) < 0 || !(mod = PyModule_Create(&fast_module)))
+		return NULL;
+	if (PyModule_AddObjectRef(mod, "MessageBase", (PyObject *)&msg_type) < 0) {
+		Py_DECREF(mod);
+		return NULL;
+	}
+	return mod;
 }

@@ -103,8 +103,10 @@ def test_extension_refuses_bad_arguments():
     if fast is None:
         pytest.skip("no sluice._fast in this run")
     with pytest.raises(ValueError):
-        fast.take(0, 0, 0)
+        fast.take(0, 0, 0, sluice.Message, None, None)
     with pytest.raises(TypeError):
         fast.take(1)
+    with pytest.raises(TypeError):
+        fast.take(1, 1, 0, int, None, None)  # not a Message class
     with pytest.raises(ValueError):
         fast.publish(0, b"x", 0)
