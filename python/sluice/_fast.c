@@ -68,8 +68,8 @@ static int nargs_ok(const char *name, Py_ssize_t n, Py_ssize_t want)
 {
 	if (n == want)
 		return 1;
-	PyErr_Format(PyExc_TypeError, "sluice._fast.%s takes %zd arguments (%zd given)", name,
-		     want, n);
+	PyErr_Format(PyExc_TypeError, "sluice._fast.%s takes %zd arguments (%zd given)", name, want,
+	             n);
 	return 0;
 }
 
@@ -93,6 +93,7 @@ static PyObject *fast_init(PyObject *self, PyObject *const *args, Py_ssize_t n)
 }
 
 /* The fields of sluice.Message; the names are the Python class's. */
+/* clang-format off */
 typedef struct {
 	PyObject_HEAD
 	PyObject *sub;  /* the Subscriber */
@@ -102,6 +103,7 @@ typedef struct {
 	Py_ssize_t address, len;
 	unsigned long long seq, stamp_ns, lost_before;
 } msg_object;
+/* clang-format on */
 
 static int msg_traverse(PyObject *o, visitproc visit, void *arg)
 {
@@ -135,18 +137,19 @@ static void msg_dealloc(PyObject *o)
 }
 
 static PyMemberDef msg_members[] = {
-	{ "_sub", T_OBJECT, offsetof(msg_object, sub), 0, NULL },
-	{ "_m", T_OBJECT, offsetof(msg_object, m), 0, NULL },
-	{ "_data", T_OBJECT, offsetof(msg_object, data), 0, NULL },
-	{ "_copy", T_OBJECT, offsetof(msg_object, copy), 0, NULL },
-	{ "address", T_PYSSIZET, offsetof(msg_object, address), 0, NULL },
-	{ "len", T_PYSSIZET, offsetof(msg_object, len), 0, NULL },
-	{ "seq", T_ULONGLONG, offsetof(msg_object, seq), 0, NULL },
-	{ "stamp_ns", T_ULONGLONG, offsetof(msg_object, stamp_ns), 0, NULL },
-	{ "lost_before", T_ULONGLONG, offsetof(msg_object, lost_before), 0, NULL },
-	{ NULL, 0, 0, 0, NULL },
+    {"_sub", T_OBJECT, offsetof(msg_object, sub), 0, NULL},
+    {"_m", T_OBJECT, offsetof(msg_object, m), 0, NULL},
+    {"_data", T_OBJECT, offsetof(msg_object, data), 0, NULL},
+    {"_copy", T_OBJECT, offsetof(msg_object, copy), 0, NULL},
+    {"address", T_PYSSIZET, offsetof(msg_object, address), 0, NULL},
+    {"len", T_PYSSIZET, offsetof(msg_object, len), 0, NULL},
+    {"seq", T_ULONGLONG, offsetof(msg_object, seq), 0, NULL},
+    {"stamp_ns", T_ULONGLONG, offsetof(msg_object, stamp_ns), 0, NULL},
+    {"lost_before", T_ULONGLONG, offsetof(msg_object, lost_before), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
 };
 
+/* clang-format off */
 static PyTypeObject msg_type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "sluice._fast.MessageBase",
@@ -159,6 +162,7 @@ static PyTypeObject msg_type = {
 	.tp_members = msg_members,
 	.tp_new = PyType_GenericNew,
 };
+/* clang-format on */
 
 /* take(sub, msg, timeout_ns, cls, owner, ref) -> a cls (a MessageBase
  * subclass) with owner as _sub, ref as _m and a read-only memoryview of
@@ -186,15 +190,16 @@ static PyObject *fast_take(PyObject *self, PyObject *const *args, Py_ssize_t n)
 		return NULL;
 	rc = f_take(sub, m, 0);
 	if ((rc == -EAGAIN || rc == -ETIMEDOUT) && ns != 0) {
-		Py_BEGIN_ALLOW_THREADS
+		PyThreadState *ts = PyEval_SaveThread();
+
 		rc = f_take(sub, m, ns);
-		Py_END_ALLOW_THREADS
+		PyEval_RestoreThread(ts);
 	}
 	if (rc)
 		return PyLong_FromLong(rc);
-	PyObject *view = m->len ? PyMemoryView_FromMemory((char *)m->data, (Py_ssize_t)m->len,
-							  PyBUF_READ)
-				: PyMemoryView_FromMemory((char *)"", 0, PyBUF_READ);
+	PyObject *view =
+	    m->len ? PyMemoryView_FromMemory((char *)m->data, (Py_ssize_t)m->len, PyBUF_READ)
+	           : PyMemoryView_FromMemory((char *)"", 0, PyBUF_READ);
 	if (!view)
 		return NULL;
 	msg_object *msg = (msg_object *)cls->tp_alloc(cls, 0);
@@ -283,9 +288,10 @@ static PyObject *fast_loan(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	}
 	rc = f_loan(pub, size, &buf, 0);
 	if ((rc == -EAGAIN || rc == -ETIMEDOUT) && ns != 0) {
-		Py_BEGIN_ALLOW_THREADS
+		PyThreadState *ts = PyEval_SaveThread();
+
 		rc = f_loan(pub, size, &buf, ns);
-		Py_END_ALLOW_THREADS
+		PyEval_RestoreThread(ts);
 	}
 	if (rc)
 		return PyLong_FromLong(rc);
@@ -341,32 +347,41 @@ static PyObject *fast_publish(PyObject *self, PyObject *const *args, Py_ssize_t 
 	rc = f_publish(pub, b.buf, (size_t)b.len, 0);
 	if ((rc == -EAGAIN || rc == -ETIMEDOUT) && ns != 0) {
 		/* the buffer stays exported, so it cannot be resized meanwhile */
-		Py_BEGIN_ALLOW_THREADS
+		PyThreadState *ts = PyEval_SaveThread();
+
 		rc = f_publish(pub, b.buf, (size_t)b.len, ns);
-		Py_END_ALLOW_THREADS
+		PyEval_RestoreThread(ts);
 	}
 	PyBuffer_Release(&b);
 	return PyLong_FromLong(rc);
 }
 
-#define FASTCALL(name, fn, doc) \
-	{ name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, PyDoc_STR(doc) }
+#define FASTCALL(name, fn, doc)                                                                    \
+	{                                                                                          \
+		name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, PyDoc_STR(doc)               \
+	}
 
 static PyMethodDef fast_methods[] = {
-	FASTCALL("init", fast_init, "init(take, release, loan, commit, publish): addresses"),
-	FASTCALL("take", fast_take,
-		 "take(sub, msg, timeout_ns, cls, owner, ref) -> a cls or negative code"),
-	FASTCALL("release", fast_release, "release(sub, msg, view) -> 0 or negative code"),
-	FASTCALL("loan", fast_loan, "loan(pub, size, slot_size, timeout_ns) -> (view, address)"),
-	FASTCALL("commit", fast_commit, "commit(pub, view, offset, length) -> 0 or negative code"),
-	FASTCALL("publish", fast_publish, "publish(pub, data, timeout_ns) -> 0 or negative code"),
-	{ NULL, NULL, 0, NULL },
+    FASTCALL("init", fast_init, "init(take, release, loan, commit, publish): addresses"),
+    FASTCALL("take", fast_take,
+             "take(sub, msg, timeout_ns, cls, owner, ref) -> a cls or negative code"),
+    FASTCALL("release", fast_release, "release(sub, msg, view) -> 0 or negative code"),
+    FASTCALL("loan", fast_loan, "loan(pub, size, slot_size, timeout_ns) -> (view, address)"),
+    FASTCALL("commit", fast_commit, "commit(pub, view, offset, length) -> 0 or negative code"),
+    FASTCALL("publish", fast_publish, "publish(pub, data, timeout_ns) -> 0 or negative code"),
+    {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef fast_module = {
-	PyModuleDef_HEAD_INIT, "sluice._fast",
-	PyDoc_STR("sluice's per-message calls in C (optional)"), -1, fast_methods,
-	NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT,
+    "sluice._fast",
+    PyDoc_STR("sluice's per-message calls in C (optional)"),
+    -1,
+    fast_methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
 };
 
 PyMODINIT_FUNC PyInit__fast(void);
