@@ -142,7 +142,8 @@ machine: named shared-memory topics with loan/commit zero copy, stages as
 versioned plugins, and FlatBuffers messages built in place.
 .
 This package contains the sluice Python module (ctypes over
-libsluice.so.0): publishers, subscribers with zero-copy views of the
-messages, decoding through each topic's own schema, and examples.")
+libsluice.so.0, with a C extension for the per-message calls): publishers,
+subscribers with zero-copy views of the messages, decoding through each
+topic's own schema, and examples.")
 
 include(CPack)

@@ -1,12 +1,14 @@
 """sluice - publish and subscribe to sluice topics from Python, zero copy.
 
-Pure Python over libsluice.so with ctypes, from the standard library: no
-compiled extension and no extra package, so nothing is built per Python
-version and the same files run from the build tree (python/ on
+Python over libsluice.so with ctypes, from the standard library, so the
+same files run on any python3, from the build tree (python/ on
 PYTHONPATH; libsluice.so is found in build*/lib or through $SLUICE_LIB)
 and from an install (`cmake --install` puts the package where the
 prefix's python3 looks and records where libsluice.so lies relative to
-it).  See _lib.py for the search order.
+it).  See _lib.py for the search order.  Where the build found Python's
+development files it also made sluice._fast, a small C extension for the
+per-message calls, which the package uses when it loads (else ctypes;
+SLUICE_PY_NO_EXT=1 forces ctypes).
 
     import sluice
     with sluice.Subscriber("imu") as sub:

@@ -3,7 +3,10 @@
 Messages are read in place: Message.data is a read-only memoryview of the
 slot the C library handed out (no copy), valid until the message is
 released.  Blocking calls wait in short slices so that Python gets to run
-its signal handlers (Ctrl-C raises KeyboardInterrupt) between them.
+its signal handlers (Ctrl-C raises KeyboardInterrupt) between them.  The
+message path (loan, commit, publish, take, release) calls the C extension
+sluice._fast where there is one (_lib.fast), else ctypes; both behave the
+same.
 """
 import ctypes
 import json as _json
@@ -29,6 +32,8 @@ _SLICE_C = ctypes.c_int64(_SLICE_NS)
 # keep it (cheaper for a call this short).
 _loan, _commit, _publish = L.sluice_pub_loan, L.gil_sluice_pub_commit, L.sluice_pub_publish
 _take, _release = L.sluice_sub_take, L.gil_sluice_sub_release
+_fast = L.fast  # None: ctypes only
+_RETRY = (-_ETIMEDOUT, -_EAGAIN)
 
 _py = ctypes.pythonapi
 _py.PyMemoryView_FromMemory.restype = ctypes.py_object
@@ -286,6 +291,31 @@ class Publisher:
         self._loan = view = base[:]
         return view
 
+    def _loan_fast(self, size=0, timeout=None):
+        if not self._h:
+            raise ValueError("publisher is closed")
+        h, n = self._h, self.slot_size
+        if timeout is None:
+            r = _fast.loan(h, size, n, _SLICE_NS)
+            while r.__class__ is int and r in _RETRY:
+                r = _fast.loan(h, size, n, _SLICE_NS)
+        else:
+            r = _wait(lambda ns: _fast.loan(h, size, n, ns), timeout)
+        if r.__class__ is int:
+            check(r, self.topic)
+        if self._loan is not None:
+            try:
+                self._loan.release()
+            except BufferError:
+                pass
+        self._loan, self._loan_addr = r
+        return self._loan
+
+    if _fast is not None:
+        # the same call through sluice._fast, one frame less per message
+        _loan_fast.__doc__ = loan.__doc__
+        loan = _loan_fast
+
     @property
     def loan_address(self):
         """The address of the loaned slot (0 if none): loan()'s view is there."""
@@ -299,9 +329,14 @@ class Publisher:
             raise ValueError("commit() without loan()")
         if length is None:
             length = self.slot_size - offset
-        view.release()
         self._loan = None
         self._loan_addr = 0
+        if _fast is not None:
+            rc = _fast.commit(self._h, view, offset, length)
+            if rc:
+                check(rc, self.topic)
+            return
+        view.release()
         rc = _commit(self._hc, offset, length)
         if rc:
             check(rc, self.topic)
@@ -336,6 +371,20 @@ class Publisher:
             return
         if not self._h:
             raise ValueError("publisher is closed")
+        if _fast is not None:
+            # any contiguous bytes-like object, copied once, into the slot
+            if not isinstance(msg, (bytes, bytearray, memoryview)):
+                msg = bytes(msg)
+            h = self._h
+            if timeout is None:
+                rc = _fast.publish(h, msg, _SLICE_NS)
+                while rc in _RETRY:
+                    rc = _fast.publish(h, msg, _SLICE_NS)
+            else:
+                rc = _wait(lambda ns: _fast.publish(h, msg, ns), timeout)
+            if rc:
+                check(rc, self.topic)
+            return
         if not isinstance(msg, bytes):
             msg = bytes(msg)
         if timeout is None:
@@ -375,21 +424,22 @@ class Publisher:
             pass
 
 
-class Message:
+class Message(object if _fast is None else _fast.MessageBase):
     """One message, read in place.  data is a read-only memoryview of the
     slot (zero copy), valid until release(); `with msg:` releases it at the
     end of the block and raises TornError if a lossy publisher overwrote
     the slot meanwhile (whatever was read must then be discarded)."""
 
-    __slots__ = ("_sub", "_m", "_data", "_copy", "seq", "stamp_ns", "lost_before", "address",
-                 "len")
+    # with sluice._fast, MessageBase holds these fields in C
+    __slots__ = () if _fast is not None else (
+        "_sub", "_m", "_data", "_copy", "seq", "stamp_ns", "lost_before", "address", "len")
 
-    def __init__(self, sub, fields, data):
+    def __init__(self, sub, fields):
         self._sub = sub
         self._m = sub._mref  # the subscriber's one struct sluice_msg, ours until released
-        # the slot's address in this process, its length, and the header
-        self.address, self.len, self.seq, self.stamp_ns, self.lost_before = fields
-        self._data = data
+        # the view, the slot's address in this process, its length, the header
+        (self._data, self.address, self.len, self.seq, self.stamp_ns,
+         self.lost_before) = fields
         self._copy = None
 
     def __len__(self):
@@ -414,14 +464,17 @@ class Message:
         if self._m is None:
             return
         m, self._m = self._m, None
-        try:
-            self._data.release()
-        except BufferError:
-            pass  # a numpy array over it lives on: valid only until now, as documented
         sub = self._sub
         if sub._held is self:
             sub._held = None
-        rc = _release(sub._hc, m)
+        if _fast is not None:
+            rc = _fast.release(sub._h, sub._maddr, self._data)
+        else:
+            try:
+                self._data.release()
+            except BufferError:
+                pass  # a numpy array over it lives on: valid only until now, as documented
+            rc = _release(sub._hc, m)
         if rc == 0:
             return
         if rc == -ETORN:
@@ -508,6 +561,7 @@ class Subscriber:
         self._schema = None
         self._msg = L.Msg()
         self._mref = ctypes.byref(self._msg)
+        self._maddr = ctypes.addressof(self._msg)
         # data, len, seq, stamp_ns, lost_before: struct sluice_msg's first fields
         self._unpack = struct.Struct("PNQQQ").unpack_from
         self._views = {}
@@ -577,8 +631,41 @@ class Subscriber:
         if base is None or len(base) < fields[1]:
             base = self._slot_view(fields[0], fields[1])
         # a view of its own, so that releasing it leaves the slot's cached
-        msg = self._held = Message(self, fields, base[:fields[1]])
+        msg = self._held = Message(self, (base[:fields[1]],) + fields)
         return msg
+
+    def _take_fast(self, timeout=None):
+        # take() through sluice._fast: one C call releases, one takes and
+        # makes the view
+        if not self._h:
+            raise ValueError("subscriber is closed")
+        h, maddr = self._h, self._maddr
+        held = self._held
+        if held is not None and held._m is not None:
+            self._held = None
+            held._m = None
+            rc = _fast.release(h, maddr, held._data)
+            if rc == -ETORN:
+                self.torn += 1
+            elif rc:
+                check(rc, self.topic)
+        mref = self._mref
+        if timeout is None:
+            r = _fast.take(h, maddr, _SLICE_NS, Message, self, mref)
+            while r.__class__ is int and r in _RETRY:
+                r = _fast.take(h, maddr, _SLICE_NS, Message, self, mref)
+        else:
+            r = _wait(lambda ns: _fast.take(h, maddr, ns, Message, self, mref), timeout)
+        if r.__class__ is int:
+            if r in _RETRY:
+                return None
+            check(r, self.topic)
+        self._held = r
+        return r
+
+    if _fast is not None:
+        _take_fast.__doc__ = take.__doc__
+        take = _take_fast
 
     def _slot_view(self, addr, n):
         """A read-only view of the slot at addr, kept for the next messages

@@ -1,6 +1,6 @@
 """_lib.py - loads libsluice.so and declares the C functions the package calls.
 
-The package is plain Python over ctypes (the standard library's foreign
+The package is Python over ctypes (the standard library's foreign
 function interface) rather than a compiled extension or cffi: nothing is
 built per Python version, Debian's /usr/bin/python3 needs no extra package,
 and the same files work from the build tree and from an install.  ctypes
@@ -14,9 +14,19 @@ Where libsluice.so is looked for, first hit wins:
   3. the build tree: <source>/build*/lib/libsluice.so, for a package used
      straight from <source>/python;
   4. the dynamic linker's own search (ldconfig, LD_LIBRARY_PATH).
+
+The per-message calls (take, release, loan, commit, publish) go through
+the optional C extension sluice._fast when there is one (`fast` below is
+the module, else None): a ctypes call costs about a microsecond, the
+extension's a tenth of that.  It is looked for in the package (an
+install) and beside the build's libsluice.so (<build>/python/sluice), and
+is handed the functions of the library loaded here, so it never calls
+another copy.  SLUICE_PY_NO_EXT=1 leaves it out (ctypes only).
 """
 import ctypes
 import glob
+import importlib.machinery
+import importlib.util
 import os
 
 _here = os.path.dirname(os.path.abspath(__file__))
@@ -164,6 +174,39 @@ _fn("sluice_fb_json_parse", c_int, c_void_p, c_size_t, c_char_p, c_char_p, c_siz
     c_size_t, POINTER(FbBuilder), c_bool, POINTER(FbMsg))
 _fn("sluice_fb_json_print_buffer", c_int, c_void_p, c_size_t, c_char_p, c_void_p, c_size_t,
     c_void_p, c_char_p, c_size_t, POINTER(c_size_t))
+
+
+def _load_fast():
+    if os.environ.get("SLUICE_PY_NO_EXT", "") not in ("", "0"):
+        return None
+    mod = None
+    try:
+        from . import _fast as mod
+    except ImportError:
+        # the build tree: <build>/lib/libsluice.so -> <build>/python/sluice
+        build = os.path.dirname(os.path.dirname(os.path.realpath(path)))
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            f = os.path.join(build, "python", "sluice", "_fast" + suffix)
+            if not os.path.exists(f):
+                continue
+            try:
+                spec = importlib.util.spec_from_file_location(__package__ + "._fast", f)
+                mod = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(mod)
+            except ImportError:
+                mod = None
+                continue
+            break
+    if mod is None:
+        return None
+    addr = [ctypes.cast(getattr(lib, n), c_void_p).value for n in (
+        "sluice_sub_take", "sluice_sub_release", "sluice_pub_loan", "sluice_pub_commit",
+        "sluice_pub_publish")]
+    mod.init(*addr)
+    return mod
+
+
+fast = _load_fast()
 
 
 def aligned_buffer(size, align=FB_MAX_ALIGN):

@@ -1,0 +1,402 @@
+/* _fast.c - sluice._fast: the Python package's per-message calls in C.
+ *
+ * Optional: the package (_channel.py) uses it when it imports and falls
+ * back to ctypes otherwise (or when SLUICE_PY_NO_EXT=1).  Each ctypes call
+ * costs far more than the library call it wraps; here take, release, loan,
+ * commit and publish are one C call each, and take/loan make the slot's
+ * memoryview themselves.  The module does not link libsluice.so: _lib.py
+ * hands it the addresses of the functions in the very library ctypes
+ * loaded (init()), so both paths always call the same copy.  Handles are
+ * the ctypes handles' integer values; a struct sluice_msg is memory the
+ * caller owns (a ctypes Msg), passed by address.  MessageBase holds a
+ * message's fields in C, so take() makes the package's Message (a Python
+ * subclass that adds the methods) without running any Python.
+ *
+ * Calls that may wait first try without waiting while holding the GIL (the
+ * message path: a message or a free slot is usually there) and only drop
+ * the GIL for a real wait.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include <errno.h>
+#include <stdint.h>
+
+#include <sluice/channel.h>
+
+typedef int (*take_fn)(struct sluice_sub *, struct sluice_msg *, int64_t);
+typedef int (*release_fn)(struct sluice_sub *, struct sluice_msg *);
+typedef int (*loan_fn)(struct sluice_pub *, size_t, void **, int64_t);
+typedef int (*commit_fn)(struct sluice_pub *, size_t, size_t);
+typedef int (*publish_fn)(struct sluice_pub *, const void *, size_t, int64_t);
+
+static take_fn f_take;
+static release_fn f_release;
+static loan_fn f_loan;
+static commit_fn f_commit;
+static publish_fn f_publish;
+static PyObject *s_release; /* "release", interned once */
+
+static int ready(void)
+{
+	if (f_take && f_release && f_loan && f_commit && f_publish)
+		return 1;
+	PyErr_SetString(PyExc_RuntimeError, "sluice._fast: init() was not called");
+	return 0;
+}
+
+/* An integer argument as a pointer; NULL with an exception set if it is none. */
+static void *ptr_arg(PyObject *o)
+{
+	void *p = PyLong_AsVoidPtr(o);
+
+	if (!p && !PyErr_Occurred())
+		PyErr_SetString(PyExc_ValueError, "sluice._fast: null handle");
+	return p;
+}
+
+static int64_t ns_arg(PyObject *o, int *bad)
+{
+	long long v = PyLong_AsLongLong(o);
+
+	*bad = v == -1 && PyErr_Occurred();
+	return (int64_t)v;
+}
+
+static int nargs_ok(const char *name, Py_ssize_t n, Py_ssize_t want)
+{
+	if (n == want)
+		return 1;
+	PyErr_Format(PyExc_TypeError, "sluice._fast.%s takes %zd arguments (%zd given)", name, want,
+	             n);
+	return 0;
+}
+
+/* init(take, release, loan, commit, publish): the functions' addresses. */
+static PyObject *fast_init(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	void *p[5];
+
+	(void)self;
+	if (!nargs_ok("init", n, 5))
+		return NULL;
+	for (int i = 0; i < 5; i++)
+		if (!(p[i] = ptr_arg(args[i])))
+			return NULL;
+	f_take = (take_fn)p[0];
+	f_release = (release_fn)p[1];
+	f_loan = (loan_fn)p[2];
+	f_commit = (commit_fn)p[3];
+	f_publish = (publish_fn)p[4];
+	Py_RETURN_NONE;
+}
+
+/* The fields of sluice.Message; the names are the Python class's. */
+/* clang-format off */
+typedef struct {
+	PyObject_HEAD
+	PyObject *sub;  /* the Subscriber */
+	PyObject *m;    /* its struct sluice_msg (ctypes byref) while held, else None */
+	PyObject *data; /* the view of the slot */
+	PyObject *copy; /* bytes copied out, or None */
+	Py_ssize_t address, len;
+	unsigned long long seq, stamp_ns, lost_before;
+} msg_object;
+/* clang-format on */
+
+static int msg_traverse(PyObject *o, visitproc visit, void *arg)
+{
+	msg_object *self = (msg_object *)o;
+
+	Py_VISIT(self->sub);
+	Py_VISIT(self->m);
+	Py_VISIT(self->data);
+	Py_VISIT(self->copy);
+	return 0;
+}
+
+static int msg_clear(PyObject *o)
+{
+	msg_object *self = (msg_object *)o;
+
+	Py_CLEAR(self->sub);
+	Py_CLEAR(self->m);
+	Py_CLEAR(self->data);
+	Py_CLEAR(self->copy);
+	return 0;
+}
+
+static void msg_dealloc(PyObject *o)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+
+	PyObject_GC_UnTrack(o);
+	msg_clear(o);
+	tp->tp_free(o);
+}
+
+static PyMemberDef msg_members[] = {
+    {"_sub", T_OBJECT, offsetof(msg_object, sub), 0, NULL},
+    {"_m", T_OBJECT, offsetof(msg_object, m), 0, NULL},
+    {"_data", T_OBJECT, offsetof(msg_object, data), 0, NULL},
+    {"_copy", T_OBJECT, offsetof(msg_object, copy), 0, NULL},
+    {"address", T_PYSSIZET, offsetof(msg_object, address), 0, NULL},
+    {"len", T_PYSSIZET, offsetof(msg_object, len), 0, NULL},
+    {"seq", T_ULONGLONG, offsetof(msg_object, seq), 0, NULL},
+    {"stamp_ns", T_ULONGLONG, offsetof(msg_object, stamp_ns), 0, NULL},
+    {"lost_before", T_ULONGLONG, offsetof(msg_object, lost_before), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+/* clang-format off */
+static PyTypeObject msg_type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "sluice._fast.MessageBase",
+	.tp_basicsize = sizeof(msg_object),
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+	.tp_doc = PyDoc_STR("the fields of sluice.Message, held in C"),
+	.tp_traverse = msg_traverse,
+	.tp_clear = msg_clear,
+	.tp_dealloc = msg_dealloc,
+	.tp_members = msg_members,
+	.tp_new = PyType_GenericNew,
+};
+/* clang-format on */
+
+/* take(sub, msg, timeout_ns, cls, owner, ref) -> a cls (a MessageBase
+ * subclass) with owner as _sub, ref as _m and a read-only memoryview of
+ * the message in the slot as _data; or the negative code as an int. */
+static PyObject *fast_take(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	struct sluice_sub *sub;
+	struct sluice_msg *m;
+	PyTypeObject *cls;
+	int64_t ns;
+	int bad, rc;
+
+	(void)self;
+	if (!nargs_ok("take", n, 6) || !ready())
+		return NULL;
+	if (!PyType_Check(args[3]) || !PyType_IsSubtype((PyTypeObject *)args[3], &msg_type)) {
+		PyErr_SetString(PyExc_TypeError, "sluice._fast.take: cls is no MessageBase");
+		return NULL;
+	}
+	cls = (PyTypeObject *)args[3];
+	if (!(sub = ptr_arg(args[0])) || !(m = ptr_arg(args[1])))
+		return NULL;
+	ns = ns_arg(args[2], &bad);
+	if (bad)
+		return NULL;
+	rc = f_take(sub, m, 0);
+	if ((rc == -EAGAIN || rc == -ETIMEDOUT) && ns != 0) {
+		PyThreadState *ts = PyEval_SaveThread();
+
+		rc = f_take(sub, m, ns);
+		PyEval_RestoreThread(ts);
+	}
+	if (rc)
+		return PyLong_FromLong(rc);
+	PyObject *view =
+	    m->len ? PyMemoryView_FromMemory((char *)m->data, (Py_ssize_t)m->len, PyBUF_READ)
+	           : PyMemoryView_FromMemory((char *)"", 0, PyBUF_READ);
+	if (!view)
+		return NULL;
+	msg_object *msg = (msg_object *)cls->tp_alloc(cls, 0);
+
+	if (!msg) {
+		Py_DECREF(view);
+		return NULL;
+	}
+	msg->sub = Py_NewRef(args[4]);
+	msg->m = Py_NewRef(args[5]);
+	msg->data = view;
+	msg->address = (Py_ssize_t)(uintptr_t)m->data;
+	msg->len = (Py_ssize_t)m->len;
+	msg->seq = m->seq;
+	msg->stamp_ns = m->stamp_ns;
+	msg->lost_before = m->lost_before;
+	return (PyObject *)msg;
+}
+
+/* Releases a view; a live export (a numpy array over it) leaves it be. */
+static int release_view(PyObject *view)
+{
+	if (view == Py_None)
+		return 0;
+	if (!PyMemoryView_Check(view)) {
+		PyErr_SetString(PyExc_TypeError, "sluice._fast: not a memoryview");
+		return -1;
+	}
+	PyObject *r = PyObject_CallMethodNoArgs(view, s_release);
+
+	if (r) {
+		Py_DECREF(r);
+		return 0;
+	}
+	if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+		PyErr_Clear();
+		return 0;
+	}
+	return -1;
+}
+
+/* release(sub, msg, view) -> 0 or the negative code: ends view, then the
+ * message. */
+static PyObject *fast_release(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	struct sluice_sub *sub;
+	struct sluice_msg *m;
+
+	(void)self;
+	if (!nargs_ok("release", n, 3) || !ready())
+		return NULL;
+	if (!(sub = ptr_arg(args[0])) || !(m = ptr_arg(args[1])))
+		return NULL;
+	if (release_view(args[2]))
+		return NULL;
+	return PyLong_FromLong(f_release(sub, m));
+}
+
+/* loan(pub, size, slot_size, timeout_ns) -> (view, address): a writable
+ * memoryview of the whole slot; or the negative code as an int. */
+static PyObject *fast_loan(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	struct sluice_pub *pub;
+	size_t size, slot;
+	void *buf = NULL;
+	int64_t ns;
+	int bad, rc;
+
+	(void)self;
+	if (!nargs_ok("loan", n, 4) || !ready())
+		return NULL;
+	if (!(pub = ptr_arg(args[0])))
+		return NULL;
+	size = PyLong_AsSize_t(args[1]);
+	if (size == (size_t)-1 && PyErr_Occurred())
+		return NULL;
+	slot = PyLong_AsSize_t(args[2]);
+	if (slot == (size_t)-1 && PyErr_Occurred())
+		return NULL;
+	ns = ns_arg(args[3], &bad);
+	if (bad)
+		return NULL;
+	if (slot > PY_SSIZE_T_MAX) {
+		PyErr_SetString(PyExc_OverflowError, "sluice._fast: slot size");
+		return NULL;
+	}
+	rc = f_loan(pub, size, &buf, 0);
+	if ((rc == -EAGAIN || rc == -ETIMEDOUT) && ns != 0) {
+		PyThreadState *ts = PyEval_SaveThread();
+
+		rc = f_loan(pub, size, &buf, ns);
+		PyEval_RestoreThread(ts);
+	}
+	if (rc)
+		return PyLong_FromLong(rc);
+	PyObject *view = PyMemoryView_FromMemory(buf, (Py_ssize_t)slot, PyBUF_WRITE);
+
+	if (!view)
+		return NULL;
+	return Py_BuildValue("(Nn)", view, (Py_ssize_t)(uintptr_t)buf);
+}
+
+/* commit(pub, view, offset, length) -> 0 or the negative code: ends the
+ * loan's view, then publishes. */
+static PyObject *fast_commit(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	struct sluice_pub *pub;
+	size_t off, len;
+
+	(void)self;
+	if (!nargs_ok("commit", n, 4) || !ready())
+		return NULL;
+	if (!(pub = ptr_arg(args[0])))
+		return NULL;
+	off = PyLong_AsSize_t(args[2]);
+	if (off == (size_t)-1 && PyErr_Occurred())
+		return NULL;
+	len = PyLong_AsSize_t(args[3]);
+	if (len == (size_t)-1 && PyErr_Occurred())
+		return NULL;
+	if (release_view(args[1]))
+		return NULL;
+	return PyLong_FromLong(f_commit(pub, off, len));
+}
+
+/* publish(pub, data, timeout_ns) -> 0 or the negative code; data: any
+ * contiguous bytes-like object, copied into the slot. */
+static PyObject *fast_publish(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	struct sluice_pub *pub;
+	Py_buffer b;
+	int64_t ns;
+	int bad, rc;
+
+	(void)self;
+	if (!nargs_ok("publish", n, 3) || !ready())
+		return NULL;
+	if (!(pub = ptr_arg(args[0])))
+		return NULL;
+	ns = ns_arg(args[2], &bad);
+	if (bad)
+		return NULL;
+	if (PyObject_GetBuffer(args[1], &b, PyBUF_SIMPLE) < 0)
+		return NULL;
+	rc = f_publish(pub, b.buf, (size_t)b.len, 0);
+	if ((rc == -EAGAIN || rc == -ETIMEDOUT) && ns != 0) {
+		/* the buffer stays exported, so it cannot be resized meanwhile */
+		PyThreadState *ts = PyEval_SaveThread();
+
+		rc = f_publish(pub, b.buf, (size_t)b.len, ns);
+		PyEval_RestoreThread(ts);
+	}
+	PyBuffer_Release(&b);
+	return PyLong_FromLong(rc);
+}
+
+#define FASTCALL(name, fn, doc)                                                                    \
+	{                                                                                          \
+		name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, PyDoc_STR(doc)               \
+	}
+
+static PyMethodDef fast_methods[] = {
+    FASTCALL("init", fast_init, "init(take, release, loan, commit, publish): addresses"),
+    FASTCALL("take", fast_take,
+             "take(sub, msg, timeout_ns, cls, owner, ref) -> a cls or negative code"),
+    FASTCALL("release", fast_release, "release(sub, msg, view) -> 0 or negative code"),
+    FASTCALL("loan", fast_loan, "loan(pub, size, slot_size, timeout_ns) -> (view, address)"),
+    FASTCALL("commit", fast_commit, "commit(pub, view, offset, length) -> 0 or negative code"),
+    FASTCALL("publish", fast_publish, "publish(pub, data, timeout_ns) -> 0 or negative code"),
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef fast_module = {
+    PyModuleDef_HEAD_INIT,
+    "sluice._fast",
+    PyDoc_STR("sluice's per-message calls in C (optional)"),
+    -1,
+    fast_methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC PyInit__fast(void);
+
+PyMODINIT_FUNC PyInit__fast(void)
+{
+	PyObject *mod;
+
+	if (!s_release && !(s_release = PyUnicode_InternFromString("release")))
+		return NULL;
+	if (PyType_Ready(&msg_type) < 0 || !(mod = PyModule_Create(&fast_module)))
+		return NULL;
+	if (PyModule_AddObjectRef(mod, "MessageBase", (PyObject *)&msg_type) < 0) {
+		Py_DECREF(mod);
+		return NULL;
+	}
+	return mod;
+}

@@ -1,0 +1,112 @@
+"""test_fast.py - the message path through the C extension sluice._fast
+and through ctypes behaves the same.  run_pytest.sh runs the whole suite
+with the extension (where the build made it) and again with
+SLUICE_PY_NO_EXT=1; SLUICE_PY_EXPECT_EXT says which of the two this is, so
+a run that silently fell back to ctypes fails here."""
+import os
+
+import pytest
+
+import sluice
+from sluice import _lib
+
+
+def test_the_expected_path_is_in_use():
+    want = os.environ.get("SLUICE_PY_EXPECT_EXT")
+    if want is None:
+        pytest.skip("SLUICE_PY_EXPECT_EXT not set (run_pytest.sh sets it)")
+    if want == "1":
+        assert _lib.fast is not None, "the build made sluice._fast but the package did not load it"
+    else:
+        assert _lib.fast is None
+
+
+def test_publish_bytes_like(topic):
+    """publish() takes anything with the buffer protocol, not only bytes."""
+    with sluice.Publisher(topic, type="raw", slot_size=64, slots=8) as pub, \
+            sluice.Subscriber(topic, join="oldest") as sub:
+        pub.publish(b"one")
+        pub.publish(bytearray(b"two"))
+        pub.publish(memoryview(b"xthreex")[1:6])
+        pub.publish(b"")
+        got = []
+        for _ in range(4):
+            m = sub.take(timeout=1)  # releases the one before
+            m.bytes()
+            got.append(m)
+        assert [m.bytes() for m in got] == [b"one", b"two", b"three", b""]
+        assert [m.seq for m in got] == [got[0].seq + i for i in range(4)]
+        assert all(m.lost_before == 0 for m in got)
+        with pytest.raises(sluice.SluiceError) as e:
+            pub.publish(bytes(65))
+        assert e.value.code == -sluice.ETOOBIG
+
+
+def test_loan_view_ends_at_commit(topic):
+    """The loan's view is the slot; commit ends it, so the slot cannot be
+    written after it belongs to the subscribers."""
+    with sluice.Publisher(topic, type="raw", slot_size=64, slots=4) as pub, \
+            sluice.Subscriber(topic) as sub:
+        view = pub.loan(4)
+        assert len(view) == 64 and pub.loan_address != 0
+        view[:4] = b"abcd"
+        pub.commit(0, 4)
+        with pytest.raises(ValueError):
+            view[0] = 1
+        with pytest.raises(ValueError):
+            pub.commit(0, 1)  # no loan any more
+        msg = sub.take(timeout=1)
+        assert msg.len == len(msg) == 4 and bytes(msg.data) == b"abcd"
+        data = msg.data
+        assert sub.take(timeout=0) is None  # releases msg
+        assert not msg.held
+        with pytest.raises(ValueError):
+            bytes(data)
+
+
+def test_take_timeout_and_publisher_gone(topic):
+    pub = sluice.Publisher(topic, type="raw", slot_size=64, slots=4)
+    sub = sluice.Subscriber(topic)
+    try:
+        assert sub.take(timeout=0) is None
+        assert sub.take(timeout=0.05) is None
+        pub.publish(b"last")
+        pub.close()
+        assert sub.take(timeout=1).bytes() == b"last"
+        with pytest.raises(sluice.PublisherGone):
+            sub.take(timeout=1)
+    finally:
+        sub.close()
+        pub.close()
+
+
+def test_many_messages_in_order(topic):
+    """Enough messages to lap the ring many times, each checked."""
+    with sluice.Publisher(topic, type="raw", slot_size=64, slots=8) as pub, \
+            sluice.Subscriber(topic) as sub:
+        for i in range(2000):
+            if i % 2:
+                pub.publish(i.to_bytes(8, "little"))
+            else:
+                v = pub.loan(8)
+                v[:8] = i.to_bytes(8, "little")
+                pub.commit(0, 8)
+            msg = sub.take(timeout=1)
+            assert int.from_bytes(msg.data, "little") == i
+        sub.take(timeout=0)
+        st = sub.stats()
+        assert st["delivered"] == 2000 and st["lost"] == 0
+
+
+def test_extension_refuses_bad_arguments():
+    fast = _lib.fast
+    if fast is None:
+        pytest.skip("no sluice._fast in this run")
+    with pytest.raises(ValueError):
+        fast.take(0, 0, 0, sluice.Message, None, None)
+    with pytest.raises(TypeError):
+        fast.take(1)
+    with pytest.raises(TypeError):
+        fast.take(1, 1, 0, int, None, None)  # not a Message class
+    with pytest.raises(ValueError):
+        fast.publish(0, b"x", 0)
