@@ -343,6 +343,58 @@ START_TEST(record_then_play_same_values)
 }
 END_TEST
 
+/* play: of a recording that was cut off is refused, saying so and how to
+ * make it whole; recovered, the same pipeline loads. */
+START_TEST(cut_recording_refused_with_recover)
+{
+	char rec[128], cut[128], fixed[128], yaml[128], text[1024];
+	struct sluice_pipeline *pl;
+	struct sluice_mcap_result res;
+	void *buf;
+	size_t len;
+
+	path_in(rec, sizeof(rec), "cut-src.mcap");
+	path_in(cut, sizeof(cut), "cut.mcap");
+	path_in(fixed, sizeof(fixed), "cut-fixed.mcap");
+	path_in(yaml, sizeof(yaml), "cut.yaml");
+	make_fixture(rec);
+	ck_assert_int_eq(sluice_mcap_load(rec, &buf, &len), 0);
+	FILE *f = fopen(cut, "wb");
+	ck_assert_ptr_nonnull(f);
+	/* the summary and footer cut off; the chunk with the 3 messages whole */
+	ck_assert_uint_eq(fwrite(buf, 1, len - 20, f), len - 20);
+	fclose(f);
+	free(buf);
+	for (int k = 0; k < 2; k++) {
+		snprintf(text, sizeof(text),
+		         "topics:\n"
+		         "  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+		         "play: { file: %s, topics: [a] }\n"
+		         "stages:\n"
+		         "  sink: { plugin: t_sink, inputs: { in: a } }\n",
+		         k ? fixed : cut);
+		write_text(yaml, text);
+		if (k) {
+			ck_assert_msg(sluice_pipeline_load(yaml, NULL, &pl) == 0, "%s",
+			              sluice_errdetail());
+			sluice_pipeline_free(pl);
+			break;
+		}
+		ck_assert_int_eq(sluice_pipeline_load(yaml, NULL, &pl), -SLUICE_EPIPELINE);
+		const char *d = sluice_errdetail();
+		char want[300];
+
+		snprintf(want, sizeof(want),
+		         "is cut off or damaged: `sluice record --recover %s` rewrites it up to "
+		         "its last complete chunk (3 messages)",
+		         cut);
+		ck_assert_msg(strstr(d, want), "\"%s\" does not say \"%s\"", d, want);
+		ck_assert_int_eq(sluice_mcap_recover(cut, fixed, &res), 0);
+		ck_assert_uint_eq(res.messages, 3);
+	}
+}
+END_TEST
+
 /* `sluice run` ends its summary with one line saying what the record:
  * section wrote: the file, its messages and its size. */
 START_TEST(run_prints_what_it_recorded)
@@ -500,6 +552,7 @@ static Suite *make_suite(void)
 	                    (int)(sizeof(bad_sections) / sizeof(bad_sections[0])));
 	tcase_add_loop_test(tc, record_then_play_same_values, 0, 3);
 	tcase_add_test(tc, run_prints_what_it_recorded);
+	tcase_add_test(tc, cut_recording_refused_with_recover);
 	tcase_add_test(tc, play_keeps_recorded_timing);
 	tcase_add_test(tc, demo_replay_same_rmse);
 	suite_add_tcase(s, tc);

@@ -642,6 +642,95 @@ START_TEST(play_then_echo)
 }
 END_TEST
 
+/* `sluice play` of a recording cut off mid-write plays every message of
+ * its complete chunks (echo decodes each), says on stderr that the file
+ * is cut off and how to make it whole, and exits 0. */
+START_TEST(play_cut_off_recording)
+{
+	char topic[64], prefix[64], path[128], cut[128], out[160], err[160], line[1024];
+	size_t bfbs_len, msg_len, len;
+	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
+	struct sluice_mcap_writer *w;
+	struct sluice_mcap_writer_opts wo = {.chunk_size = 2000};
+	struct sluice_mcap_result res;
+	uint16_t sid, ch;
+	const int n = 50;
+
+	tmpfile_name(path, sizeof(path), "playcut-src");
+	tmpfile_name(cut, sizeof(cut), "playcut");
+	snprintf(out, sizeof(out), "%s.echo", cut);
+	snprintf(err, sizeof(err), "%s.err", cut);
+	ck_assert_int_eq(sluice_mcap_writer_open(path, &wo, &w), 0);
+	ck_assert_int_eq(sluice_mcap_add_schema(w, "sluice.msg.GpsFix", "flatbuffer", bfbs,
+						bfbs_len, &sid), 0);
+	ck_assert_int_eq(sluice_mcap_add_channel(w, sid, "gps", "flatbuffer", &ch), 0);
+	for (int i = 0; i < n; i++) /* 20 ms apart */
+		ck_assert_int_eq(sluice_mcap_write_message(w, ch, (uint32_t)i,
+							   1000000000ull + 20000000ull * (uint64_t)i,
+							   0, msg, msg_len), 0);
+	ck_assert_int_eq(sluice_mcap_writer_close(w), 0);
+	/* cut in the middle of the data section */
+	unsigned char *buf = slurp(path, &len);
+	spill(cut, buf, len / 2);
+	free(buf);
+	buf = slurp(cut, &len);
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, SLUICE_MCAP_PARTIAL, NULL, NULL, &res), 0);
+	free(buf);
+	uint64_t want = res.messages;
+	ck_assert_uint_gt(want, 0);
+	ck_assert_uint_lt(want, n);
+
+	tu_name(prefix, sizeof(prefix), "pcut");
+	strcat(prefix, ".");
+	snprintf(topic, sizeof(topic), "%sgps", prefix);
+	char count[24];
+	snprintf(count, sizeof(count), "%llu", (unsigned long long)want);
+	pid_t echo = tu_fork();
+	if (echo == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		execl(SLUICE_BIN, SLUICE_BIN, "echo", topic, "--wait", "--oldest", "-n", count,
+		      (char *)NULL);
+		_exit(127);
+	}
+	pid_t play = tu_fork();
+	if (play == 0) {
+		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execl(SLUICE_BIN, SLUICE_BIN, "play", cut, "--prefix", prefix + 1, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(tu_wait(play, 20000), 0);
+	ck_assert_int_eq(tu_wait(echo, 10000), 0);
+	FILE *f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	uint64_t lines = 0;
+	while (fgets(line, sizeof(line), f)) {
+		ck_assert_ptr_nonnull(strstr(line, "\"lon_deg\": 2.25"));
+		lines++;
+	}
+	fclose(f);
+	ck_assert_uint_eq(lines, want);
+	f = fopen(err, "r");
+	ck_assert_ptr_nonnull(f);
+	char note[1024] = "";
+	ck_assert_ptr_nonnull(fgets(note, sizeof(note), f));
+	fclose(f);
+	char say[256];
+	snprintf(say, sizeof(say), "sluice play: %s is cut off or damaged (", cut);
+	ck_assert_msg(strstr(note, say), "play said: %s", note);
+	snprintf(say, sizeof(say), "playing the %llu messages before that; `sluice record "
+		 "--recover %s`", (unsigned long long)want, cut);
+	ck_assert_msg(strstr(note, say), "play said: %s", note);
+	unlink(out);
+	unlink(err);
+	unlink(cut);
+	unlink(path);
+	free(bfbs);
+	free(msg);
+}
+END_TEST
+
 /* Options are parsed strictly (exit 2, nothing done), and `sluice info
  * --recover` writes a complete file from a cut one. */
 START_TEST(cli_arguments_and_info_recover)
@@ -812,6 +901,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, killed_recorder_recovered);
 	tcase_add_test(tc, interrupt_keeps_everything_queued);
 	tcase_add_test(tc, play_then_echo);
+	tcase_add_test(tc, play_cut_off_recording);
 	tcase_add_test(tc, cli_arguments_and_info_recover);
 	tcase_add_test(tc, record_all_follows_new_topics);
 	tcase_add_test(tc, corrupt_files_refused_with_reason);
