@@ -86,6 +86,14 @@ struct sluice_figure_report {
 	double value;
 };
 
+/* The recording a pipeline's record: section wrote, when the run ended. */
+struct sluice_record_report {
+	const char *file;
+	uint64_t messages;        /* messages in the file */
+	uint64_t bytes;           /* the file's size */
+	uint64_t lost;            /* lost to overruns or torn while copied, all topics */
+};
+
 /* A snapshot of a run for the caller to show: once a second while it runs
  * and once at the end (final = 1).  The pointers are valid only during the
  * callback. */
@@ -98,6 +106,9 @@ struct sluice_run_stats {
 	const struct sluice_topic_report *topics;
 	const struct sluice_stage_report *stages;
 	const struct sluice_figure_report *figures;
+	/* final only: what the record: section wrote; NULL: no record: section,
+	 * or the recording failed (the run's return value says why) */
+	const struct sluice_record_report *record;
 };
 
 /* What happened during a run that the caller may want to tell its user. */

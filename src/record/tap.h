@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "runtime/model.h"
+#include "sluice/pipeline.h"
 
 struct sluice__tap;
 
@@ -43,7 +44,9 @@ int sluice__tap_play_ended(const struct sluice__tap *t);
 
 /* After every stage has stopped: ends the player, lets the recorder take
  * what is left and finish the file, frees t.  0, or the first error of
- * either (sluice_errdetail() says what). */
-int sluice__tap_close(struct sluice__tap *t);
+ * either (sluice_errdetail() says what).  If rec is not NULL and the
+ * recorder finished its file: *rec says what it holds (rec->file points
+ * into the pipeline) and *recorded is set to 1. */
+int sluice__tap_close(struct sluice__tap *t, struct sluice_record_report *rec, int *recorded);
 
 #endif

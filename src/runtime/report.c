@@ -139,6 +139,7 @@ static void deliver(struct report *r, int final, double elapsed_s, int nfigures)
 	    .topics = r->trep,
 	    .stages = r->srep,
 	    .figures = r->frep,
+	    .record = final && r->has_record ? &r->record : NULL,
 	};
 
 	r->o->report(r->o->arg, &st);

@@ -27,6 +27,9 @@ struct report {
 	struct sluice_topic_report trep[PL_MAX_TOPICS];
 	struct sluice_stage_report srep[PL_MAX_STAGES];
 	struct sluice_figure_report frep[PL_MAX_STAGES * FIGURES_MAX];
+	/* what the record: section wrote, filled at the end (has_record) */
+	struct sluice_record_report record;
+	int has_record;
 };
 
 int sluice__report_init(struct report *r, struct sluice_pipeline *pl, struct run_ctl *ctl,

@@ -657,7 +657,8 @@ static int run(struct sluice_pipeline *pl, const struct sluice_run_opts *o)
 	stop_bridge(&r);
 	drain_logs(&r);
 	{
-		int trc = sluice__tap_close(r.tap); /* after the last stage drained */
+		/* after the last stage drained */
+		int trc = sluice__tap_close(r.tap, &r.rep.record, &r.rep.has_record);
 
 		if (!rc)
 			rc = trc;

@@ -6,6 +6,7 @@
  * (examples/fusion_replay.yaml) with the live run's RMSE. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,9 @@ static void scan_file(const char *path, struct taken *t)
 
 struct figures {
 	double received, gaps, bad;
+	int recorded; /* the final report named the recording */
+	char rec_file[128];
+	uint64_t rec_msgs, rec_bytes;
 };
 
 static void on_report(void *arg, const struct sluice_run_stats *s)
@@ -218,6 +222,12 @@ static void on_report(void *arg, const struct sluice_run_stats *s)
 
 	if (!s->final)
 		return;
+	if (s->record) {
+		f->recorded = 1;
+		snprintf(f->rec_file, sizeof(f->rec_file), "%s", s->record->file);
+		f->rec_msgs = s->record->messages;
+		f->rec_bytes = s->record->bytes;
+	}
 	for (int i = 0; i < s->nfigures; i++) {
 		if (!strcmp(s->figures[i].key, "received"))
 			f->received = s->figures[i].value;
@@ -285,6 +295,13 @@ START_TEST(record_then_play_same_values)
 	/* 300 at 500 Hz: 0.6 s */
 	run_file(y1, n1, _i == 1, 2.0, &fig);
 	ck_assert_double_eq(fig.received, 300);
+	/* the final report says what was recorded */
+	struct stat fst;
+	ck_assert_int_eq(stat(f1, &fst), 0);
+	ck_assert_int_eq(fig.recorded, 1);
+	ck_assert_str_eq(fig.rec_file, f1);
+	ck_assert_uint_eq(fig.rec_msgs, 300);
+	ck_assert_uint_eq(fig.rec_bytes, (uint64_t)fst.st_size);
 	snprintf(topic, sizeof(topic), "%s.a", n1);
 	a->topic = topic;
 	scan_file(f1, a);
@@ -312,6 +329,8 @@ START_TEST(record_then_play_same_values)
 	run_file(y2, n2, _i == 1, 0, &fig);
 	ck_assert_msg(tu_now_ns() - t0 < 60000000000ull, "the run did not end with its recording");
 	ck_assert_double_eq(fig.received, 300);
+	ck_assert_int_eq(fig.recorded, 1);
+	ck_assert_uint_eq(fig.rec_msgs, 300);
 	ck_assert_double_eq(fig.gaps, 0);
 	ck_assert_double_eq(fig.bad, 0);
 	snprintf(topic, sizeof(topic), "%s.b", n2);
@@ -321,6 +340,106 @@ START_TEST(record_then_play_same_values)
 	ck_assert_int_eq(memcmp(a->values, b->values, sizeof(a->values[0]) * 300), 0);
 	free(a);
 	free(b);
+}
+END_TEST
+
+/* play: of a recording that was cut off is refused, saying so and how to
+ * make it whole; recovered, the same pipeline loads. */
+START_TEST(cut_recording_refused_with_recover)
+{
+	char rec[128], cut[128], fixed[128], yaml[128], text[1024];
+	struct sluice_pipeline *pl;
+	struct sluice_mcap_result res;
+	void *buf;
+	size_t len;
+
+	path_in(rec, sizeof(rec), "cut-src.mcap");
+	path_in(cut, sizeof(cut), "cut.mcap");
+	path_in(fixed, sizeof(fixed), "cut-fixed.mcap");
+	path_in(yaml, sizeof(yaml), "cut.yaml");
+	make_fixture(rec);
+	ck_assert_int_eq(sluice_mcap_load(rec, &buf, &len), 0);
+	FILE *f = fopen(cut, "wb");
+	ck_assert_ptr_nonnull(f);
+	/* the summary and footer cut off; the chunk with the 3 messages whole */
+	ck_assert_uint_eq(fwrite(buf, 1, len - 20, f), len - 20);
+	fclose(f);
+	free(buf);
+	for (int k = 0; k < 2; k++) {
+		snprintf(text, sizeof(text),
+		         "topics:\n"
+		         "  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+		         "play: { file: %s, topics: [a] }\n"
+		         "stages:\n"
+		         "  sink: { plugin: t_sink, inputs: { in: a } }\n",
+		         k ? fixed : cut);
+		write_text(yaml, text);
+		if (k) {
+			ck_assert_msg(sluice_pipeline_load(yaml, NULL, &pl) == 0, "%s",
+			              sluice_errdetail());
+			sluice_pipeline_free(pl);
+			break;
+		}
+		ck_assert_int_eq(sluice_pipeline_load(yaml, NULL, &pl), -SLUICE_EPIPELINE);
+		const char *d = sluice_errdetail();
+		char want[300];
+
+		snprintf(want, sizeof(want),
+		         "is cut off or damaged: `sluice record --recover %s` rewrites it up to "
+		         "its last complete chunk (3 messages)",
+		         cut);
+		ck_assert_msg(strstr(d, want), "\"%s\" does not say \"%s\"", d, want);
+		ck_assert_int_eq(sluice_mcap_recover(cut, fixed, &res), 0);
+		ck_assert_uint_eq(res.messages, 3);
+	}
+}
+END_TEST
+
+/* `sluice run` ends its summary with one line saying what the record:
+ * section wrote: the file, its messages and its size. */
+START_TEST(run_prints_what_it_recorded)
+{
+	char f[128], y[128], out[128], text[1024], name[64], want[256], line[512];
+	struct stat st;
+
+	path_in(f, sizeof(f), "cli.mcap");
+	path_in(y, sizeof(y), "cli.yaml");
+	path_in(out, sizeof(out), "cli.out");
+	snprintf(name, sizeof(name), "rpc%ld", (long)getpid());
+	snprintf(text, sizeof(text),
+	         "topics:\n"
+	         "  a: { type: test.Count, slots: 64, slot_size: 64 }\n"
+	         "record: { file: %s, topics: [a] }\n"
+	         "stages:\n"
+	         "  src:  { plugin: t_source, params: { limit: 300 }, outputs: { out: a } }\n"
+	         "  sink: { plugin: t_sink, inputs: { in: a } }\n",
+	         f);
+	write_text(y, text);
+	pid_t pid = tu_fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 1);
+		execl(SLUICE_BIN, SLUICE_BIN, "run", "--quiet", "--duration", "2", "--name", name, y,
+		      (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(tu_wait(pid, 60000), 0);
+	ck_assert_int_eq(stat(f, &st), 0);
+	snprintf(want, sizeof(want), "recorded %s: 300 messages, %llu bytes, 0 lost\n", f,
+	         (unsigned long long)st.st_size);
+	FILE *o = fopen(out, "r");
+	int found = 0, after = 0;
+
+	ck_assert_ptr_nonnull(o);
+	while (fgets(line, sizeof(line), o)) {
+		after += found && line[0] != '\n';
+		found |= !strcmp(line, want);
+	}
+	fclose(o);
+	ck_assert_msg(found, "no line \"%s\" in sluice run's output", want);
+	ck_assert_int_eq(after, 0); /* it is the last line */
 }
 END_TEST
 
@@ -432,6 +551,8 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, bad_sections_refused_with_position, 0,
 	                    (int)(sizeof(bad_sections) / sizeof(bad_sections[0])));
 	tcase_add_loop_test(tc, record_then_play_same_values, 0, 3);
+	tcase_add_test(tc, run_prints_what_it_recorded);
+	tcase_add_test(tc, cut_recording_refused_with_recover);
 	tcase_add_test(tc, play_keeps_recorded_timing);
 	tcase_add_test(tc, demo_replay_same_rmse);
 	suite_add_tcase(s, tc);

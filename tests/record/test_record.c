@@ -512,6 +512,82 @@ START_TEST(killed_recorder_recovered)
 }
 END_TEST
 
+/* A lossless publisher with room for n messages: waits for the recorder
+ * to subscribe, stops it (SIGSTOP), publishes n, then interrupts it
+ * (SIGINT, then SIGCONT), so that n messages are queued when the stop
+ * comes; stays until the recorder has left. */
+static void publisher_interrupting(const char *topic, const void *bfbs, size_t bfbs_len,
+				   const void *msg, size_t msg_len, int n, pid_t rec)
+{
+	struct sluice_topic_opts o = {.type_name = "sluice.msg.GpsFix", .schema = bfbs,
+				      .schema_len = bfbs_len, .slot_size = 256, .slot_count = 2048,
+				      .delivery = SLUICE_LOSSLESS};
+	struct sluice_pub *pub;
+	struct sluice_topic_stats st;
+	int i;
+
+	if (sluice_pub_open(topic, &o, &pub))
+		_exit(3);
+	for (i = 0; i < 1000; i++) {
+		if (sluice_topic_stat(topic, &st, NULL, 0) == 0 && st.subscribers > 0)
+			break;
+		usleep(10000);
+	}
+	if (i == 1000)
+		_exit(5);
+	kill(rec, SIGSTOP);
+	for (i = 0; i < n; i++)
+		if (sluice_pub_publish(pub, msg, msg_len, 0))
+			_exit(4); /* it never waits: every message has a slot */
+	kill(rec, SIGINT);
+	kill(rec, SIGCONT);
+	for (i = 0; i < 2000; i++) {
+		if (sluice_topic_stat(topic, &st, NULL, 0) || st.subscribers == 0)
+			break;
+		usleep(5000);
+	}
+	sluice_pub_close(pub);
+	_exit(0);
+}
+
+/* Ctrl-C with far more than one batch (256) queued on a lossless topic:
+ * the recorder takes all of it before it finishes the file. */
+START_TEST(interrupt_keeps_everything_queued)
+{
+	char topic[64], path[128];
+	size_t bfbs_len, msg_len, len;
+	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
+	struct sluice_mcap_result res;
+	struct seen *s = calloc(1, sizeof(*s));
+	const int n = 2000;
+
+	tu_name(topic, sizeof(topic), "intr");
+	tmpfile_name(path, sizeof(path), "intr");
+	pid_t rec = tu_fork();
+	if (rec == 0) {
+		execl(SLUICE_BIN, SLUICE_BIN, "record", "-o", path, topic, (char *)NULL);
+		_exit(127);
+	}
+	pid_t pub = tu_fork();
+	if (pub == 0)
+		publisher_interrupting(topic, bfbs, bfbs_len, msg, msg_len, n, rec);
+	ck_assert_int_eq(tu_wait(rec, 20000), 0);
+	ck_assert_int_eq(tu_wait(pub, 20000), 0);
+	void *buf = slurp(path, &len);
+	s->seq_ok = 1;
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, see, s, &res), 0);
+	ck_assert_int_eq(res.complete, 1);
+	ck_assert_uint_eq(res.messages, n);
+	ck_assert_int_eq(s->seq_ok, 1);
+	node_check(path, GPS_BFBS, n);
+	free(buf);
+	free(s);
+	free(bfbs);
+	free(msg);
+	unlink(path);
+}
+END_TEST
+
 /* record -> play -> echo: `sluice play` recreates the topic typed from the
  * file's schema and `sluice echo` decodes every message by value. */
 START_TEST(play_then_echo)
@@ -560,6 +636,95 @@ START_TEST(play_then_echo)
 	fclose(f);
 	ck_assert_int_eq(lines, n);
 	unlink(out);
+	unlink(path);
+	free(bfbs);
+	free(msg);
+}
+END_TEST
+
+/* `sluice play` of a recording cut off mid-write plays every message of
+ * its complete chunks (echo decodes each), says on stderr that the file
+ * is cut off and how to make it whole, and exits 0. */
+START_TEST(play_cut_off_recording)
+{
+	char topic[64], prefix[64], path[128], cut[128], out[160], err[160], line[1024];
+	size_t bfbs_len, msg_len, len;
+	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
+	struct sluice_mcap_writer *w;
+	struct sluice_mcap_writer_opts wo = {.chunk_size = 2000};
+	struct sluice_mcap_result res;
+	uint16_t sid, ch;
+	const int n = 50;
+
+	tmpfile_name(path, sizeof(path), "playcut-src");
+	tmpfile_name(cut, sizeof(cut), "playcut");
+	snprintf(out, sizeof(out), "%s.echo", cut);
+	snprintf(err, sizeof(err), "%s.err", cut);
+	ck_assert_int_eq(sluice_mcap_writer_open(path, &wo, &w), 0);
+	ck_assert_int_eq(sluice_mcap_add_schema(w, "sluice.msg.GpsFix", "flatbuffer", bfbs,
+						bfbs_len, &sid), 0);
+	ck_assert_int_eq(sluice_mcap_add_channel(w, sid, "gps", "flatbuffer", &ch), 0);
+	for (int i = 0; i < n; i++) /* 20 ms apart */
+		ck_assert_int_eq(sluice_mcap_write_message(w, ch, (uint32_t)i,
+							   1000000000ull + 20000000ull * (uint64_t)i,
+							   0, msg, msg_len), 0);
+	ck_assert_int_eq(sluice_mcap_writer_close(w), 0);
+	/* cut in the middle of the data section */
+	unsigned char *buf = slurp(path, &len);
+	spill(cut, buf, len / 2);
+	free(buf);
+	buf = slurp(cut, &len);
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, SLUICE_MCAP_PARTIAL, NULL, NULL, &res), 0);
+	free(buf);
+	uint64_t want = res.messages;
+	ck_assert_uint_gt(want, 0);
+	ck_assert_uint_lt(want, n);
+
+	tu_name(prefix, sizeof(prefix), "pcut");
+	strcat(prefix, ".");
+	snprintf(topic, sizeof(topic), "%sgps", prefix);
+	char count[24];
+	snprintf(count, sizeof(count), "%llu", (unsigned long long)want);
+	pid_t echo = tu_fork();
+	if (echo == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		execl(SLUICE_BIN, SLUICE_BIN, "echo", topic, "--wait", "--oldest", "-n", count,
+		      (char *)NULL);
+		_exit(127);
+	}
+	pid_t play = tu_fork();
+	if (play == 0) {
+		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execl(SLUICE_BIN, SLUICE_BIN, "play", cut, "--prefix", prefix + 1, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(tu_wait(play, 20000), 0);
+	ck_assert_int_eq(tu_wait(echo, 10000), 0);
+	FILE *f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	uint64_t lines = 0;
+	while (fgets(line, sizeof(line), f)) {
+		ck_assert_ptr_nonnull(strstr(line, "\"lon_deg\": 2.25"));
+		lines++;
+	}
+	fclose(f);
+	ck_assert_uint_eq(lines, want);
+	f = fopen(err, "r");
+	ck_assert_ptr_nonnull(f);
+	char note[1024] = "";
+	ck_assert_ptr_nonnull(fgets(note, sizeof(note), f));
+	fclose(f);
+	char say[256];
+	snprintf(say, sizeof(say), "sluice play: %s is cut off or damaged (", cut);
+	ck_assert_msg(strstr(note, say), "play said: %s", note);
+	snprintf(say, sizeof(say), "playing the %llu messages before that; `sluice record "
+		 "--recover %s`", (unsigned long long)want, cut);
+	ck_assert_msg(strstr(note, say), "play said: %s", note);
+	unlink(out);
+	unlink(err);
+	unlink(cut);
 	unlink(path);
 	free(bfbs);
 	free(msg);
@@ -734,7 +899,9 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, truncated_recovered_to_last_chunk, 0, 3);
 	tcase_add_test(tc, lossy_losses_counted);
 	tcase_add_test(tc, killed_recorder_recovered);
+	tcase_add_test(tc, interrupt_keeps_everything_queued);
 	tcase_add_test(tc, play_then_echo);
+	tcase_add_test(tc, play_cut_off_recording);
 	tcase_add_test(tc, cli_arguments_and_info_recover);
 	tcase_add_test(tc, record_all_follows_new_topics);
 	tcase_add_test(tc, corrupt_files_refused_with_reason);

@@ -206,14 +206,32 @@ static int play_main(int argc, char **argv)
 	size_t len = 0;
 	if (!rc && sluice_mcap_load(path, &buf, &len))
 		rc = cli_error("play", "%s", sluice_errdetail());
-	if (!rc && sluice_mcap_scan(buf, len, 0, survey, p, NULL))
-		rc = cli_error("play", "%s: refused: %s", path, sluice_errdetail());
+	unsigned flags = 0;
+	if (!rc) {
+		struct sluice_mcap_result res;
+		int s = sluice_mcap_scan(buf, len, 0, survey, p, NULL);
+
+		/* Cut off (a crash, SIGKILL): play what its complete chunks hold,
+		 * as --recover would keep; every chunk played is checked whole
+		 * (CRC, every record) before any of its messages is reported. */
+		if (s == -EBADMSG && sluice_mcap_scan(buf, len, SLUICE_MCAP_PARTIAL, survey, p,
+						      &res) == 0) {
+			flags = SLUICE_MCAP_PARTIAL;
+			fprintf(stderr,
+				"sluice play: %s is cut off or damaged (%s): playing the %llu "
+				"messages before that; `sluice record --recover %s` rewrites it "
+				"as a complete file\n",
+				path, res.stopped, (unsigned long long)res.messages, path);
+		} else if (s) {
+			rc = cli_error("play", "%s: refused: %s", path, sluice_errdetail());
+		}
+	}
 	p->start_ns = (uint64_t)(start * 1e9);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	while (!rc && !stop) {
 		p->t0 = 0;
-		int r = sluice_mcap_scan(buf, len, 0, publish, p, NULL);
+		int r = sluice_mcap_scan(buf, len, flags, publish, p, NULL);
 		if (r && r != CLI_OK + 100)
 			rc = r < 0 ? cli_error("play", "%s: %s", path, sluice_errdetail()) : r;
 		if (!loop)
@@ -237,7 +255,9 @@ SLUICE_CMD(play, "play", "publish a recording's messages again",
 	   "                   [--prefix P]\n\n"
 	   "Recreates the recording's topics (lossless), typed with the schemas the file\n"
 	   "carries, so `sluice echo` decodes them, and publishes each message with the\n"
-	   "original spacing of its log times.\n\n"
+	   "original spacing of its log times.  A recording that was cut off (a crash,\n"
+	   "SIGKILL) is played up to its last complete chunk, with a note on stderr\n"
+	   "(`sluice record --recover FILE` rewrites it whole).\n\n"
 	   "  --rate X     X times the original speed (default 1); 0: as fast as the\n"
 	   "               subscribers take them\n"
 	   "  --loop       start again at the end, until Ctrl-C\n"

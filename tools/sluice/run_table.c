@@ -91,6 +91,10 @@ static void show_summary(const struct sluice_run_stats *st)
 	for (int i = 0; i < st->nfigures; i++)
 		printf("  %-20s %12.4f   (%s)\n", st->figures[i].key, st->figures[i].value,
 		       st->figures[i].stage);
+	if (st->record)
+		printf("\nrecorded %s: %llu messages, %llu bytes, %llu lost\n", st->record->file,
+		       (unsigned long long)st->record->messages,
+		       (unsigned long long)st->record->bytes, (unsigned long long)st->record->lost);
 	fflush(stdout);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ struct tap_shared {
 	_Atomic int play_go;    /* supervisor: the readers are ready */
 	_Atomic int play_ended; /* player: played, stopped or failed */
 	int rec_rc, play_rc;
+	uint64_t rec_msgs, rec_bytes, rec_lost; /* recorder: the finished file */
 	char rec_why[300], play_why[300];
 };
 
@@ -324,7 +326,16 @@ static void record_main(struct sluice__tap *t)
 		snprintf(sh->rec_why, sizeof(sh->rec_why), "%s", sluice_errdetail());
 	}
 	int wrc = write_losses(t);
+	uint64_t bytes;
+
+	sluice_mcap_writer_counts(t->w, &sh->rec_msgs, &bytes);
+	for (int i = 0; i < t->nrt; i++)
+		sh->rec_lost += t->rt[i].lost + t->rt[i].torn;
 	int crc = sluice_mcap_writer_close(t->w);
+	struct stat st;
+
+	/* the summary and footer are written at close: the file says its size */
+	sh->rec_bytes = stat(t->pl->record.file, &st) == 0 ? (uint64_t)st.st_size : 0;
 
 	if (!rc && (wrc || crc)) {
 		rc = wrc ? wrc : crc;
@@ -472,7 +483,7 @@ int sluice__tap_start(struct sluice_pipeline *pl, const _Atomic uint32_t *stop_s
 		atomic_store(&t->sh->finish, 1);
 		if (t->play_pid > 0)
 			kill(t->play_pid, SIGKILL);
-		sluice__tap_close(t);
+		sluice__tap_close(t, NULL, NULL);
 		return rc;
 	}
 	*out = t;
@@ -491,7 +502,7 @@ int sluice__tap_play_ended(const struct sluice__tap *t)
 	return t && t->play_pid > 0 && atomic_load(&t->sh->play_ended);
 }
 
-int sluice__tap_close(struct sluice__tap *t)
+int sluice__tap_close(struct sluice__tap *t, struct sluice_record_report *rec, int *recorded)
 {
 	int rc = 0;
 
@@ -514,6 +525,13 @@ int sluice__tap_close(struct sluice__tap *t)
 		else if (bad && !rc)
 			rc = sluice__fail(-EIO, "record: %s: the recorder did not finish",
 			                  t->pl->record.file);
+		if (rec && !bad && !t->sh->rec_rc) {
+			*rec = (struct sluice_record_report){.file = t->pl->record.file,
+			                                     .messages = t->sh->rec_msgs,
+			                                     .bytes = t->sh->rec_bytes,
+			                                     .lost = t->sh->rec_lost};
+			*recorded = 1;
+		}
 	}
 	munmap(t->sh, sizeof(*t->sh));
 	free(t);

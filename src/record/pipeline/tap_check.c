@@ -178,12 +178,23 @@ static int check_play(struct sluice_pipeline *pl)
 {
 	struct pl_play *pp = &pl->play;
 	struct survey sv = {0};
+	struct sluice_mcap_result res;
 	int rc = sluice_mcap_load(pp->file, &pp->buf, &pp->len);
 
 	if (rc)
 		return fail_at(pl, pp->file_pos, "play: %s", sluice_errdetail());
 	rc = sluice_mcap_scan(pp->buf, pp->len, 0, survey_rec, &sv, NULL);
-	if (rc == -ENOMEM)
+	/* A cut-off recording is refused, not played in part: a run on a
+	 * recording is there to be repeated, and a shorter input would change
+	 * its figures with nothing said (loading prints nothing). */
+	if (rc == -EBADMSG &&
+	    sluice_mcap_scan(pp->buf, pp->len, SLUICE_MCAP_PARTIAL, NULL, NULL, &res) == 0)
+		rc = fail_at(pl, pp->file_pos,
+		             "play: %s is cut off or damaged: `sluice record --recover %s` "
+		             "rewrites it up to its last complete chunk (%llu messages); "
+		             "reading stops at: %s",
+		             pp->file, pp->file, (unsigned long long)res.messages, res.stopped);
+	else if (rc == -ENOMEM)
 		rc = sluice__fail(rc, "play: out of memory reading %s", pp->file);
 	else if (rc)
 		rc = fail_at(pl, pp->file_pos, "play: %s is refused: %s", pp->file,
