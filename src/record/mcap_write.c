@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,10 +266,18 @@ int sluice_mcap_writer_open(const char *path, const struct sluice_mcap_writer_op
 	/* Without the thread, chunks are written by the caller instead. */
 	if (pthread_mutex_init(&w->io_mu, NULL) == 0) {
 		if (pthread_cond_init(&w->io_cv, NULL) == 0) {
+			/* The thread is the library's: the caller's signals (a Ctrl-C
+			 * its handler turns into a flag) must reach the caller's
+			 * threads, so it starts with every signal blocked. */
+			sigset_t all, old;
+
+			sigfillset(&all);
+			pthread_sigmask(SIG_SETMASK, &all, &old);
 			if (pthread_create(&w->io_thread, NULL, io_main, w) == 0)
 				w->io_started = 1;
 			else
 				pthread_cond_destroy(&w->io_cv);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 		}
 		if (!w->io_started)
 			pthread_mutex_destroy(&w->io_mu);
