@@ -19,10 +19,9 @@
 #include "runtime/model.h"
 #include "record/tap.h"
 
-static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
+/* An error at a place in the pipeline file: "file:line:col: what". Shared
+ * by the checks here, the record/play checks and the Python stages. */
+int sluice__pl_fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -33,13 +32,15 @@ static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char
 	return sluice__fail(-SLUICE_EPIPELINE, "%s:%d:%d: %s", pl->file, p.line, p.col, msg);
 }
 
-static int find_topic(const struct sluice_pipeline *pl, const char *name)
+/* The index of the topic named name in pl->topics, or -1. */
+int sluice__pl_find_topic(const struct sluice_pipeline *pl, const char *name)
 {
 	for (int i = 0; i < pl->ntopics; i++)
 		if (!strcmp(pl->topics[i].name, name))
 			return i;
 	return -1;
 }
+
 
 /* The loader's parameter check, with the message pointing at the file. */
 static int check_params(const struct sluice_pipeline *pl, const struct pl_stage *st)
@@ -51,19 +52,19 @@ static int check_params(const struct sluice_pipeline *pl, const struct pl_stage 
 	if (rc == 0 || rc == -ENOMEM)
 		return rc;
 	if (rc == -SLUICE_EPARAM_UNKNOWN)
-		return fail_at(pl, st->param_pos[at.setting], "plugin %s has no parameter \"%s\"",
+		return sluice__pl_fail_at(pl, st->param_pos[at.setting], "plugin %s has no parameter \"%s\"",
 			       d->name, st->params[at.setting].name);
 	if (rc == -SLUICE_EPARAM_VALUE) {
 		const struct sluice_param_decl *decl = &d->params[at.decl];
 
-		return fail_at(pl, st->param_pos[at.setting],
+		return sluice__pl_fail_at(pl, st->param_pos[at.setting],
 			       "parameter \"%s\" of %s is a %s; \"%s\" is not one", decl->name,
 			       d->name, sluice_param_type_name(decl->type),
 			       st->params[at.setting].value);
 	}
 	const struct sluice_param_decl *req = &d->params[at.decl];
 
-	return fail_at(pl, st->pos, "stage %s must set parameter \"%s\" (%s)", st->name,
+	return sluice__pl_fail_at(pl, st->pos, "stage %s must set parameter \"%s\" (%s)", st->name,
 		       req->name, req->help ? req->help : "");
 }
 
@@ -89,28 +90,28 @@ static int check_ports(struct sluice_pipeline *pl, int si, int outputs)
 			}
 		}
 		if (p->index < 0)
-			return fail_at(pl, p->pos, "plugin %s has no %s port \"%s\"", d->name,
+			return sluice__pl_fail_at(pl, p->pos, "plugin %s has no %s port \"%s\"", d->name,
 				       outputs ? "output" : "input", p->port);
 		for (int j = 0; j < i; j++)
 			if (ports[j].index == p->index)
-				return fail_at(pl, p->pos, "port \"%s\" of stage %s is connected twice",
+				return sluice__pl_fail_at(pl, p->pos, "port \"%s\" of stage %s is connected twice",
 					       p->port, st->name);
-		p->topic_index = find_topic(pl, p->topic);
+		p->topic_index = sluice__pl_find_topic(pl, p->topic);
 		if (p->topic_index < 0)
-			return fail_at(pl, p->pos, "unknown topic \"%s\"", p->topic);
+			return sluice__pl_fail_at(pl, p->pos, "unknown topic \"%s\"", p->topic);
 		struct pl_topic *t = &pl->topics[p->topic_index];
 
 		if (strcmp(type, "*") != 0 && strcmp(type, t->type) != 0)
-			return fail_at(pl, p->pos,
+			return sluice__pl_fail_at(pl, p->pos,
 				       "port %s.%s carries %s but topic \"%s\" carries %s", st->name,
 				       p->port, type, t->name, t->type);
 		if (outputs) {
 			if (t->producer == PL_PRODUCER_PLAY)
-				return fail_at(pl, p->pos,
+				return sluice__pl_fail_at(pl, p->pos,
 					       "topic \"%s\" has two producers: play and stage %s",
 					       t->name, st->name);
 			if (t->producer >= 0)
-				return fail_at(pl, p->pos,
+				return sluice__pl_fail_at(pl, p->pos,
 					       "topic \"%s\" has two producers: stages %s and %s",
 					       t->name, pl->stages[t->producer].name, st->name);
 			t->producer = si;
@@ -124,7 +125,7 @@ static int check_ports(struct sluice_pipeline *pl, int si, int outputs)
 			for (int i = 0; i < n; i++)
 				bound |= ports[i].index == (int)k;
 			if (!bound)
-				return fail_at(pl, st->pos, "input \"%s\" of stage %s is not connected",
+				return sluice__pl_fail_at(pl, st->pos, "input \"%s\" of stage %s is not connected",
 					       d->inputs[k].name, st->name);
 		}
 	return 0;
@@ -215,11 +216,11 @@ static int check_slot_size(const struct sluice_pipeline *pl, const struct pl_sta
 	if (!od->schema || !(bfbs = od->schema(&len)) || !len)
 		return 0;
 	if (rf_open_table(&s, bfbs, len, t->type, &ob) != 0)
-		return fail_at(pl, p->pos, "port %s.%s: the schema plugin %s declares for %s: %s",
+		return sluice__pl_fail_at(pl, p->pos, "port %s.%s: the schema plugin %s declares for %s: %s",
 			       st->name, p->port, d->name, t->type, sluice_errdetail());
 	min = message_min(&s, ob);
 	if (slot < min)
-		return fail_at(pl, t->pos,
+		return sluice__pl_fail_at(pl, t->pos,
 			       "slot_size %llu of topic \"%s\" is too small: the smallest valid %s "
 			       "takes %llu bytes (its required fields), and stage %s writes it",
 			       (unsigned long long)want, t->name, t->type, (unsigned long long)min,
@@ -256,12 +257,12 @@ int sluice__pipeline_check_sched(const struct sluice_pipeline *pl, const struct 
 
 		CPU_ZERO(&allowed);
 		if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
-			return fail_at(pl, st->cpu_pos, "stage %s: cannot read this process's CPUs: %s",
+			return sluice__pl_fail_at(pl, st->cpu_pos, "stage %s: cannot read this process's CPUs: %s",
 				       st->name, strerror(errno));
 		for (int c = 0; c < PL_MAX_CPUS; c++)
 			if ((st->cpus[c / 64] >> (c % 64) & 1) &&
 			    (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed)))
-				return fail_at(pl, st->cpu_pos,
+				return sluice__pl_fail_at(pl, st->cpu_pos,
 					       "stage %s: cpu %d is not one this process may run on "
 					       "(it may use %d CPUs; see taskset -p or the cgroup's "
 					       "cpuset)",
@@ -272,13 +273,13 @@ int sluice__pipeline_check_sched(const struct sluice_pipeline *pl, const struct 
 		int max = sched_get_priority_max(st->sched_policy);
 
 		if (max > 0 && st->sched_priority > max)
-			return fail_at(pl, st->sched_pos, "stage %s: sched %s priority %d is above %d",
+			return sluice__pl_fail_at(pl, st->sched_pos, "stage %s: sched %s priority %d is above %d",
 				       st->name, pol, st->sched_priority, max);
 		if (!(caps >> CAP_BIT_SYS_NICE & 1)) {
 			if (getrlimit(RLIMIT_RTPRIO, &rl) != 0)
 				rl.rlim_cur = 0;
 			if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)st->sched_priority)
-				return fail_at(pl, st->sched_pos,
+				return sluice__pl_fail_at(pl, st->sched_pos,
 					       "stage %s: sched %s priority %d is not permitted: this "
 					       "process lacks CAP_SYS_NICE and its RLIMIT_RTPRIO is %llu "
 					       "(raise it to %d, e.g. ulimit -r %d or rtprio in "
@@ -294,7 +295,7 @@ int sluice__pipeline_check_sched(const struct sluice_pipeline *pl, const struct 
 		/* A bounded limit makes mlockall(MCL_FUTURE) fail later mappings
 		 * (a topic, a plugin's buffers) once it is reached. */
 		if (rl.rlim_cur != RLIM_INFINITY)
-			return fail_at(pl, st->lock_pos,
+			return sluice__pl_fail_at(pl, st->lock_pos,
 				       "stage %s: lock_memory is not permitted: this process lacks "
 				       "CAP_IPC_LOCK and its RLIMIT_MEMLOCK is %llu KiB, not unlimited "
 				       "(ulimit -l unlimited or memlock in limits.conf, or grant "
@@ -317,18 +318,18 @@ static int check_bridge(struct sluice_pipeline *pl)
 			if (!strcmp(pl->topics[k].name, b->topic[i]))
 				t = &pl->topics[k];
 		if (!t)
-			return fail_at(pl, b->tpos[i], "bridge: no topic \"%s\" in this pipeline",
+			return sluice__pl_fail_at(pl, b->tpos[i], "bridge: no topic \"%s\" in this pipeline",
 				       b->topic[i]);
 		for (int k = 0; k < i; k++)
 			if (!strcmp(b->topic[k], b->topic[i]))
-				return fail_at(pl, b->tpos[i], "bridge: topic \"%s\" is named twice",
+				return sluice__pl_fail_at(pl, b->tpos[i], "bridge: topic \"%s\" is named twice",
 					       b->topic[i]);
 		if (b->dir[i] == PL_BRIDGE_IN && t->producer >= 0)
-			return fail_at(pl, b->tpos[i],
+			return sluice__pl_fail_at(pl, b->tpos[i],
 				       "bridge: topic \"%s\" is produced by stage %s, so it cannot "
 				       "also come in from DDS", t->name, pl->stages[t->producer].name);
 		if (b->dir[i] == PL_BRIDGE_IN && t->producer == PL_PRODUCER_PLAY)
-			return fail_at(pl, b->tpos[i],
+			return sluice__pl_fail_at(pl, b->tpos[i],
 				       "bridge: topic \"%s\" is played from a recording (play:), so it "
 				       "cannot also come in from DDS", t->name);
 		if (b->dir[i] == PL_BRIDGE_IN)
@@ -346,9 +347,9 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 
 		if ((size_t)snprintf(t->seg, sizeof(t->seg), "/%s.%s", pl->name, t->name) >=
 		    sizeof(t->seg))
-			return fail_at(pl, t->pos, "topic name too long");
+			return sluice__pl_fail_at(pl, t->pos, "topic name too long");
 		if (strlen(t->type) > SLUICE_TYPE_NAME_MAX)
-			return fail_at(pl, t->pos, "type name longer than %d", SLUICE_TYPE_NAME_MAX);
+			return sluice__pl_fail_at(pl, t->pos, "type name longer than %d", SLUICE_TYPE_NAME_MAX);
 	}
 	/* record: and play: topics; play's are produced before any stage's. */
 	if ((rc = sluice__tap_check(pl)) != 0)
@@ -358,7 +359,7 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 
 		rc = sluice_plugin_open(st->plugin_name, &st->plugin);
 		if (rc)
-			return fail_at(pl, st->pos, "stage %s: plugin \"%s\": %s", st->name,
+			return sluice__pl_fail_at(pl, st->pos, "stage %s: plugin \"%s\": %s", st->name,
 				       st->plugin_name, sluice_errdetail());
 		if (st->python_file && (rc = sluice__python_stage(pl, st)) != 0)
 			return rc;
@@ -386,12 +387,12 @@ int sluice__pipeline_check(struct sluice_pipeline *pl)
 			struct pl_topic *t = &pl->topics[st->inputs[k].topic_index];
 
 			if (t->producer == -1)
-				return fail_at(pl, st->inputs[k].pos,
+				return sluice__pl_fail_at(pl, st->inputs[k].pos,
 					       "input %s.%s reads topic \"%s\", which no stage produces",
 					       st->name, st->inputs[k].port, t->name);
 		}
 		if (st->ninputs == 0 && !(d->tick_hz > 0))
-			return fail_at(pl, st->pos, "stage %s has no inputs and its plugin %s does not tick",
+			return sluice__pl_fail_at(pl, st->pos, "stage %s has no inputs and its plugin %s does not tick",
 				       st->name, d->name);
 	}
 	return 0;

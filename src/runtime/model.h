@@ -160,6 +160,12 @@ int sluice__pipeline_parse_text(const char *file, const char *text, size_t len,
 /* Loads the plugins and checks the graph; file:line:col errors. */
 int sluice__pipeline_check(struct sluice_pipeline *pl);
 
+/* Helpers the pipeline checks share (check.c): an error naming
+ * file:line:col, and a topic's index by name (-1: none). */
+int sluice__pl_fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int sluice__pl_find_topic(const struct sluice_pipeline *pl, const char *name);
+
 /* python: stages (runtime/pystage.c; parse.c reads the keys): python_stage()
  * turns the python_stage plugin just opened for st into one with st's
  * ports and parameters; python_schemas() gives each Python output the

@@ -26,20 +26,6 @@ struct pydesc {
 enum { S_FILE, S_INPUTS, S_OUTPUTS, S_PARAMS, S_TICK_HZ, S_N };
 static const char *const setting_names[S_N] = {"file", "inputs", "outputs", "params", "tick_hz"};
 
-static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return sluice__fail(-SLUICE_EPIPELINE, "%s:%d:%d: %s", pl->file, p.line, p.col, msg);
-}
-
 /* A growing string; bad once an allocation failed. */
 struct str {
 	char *s;
@@ -93,14 +79,6 @@ static void put_json(struct str *b, const char *s)
 	put(b, "\"", 1);
 }
 
-static int find_topic(const struct sluice_pipeline *pl, const char *name)
-{
-	for (int i = 0; i < pl->ntopics; i++)
-		if (!strcmp(pl->topics[i].name, name))
-			return i;
-	return -1;
-}
-
 /* Port names become Python strings and the plugin's lines: keep them plain. */
 static int port_ok(const char *s)
 {
@@ -120,15 +98,15 @@ static int ports(struct sluice_pipeline *pl, struct pl_stage *st, int outputs, s
 	int n = outputs ? st->noutputs : st->ninputs;
 
 	for (int i = 0; i < n; i++) {
-		int ti = find_topic(pl, ports[i].topic);
+		int ti = sluice__pl_find_topic(pl, ports[i].topic);
 
 		if (!*ports[i].port || !port_ok(ports[i].port))
-			return fail_at(pl, ports[i].pos,
+			return sluice__pl_fail_at(pl, ports[i].pos,
 				       "port \"%s\" of python stage %s: use letters, digits, '_', "
 				       "'-' and '.'",
 				       ports[i].port, st->name);
 		if (ti < 0)
-			return fail_at(pl, ports[i].pos, "unknown topic \"%s\"", ports[i].topic);
+			return sluice__pl_fail_at(pl, ports[i].pos, "unknown topic \"%s\"", ports[i].topic);
 		const struct pl_topic *t = &pl->topics[ti];
 
 		puts_(spec, ports[i].port);
@@ -181,13 +159,13 @@ int sluice__python_stage(struct sluice_pipeline *pl, struct pl_stage *st)
 	int rc;
 
 	if (access(st->python_file, R_OK) != 0)
-		return fail_at(pl, st->python_pos, "stage %s: python file \"%s\": %s", st->name,
+		return sluice__pl_fail_at(pl, st->python_pos, "stage %s: python file \"%s\": %s", st->name,
 			       st->python_file, strerror(errno));
 	if (base->n_inputs != 1 || !base->inputs || !base->inputs[0].on_message)
-		return fail_at(pl, st->pos, "stage %s: plugin %s is not sluice's python_stage",
+		return sluice__pl_fail_at(pl, st->pos, "stage %s: plugin %s is not sluice's python_stage",
 			       st->name, st->plugin_name);
 	if (st->ninputs == 0 && !(st->tick_hz > 0))
-		return fail_at(pl, st->pos,
+		return sluice__pl_fail_at(pl, st->pos,
 			       "python stage %s has no inputs and no tick_hz: nothing would run it",
 			       st->name);
 	pd = calloc(1, sizeof(*pd));
@@ -234,7 +212,7 @@ int sluice__python_stage(struct sluice_pipeline *pl, struct pl_stage *st)
 	rc = sluice__plugin_derive(st->plugin, &pd->d, pd, &derived);
 	pd = NULL; /* the derived plugin's now, or freed */
 	if (rc) {
-		rc = fail_at(pl, st->pos, "stage %s: %s", st->name, sluice_errdetail());
+		rc = sluice__pl_fail_at(pl, st->pos, "stage %s: %s", st->name, sluice_errdetail());
 		goto out;
 	}
 	sluice_plugin_unref(st->plugin);

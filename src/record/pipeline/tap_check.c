@@ -13,27 +13,6 @@
 #include "sluice/error.h"
 #include "sluice/record.h"
 
-static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_at(const struct sluice_pipeline *pl, struct pl_pos p, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return sluice__fail(-SLUICE_EPIPELINE, "%s:%d:%d: %s", pl->file, p.line, p.col, msg);
-}
-
-static int topic_index(const struct sluice_pipeline *pl, const char *name)
-{
-	for (int i = 0; i < pl->ntopics; i++)
-		if (!strcmp(pl->topics[i].name, name))
-			return i;
-	return -1;
-}
 
 struct fschema {
 	uint16_t id;
@@ -122,23 +101,23 @@ static int check_play_topic(struct sluice_pipeline *pl, struct survey *sv, int k
 	struct pl_play *pp = &pl->play;
 	struct pl_topic *t;
 	const struct fchannel *c = NULL;
-	int ti = topic_index(pl, pp->topics[k]);
+	int ti = sluice__pl_find_topic(pl, pp->topics[k]);
 
 	if (ti < 0)
-		return fail_at(pl, pp->topic_pos[k], "play: unknown topic \"%s\"", pp->topics[k]);
+		return sluice__pl_fail_at(pl, pp->topic_pos[k], "play: unknown topic \"%s\"", pp->topics[k]);
 	t = &pl->topics[ti];
 	for (size_t i = 0; i < sv->nc; i++) {
 		if (!channel_matches(sv->c[i].topic, t->name))
 			continue;
 		if (c)
-			return fail_at(pl, pp->topic_pos[k],
+			return sluice__pl_fail_at(pl, pp->topic_pos[k],
 			               "play: %s holds two topics for \"%s\": %.*s and %.*s",
 			               pp->file, t->name, (int)c->topic.len, c->topic.p,
 			               (int)sv->c[i].topic.len, sv->c[i].topic.p);
 		c = &sv->c[i];
 	}
 	if (!c)
-		return fail_at(pl, pp->topic_pos[k],
+		return sluice__pl_fail_at(pl, pp->topic_pos[k],
 		               "play: %s holds no topic \"%s\" (sluice info %s)", pp->file, t->name,
 		               pp->file);
 	const struct fschema *s = NULL;
@@ -149,18 +128,18 @@ static int check_play_topic(struct sluice_pipeline *pl, struct survey *sv, int k
 	/* A channel without a schema (a topic that carried none) is taken as
 	 * the topic's type: the file cannot say otherwise. */
 	if (c->schema && (!s || !str_is(s->name, t->type)))
-		return fail_at(pl, pp->topic_pos[k],
+		return sluice__pl_fail_at(pl, pp->topic_pos[k],
 		               "play: %s's %.*s carries %.*s but topic \"%s\" carries %s", pp->file,
 		               (int)c->topic.len, c->topic.p, s ? (int)s->name.len : 4,
 		               s ? s->name.p : "none", t->name, t->type);
 	if (c->max_len > t->slot_size)
-		return fail_at(pl, pp->topic_pos[k],
+		return sluice__pl_fail_at(pl, pp->topic_pos[k],
 		               "play: %s's %.*s has messages of %llu bytes; topic \"%s\" has "
 		               "slot_size %u",
 		               pp->file, (int)c->topic.len, c->topic.p,
 		               (unsigned long long)c->max_len, t->name, t->slot_size);
 	if (t->producer != -1)
-		return fail_at(pl, pp->topic_pos[k], "play: topic \"%s\" is named twice", t->name);
+		return sluice__pl_fail_at(pl, pp->topic_pos[k], "play: topic \"%s\" is named twice", t->name);
 	t->producer = PL_PRODUCER_PLAY;
 	pp->topic_index[k] = ti;
 	pp->channel[k] = c->id;
@@ -182,14 +161,14 @@ static int check_play(struct sluice_pipeline *pl)
 	int rc = sluice_mcap_load(pp->file, &pp->buf, &pp->len);
 
 	if (rc)
-		return fail_at(pl, pp->file_pos, "play: %s", sluice_errdetail());
+		return sluice__pl_fail_at(pl, pp->file_pos, "play: %s", sluice_errdetail());
 	rc = sluice_mcap_scan(pp->buf, pp->len, 0, survey_rec, &sv, NULL);
 	/* A cut-off recording is refused, not played in part: a run on a
 	 * recording is there to be repeated, and a shorter input would change
 	 * its figures with nothing said (loading prints nothing). */
 	if (rc == -EBADMSG &&
 	    sluice_mcap_scan(pp->buf, pp->len, SLUICE_MCAP_PARTIAL, NULL, NULL, &res) == 0)
-		rc = fail_at(pl, pp->file_pos,
+		rc = sluice__pl_fail_at(pl, pp->file_pos,
 		             "play: %s is cut off or damaged: `sluice record --recover %s` "
 		             "rewrites it up to its last complete chunk (%llu messages); "
 		             "reading stops at: %s",
@@ -197,7 +176,7 @@ static int check_play(struct sluice_pipeline *pl)
 	else if (rc == -ENOMEM)
 		rc = sluice__fail(rc, "play: out of memory reading %s", pp->file);
 	else if (rc)
-		rc = fail_at(pl, pp->file_pos, "play: %s is refused: %s", pp->file,
+		rc = sluice__pl_fail_at(pl, pp->file_pos, "play: %s is refused: %s", pp->file,
 		             sluice_errdetail());
 	for (int k = 0; k < pp->ntopics && !rc; k++)
 		rc = check_play_topic(pl, &sv, k);
@@ -210,8 +189,8 @@ int sluice__tap_check(struct sluice_pipeline *pl)
 	struct pl_record *r = &pl->record;
 
 	for (int k = 0; k < r->ntopics; k++)
-		if ((r->topic_index[k] = topic_index(pl, r->topics[k])) < 0)
-			return fail_at(pl, r->topic_pos[k], "record: unknown topic \"%s\"",
+		if ((r->topic_index[k] = sluice__pl_find_topic(pl, r->topics[k])) < 0)
+			return sluice__pl_fail_at(pl, r->topic_pos[k], "record: unknown topic \"%s\"",
 			               r->topics[k]);
 	if (r->on && !r->ntopics) /* none named: all of them */
 		for (; r->ntopics < pl->ntopics; r->ntopics++)
