@@ -168,7 +168,32 @@ int bridge_topic_is_bridged(const struct sluice_topic_stats *st)
 	return st->publisher_pid == getpid() || bridge_pid_is_bridge(st->publisher_pid);
 }
 
-dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, int writer)
+/* How many samples a lossless topic's DDS reader holds: a few rings.  A
+ * reader that holds only one ring refuses what the writer sends while the
+ * bridge is still publishing the last batch into the local topic, and the
+ * writer resends a refused sample only after the next heartbeat: the writer
+ * then stalls for its whole max_blocking_time.  The writer has up to its
+ * unacknowledged-bytes limit in flight (Cyclone's WhcHigh, 500 kB by
+ * default), more than one ring of small messages.  So the reader holds
+ * BRIDGE_READER_RINGS rings, but at most BRIDGE_READER_BYTES of slots (and
+ * never less than one ring): still a bound, so a slow local subscriber
+ * holds the remote writer back, only later. */
+#define BRIDGE_READER_RINGS 16
+#define BRIDGE_READER_BYTES (8u << 20)
+
+int32_t bridge_reader_depth(uint32_t slot_count, uint32_t slot_size)
+{
+	uint64_t ring = slot_count, n = ring * BRIDGE_READER_RINGS;
+	uint64_t by_bytes = BRIDGE_READER_BYTES / (slot_size ? slot_size : 1);
+
+	if (n > by_bytes)
+		n = by_bytes;
+	if (n < ring)
+		n = ring;
+	return n > INT32_MAX ? INT32_MAX : (int32_t)n;
+}
+
+dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, uint32_t slot_size, int writer)
 {
 	dds_qos_t *q = dds_create_qos();
 	int32_t ring = slot_count > INT32_MAX ? INT32_MAX : (int32_t)slot_count;
@@ -179,12 +204,15 @@ dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, int writer)
 		dds_qset_durability(q, DDS_DURABILITY_VOLATILE);
 	} else {
 		/* Reliable and nothing replaced: a full history makes the writer
-		 * wait (max_blocking_time), so the local ring is the bound. The
-		 * last ring is kept for late joiners, so that a restarted bridge
-		 * gets what it missed (duplicates are dropped by sequence). */
+		 * wait (max_blocking_time), so the local ring and the reader's
+		 * depth are the bound. The last ring is kept for late joiners, so
+		 * that a restarted bridge gets what it missed (duplicates are
+		 * dropped by sequence). */
+		int32_t depth = writer ? ring : bridge_reader_depth(slot_count, slot_size);
+
 		dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_MSECS(100));
 		dds_qset_history(q, DDS_HISTORY_KEEP_ALL, 0);
-		dds_qset_resource_limits(q, ring, DDS_LENGTH_UNLIMITED, ring);
+		dds_qset_resource_limits(q, depth, DDS_LENGTH_UNLIMITED, depth);
 		dds_qset_durability(q, DDS_DURABILITY_TRANSIENT_LOCAL);
 		if (writer)
 			dds_qset_durability_service(q, 0, DDS_HISTORY_KEEP_LAST, ring,

@@ -112,7 +112,9 @@ void bridge_peers_add(struct bridge_peerbuf *pb, const char *topic, dds_entity_t
 void bridge_peers_commit(struct bridge_peerbuf *pb, const char *dirn);
 
 /* The reader and writer QoS of a data topic of this delivery. */
-dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, int writer);
+dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, uint32_t slot_size, int writer);
+/* How many samples a lossless topic's DDS reader holds (a few rings). */
+int32_t bridge_reader_depth(uint32_t slot_count, uint32_t slot_size);
 #endif
 
 #endif

@@ -127,7 +127,7 @@ static void in_schema(struct in_state *s, const sluice_bridge_Schema *sc)
 		      ~(size_t)(SLUICE_FB_MAX_ALIGN - 1);
 	t->copy = aligned_alloc(SLUICE_FB_MAX_ALIGN, t->copy_cap);
 	t->topic = dds_create_topic(b->pp, &sluice_bridge_Envelope_desc, t->dds, NULL, NULL);
-	q = bridge_data_qos(t->delivery, t->slot_count, 0);
+	q = bridge_data_qos(t->delivery, t->slot_count, t->slot_size, 0);
 	t->rd = t->topic > 0 ? dds_create_reader(b->pp, t->topic, q, NULL) : t->topic;
 	dds_delete_qos(q);
 	if (!t->copy || t->rd < 0) {

@@ -112,7 +112,7 @@ static int out_open(struct out_state *s, const char *local)
 	t->cap = t->st.slot_size;
 	t->buf = malloc(t->cap ? t->cap : 1);
 	t->topic = dds_create_topic(b->pp, &sluice_bridge_Envelope_desc, t->dds, NULL, NULL);
-	q = bridge_data_qos(t->st.delivery, t->st.slot_count, 1);
+	q = bridge_data_qos(t->st.delivery, t->st.slot_count, t->st.slot_size, 1);
 	t->wr = t->topic > 0 ? dds_create_writer(b->pp, t->topic, q, NULL) : t->topic;
 	dds_delete_qos(q);
 	if (!t->buf || !t->one || t->wr < 0) {
