@@ -99,9 +99,9 @@ static pid_t child(void)
 }
 
 /* What sluice bridge's reader holds of a lossless topic of 64 slots of
- * SLOT bytes (bridge_reader_depth in tools/sluice/bridge.c): 16 rings, at
- * most 8 MiB of slots. */
-#define READER_DEPTH 1024
+ * SLOT bytes (bridge_reader_depth in tools/sluice/bridge.c): 8 MiB of
+ * slots, at most 8192 samples. */
+#define READER_DEPTH ((8 << 20) / SLOT < 8192 ? (8 << 20) / SLOT : 8192)
 
 static dds_qos_t *lossless_qos(int writer)
 {

@@ -168,28 +168,26 @@ int bridge_topic_is_bridged(const struct sluice_topic_stats *st)
 	return st->publisher_pid == getpid() || bridge_pid_is_bridge(st->publisher_pid);
 }
 
-/* How many samples a lossless topic's DDS reader holds: a few rings.  A
- * reader that holds only one ring refuses what the writer sends while the
- * bridge is still publishing the last batch into the local topic, and the
- * writer resends a refused sample only after the next heartbeat: the writer
- * then stalls for its whole max_blocking_time.  The writer has up to its
- * unacknowledged-bytes limit in flight (Cyclone's WhcHigh, 500 kB by
- * default), more than one ring of small messages.  So the reader holds
- * BRIDGE_READER_RINGS rings, but at most BRIDGE_READER_BYTES of slots (and
- * never less than one ring): still a bound, so a slow local subscriber
+/* How many samples a lossless topic's DDS reader holds.  A reader that
+ * holds only a ring refuses what the writer has in flight while the bridge
+ * is still publishing the last batch into the local topic, and the writer
+ * sends a refused sample again only after its next heartbeat: it stalls
+ * for its whole max_blocking_time.  The writer has up to Cyclone's WhcHigh
+ * (500 kB by default) unacknowledged, some 8000 envelopes of a few bytes;
+ * so the reader holds that many, but at most BRIDGE_READER_BYTES of slots
+ * and never less than a ring: still a bound, so a slow local subscriber
  * holds the remote writer back, only later. */
-#define BRIDGE_READER_RINGS 16
+#define BRIDGE_READER_MAX 8192
 #define BRIDGE_READER_BYTES (8u << 20)
 
 int32_t bridge_reader_depth(uint32_t slot_count, uint32_t slot_size)
 {
-	uint64_t ring = slot_count, n = ring * BRIDGE_READER_RINGS;
-	uint64_t by_bytes = BRIDGE_READER_BYTES / (slot_size ? slot_size : 1);
+	uint64_t n = BRIDGE_READER_BYTES / (slot_size ? slot_size : 1);
 
-	if (n > by_bytes)
-		n = by_bytes;
-	if (n < ring)
-		n = ring;
+	if (n > BRIDGE_READER_MAX)
+		n = BRIDGE_READER_MAX;
+	if (n < slot_count)
+		n = slot_count;
 	return n > INT32_MAX ? INT32_MAX : (int32_t)n;
 }
 
@@ -303,12 +301,13 @@ static void print_counts(const struct bridge *b)
 
 	fprintf(stderr,
 		"sluice bridge: out %llu (stalls %llu, lost locally %llu); in %llu (duplicates "
-		"%llu, own %llu, stalls %llu, gaps %llu); refused: type %llu, hash %llu, "
-		"payload %llu, size %llu, schema %llu\n",
+		"%llu, own %llu, stalls %llu, gaps %llu, history full %llu); refused: type %llu, "
+		"hash %llu, payload %llu, size %llu, schema %llu\n",
 		(unsigned long long)c->out_msgs, (unsigned long long)c->out_stalls,
 		(unsigned long long)c->out_lost, (unsigned long long)c->in_msgs,
 		(unsigned long long)c->in_dup, (unsigned long long)c->in_own,
 		(unsigned long long)c->in_stalls, (unsigned long long)c->in_gap,
+		(unsigned long long)c->in_rejected,
 		(unsigned long long)c->bad_type, (unsigned long long)c->bad_hash,
 		(unsigned long long)c->bad_payload, (unsigned long long)c->bad_size,
 		(unsigned long long)c->no_schema);

@@ -423,6 +423,12 @@ int bridge_in_run(struct bridge *b)
 	}
 	/* No listener runs once its reader is gone. */
 	for (int i = 0; i < s->n; i++) {
+		dds_sample_rejected_status_t rej;
+
+		/* what the reader's history refused for being full: the
+		 * writer sends it again, late (see bridge_reader_depth) */
+		if (dds_get_sample_rejected_status(s->t[i].rd, &rej) == 0)
+			atomic_fetch_add(&b->c.in_rejected, rej.total_count);
 		dds_delete(s->t[i].rd);
 		in_close(&s->t[i]);
 	}
