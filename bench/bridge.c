@@ -98,14 +98,20 @@ static pid_t child(void)
 	return p;
 }
 
+/* What sluice bridge's reader holds of a lossless topic of 64 slots of
+ * SLOT bytes (bridge_reader_depth in tools/sluice/bridge.c): 8 MiB of
+ * slots, at most 8192 samples. */
+#define READER_DEPTH ((8 << 20) / SLOT < 8192 ? (8 << 20) / SLOT : 8192)
+
 static dds_qos_t *lossless_qos(int writer)
 {
 	dds_qos_t *q = dds_create_qos();
+	int32_t depth = writer ? 64 : READER_DEPTH;
 
 	/* what sluice bridge gives a lossless topic of 64 slots */
 	dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_MSECS(100));
 	dds_qset_history(q, DDS_HISTORY_KEEP_ALL, 0);
-	dds_qset_resource_limits(q, 64, DDS_LENGTH_UNLIMITED, 64);
+	dds_qset_resource_limits(q, depth, DDS_LENGTH_UNLIMITED, depth);
 	dds_qset_durability(q, DDS_DURABILITY_TRANSIENT_LOCAL);
 	if (writer)
 		dds_qset_durability_service(q, 0, DDS_HISTORY_KEEP_LAST, 64, DDS_LENGTH_UNLIMITED,

@@ -3,9 +3,10 @@
  *        sluice.msg.Pose topic; waits for a subscriber, publishes poses with
  *        header.seq S..S+N-1 (after the first, waits for FAR to have a
  *        subscriber), waits until they are read
- *   check TOPIC N [--first F] [--timeout S]  reads N poses from a local topic
- *        (waiting for it) and requires header.seq F, F+1, ... : none lost,
- *        none twice, in order
+ *   check TOPIC N [--first F] [--timeout S] [--slow US]  reads N poses from a
+ *        local topic (waiting for it) and requires header.seq F, F+1, ... :
+ *        none lost, none twice, in order; --slow: sleeps US microseconds
+ *        after each (a slow subscriber)
  *   dds-read DDS_TOPIC N CONFIG DOMAIN [--ready FILE]  a plain Cyclone DDS
  *        participant (no sluice on this end) reads the Schema sample and N
  *        envelopes; makes FILE once the first has come
@@ -178,6 +179,7 @@ static int cmd_check(const char *topic, long n, int argc, char **argv)
 	uint64_t first = (uint64_t)arg_u64(argc, argv, "--first", 0);
 	uint64_t deadline = now_ns() + (uint64_t)arg_u64(argc, argv, "--timeout", 20) * 1000000000u;
 	uint64_t want = first, lost = 0;
+	uint64_t slow_ns = (uint64_t)arg_u64(argc, argv, "--slow", 0) * 1000u;
 	int gaps = 0;
 	long got = 0;
 	int rc;
@@ -224,6 +226,8 @@ static int cmd_check(const char *topic, long n, int argc, char **argv)
 		}
 		want++;
 		got++;
+		if (slow_ns)
+			sleep_ns(slow_ns);
 	}
 	sluice_sub_close(sub);
 	printf("check %s: %ld in order, first %llu, lost %llu, duplicates 0\n", topic, got,

@@ -168,7 +168,30 @@ int bridge_topic_is_bridged(const struct sluice_topic_stats *st)
 	return st->publisher_pid == getpid() || bridge_pid_is_bridge(st->publisher_pid);
 }
 
-dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, int writer)
+/* How many samples a lossless topic's DDS reader holds.  A reader that
+ * holds only a ring refuses what the writer has in flight while the bridge
+ * is still publishing the last batch into the local topic, and the writer
+ * sends a refused sample again only after its next heartbeat: it stalls
+ * for its whole max_blocking_time.  The writer has up to Cyclone's WhcHigh
+ * (500 kB by default) unacknowledged, some 8000 envelopes of a few bytes;
+ * so the reader holds that many, but at most BRIDGE_READER_BYTES of slots
+ * and never less than a ring: still a bound, so a slow local subscriber
+ * holds the remote writer back, only later. */
+#define BRIDGE_READER_MAX 8192
+#define BRIDGE_READER_BYTES (8u << 20)
+
+int32_t bridge_reader_depth(uint32_t slot_count, uint32_t slot_size)
+{
+	uint64_t n = BRIDGE_READER_BYTES / (slot_size ? slot_size : 1);
+
+	if (n > BRIDGE_READER_MAX)
+		n = BRIDGE_READER_MAX;
+	if (n < slot_count)
+		n = slot_count;
+	return n > INT32_MAX ? INT32_MAX : (int32_t)n;
+}
+
+dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, uint32_t slot_size, int writer)
 {
 	dds_qos_t *q = dds_create_qos();
 	int32_t ring = slot_count > INT32_MAX ? INT32_MAX : (int32_t)slot_count;
@@ -179,12 +202,15 @@ dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, int writer)
 		dds_qset_durability(q, DDS_DURABILITY_VOLATILE);
 	} else {
 		/* Reliable and nothing replaced: a full history makes the writer
-		 * wait (max_blocking_time), so the local ring is the bound. The
-		 * last ring is kept for late joiners, so that a restarted bridge
-		 * gets what it missed (duplicates are dropped by sequence). */
+		 * wait (max_blocking_time), so the local ring and the reader's
+		 * depth are the bound. The last ring is kept for late joiners, so
+		 * that a restarted bridge gets what it missed (duplicates are
+		 * dropped by sequence). */
+		int32_t depth = writer ? ring : bridge_reader_depth(slot_count, slot_size);
+
 		dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_MSECS(100));
 		dds_qset_history(q, DDS_HISTORY_KEEP_ALL, 0);
-		dds_qset_resource_limits(q, ring, DDS_LENGTH_UNLIMITED, ring);
+		dds_qset_resource_limits(q, depth, DDS_LENGTH_UNLIMITED, depth);
 		dds_qset_durability(q, DDS_DURABILITY_TRANSIENT_LOCAL);
 		if (writer)
 			dds_qset_durability_service(q, 0, DDS_HISTORY_KEEP_LAST, ring,
@@ -275,12 +301,13 @@ static void print_counts(const struct bridge *b)
 
 	fprintf(stderr,
 		"sluice bridge: out %llu (stalls %llu, lost locally %llu); in %llu (duplicates "
-		"%llu, own %llu, stalls %llu, gaps %llu); refused: type %llu, hash %llu, "
-		"payload %llu, size %llu, schema %llu\n",
+		"%llu, own %llu, stalls %llu, gaps %llu, history full %llu); refused: type %llu, "
+		"hash %llu, payload %llu, size %llu, schema %llu\n",
 		(unsigned long long)c->out_msgs, (unsigned long long)c->out_stalls,
 		(unsigned long long)c->out_lost, (unsigned long long)c->in_msgs,
 		(unsigned long long)c->in_dup, (unsigned long long)c->in_own,
 		(unsigned long long)c->in_stalls, (unsigned long long)c->in_gap,
+		(unsigned long long)c->in_rejected,
 		(unsigned long long)c->bad_type, (unsigned long long)c->bad_hash,
 		(unsigned long long)c->bad_payload, (unsigned long long)c->bad_size,
 		(unsigned long long)c->no_schema);

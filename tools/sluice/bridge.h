@@ -58,6 +58,7 @@ int bridge_peer_host_ok(const char *host);
 struct bridge_counts {
 	atomic_uint_fast64_t out_msgs, out_stalls, out_lost;
 	atomic_uint_fast64_t in_msgs, in_dup, in_own, in_stalls, in_gap;
+	atomic_uint_fast64_t in_rejected; /* samples our DDS readers' history refused (full) */
 	atomic_uint_fast64_t bad_type, bad_hash, bad_payload, bad_size, no_schema;
 };
 
@@ -112,7 +113,10 @@ void bridge_peers_add(struct bridge_peerbuf *pb, const char *topic, dds_entity_t
 void bridge_peers_commit(struct bridge_peerbuf *pb, const char *dirn);
 
 /* The reader and writer QoS of a data topic of this delivery. */
-dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, int writer);
+dds_qos_t *bridge_data_qos(uint32_t delivery, uint32_t slot_count, uint32_t slot_size, int writer);
+/* How many samples a lossless topic's DDS reader holds (8 MiB of slots,
+ * at most 8192, at least a ring). */
+int32_t bridge_reader_depth(uint32_t slot_count, uint32_t slot_size);
 #endif
 
 #endif

@@ -7,9 +7,16 @@
  * type name and schema hash must be the announced ones, the payload must
  * fit a slot and pass verification against the binary schema.  Sequence
  * numbers at or below the last one published are duplicates (a restarted
- * bridge on either side resends): dropped and counted. */
+ * bridge on either side resends): dropped and counted.
+ *
+ * Samples are forwarded by a DDS listener, on Cyclone's receive thread, as
+ * they arrive: no hand-over to another thread per message.  The listener
+ * never waits: when the local ring is full (a slow local subscriber) it
+ * leaves the rest in the DDS reader and wakes this direction's thread
+ * (a guard condition), which waits for room as long as it takes. */
 #ifdef SLUICE_HAVE_CYCLONEDDS
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,13 +47,20 @@ struct in_topic {
 	int have_last;
 	unsigned char *copy;  /* aligned: what is verified is what is published */
 	size_t copy_cap;
+	/* The listener and the in thread both forward; lock says who does
+	 * now.  dirty: the reader may hold samples (set before trying the
+	 * lock, so the holder looks again); blocked: the local ring was full
+	 * or the topic not open yet, the in thread takes over. */
+	pthread_mutex_t lock;
+	atomic_int dirty, blocked;
+	struct in_state *s;
 };
 
 struct in_state {
 	struct bridge *b;
 	struct in_topic t[BRIDGE_MAX_TOPICS];
 	int n;
-	dds_entity_t ws;
+	dds_entity_t ws, guard;
 	struct bridge_peerbuf peers;
 	struct timespec last_peers;
 };
@@ -70,9 +84,11 @@ static void in_close(struct in_topic *t)
 		sluice_pub_close(t->pub);
 	free(t->bfbs);
 	free(t->copy);
+	pthread_mutex_destroy(&t->lock);
 }
 
 static int in_open_pub(struct bridge *b, struct in_topic *t, uint64_t first_seq);
+static void in_on_data(dds_entity_t rd, void *arg);
 
 /* A Schema sample: records it, and makes the topic's reader the first time. */
 static void in_schema(struct in_state *s, const sluice_bridge_Schema *sc)
@@ -126,18 +142,23 @@ static void in_schema(struct in_state *s, const sluice_bridge_Schema *sc)
 	t->copy_cap = ((size_t)t->slot_size + SLUICE_FB_MAX_ALIGN - 1) &
 		      ~(size_t)(SLUICE_FB_MAX_ALIGN - 1);
 	t->copy = aligned_alloc(SLUICE_FB_MAX_ALIGN, t->copy_cap);
+	t->s = s;
+	pthread_mutex_init(&t->lock, NULL);
+	/* Everything the listener touches is ready before the reader is. */
+	dds_listener_t *l = dds_create_listener(t);
+
+	dds_lset_data_available(l, in_on_data);
 	t->topic = dds_create_topic(b->pp, &sluice_bridge_Envelope_desc, t->dds, NULL, NULL);
-	q = bridge_data_qos(t->delivery, t->slot_count, 0);
-	t->rd = t->topic > 0 ? dds_create_reader(b->pp, t->topic, q, NULL) : t->topic;
+	q = bridge_data_qos(t->delivery, t->slot_count, t->slot_size, 0);
+	t->rd = t->topic > 0 && t->copy ? dds_create_reader(b->pp, t->topic, q, l) : t->topic;
 	dds_delete_qos(q);
+	dds_delete_listener(l);
 	if (!t->copy || t->rd < 0) {
 		fprintf(stderr, "sluice bridge: %s: cannot create DDS reader: %s\n", t->dds,
 			t->rd < 0 ? dds_strretcode(t->rd) : "out of memory");
 		in_close(t);
 		return;
 	}
-	dds_set_status_mask(t->rd, DDS_DATA_AVAILABLE_STATUS);
-	dds_waitset_attach(s->ws, t->rd, (dds_attach_t)s->n);
 	if (b->verbose)
 		fprintf(stderr, "sluice bridge: in %s -> %s (%s %s)\n", t->dds, t->local,
 			t->type_name, t->delivery == SLUICE_LOSSY ? "lossy" : "lossless");
@@ -145,8 +166,12 @@ static void in_schema(struct in_state *s, const sluice_bridge_Schema *sc)
 	/* A pipeline's bridge (--pipeline) makes the local topic now, with the
 	 * binary schema just received: sluice run waits for it before making
 	 * the topic itself (without a schema) and starting the stages. */
-	if (b->strip[0])
-		in_open_pub(b, t, 0);
+	if (b->strip[0]) {
+		pthread_mutex_lock(&t->lock);
+		if (!t->pub)
+			in_open_pub(b, t, 0);
+		pthread_mutex_unlock(&t->lock);
+	}
 }
 
 /* Becomes the local topic's publisher.  A topic left by an earlier run (a
@@ -231,30 +256,122 @@ static int in_publish(struct bridge *b, struct in_topic *t, size_t len)
 	}
 }
 
-static void in_envelope(struct in_state *s, struct in_topic *t, const sluice_bridge_Envelope *e)
+/* Checks an envelope and drops duplicates; 1 when it is to be published
+ * (its payload is in t->copy).  The first one opens the local topic. */
+static int in_accept(struct bridge *b, struct in_topic *t, const sluice_bridge_Envelope *e)
 {
-	struct bridge *b = s->b;
-
 	if (in_check(b, t, e) != 0)
-		return;
+		return 0;
 	if (!t->pub && in_open_pub(b, t, e->seq) != 0)
-		return;
+		return 0;
 	if (t->have_last && e->seq <= t->last) {
 		/* A resend (within two rings: what a restarted bridge or the
 		 * writer's history can replay) is a duplicate; far older means
 		 * the source topic was made anew and counts from the start. */
 		if (t->last - e->seq < 2 * (uint64_t)t->slot_count) {
 			atomic_fetch_add(&b->c.in_dup, 1);
-			return;
+			return 0;
 		}
 	} else if (t->have_last && e->seq > t->last + 1) {
 		atomic_fetch_add(&b->c.in_gap, e->seq - t->last - 1);
 	}
-	if (in_publish(b, t, e->payload._length) != 0)
+	return 1;
+}
+
+/* Publishes one envelope: into slot when one is loaned (lossless), else
+ * with sluice_pub_publish (lossy: never waits; or the first message). */
+static void in_forward(struct bridge *b, struct in_topic *t, const sluice_bridge_Envelope *e,
+		       void *slot)
+{
+	size_t len = e->payload._length;
+	int rc;
+
+	if (!in_accept(b, t, e))
 		return;
+	if (slot) {
+		memcpy(slot, t->copy, len);
+		if ((rc = sluice_pub_commit(t->pub, 0, len)) != 0) {
+			cli_lib_error("bridge", t->local, rc);
+			return;
+		}
+	} else if (in_publish(b, t, len) != 0) {
+		return;
+	}
 	t->last = e->seq;
 	t->have_last = 1;
 	atomic_fetch_add(&b->c.in_msgs, 1);
+}
+
+/* Moves t's samples from its DDS reader into the local topic, with t->lock
+ * held.  A lossless topic's slot is loaned before a sample is taken, so a
+ * full ring leaves the sample in DDS: with wait_ns 0 that returns 1 (the in
+ * thread is to go on); otherwise it waits for room, counting stalls.  0
+ * once the reader is empty. */
+static int in_pump(struct bridge *b, struct in_topic *t, int64_t wait_ns)
+{
+	while (!atomic_load(b->stop)) {
+		void *sample[1] = {NULL}, *slot = NULL;
+		dds_sample_info_t info;
+		int n;
+
+		if (!t->pub && !wait_ns)
+			return 1; /* opening the topic may wait: the in thread's */
+		if (t->pub && t->delivery == SLUICE_LOSSLESS) {
+			int rc = sluice_pub_loan(t->pub, t->slot_size, &slot, wait_ns);
+
+			if (rc == -EAGAIN || rc == -ETIMEDOUT) {
+				if (!wait_ns)
+					return 1;
+				atomic_fetch_add(&b->c.in_stalls, 1);
+				continue;
+			}
+			if (rc != 0) {
+				/* not expected to clear: this sample is dropped, said */
+				cli_lib_error("bridge", t->local, rc);
+				slot = NULL;
+			}
+		}
+		n = dds_take(t->rd, sample, &info, 1, 1);
+		if (n <= 0)
+			return 0;
+		if (info.valid_data && (slot || t->delivery != SLUICE_LOSSLESS || !t->pub))
+			in_forward(b, t, sample[0], slot);
+		dds_return_loan(t->rd, sample, n);
+	}
+	return 0;
+}
+
+/* Forwards what t's reader holds, unless another thread is at it (that one
+ * then sees dirty and looks again).  wait_ns 0 (the listener) never waits:
+ * a full ring hands t to the in thread. */
+static void in_drain(struct in_state *s, struct in_topic *t, int64_t wait_ns)
+{
+	atomic_store(&t->dirty, 1);
+	while (atomic_load(&t->dirty)) {
+		int blocked = 0;
+
+		if (wait_ns)
+			pthread_mutex_lock(&t->lock);
+		else if (pthread_mutex_trylock(&t->lock) != 0)
+			return;
+		while (!blocked && atomic_exchange(&t->dirty, 0))
+			blocked = in_pump(s->b, t, wait_ns);
+		atomic_store(&t->blocked, blocked);
+		pthread_mutex_unlock(&t->lock);
+		if (blocked) {
+			dds_set_guardcondition(s->guard, true);
+			return;
+		}
+	}
+}
+
+/* DATA_AVAILABLE, on Cyclone's receive thread. */
+static void in_on_data(dds_entity_t rd, void *arg)
+{
+	struct in_topic *t = arg;
+
+	(void)rd;
+	in_drain(t->s, t, 0);
 }
 
 static void in_take_schemas(struct in_state *s)
@@ -270,20 +387,6 @@ static void in_take_schemas(struct in_state *s)
 		dds_return_loan(s->b->schema_rd, samples, n);
 }
 
-static int in_take_data(struct in_state *s, struct in_topic *t)
-{
-	void *samples[TAKE_MAX] = {0};
-	dds_sample_info_t info[TAKE_MAX];
-	int n = dds_take(t->rd, samples, info, TAKE_MAX, TAKE_MAX);
-
-	for (int i = 0; i < n && !atomic_load(s->b->stop); i++)
-		if (info[i].valid_data)
-			in_envelope(s, t, samples[i]);
-	if (n > 0)
-		dds_return_loan(t->rd, samples, n);
-	return n > 0 ? n : 0;
-}
-
 int bridge_in_run(struct bridge *b)
 {
 	struct in_state *s = calloc(1, sizeof(*s));
@@ -292,12 +395,13 @@ int bridge_in_run(struct bridge *b)
 		return cli_error("bridge", "out of memory");
 	s->b = b;
 	s->ws = dds_create_waitset(b->pp);
+	s->guard = dds_create_guardcondition(b->pp);
 	dds_set_status_mask(b->schema_rd, DDS_DATA_AVAILABLE_STATUS);
 	dds_waitset_attach(s->ws, b->schema_rd, (dds_attach_t)-1);
+	dds_waitset_attach(s->ws, s->guard, (dds_attach_t)-2);
 	while (!atomic_load(b->stop)) {
-		int more = 0;
-
 		struct timespec now;
+		bool woken;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		/* the DDS writers of each topic, for sluice ls: twice a second */
@@ -309,13 +413,26 @@ int bridge_in_run(struct bridge *b)
 			s->last_peers = now;
 		}
 		in_take_schemas(s);
+		dds_take_guardcondition(s->guard, &woken);
+		/* Topics the listener handed over wait here for room; the
+		 * others are looked at too, in case a sample came in while
+		 * no listener call was due. */
 		for (int i = 0; i < s->n; i++)
-			more += in_take_data(s, &s->t[i]);
-		if (!more)
-			dds_waitset_wait(s->ws, NULL, 0, DDS_MSECS(100));
+			in_drain(s, &s->t[i], atomic_load(&s->t[i].blocked) ? 100000000 : 0);
+		dds_waitset_wait(s->ws, NULL, 0, DDS_MSECS(100));
 	}
-	for (int i = 0; i < s->n; i++)
+	/* No listener runs once its reader is gone. */
+	for (int i = 0; i < s->n; i++) {
+		dds_sample_rejected_status_t rej;
+
+		/* what the reader's history refused for being full: the
+		 * writer sends it again, late (see bridge_reader_depth) */
+		if (dds_get_sample_rejected_status(s->t[i].rd, &rej) == 0)
+			atomic_fetch_add(&b->c.in_rejected, rej.total_count);
+		dds_delete(s->t[i].rd);
 		in_close(&s->t[i]);
+	}
+	dds_delete(s->guard);
 	dds_delete(s->ws);
 	free(s);
 	return 0;
