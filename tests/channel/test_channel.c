@@ -538,14 +538,16 @@ END_TEST
 /* The default spin adapts: a message that comes later than a full spin
  * after the wait began halves it, down to none (a subscriber of a 1 kHz
  * topic stops spinning 20 us per message); one a full spin would have
- * caught restores it.  A spin asked for (spin_ns) is kept as given. */
+ * caught restores it.  A spin asked for (spin_ns) is kept as given.  A
+ * wait-set's spin adapts the same way. */
 START_TEST(default_spin_adapts)
 {
 	char name[128];
 	struct sluice_topic_opts o = topic_opts(SLUICE_LOSSLESS, 64);
 	struct sluice_sub_opts fixed = {.type_name = "test.Msg", .schema_hash = 0x1234,
 					.spin_ns = CHAN_DEFAULT_SPIN_NS};
-	struct sluice_sub *s, *f;
+	struct sluice_sub *s, *f, *w;
+	struct sluice_waitset *ws;
 	const uint32_t full = CHAN_DEFAULT_SPIN_NS;
 	const int late = 20;
 
@@ -553,7 +555,11 @@ START_TEST(default_spin_adapts)
 	ck_assert_int_eq(sluice_topic_create(name, &o), 0);
 	s = sub_of(name, SLUICE_JOIN_NEXT);
 	ck_assert_int_eq(sluice_sub_open(name, &fixed, &f), 0);
+	w = sub_of(name, SLUICE_JOIN_NEXT);
+	ck_assert_int_eq(sluice_waitset_new(&ws), 0);
+	ck_assert_int_eq(sluice_waitset_add(ws, w), 0);
 	ck_assert_uint_eq(s->spin_cur, full);
+	ck_assert_uint_eq(ws->spin_cur, full);
 
 	/* the rule, on the subscriber's own state (wait began at t0 = 1 ms) */
 	uint32_t want = full;
@@ -589,21 +595,33 @@ START_TEST(default_spin_adapts)
 		pause();
 		_exit(0);
 	}
-	uint32_t least = s->spin_cur;
+	uint32_t least = s->spin_cur, ws_least = ws->spin_cur;
 	for (int i = 0; i < late; i++) {
 		struct sluice_msg m;
 
+		/* the first half waits in take, the second in the wait-set */
+		if (i >= late / 2)
+			ck_assert_int_eq(sluice_waitset_wait(ws, 5 * SECOND), 0);
 		ck_assert_int_eq(sluice_sub_take(s, &m, 5 * SECOND), 0);
 		ck_assert_uint_eq(m.seq, (uint64_t)i);
 		ck_assert_int_eq(sluice_sub_release(s, &m), 0);
 		ck_assert_int_eq(sluice_sub_take(f, &m, 5 * SECOND), 0);
 		ck_assert_int_eq(sluice_sub_release(f, &m), 0);
 		ck_assert_uint_eq(f->spin_cur, full);
-		least = s->spin_cur < least ? s->spin_cur : least;
+		if (i < late / 2)
+			least = s->spin_cur < least ? s->spin_cur : least;
+		else
+			ws_least = ws->spin_cur < ws_least ? ws->spin_cur : ws_least;
+		ck_assert_int_eq(sluice_sub_take(w, &m, 5 * SECOND), 0);
+		ck_assert_uint_eq(m.seq, (uint64_t)i);
+		ck_assert_int_eq(sluice_sub_release(w, &m), 0);
 	}
 	ck_assert_uint_lt(least, full);
+	ck_assert_uint_lt(ws_least, full);
 	kill(pid, SIGKILL);
 	tu_wait(pid, 5000);
+	sluice_waitset_free(ws);
+	sluice_sub_close(w);
 	sluice_sub_close(f);
 	sluice_sub_close(s);
 	sluice_shm_unlink(name);
