@@ -44,6 +44,8 @@
 /* A waiting side spins this long before it sleeps (see DESIGN.md: a
  * sleeping wake-up costs tens of microseconds on a VM). */
 #define CHAN_DEFAULT_SPIN_NS 20000u
+/* A spin halved below this is no spin (adapt_spin() in sub.c). */
+#define CHAN_MIN_SPIN_NS 500u
 /* How many slots ahead of the one taken a subscriber prefetches. */
 #define CHAN_PREFETCH_AHEAD 2
 /* A waiting subscriber looks for a dead publisher this often. */

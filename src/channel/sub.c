@@ -132,6 +132,8 @@ int sluice_sub_open(const char *topic, const struct sluice_sub_opts *opts,
 	}
 	s->busy = opts && (opts->flags & SLUICE_SUB_BUSY_POLL);
 	s->spin_ns = opts && opts->spin_ns ? opts->spin_ns : CHAN_DEFAULT_SPIN_NS;
+	s->spin_cur = s->spin_ns;
+	s->spin_adapt = !(opts && opts->spin_ns);
 	strcpy(s->name, topic);
 	remember_publisher(s);
 	join(s, opts ? opts->join : SLUICE_JOIN_NEXT);
@@ -483,7 +485,7 @@ static int take_slow(struct sluice_sub *s, struct sluice_msg *m, int64_t timeout
 
 	now = sluice__now_ns();
 	deadline = sluice__deadline(now, timeout_ns);
-	uint64_t spin_until = now + s->spin_ns;
+	uint64_t t0 = now, spin_until = now + s->spin_cur;
 	for (;;) {
 		/* Look for a gone publisher at most every CHAN_LIVENESS_NS. */
 		if (now - s->last_liveness_ns >= CHAN_LIVENESS_NS) {
@@ -495,8 +497,10 @@ static int take_slow(struct sluice_sub *s, struct sluice_msg *m, int64_t timeout
 
 		rc = sluice__waitq_wait(&s->g.h->data_q, ready_cond, s, spin_until, slice, s->busy);
 		if (rc == 0) {
-			if (try_take(s, m))
+			if (try_take(s, m)) {
+				sluice__sub_adapt_spin(s, t0, m->stamp_ns);
 				return 0;
+			}
 			if (sluice__sub_evicted(s))
 				return sluice__sub_check_gone(s);
 		}

@@ -26,7 +26,9 @@ struct sluice_sub {
 	uint8_t foreign; /* 0, FOREIGN_HEAD or FOREIGN_CURSOR */
 	uint64_t foreign_head, foreign_cursor, foreign_at;
 	uint32_t off_hint; /* where the last message began: the next likely does */
-	uint32_t spin_ns;
+	uint32_t spin_ns;  /* the spin asked for (or the default) */
+	uint32_t spin_cur; /* the spin used now: spin_ns, or less while it does not pay */
+	bool spin_adapt;   /* the default spin adapts; one asked for is kept */
 	bool busy;
 	bool viewing;
 	char name[SLUICE_SHM_NAME_MAX + 1];
@@ -39,6 +41,33 @@ static inline bool sluice__seq_after(uint64_t a, uint64_t b)
 }
 
 bool sluice__sub_has_data_slow(struct sluice_sub *s, struct chan_slot *slot);
+
+/* The stamp of the message a take would return next, for a wait-set's
+ * spin (a hint only: a lossy publisher may be rewriting it). */
+static inline uint64_t sluice__sub_next_stamp(struct sluice_sub *s)
+{
+	return atomic_load_explicit(&chan_slot(&s->g, s->cursor)->stamp_ns,
+				    memory_order_relaxed);
+}
+
+/* After a wait that began at t0 ended with a message stamped `stamp`: would
+ * a full spin have caught it?  Then spin in full next time; if not, halve
+ * the spin, down to none.  A subscriber whose messages come further apart
+ * than its spin stops burning a CPU for nothing on every message, which on
+ * a machine with fewer CPUs than subscribers delays the others (eight
+ * subscribers spinning 20 us on two CPUs use 160 us of CPU per message);
+ * one whose messages come within the spin keeps it.  Only the default
+ * spin adapts: a spin_ns asked for is used as given.  The stamp is the
+ * publisher's: a wrong one only changes how long this side spins. */
+static inline void sluice__sub_adapt_spin(struct sluice_sub *s, uint64_t t0, uint64_t stamp)
+{
+	if (!s->spin_adapt)
+		return;
+	if (stamp <= t0 || stamp - t0 <= s->spin_ns)
+		s->spin_cur = s->spin_ns;
+	else
+		s->spin_cur = s->spin_cur > CHAN_MIN_SPIN_NS ? s->spin_cur / 2 : 0;
+}
 
 /* A message is readable now.  Inline: a busy-polling subscriber runs this
  * in its loop, and a lossless topic's answer is one load. */
@@ -78,6 +107,22 @@ static inline bool sluice__sub_evicted(const struct sluice_sub *s)
  * nothing is left), or 0.  Also rereads the head, so that a slot whose
  * header a foreign write set back does not hold the subscriber. */
 int sluice__sub_check_gone(struct sluice_sub *s);
+
+#define WAITSET_MAX 64
+
+/* A wait-set (waitset.c); here so that the tests can see its spin. */
+struct sluice_waitset {
+	struct sluice_sub *subs[WAITSET_MAX];
+	int n;
+	int next; /* round-robin start, so one busy topic cannot starve the rest */
+	/* When a look for gone publishers (a /proc read each) was last due:
+	 * a wait makes one at most every CHAN_LIVENESS_NS, as a subscriber's
+	 * take does, not on every call (a stage waits once per message). */
+	uint64_t last_gone_check;
+	/* The spin before sleeping: CHAN_DEFAULT_SPIN_NS, halved down to none
+	 * while messages come later than that (as a subscriber's, sub.h). */
+	uint32_t spin_cur;
+};
 
 /* The index of a wait-set member with a message (or evicted), else -1: one
  * load per member, for a caller that spins (sluice_waitset_wait(ws, 0)

@@ -18,26 +18,17 @@
 #include "common/detail.h"
 #include "shm/waitq.h"
 
-#define WAITSET_MAX 64
-
 #ifndef SYS_futex_waitv
 #define SYS_futex_waitv 449
 #endif
 
-struct sluice_waitset {
-	struct sluice_sub *subs[WAITSET_MAX];
-	int n;
-	int next; /* round-robin start, so one busy topic cannot starve the rest */
-	/* When a look for gone publishers (a /proc read each) was last due:
-	 * a wait makes one at most every CHAN_LIVENESS_NS, as a subscriber's
-	 * take does, not on every call (a stage waits once per message). */
-	uint64_t last_gone_check;
-};
-
 int sluice_waitset_new(struct sluice_waitset **out)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -ENOMEM;
+	if (!*out)
+		return -ENOMEM;
+	(*out)->spin_cur = CHAN_DEFAULT_SPIN_NS;
+	return 0;
 }
 
 void sluice_waitset_free(struct sluice_waitset *ws)
@@ -96,11 +87,24 @@ static int sleep_all(struct sluice_waitset *ws, const uint32_t *seen, uint64_t d
 	return 0;
 }
 
+/* A wait that began at t0 found member i ready: adapt the spin to when
+ * its message was stamped (sluice__sub_adapt_spin's rule). */
+static int waited_for(struct sluice_waitset *ws, int i, uint64_t t0)
+{
+	uint64_t stamp = sluice__sub_next_stamp(ws->subs[i]);
+
+	if (stamp <= t0 || stamp - t0 <= CHAN_DEFAULT_SPIN_NS)
+		ws->spin_cur = CHAN_DEFAULT_SPIN_NS;
+	else
+		ws->spin_cur = ws->spin_cur > CHAN_MIN_SPIN_NS ? ws->spin_cur / 2 : 0;
+	return i;
+}
+
 int sluice_waitset_wait(struct sluice_waitset *ws, int64_t timeout_ns)
 {
 	uint64_t now = sluice__now_ns();
 	uint64_t deadline = sluice__deadline(now, timeout_ns);
-	uint64_t spin_until = now + CHAN_DEFAULT_SPIN_NS;
+	uint64_t t0 = now, spin_until = now + ws->spin_cur;
 	bool check_gone = now - ws->last_gone_check >= CHAN_LIVENESS_NS;
 	uint32_t seen[WAITSET_MAX];
 	int i;
@@ -116,7 +120,7 @@ int sluice_waitset_wait(struct sluice_waitset *ws, int64_t timeout_ns)
 	while (sluice__now_ns() < spin_until && sluice__now_ns() < deadline)
 		for (int k = 0; k < 64; k++) {
 			if ((i = ready_member(ws, false)) >= 0)
-				return i;
+				return waited_for(ws, i, t0);
 			sluice__cpu_relax();
 		}
 
@@ -143,13 +147,13 @@ int sluice_waitset_wait(struct sluice_waitset *ws, int64_t timeout_ns)
 			atomic_fetch_sub_explicit(&ws->subs[k]->g.h->data_q.waiters, 1,
 						  memory_order_relaxed);
 		if (i >= 0)
-			return i;
+			return waited_for(ws, i, t0);
 		now = sluice__now_ns();
 		check_gone = now - ws->last_gone_check >= CHAN_LIVENESS_NS;
 		if (check_gone)
 			ws->last_gone_check = now;
 		if ((i = ready_member(ws, check_gone)) >= 0)
-			return i;
+			return waited_for(ws, i, t0);
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		if (rc && rc != -EAGAIN && rc != -ETIMEDOUT && rc != -EINTR)

@@ -129,6 +129,7 @@ struct scan {
 	void *arg;
 	struct sluice_mcap_result *res;
 	unsigned char chan_seen[65536 / 8];
+	unsigned char schema_seen[65536 / 8];
 };
 
 static int note(struct scan *s, const struct sluice_mcap_rec *r)
@@ -138,8 +139,15 @@ static int note(struct scan *s, const struct sluice_mcap_rec *r)
 	switch (r->kind) {
 	case SLUICE_MCAP_SCHEMA:
 		res->schemas++;
+		s->schema_seen[r->id / 8] |= (unsigned char)(1u << (r->id % 8));
 		break;
 	case SLUICE_MCAP_CHANNEL:
+		/* Schema 0 is "none"; any other must be defined first, or a reader
+		 * would type the channel's messages with whatever comes later. */
+		if (r->schema_id && !(s->schema_seen[r->schema_id / 8] & (1u << (r->schema_id % 8))))
+			return sluice__fail(-EBADMSG, "channel %u refers to schema %u, which no "
+						      "Schema record before it defines", r->id,
+					    r->schema_id);
 		res->channels++;
 		s->chan_seen[r->id / 8] |= (unsigned char)(1u << (r->id % 8));
 		break;

@@ -231,6 +231,37 @@ static void write_sched(FILE *js, const struct pl_stage *st)
 		st->has_spin ? st->spin_us : 0u);
 }
 
+/* s as a JSON string: a record: file is a path the user chose, so quotes,
+ * backslashes and control characters are escaped. */
+static void write_jstr(FILE *js, const char *s)
+{
+	fputc('"', js);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(js, "\\%c", *c);
+		else if (*c < 0x20)
+			fprintf(js, "\\u%04x", *c);
+		else
+			fputc(*c, js);
+	}
+	fputc('"', js);
+}
+
+/* What the record: section wrote (as the table's last line says), or null:
+ * no record: section, or the recording failed. */
+static void write_record(FILE *js, const struct report *r)
+{
+	if (!r->has_record) {
+		fprintf(js, ",\n  \"record\": null");
+		return;
+	}
+	fprintf(js, ",\n  \"record\": {\"file\": ");
+	write_jstr(js, r->record.file);
+	fprintf(js, ", \"messages\": %llu, \"bytes\": %llu, \"lost\": %llu}",
+		(unsigned long long)r->record.messages, (unsigned long long)r->record.bytes,
+		(unsigned long long)r->record.lost);
+}
+
 static void write_json(struct report *r, FILE *js, double secs, int nfigures)
 {
 	fprintf(js, "{\n  \"pipeline\": \"%s\",\n  \"mode\": \"%s\",\n  \"duration_s\": %.3f,\n"
@@ -262,7 +293,9 @@ static void write_json(struct report *r, FILE *js, double secs, int nfigures)
 	fprintf(js, "\n  ],\n  \"figures\": {");
 	for (int i = 0; i < nfigures; i++)
 		fprintf(js, "%s\n    \"%s\": %.9g", i ? "," : "", r->frep[i].key, r->frep[i].value);
-	fprintf(js, "%s}\n}\n", nfigures ? "\n  " : "");
+	fprintf(js, "%s}", nfigures ? "\n  " : "");
+	write_record(js, r);
+	fprintf(js, "\n}\n");
 }
 
 void sluice__report_final(struct report *r, uint64_t elapsed_ns)

@@ -12,6 +12,7 @@
 
 #include "chan_msg.h"
 #include "channel/chan.h"
+#include "channel/sub.h"
 #include "sluice/sluice.h"
 #include "testutil.h"
 
@@ -534,6 +535,99 @@ START_TEST(waitset_wakes_on_any_topic)
 }
 END_TEST
 
+/* The default spin adapts: a message that comes later than a full spin
+ * after the wait began halves it, down to none (a subscriber of a 1 kHz
+ * topic stops spinning 20 us per message); one a full spin would have
+ * caught restores it.  A spin asked for (spin_ns) is kept as given.  A
+ * wait-set's spin adapts the same way. */
+START_TEST(default_spin_adapts)
+{
+	char name[128];
+	struct sluice_topic_opts o = topic_opts(SLUICE_LOSSLESS, 64);
+	struct sluice_sub_opts fixed = {.type_name = "test.Msg", .schema_hash = 0x1234,
+					.spin_ns = CHAN_DEFAULT_SPIN_NS};
+	struct sluice_sub *s, *f, *w;
+	struct sluice_waitset *ws;
+	const uint32_t full = CHAN_DEFAULT_SPIN_NS;
+	const int late = 20;
+
+	tu_name(name, sizeof(name), "spin");
+	ck_assert_int_eq(sluice_topic_create(name, &o), 0);
+	s = sub_of(name, SLUICE_JOIN_NEXT);
+	ck_assert_int_eq(sluice_sub_open(name, &fixed, &f), 0);
+	w = sub_of(name, SLUICE_JOIN_NEXT);
+	ck_assert_int_eq(sluice_waitset_new(&ws), 0);
+	ck_assert_int_eq(sluice_waitset_add(ws, w), 0);
+	ck_assert_uint_eq(s->spin_cur, full);
+	ck_assert_uint_eq(ws->spin_cur, full);
+
+	/* the rule, on the subscriber's own state (wait began at t0 = 1 ms) */
+	uint32_t want = full;
+	for (int i = 0; i < 8; i++) {
+		sluice__sub_adapt_spin(s, 1000000, 1000000 + full + 1);
+		want = want > CHAN_MIN_SPIN_NS ? want / 2 : 0;
+		ck_assert_uint_eq(s->spin_cur, want);
+	}
+	ck_assert_uint_eq(s->spin_cur, 0);
+	sluice__sub_adapt_spin(s, 1000000, 1000000 + full); /* just caught */
+	ck_assert_uint_eq(s->spin_cur, full);
+	sluice__sub_adapt_spin(s, 1000000, 1000000 + full + 1);
+	sluice__sub_adapt_spin(s, 1000000, 5); /* stamped before the wait */
+	ck_assert_uint_eq(s->spin_cur, full);
+	sluice__sub_adapt_spin(f, 1000000, 9000000);
+	ck_assert_uint_eq(f->spin_cur, full);
+
+	/* and in use: messages 1 ms apart, each take waiting for the next */
+	pid_t pid = tu_fork();
+	if (pid == 0) {
+		struct sluice_pub *p;
+
+		if (sluice_pub_open(name, &o, &p) != 0)
+			_exit(1);
+		for (int i = 0; i < late; i++) {
+			unsigned char buf[256];
+
+			usleep(1000);
+			msg_fill(buf, 64, (uint64_t)i);
+			if (sluice_pub_publish(p, buf, 64, 5 * SECOND) != 0)
+				_exit(2);
+		}
+		pause();
+		_exit(0);
+	}
+	uint32_t least = s->spin_cur, ws_least = ws->spin_cur;
+	for (int i = 0; i < late; i++) {
+		struct sluice_msg m;
+
+		/* the first half waits in take, the second in the wait-set */
+		if (i >= late / 2)
+			ck_assert_int_eq(sluice_waitset_wait(ws, 5 * SECOND), 0);
+		ck_assert_int_eq(sluice_sub_take(s, &m, 5 * SECOND), 0);
+		ck_assert_uint_eq(m.seq, (uint64_t)i);
+		ck_assert_int_eq(sluice_sub_release(s, &m), 0);
+		ck_assert_int_eq(sluice_sub_take(f, &m, 5 * SECOND), 0);
+		ck_assert_int_eq(sluice_sub_release(f, &m), 0);
+		ck_assert_uint_eq(f->spin_cur, full);
+		if (i < late / 2)
+			least = s->spin_cur < least ? s->spin_cur : least;
+		else
+			ws_least = ws->spin_cur < ws_least ? ws->spin_cur : ws_least;
+		ck_assert_int_eq(sluice_sub_take(w, &m, 5 * SECOND), 0);
+		ck_assert_uint_eq(m.seq, (uint64_t)i);
+		ck_assert_int_eq(sluice_sub_release(w, &m), 0);
+	}
+	ck_assert_uint_lt(least, full);
+	ck_assert_uint_lt(ws_least, full);
+	kill(pid, SIGKILL);
+	tu_wait(pid, 5000);
+	sluice_waitset_free(ws);
+	sluice_sub_close(w);
+	sluice_sub_close(f);
+	sluice_sub_close(s);
+	sluice_shm_unlink(name);
+}
+END_TEST
+
 static int list_finds(const char *topic, void *arg)
 {
 	return strcmp(topic, arg) == 0;
@@ -607,6 +701,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, lossless_evicts_killed_subscriber);
 	tcase_add_test(tc, lossless_stopped_subscriber_blocks_with_timeout);
 	tcase_add_test(tc, waitset_wakes_on_any_topic);
+	tcase_add_test(tc, default_spin_adapts);
 	tcase_add_test(tc, introspection_from_another_process);
 	suite_add_tcase(s, tc);
 	return s;

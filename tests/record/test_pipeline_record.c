@@ -396,15 +396,17 @@ START_TEST(cut_recording_refused_with_recover)
 END_TEST
 
 /* `sluice run` ends its summary with one line saying what the record:
- * section wrote: the file, its messages and its size. */
+ * section wrote: the file, its messages and its size; --summary's JSON
+ * says the same under "record". */
 START_TEST(run_prints_what_it_recorded)
 {
-	char f[128], y[128], out[128], text[1024], name[64], want[256], line[512];
+	char f[128], y[128], out[128], js[128], text[1024], name[64], want[256], line[512];
 	struct stat st;
 
 	path_in(f, sizeof(f), "cli.mcap");
 	path_in(y, sizeof(y), "cli.yaml");
 	path_in(out, sizeof(out), "cli.out");
+	path_in(js, sizeof(js), "cli.json");
 	snprintf(name, sizeof(name), "rpc%ld", (long)getpid());
 	snprintf(text, sizeof(text),
 	         "topics:\n"
@@ -421,8 +423,8 @@ START_TEST(run_prints_what_it_recorded)
 		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		dup2(fd, 1);
-		execl(SLUICE_BIN, SLUICE_BIN, "run", "--quiet", "--duration", "2", "--name", name, y,
-		      (char *)NULL);
+		execl(SLUICE_BIN, SLUICE_BIN, "run", "--quiet", "--duration", "2", "--name", name,
+		      "--summary", js, y, (char *)NULL);
 		_exit(127);
 	}
 	ck_assert_int_eq(tu_wait(pid, 60000), 0);
@@ -440,6 +442,11 @@ START_TEST(run_prints_what_it_recorded)
 	fclose(o);
 	ck_assert_msg(found, "no line \"%s\" in sluice run's output", want);
 	ck_assert_int_eq(after, 0); /* it is the last line */
+	ck_assert_double_eq(tu_json_number(js, "s[\"record\"][\"messages\"]"), 300);
+	ck_assert_double_eq(tu_json_number(js, "s[\"record\"][\"bytes\"]"), (double)st.st_size);
+	ck_assert_double_eq(tu_json_number(js, "s[\"record\"][\"lost\"]"), 0);
+	snprintf(line, sizeof(line), "s[\"record\"][\"file\"] == \"%s\"", f);
+	ck_assert_double_eq(tu_json_number(js, line), 1);
 }
 END_TEST
 

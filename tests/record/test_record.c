@@ -731,6 +731,126 @@ START_TEST(play_cut_off_recording)
 }
 END_TEST
 
+/* Runs argv with stderr into err_path; its exit status. */
+static int run_err(char *const argv[], int timeout_ms, const char *err_path)
+{
+	pid_t pid = tu_fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return tu_wait(pid, timeout_ms);
+}
+
+static void expect_in_file(const char *path, const char *want)
+{
+	char text[2048] = "";
+	FILE *f = fopen(path, "r");
+
+	ck_assert_ptr_nonnull(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = 0;
+	fclose(f);
+	ck_assert_msg(strstr(text, want), "want \"%s\" in \"%s\"", want, text);
+}
+
+/* A recording written by @mcap/core (the reference writer: its Schema and
+ * Channel records sit inside zstd chunks) plays: its FlatBuffers channel
+ * decodes in echo, from `sluice play` and from a pipeline's play: section
+ * (which once kept channel names pointing into a freed chunk: the
+ * sanitizer builds watch).  Its ROS 2 channel (ros2msg schema, cdr
+ * messages) is refused with the reason by both, never published as a
+ * FlatBuffers type. */
+START_TEST(mcap_core_recording_played)
+{
+	char path[128], out[160], err[160], yaml[160], text[1024], prefix[64], topic[96];
+	char line[1024], cmd[1024];
+	const int n = 20;
+
+	if (!NODE_BIN[0] || access(MCAP_CORE_PKG, R_OK)) {
+		fprintf(stderr, "test_record: node or @mcap/core missing (scripts/deps.sh check "
+				"installs them): mcap_core_recording_played not run\n");
+		return;
+	}
+	tmpfile_name(path, sizeof(path), "core");
+	snprintf(out, sizeof(out), "%s.echo", path);
+	snprintf(err, sizeof(err), "%s.err", path);
+	snprintf(yaml, sizeof(yaml), "%s.yaml", path);
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' '%s' '%s' %d", NODE_BIN, WRITE_MCAP_CORE, path,
+		 GPS_BFBS, GPS_SAMPLE, n);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+
+	/* all topics: the ros channel is refused, nothing published */
+	char *all[] = {SLUICE_BIN, "play", path, "--rate", "0", NULL};
+	ck_assert_int_eq(run_err(all, 20000, err), 1);
+	expect_in_file(err, "channel ros: its schema \"std_msgs/msg/String\" is not encoded as "
+			    "flatbuffer");
+
+	/* the gps channel alone plays, and echo decodes every message */
+	tu_name(prefix, sizeof(prefix), "core");
+	strcat(prefix, ".");
+	snprintf(topic, sizeof(topic), "%sgps", prefix);
+	pid_t echo = tu_fork();
+	if (echo == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		execl(SLUICE_BIN, SLUICE_BIN, "echo", topic, "--wait", "--oldest", "-n", "20",
+		      (char *)NULL);
+		_exit(127);
+	}
+	char *gps[] = {SLUICE_BIN, "play", path, "--topics", "gps", "--prefix", prefix + 1, NULL};
+	ck_assert_int_eq(run_err(gps, 20000, err), 0);
+	ck_assert_int_eq(tu_wait(echo, 10000), 0);
+	FILE *f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	int lines = 0;
+	while (fgets(line, sizeof(line), f)) {
+		ck_assert_ptr_nonnull(strstr(line, "\"lon_deg\": 2.25"));
+		lines++;
+	}
+	fclose(f);
+	ck_assert_int_eq(lines, n);
+
+	/* a pipeline's play: section: gps is accepted, ros refused at its line */
+	const char *tmpl = "topics:\n"
+			   "  gps: { type: sluice.msg.GpsFix, slots: 16, slot_size: 256 }\n"
+			   "play: { file: %s, topics: [%s] }\n"
+			   "stages:\n"
+			   "  sink: { plugin: json_sink, params: { path: %s.jsonl, topic: gps }, "
+			   "inputs: { in: gps } }\n";
+	snprintf(text, sizeof(text), tmpl, path, "gps", path);
+	FILE *y = fopen(yaml, "w");
+	ck_assert_ptr_nonnull(y);
+	fputs(text, y);
+	fclose(y);
+	char *check[] = {SLUICE_BIN, "run", "--check", yaml, NULL};
+	ck_assert_int_eq(run_err(check, 20000, err), 0);
+	snprintf(text, sizeof(text),
+		 "topics:\n"
+		 "  gps: { type: sluice.msg.GpsFix, slots: 16, slot_size: 256 }\n"
+		 "  ros: { type: sluice.msg.GpsFix, slots: 16, slot_size: 256 }\n"
+		 "play: { file: %s, topics: [ros] }\n"
+		 "stages:\n"
+		 "  sink: { plugin: json_sink, params: { path: %s.jsonl, topic: ros }, "
+		 "inputs: { in: ros } }\n",
+		 path, path);
+	y = fopen(yaml, "w");
+	ck_assert_ptr_nonnull(y);
+	fputs(text, y);
+	fclose(y);
+	ck_assert_int_eq(run_err(check, 20000, err), 2);
+	expect_in_file(err, "has message encoding \"cdr\" and a schema not in flatbuffer: only "
+			    "FlatBuffers channels are played");
+	unlink(yaml);
+	unlink(err);
+	unlink(out);
+	unlink(path);
+}
+END_TEST
+
 /* Options are parsed strictly (exit 2, nothing done), and `sluice info
  * --recover` writes a complete file from a cut one. */
 START_TEST(cli_arguments_and_info_recover)
@@ -864,6 +984,26 @@ START_TEST(corrupt_files_refused_with_reason)
 	/* cut off */
 	expect_refused(buf, len / 2, "");
 
+	/* a channel whose schema no Schema record defines before it */
+	{
+		struct sluice_mcap_writer *w;
+		uint16_t sid, ch;
+		size_t olen;
+
+		ck_assert_int_eq(sluice_mcap_writer_open(path, NULL, &w), 0);
+		ck_assert_int_eq(sluice_mcap_add_schema(w, "t.T", "flatbuffer", "x", 1, &sid), 0);
+		ck_assert_int_eq(sluice_mcap_add_channel(w, sid, "orphan", "flatbuffer", &ch), 0);
+		ck_assert_int_eq(sluice_mcap_writer_close(w), 0);
+		unsigned char *o = slurp(path, &olen);
+		unsigned char *at = memmem(o, olen, "orphan", 6);
+		ck_assert_ptr_nonnull(at);
+		/* u16 schema id, u32 topic length, the topic */
+		ck_assert_uint_eq(at[-6], sid);
+		at[-6] = 9;
+		expect_refused(o, olen, "channel 0 refers to schema 9, which no Schema record");
+		free(o);
+	}
+
 	/* any single byte flipped: never a crash (the sanitizer builds watch) */
 	srand(7);
 	for (int k = 0; k < 2000; k++) {
@@ -902,6 +1042,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, interrupt_keeps_everything_queued);
 	tcase_add_test(tc, play_then_echo);
 	tcase_add_test(tc, play_cut_off_recording);
+	tcase_add_test(tc, mcap_core_recording_played);
 	tcase_add_test(tc, cli_arguments_and_info_recover);
 	tcase_add_test(tc, record_all_follows_new_topics);
 	tcase_add_test(tc, corrupt_files_refused_with_reason);

@@ -32,6 +32,7 @@ struct pchan {
 };
 
 struct pschema {
+	int flatbuffer; /* its encoding is "flatbuffer" */
 	char name[SLUICE_TYPE_NAME_MAX + 1];
 	void *data;
 	size_t len;
@@ -67,6 +68,34 @@ static int wanted(struct player *p, const char *topic)
 	return 0;
 }
 
+static int str_is(struct sluice_mcap_str s, const char *lit)
+{
+	return s.len == strlen(lit) && !memcmp(s.p, lit, s.len);
+}
+
+/* A wanted channel must be what sluice can publish: with a schema, a
+ * FlatBuffers one and FlatBuffers messages (the topic is typed with it, so
+ * echo and every subscriber will read them as such); without one, its bytes
+ * go out on an untyped topic and claim nothing.  A ROS 2 (cdr), protobuf or
+ * JSON-schema channel is refused rather than published under a type that
+ * would misread it. */
+static int playable(const struct player *p, const struct sluice_mcap_rec *r, const char *bare)
+{
+	const struct pschema *s = &p->sc[r->schema_id];
+
+	if (!r->schema_id)
+		return 0;
+	if (!s->flatbuffer)
+		return cli_error("play", "channel %s: its schema \"%s\" is not encoded as "
+				 "flatbuffer: sluice plays FlatBuffers recordings only (--topics "
+				 "leaves it out)", bare, s->name);
+	if (!str_is(r->encoding, "flatbuffer"))
+		return cli_error("play", "channel %s: message encoding \"%.*s\", not flatbuffer "
+				 "(--topics leaves it out)", bare,
+				 (int)(r->encoding.len > 32 ? 32 : r->encoding.len), r->encoding.p);
+	return 0;
+}
+
 /* First pass: schemas, channels, the largest message of each. */
 static int survey(const struct sluice_mcap_rec *r, void *arg)
 {
@@ -78,6 +107,7 @@ static int survey(const struct sluice_mcap_rec *r, void *arg)
 			return cli_error("play", "schema %u: name too long for a topic type", r->id);
 		memcpy(s->name, r->name.p, r->name.len);
 		s->name[r->name.len] = 0;
+		s->flatbuffer = str_is(r->encoding, "flatbuffer");
 		free(s->data);
 		if (!(s->data = malloc(r->len ? r->len : 1)))
 			return CLI_FAIL;
@@ -93,6 +123,8 @@ static int survey(const struct sluice_mcap_rec *r, void *arg)
 		c->defined = 1;
 		c->schema = r->schema_id;
 		c->wanted = wanted(p, bare);
+		if (c->wanted && playable(p, r, bare))
+			return CLI_FAIL;
 		if (snprintf(c->topic, sizeof(c->topic), "/%s%s", p->prefix,
 			     bare[0] == '/' ? bare + 1 : bare) >= (int)sizeof(c->topic))
 			return cli_error("play", "%s%s: topic name too long", p->prefix, bare);
@@ -214,14 +246,21 @@ static int play_main(int argc, char **argv)
 		/* Cut off (a crash, SIGKILL): play what its complete chunks hold,
 		 * as --recover would keep; every chunk played is checked whole
 		 * (CRC, every record) before any of its messages is reported. */
-		if (s == -EBADMSG && sluice_mcap_scan(buf, len, SLUICE_MCAP_PARTIAL, survey, p,
-						      &res) == 0) {
+		int partial = s == -EBADMSG ? sluice_mcap_scan(buf, len, SLUICE_MCAP_PARTIAL,
+							       survey, p, &res)
+					    : -1;
+
+		if (partial > 0) {
+			rc = partial; /* survey said why */
+		} else if (partial == 0) {
 			flags = SLUICE_MCAP_PARTIAL;
 			fprintf(stderr,
 				"sluice play: %s is cut off or damaged (%s): playing the %llu "
 				"messages before that; `sluice record --recover %s` rewrites it "
 				"as a complete file\n",
 				path, res.stopped, (unsigned long long)res.messages, path);
+		} else if (s > 0) {
+			rc = s; /* survey said why */
 		} else if (s) {
 			rc = cli_error("play", "%s: refused: %s", path, sluice_errdetail());
 		}

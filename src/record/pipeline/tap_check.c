@@ -14,8 +14,11 @@
 #include "sluice/record.h"
 
 
+/* Names and data are copies: a record inside a compressed chunk lives
+ * only as long as the scan is in that chunk. */
 struct fschema {
 	uint16_t id;
+	int flatbuffer; /* its encoding is "flatbuffer" */
 	struct sluice_mcap_str name;
 	const void *data;
 	uint64_t len;
@@ -23,7 +26,7 @@ struct fschema {
 
 struct fchannel {
 	uint16_t id, schema;
-	struct sluice_mcap_str topic;
+	struct sluice_mcap_str topic, encoding;
 	uint64_t max_len;
 };
 
@@ -35,6 +38,24 @@ struct survey {
 	char why[200];
 };
 
+static int str_is(struct sluice_mcap_str s, const char *z)
+{
+	return s.len == strlen(z) && !memcmp(s.p, z, s.len);
+}
+
+/* A copy of s in *out (freed with free((void *)out->p)). */
+static int str_dup(struct sluice_mcap_str s, struct sluice_mcap_str *out)
+{
+	char *p = malloc(s.len + 1u);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, s.p, s.len);
+	p[s.len] = 0;
+	*out = (struct sluice_mcap_str){p, s.len};
+	return 0;
+}
+
 static int survey_rec(const struct sluice_mcap_rec *r, void *arg)
 {
 	struct survey *sv = arg;
@@ -45,20 +66,29 @@ static int survey_rec(const struct sluice_mcap_rec *r, void *arg)
 		if (!p)
 			return -ENOMEM;
 		sv->s = p;
-		/* A schema inside a chunk lives only as long as the chunk: copy. */
 		void *d = malloc(r->len ? r->len : 1);
+		struct fschema f = {r->id, str_is(r->encoding, "flatbuffer"), {0}, d, r->len};
 
-		if (!d)
+		if (!d || str_dup(r->name, &f.name)) {
+			free(d);
 			return -ENOMEM;
+		}
 		memcpy(d, r->data, r->len);
-		p[sv->ns++] = (struct fschema){r->id, r->name, d, r->len};
+		p[sv->ns++] = f;
 	} else if (r->kind == SLUICE_MCAP_CHANNEL) {
 		struct fchannel *p = realloc(sv->c, (sv->nc + 1) * sizeof(*p));
+		struct fchannel f = {r->id, r->schema_id, {0}, {0}, 0};
 
 		if (!p)
 			return -ENOMEM;
 		sv->c = p;
-		p[sv->nc++] = (struct fchannel){r->id, r->schema_id, r->name, 0};
+		if (str_dup(r->name, &f.topic))
+			return -ENOMEM;
+		if (str_dup(r->encoding, &f.encoding)) {
+			free((void *)f.topic.p);
+			return -ENOMEM;
+		}
+		p[sv->nc++] = f;
 	} else if (r->kind == SLUICE_MCAP_MESSAGE) {
 		for (size_t i = 0; i < sv->nc; i++)
 			if (sv->c[i].id == r->channel_id && r->len > sv->c[i].max_len)
@@ -69,8 +99,14 @@ static int survey_rec(const struct sluice_mcap_rec *r, void *arg)
 
 static void survey_free(struct survey *sv)
 {
-	for (size_t i = 0; i < sv->ns; i++)
+	for (size_t i = 0; i < sv->ns; i++) {
 		free((void *)sv->s[i].data);
+		free((void *)sv->s[i].name.p);
+	}
+	for (size_t i = 0; i < sv->nc; i++) {
+		free((void *)sv->c[i].topic.p);
+		free((void *)sv->c[i].encoding.p);
+	}
 	free(sv->s);
 	free(sv->c);
 }
@@ -89,11 +125,6 @@ static int channel_matches(struct sluice_mcap_str t, const char *name)
 	if (t.len == n && !memcmp(t.p, name, n))
 		return 1;
 	return t.len > n && t.p[t.len - n - 1] == '.' && !memcmp(t.p + t.len - n, name, n);
-}
-
-static int str_is(struct sluice_mcap_str s, const char *z)
-{
-	return s.len == strlen(z) && !memcmp(s.p, z, s.len);
 }
 
 static int check_play_topic(struct sluice_pipeline *pl, struct survey *sv, int k)
@@ -125,8 +156,19 @@ static int check_play_topic(struct sluice_pipeline *pl, struct survey *sv, int k
 	for (size_t i = 0; i < sv->ns && c->schema; i++)
 		if (sv->s[i].id == c->schema)
 			s = &sv->s[i];
-	/* A channel without a schema (a topic that carried none) is taken as
-	 * the topic's type: the file cannot say otherwise. */
+	/* Only what sluice records is played: FlatBuffers messages, typed by a
+	 * FlatBuffers schema, or with no schema (the topic carried none) and
+	 * no encoding or flatbuffer, taken as the topic's type.  A ROS 2,
+	 * protobuf or JSON channel of the same name is refused. */
+	if ((c->schema && s && !s->flatbuffer) ||
+	    !(str_is(c->encoding, "flatbuffer") || (!c->schema && !c->encoding.len)))
+		return sluice__pl_fail_at(pl, pp->topic_pos[k],
+		               "play: %s's %.*s has message encoding \"%.*s\"%s: only "
+		               "FlatBuffers channels are played", pp->file,
+		               (int)c->topic.len, c->topic.p,
+		               (int)(c->encoding.len > 32 ? 32 : c->encoding.len), c->encoding.p,
+		               c->schema && s && !s->flatbuffer ? " and a schema not in flatbuffer"
+		                                                : "");
 	if (c->schema && (!s || !str_is(s->name, t->type)))
 		return sluice__pl_fail_at(pl, pp->topic_pos[k],
 		               "play: %s's %.*s carries %.*s but topic \"%s\" carries %s", pp->file,
