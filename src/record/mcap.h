@@ -52,10 +52,12 @@ void mbuf_free(struct mbuf *b);
 
 /* The CRC-32 of A followed by B, from A's, B's and B's length. */
 uint32_t mcap_crc32_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
-/* The two ways sluice_crc32 has, for the tests: zlib's, and carry-less
- * multiplication, usable where mcap_crc32_have_clmul() says so. */
+/* The ways sluice_crc32 has, for the tests: zlib's, and carry-less
+ * multiplication, usable where mcap_crc32_have_clmul() says so (with
+ * AVX-512 where the CPU has it; clmul128: without). */
 uint32_t mcap_crc32_zlib(uint32_t crc, const void *buf, size_t len);
 uint32_t mcap_crc32_clmul(uint32_t crc, const void *buf, size_t len);
+uint32_t mcap_crc32_clmul128(uint32_t crc, const void *buf, size_t len);
 int mcap_crc32_have_clmul(void);
 
 uint16_t mcap_get16(const unsigned char *p);
