@@ -20,8 +20,18 @@
 
 static inline void put_le(unsigned char *p, uint64_t v, int n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, (size_t)n); /* one store: the loop is not merged into one */
+#else
 	for (int i = 0; i < n; i++)
 		p[i] = (unsigned char)(v >> (8 * i));
+#endif
+}
+
+/* mbuf_reserve without a call when there is room: the per-message path. */
+static inline int reserve(struct mbuf *b, size_t more)
+{
+	return !b->oom && b->cap - b->len >= more ? 0 : mbuf_reserve(b, more);
 }
 
 struct wchan {
@@ -565,8 +575,7 @@ int sluice_mcap_write_message(struct sluice_mcap_writer *w, uint16_t channel_id,
 	uint64_t at = w->chunk.len;
 	const size_t head = 1 + 8 + 2 + 4 + 8 + 8;
 
-	if (len > SIZE_MAX - head || mbuf_reserve(&w->chunk, head + len) ||
-	    mbuf_reserve(&c->index, 16))
+	if (len > SIZE_MAX - head || reserve(&w->chunk, head + len) || reserve(&c->index, 16))
 		return sluice__fail(-ENOMEM, "out of memory buffering a chunk");
 	/* One reservation, then the fields in place: this is the hot path. */
 	unsigned char *p = w->chunk.p + at;
