@@ -54,9 +54,13 @@ struct chunk_job {
 	struct mbuf z;    /* recs compressed */
 	struct mbuf head; /* the Chunk record up to its records */
 	struct mbuf ci;   /* its ChunkIndex, for the summary */
-	void *zctx;       /* zstd's context, kept from chunk to chunk */
 	uint64_t written; /* bytes it put in the file */
+	uint64_t pending; /* recs and tail: what the status line counts */
 };
+
+/* Chunks queued for the I/O thread: while it writes one, the next ones
+ * are ready, so that it never waits for the caller to be scheduled. */
+#define NJOBS 2
 
 struct sluice_mcap_writer {
 	int fd;
@@ -79,16 +83,21 @@ struct sluice_mcap_writer {
 	uint32_t nchannels, nmeta, nchunks;
 	struct wchan *chans;
 	uint64_t messages, start, end;
-	/* The chunk being written: the I/O thread owns io while io_busy; the
-	 * mutex hands it over.  io_pending: its size (records and indexes)
-	 * until the caller has taken its results (io_collect). */
-	struct chunk_job io;
-	uint64_t io_pending;
+	/* The chunks being written, a ring: job q % NJOBS for q_done <= q <
+	 * q_sub is the I/O thread's (the mutex hands it over), done ones wait
+	 * for the caller to take their ChunkIndex (q_col <= q < q_done).
+	 * io_end: where the next chunk goes, the I/O thread's while any is
+	 * queued.  raw: queued chunks it has yet to start compressing.
+	 * io_pending: the status line's count of what is queued. */
+	struct chunk_job jobs[NJOBS];
+	uint64_t q_sub, q_done, q_col, io_end, io_pending;
+	int raw;
+	void *io_zctx; /* the I/O thread's zstd context */
 	pthread_t io_thread;
 	int io_started;
 	pthread_mutex_t io_mu;
 	pthread_cond_t io_cv;
-	int io_busy, io_stop, io_err;
+	int io_stop, io_err;
 	char io_why[160];
 };
 
@@ -117,14 +126,14 @@ static int write_all(int fd, const void *p, size_t n, char *why, size_t why_len)
 
 /* Compresses, then builds the Chunk header and ChunkIndex; 0 or -errno
  * with why filled in. */
-static int job_build(struct chunk_job *j, int comp, const char *comp_name, char *why,
-		     size_t why_len)
+static int job_build(struct chunk_job *j, int comp, const char *comp_name, void **zctx,
+		     char *why, size_t why_len)
 {
 	struct mbuf *body = &j->recs, *h = &j->head, *ci = &j->ci;
 	size_t nlen = strlen(comp_name), at;
 
 	if (comp != MCAP_NONE && !j->compressed) {
-		int rc = mcap_compress(comp, &j->zctx, j->recs.p, j->recs.len, &j->z);
+		int rc = mcap_compress(comp, zctx, j->recs.p, j->recs.len, &j->z);
 
 		if (rc) {
 			snprintf(why, why_len, "%s", rc == -ENOMEM ? "out of memory compressing a chunk"
@@ -171,10 +180,12 @@ static int job_build(struct chunk_job *j, int comp, const char *comp_name, char 
 }
 
 /* Builds, checksums (the data section's CRC goes on over it) and writes. */
-static int job_run(struct chunk_job *j, int comp, const char *comp_name, uint32_t *data_crc,
-		   int fd, char *why, size_t why_len)
+static int job_run(struct sluice_mcap_writer *w, struct chunk_job *j, void **zctx, char *why,
+		   size_t why_len)
 {
-	int rc = job_build(j, comp, comp_name, why, why_len);
+	int comp = w->comp, fd = w->fd;
+	uint32_t *data_crc = &w->data_crc;
+	int rc = job_build(j, comp, w->comp_name, zctx, why, why_len);
 
 	if (rc)
 		return rc;
@@ -198,59 +209,80 @@ static void *io_main(void *arg)
 
 	pthread_mutex_lock(&w->io_mu);
 	for (;;) {
-		while (!w->io_busy && !w->io_stop)
+		while (w->q_done == w->q_sub && !w->io_stop)
 			pthread_cond_wait(&w->io_cv, &w->io_mu);
-		if (!w->io_busy)
+		if (w->q_done == w->q_sub)
 			break;
+		struct chunk_job *j = &w->jobs[w->q_done % NJOBS];
+		int skip = w->io_err; /* after a failed write, the file is cut there */
+
+		if (!j->compressed)
+			w->raw--;
 		pthread_mutex_unlock(&w->io_mu);
 		char why[sizeof(w->io_why)];
+		int rc = 0;
 
-		/* data_crc and the job are ours while busy: the caller waits
-		 * before using them */
-		int rc = job_run(&w->io, w->comp, w->comp_name, &w->data_crc, w->fd, why, sizeof(why));
-
+		/* the job, io_end and data_crc are ours while it is queued: the
+		 * caller waits for the queue to empty before using them */
+		if (!skip) {
+			j->off = w->io_end;
+			rc = job_run(w, j, &w->io_zctx, why, sizeof(why));
+			w->io_end += j->written;
+		}
 		pthread_mutex_lock(&w->io_mu);
 		if (rc && !w->io_err) {
 			w->io_err = rc;
 			memcpy(w->io_why, why, sizeof(why));
 		}
-		w->io_busy = 0;
+		w->q_done++;
 		pthread_cond_broadcast(&w->io_cv);
 	}
 	pthread_mutex_unlock(&w->io_mu);
 	return NULL;
 }
 
-/* A job done: its ChunkIndex and its bytes become the writer's. */
-static void io_collect(struct sluice_mcap_writer *w)
+/* Jobs done up to q (read under the mutex): their ChunkIndexes and bytes
+ * become the writer's, in file order; the I/O thread's error becomes
+ * w->err first. */
+static void io_collect(struct sluice_mcap_writer *w, uint64_t q, int err)
 {
-	if (!w->io_pending)
-		return;
-	w->io_pending = 0;
-	if (w->err)
-		return;
-	mbuf_put(&w->chunk_idx, w->io.ci.p, w->io.ci.len);
-	if (w->chunk_idx.oom)
-		w->err = sluice__fail(-ENOMEM, "out of memory keeping the chunk index");
-	w->off += w->io.written;
+	if (err && !w->err)
+		w->err = sluice__fail(err, "%s", w->io_why);
+	for (; w->q_col < q; w->q_col++) {
+		struct chunk_job *j = &w->jobs[w->q_col % NJOBS];
+
+		w->io_pending -= j->pending;
+		if (w->err)
+			continue;
+		mbuf_put(&w->chunk_idx, j->ci.p, j->ci.len);
+		if (w->chunk_idx.oom)
+			w->err = sluice__fail(-ENOMEM, "out of memory keeping the chunk index");
+		w->off += j->written;
+	}
 }
 
-/* Waits for the chunk in flight; its write error, once, becomes w->err. */
-static int io_wait(struct sluice_mcap_writer *w)
+/* Waits until at most `left` chunks are queued, and takes the done ones. */
+static int io_wait_left(struct sluice_mcap_writer *w, uint64_t left)
 {
+	uint64_t done;
 	int err;
 
 	if (!w->io_started)
 		return w->err;
 	pthread_mutex_lock(&w->io_mu);
-	while (w->io_busy)
+	while (w->q_sub - w->q_done > left)
 		pthread_cond_wait(&w->io_cv, &w->io_mu);
+	done = w->q_done;
 	err = w->io_err;
 	pthread_mutex_unlock(&w->io_mu);
-	if (err && !w->err)
-		w->err = sluice__fail(err, "%s", w->io_why);
-	io_collect(w);
+	io_collect(w, done, err);
 	return w->err;
+}
+
+/* Waits for every chunk queued: what is written next follows them. */
+static int io_wait(struct sluice_mcap_writer *w)
+{
+	return io_wait_left(w, 0);
 }
 
 static void swap_mbuf(struct mbuf *a, struct mbuf *b)
@@ -261,56 +293,79 @@ static void swap_mbuf(struct mbuf *a, struct mbuf *b)
 	*b = t;
 }
 
-static int io_is_busy(struct sluice_mcap_writer *w)
+/* Whether the caller compresses the chunk it hands over itself: when the
+ * I/O thread has one queued that it has yet to start compressing, or when
+ * the queue is full and the caller would only wait.  So when chunks come
+ * faster than one thread compresses them, both threads do. */
+static int compress_here(struct sluice_mcap_writer *w)
 {
-	int busy;
+	int yes;
 
+	if (w->comp == MCAP_NONE || !w->io_started || w->err)
+		return 0;
 	pthread_mutex_lock(&w->io_mu);
-	busy = w->io_busy;
+	yes = w->raw > 0 || w->q_sub - w->q_done >= NJOBS;
 	pthread_mutex_unlock(&w->io_mu);
-	return busy;
+	return yes;
 }
 
-/* Hands the open chunk (w->chunk, w->tail, w->map) to the I/O thread (the
- * buffers of the last job come back in their place), or writes it here
- * without one.  Compression is the I/O thread's, but a caller that would
- * only wait for it compresses this chunk itself meanwhile: when chunks
- * come faster than one thread compresses, both threads do. */
+/* Queues the open chunk (w->chunk, w->tail, w->map) for the I/O thread
+ * (the buffers of a job done come back in their place), or writes it here
+ * without one. */
 static int io_submit(struct sluice_mcap_writer *w, uint32_t recs_crc)
 {
 	int rc, pre = 0;
 
-	if (w->comp != MCAP_NONE && w->io_started && !w->err && io_is_busy(w)) {
+	if (compress_here(w)) {
 		rc = mcap_compress(w->comp, &w->zctx, w->chunk.p, w->chunk.len, &w->z);
 		if (rc)
 			return w->err = rc == -ENOMEM ? sluice__fail(rc, "out of memory compressing a chunk")
 			                              : rc;
 		pre = 1;
 	}
-	if ((rc = io_wait(w)) != 0)
+	/* a free slot: one whose job is done and taken */
+	if ((rc = io_wait_left(w, NJOBS - 1)) != 0)
 		return rc;
+	struct chunk_job *j = &w->jobs[w->q_sub % NJOBS];
+
 	if (pre)
-		swap_mbuf(&w->io.z, &w->z);
-	w->io.compressed = pre;
-	swap_mbuf(&w->io.recs, &w->chunk);
-	swap_mbuf(&w->io.tail, &w->tail);
-	swap_mbuf(&w->io.map, &w->map);
-	w->io.start = w->chunk_start;
-	w->io.end = w->chunk_end;
-	w->io.off = w->off;
-	w->io.recs_crc = recs_crc;
-	w->io_pending = w->io.recs.len + w->io.tail.len;
+		swap_mbuf(&j->z, &w->z);
+	j->compressed = pre;
+	swap_mbuf(&j->recs, &w->chunk);
+	swap_mbuf(&j->tail, &w->tail);
+	swap_mbuf(&j->map, &w->map);
+	j->start = w->chunk_start;
+	j->end = w->chunk_end;
+	j->recs_crc = recs_crc;
+	j->pending = j->recs.len + j->tail.len;
+	w->io_pending += j->pending;
 	if (!w->io_started) {
 		char why[sizeof(w->io_why)];
 
-		rc = job_run(&w->io, w->comp, w->comp_name, &w->data_crc, w->fd, why, sizeof(why));
+		j->off = w->off;
+		rc = job_run(w, j, &w->io_zctx, why, sizeof(why));
 		if (rc)
 			w->err = sluice__fail(rc, "%s", why);
-		io_collect(w);
+		w->q_sub++;
+		io_collect(w, w->q_sub, 0);
 		return w->err;
 	}
 	pthread_mutex_lock(&w->io_mu);
-	w->io_busy = 1;
+	if (w->q_done == w->q_sub) {
+		/* nothing queued: the I/O thread is idle and every job before is
+		 * done; once they are taken, w->off is where this one goes */
+		uint64_t done = w->q_done;
+		int err = w->io_err;
+
+		pthread_mutex_unlock(&w->io_mu);
+		io_collect(w, done, err);
+		if (w->err)
+			return w->err;
+		w->io_end = w->off;
+		pthread_mutex_lock(&w->io_mu);
+	}
+	w->q_sub++;
+	w->raw += !pre;
 	pthread_cond_broadcast(&w->io_cv);
 	pthread_mutex_unlock(&w->io_mu);
 	return 0;
@@ -763,13 +818,17 @@ int sluice_mcap_writer_close(struct sluice_mcap_writer *w)
 	mbuf_free(&w->map);
 	mbuf_free(&w->z);
 	mcap_compress_free(w->zctx);
-	mbuf_free(&w->io.recs);
-	mbuf_free(&w->io.tail);
-	mbuf_free(&w->io.map);
-	mbuf_free(&w->io.z);
-	mbuf_free(&w->io.head);
-	mbuf_free(&w->io.ci);
-	mcap_compress_free(w->io.zctx);
+	for (int i = 0; i < NJOBS; i++) {
+		struct chunk_job *j = &w->jobs[i];
+
+		mbuf_free(&j->recs);
+		mbuf_free(&j->tail);
+		mbuf_free(&j->map);
+		mbuf_free(&j->z);
+		mbuf_free(&j->head);
+		mbuf_free(&j->ci);
+	}
+	mcap_compress_free(w->io_zctx);
 	mbuf_free(&w->schemas);
 	mbuf_free(&w->channels);
 	mbuf_free(&w->chunk_idx);
