@@ -58,8 +58,9 @@ struct chunk_job {
 	uint64_t pending; /* recs and tail: what the status line counts */
 };
 
-/* Chunks queued for the I/O thread: while it writes one, the next ones
- * are ready, so that it never waits for the caller to be scheduled. */
+/* Chunks queued for the I/O thread: while it writes one, the next is
+ * ready, so that it need not wait for the caller to be scheduled (more
+ * slots measured slower here: more buffers, colder caches). */
 #define NJOBS 2
 
 struct sluice_mcap_writer {
@@ -73,7 +74,7 @@ struct sluice_mcap_writer {
 	size_t crc_done;   /* ... of which the CRC covers so many bytes */
 	uint32_t recs_crc; /* ... that CRC */
 	struct mbuf tail, map; /* the open chunk's MessageIndexes (struct chunk_job) */
-	struct mbuf z;         /* ... compressed here, when the I/O thread is busy */
+	struct mbuf z;         /* ... compressed here (compress_here()) */
 	void *zctx;            /* ... with this zstd context */
 	int comp;          /* enum mcap_compression */
 	const char *comp_name;
