@@ -20,16 +20,20 @@ int mcap_compression(const char *name, size_t len)
 	return -1;
 }
 
-int mcap_compress(int kind, const void *src, size_t n, struct mbuf *dst)
+int mcap_compress(int kind, void **zctx, const void *src, size_t n, struct mbuf *dst)
 {
 	size_t bound, got;
 
 	dst->len = 0;
 	if (kind == MCAP_ZSTD) {
+		/* one context for every chunk: a new one per chunk costs its
+		 * allocation and set-up each time */
+		if (!*zctx && !(*zctx = ZSTD_createCCtx()))
+			return -ENOMEM;
 		bound = ZSTD_compressBound(n);
 		if (mbuf_reserve(dst, bound))
 			return -ENOMEM;
-		got = ZSTD_compress(dst->p, bound, src, n, 1);
+		got = ZSTD_compressCCtx(*zctx, dst->p, bound, src, n, MCAP_ZSTD_LEVEL);
 		if (ZSTD_isError(got))
 			return sluice__fail(-EIO, "zstd: %s", ZSTD_getErrorName(got));
 	} else {
@@ -45,6 +49,11 @@ int mcap_compress(int kind, const void *src, size_t n, struct mbuf *dst)
 	}
 	dst->len = got;
 	return 0;
+}
+
+void mcap_compress_free(void *zctx)
+{
+	ZSTD_freeCCtx(zctx);
 }
 
 int mcap_decompress(int kind, const void *src, size_t n, void *dst, size_t want, uint64_t at)

@@ -52,6 +52,13 @@ void mbuf_free(struct mbuf *b);
 
 /* The CRC-32 of A followed by B, from A's, B's and B's length. */
 uint32_t mcap_crc32_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
+/* The ways sluice_crc32 has, for the tests: zlib's, and carry-less
+ * multiplication, usable where mcap_crc32_have_clmul() says so (with
+ * AVX-512 where the CPU has it; clmul128: without). */
+uint32_t mcap_crc32_zlib(uint32_t crc, const void *buf, size_t len);
+uint32_t mcap_crc32_clmul(uint32_t crc, const void *buf, size_t len);
+uint32_t mcap_crc32_clmul128(uint32_t crc, const void *buf, size_t len);
+int mcap_crc32_have_clmul(void);
 
 uint16_t mcap_get16(const unsigned char *p);
 uint32_t mcap_get32(const unsigned char *p);
@@ -64,8 +71,13 @@ uint64_t mcap_get64(const unsigned char *p);
 enum mcap_compression { MCAP_NONE = 0, MCAP_ZSTD = 1, MCAP_LZ4 = 2 };
 /* The kind named by a Chunk's compression string, -1 if unknown. */
 int mcap_compression(const char *name, size_t len);
-/* Compresses n bytes into dst (replacing what it held). */
-int mcap_compress(int kind, const void *src, size_t n, struct mbuf *dst);
+/* zstd's level: its fastest regular one, as @mcap/core's writers use. */
+#define MCAP_ZSTD_LEVEL 1
+/* Compresses n bytes into dst (replacing what it held); *zctx (NULL at
+ * first) keeps zstd's context for the next call, mcap_compress_free()
+ * frees it. */
+int mcap_compress(int kind, void **zctx, const void *src, size_t n, struct mbuf *dst);
+void mcap_compress_free(void *zctx);
 /* Decompresses exactly want bytes into dst, or -EBADMSG (chunk at `at`). */
 int mcap_decompress(int kind, const void *src, size_t n, void *dst, size_t want, uint64_t at);
 

@@ -1,8 +1,10 @@
 /* mcap_write.c - the MCAP writer: records into chunks, chunks straight to
  * the file with their message indexes, a summary and footer at close.
- * A full chunk is written by a thread of the writer's own while the caller
- * fills the next one, so that checksumming and copying overlap the kernel's
- * write; everything else is written in order after it. */
+ * The caller copies records into the open chunk and checksums them while
+ * they are in the cache; a full chunk is compressed and written by a
+ * thread of the writer's own while the caller fills the next one (which
+ * compresses the next itself rather than wait, when compressing is the
+ * slower part); everything else is written in order after it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,14 +20,48 @@
 
 static inline void put_le(unsigned char *p, uint64_t v, int n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, (size_t)n); /* one store: the loop is not merged into one */
+#else
 	for (int i = 0; i < n; i++)
 		p[i] = (unsigned char)(v >> (8 * i));
+#endif
+}
+
+/* mbuf_reserve without a call when there is room: the per-message path. */
+static inline int reserve(struct mbuf *b, size_t more)
+{
+	return !b->oom && b->cap - b->len >= more ? 0 : mbuf_reserve(b, more);
 }
 
 struct wchan {
 	uint64_t count;    /* messages in the file */
 	struct mbuf index; /* this chunk's (log_time, offset) pairs */
 };
+
+/* A chunk on its way to the file.  The caller fills recs, tail and map;
+ * whoever writes it (the I/O thread) compresses recs, makes the Chunk
+ * header and the ChunkIndex, checksums and writes. */
+struct chunk_job {
+	struct mbuf recs; /* the chunk's records */
+	struct mbuf tail; /* its MessageIndex records */
+	struct mbuf map;  /* (channel u16, MessageIndex offset in tail u64) pairs */
+	uint64_t start, end; /* log times */
+	uint64_t off;        /* where the Chunk goes in the file */
+	uint32_t recs_crc;   /* the records' CRC, done by the caller */
+	int compressed;      /* z holds recs compressed already (the caller's) */
+	/* made by the job */
+	struct mbuf z;    /* recs compressed */
+	struct mbuf head; /* the Chunk record up to its records */
+	struct mbuf ci;   /* its ChunkIndex, for the summary */
+	uint64_t written; /* bytes it put in the file */
+	uint64_t pending; /* recs and tail: what the status line counts */
+};
+
+/* Chunks queued for the I/O thread: while it writes one, the next is
+ * ready, so that it need not wait for the caller to be scheduled (more
+ * slots measured slower here: more buffers, colder caches). */
+#define NJOBS 2
 
 struct sluice_mcap_writer {
 	int fd;
@@ -35,7 +71,11 @@ struct sluice_mcap_writer {
 	int in_data;
 	uint64_t chunk_size;
 	struct mbuf chunk; /* the open chunk's records */
-	struct mbuf zbuf;  /* ... compressed */
+	size_t crc_done;   /* ... of which the CRC covers so many bytes */
+	uint32_t recs_crc; /* ... that CRC */
+	struct mbuf tail, map; /* the open chunk's MessageIndexes (struct chunk_job) */
+	struct mbuf z;         /* ... compressed here (compress_here()) */
+	void *zctx;            /* ... with this zstd context */
 	int comp;          /* enum mcap_compression */
 	const char *comp_name;
 	uint64_t chunk_start, chunk_end, chunk_msgs;
@@ -44,16 +84,21 @@ struct sluice_mcap_writer {
 	uint32_t nchannels, nmeta, nchunks;
 	struct wchan *chans;
 	uint64_t messages, start, end;
-	/* The chunk being written: head (Chunk header), body (its records or
-	 * their compressed form), tail (its MessageIndexes).  The I/O thread
-	 * owns io_job while io_busy; the mutex hands it over. */
-	struct mbuf head, tail;
-	struct mbuf io_job[3];
+	/* The chunks being written, a ring: job q % NJOBS for q_done <= q <
+	 * q_sub is the I/O thread's (the mutex hands it over), done ones wait
+	 * for the caller to take their ChunkIndex (q_col <= q < q_done).
+	 * io_end: where the next chunk goes, the I/O thread's while any is
+	 * queued.  raw: queued chunks it has yet to start compressing.
+	 * io_pending: the status line's count of what is queued. */
+	struct chunk_job jobs[NJOBS];
+	uint64_t q_sub, q_done, q_col, io_end, io_pending;
+	int raw;
+	void *io_zctx; /* the I/O thread's zstd context */
 	pthread_t io_thread;
 	int io_started;
 	pthread_mutex_t io_mu;
 	pthread_cond_t io_cv;
-	int io_busy, io_stop, io_err;
+	int io_stop, io_err;
 	char io_why[160];
 };
 
@@ -80,29 +125,82 @@ static int write_all(int fd, const void *p, size_t n, char *why, size_t why_len)
 	return 0;
 }
 
-/* The offset of a Chunk header's uncompressed_crc field. */
-#define CHUNK_CRC_AT (1 + 8 + 8 + 8 + 8)
-
-/* The checksums of a chunk, done by whoever writes it (the I/O thread):
- * an uncompressed chunk's CRC (patched into its header; a compressed one's
- * was done beside its compression) and the data section's CRC over it. */
-static void job_crc(uint32_t *data_crc, struct mbuf job[3], int uncompressed)
+/* Compresses, then builds the Chunk header and ChunkIndex; 0 or -errno
+ * with why filled in. */
+static int job_build(struct chunk_job *j, int comp, const char *comp_name, void **zctx,
+		     char *why, size_t why_len)
 {
-	uint32_t body_crc = sluice_crc32(0, job[1].p, job[1].len);
+	struct mbuf *body = &j->recs, *h = &j->head, *ci = &j->ci;
+	size_t nlen = strlen(comp_name), at;
 
-	if (uncompressed)
-		put_le(job[0].p + CHUNK_CRC_AT, body_crc, 4);
-	*data_crc = sluice_crc32(*data_crc, job[0].p, job[0].len);
-	*data_crc = mcap_crc32_combine(*data_crc, body_crc, job[1].len);
-	*data_crc = sluice_crc32(*data_crc, job[2].p, job[2].len);
+	if (comp != MCAP_NONE && !j->compressed) {
+		int rc = mcap_compress(comp, zctx, j->recs.p, j->recs.len, &j->z);
+
+		if (rc) {
+			snprintf(why, why_len, "%s", rc == -ENOMEM ? "out of memory compressing a chunk"
+			                                           : sluice_errdetail());
+			return rc;
+		}
+	}
+	if (comp != MCAP_NONE)
+		body = &j->z;
+	uint64_t plen = body->len;
+
+	h->len = 0;
+	mbuf_u8(h, MCAP_CHUNK);
+	mbuf_u64(h, 8 + 8 + 8 + 4 + 4 + nlen + 8 + plen);
+	mbuf_u64(h, j->start);
+	mbuf_u64(h, j->end);
+	mbuf_u64(h, j->recs.len);
+	mbuf_u32(h, j->recs_crc);
+	mbuf_str(h, comp_name, nlen);
+	mbuf_u64(h, plen);
+	uint64_t chunk_len = h->len + plen, mi_start = j->off + chunk_len;
+
+	ci->len = 0;
+	at = mbuf_rec_begin(ci, MCAP_CHUNK_INDEX);
+	mbuf_u64(ci, j->start);
+	mbuf_u64(ci, j->end);
+	mbuf_u64(ci, j->off);
+	mbuf_u64(ci, chunk_len);
+	mbuf_u32(ci, (uint32_t)j->map.len);
+	for (size_t i = 0; i + 10 <= j->map.len; i += 10) {
+		mbuf_u16(ci, mcap_get16(j->map.p + i));
+		mbuf_u64(ci, mi_start + mcap_get64(j->map.p + i + 2));
+	}
+	mbuf_u64(ci, j->tail.len);
+	mbuf_str(ci, comp_name, nlen);
+	mbuf_u64(ci, plen);
+	mbuf_u64(ci, j->recs.len);
+	mbuf_rec_end(ci, at);
+	if (h->oom || ci->oom) {
+		snprintf(why, why_len, "out of memory keeping the chunk index");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-static int write_job(int fd, struct mbuf job[3], char *why, size_t why_len)
+/* Builds, checksums (the data section's CRC goes on over it) and writes. */
+static int job_run(struct sluice_mcap_writer *w, struct chunk_job *j, void **zctx, char *why,
+		   size_t why_len)
 {
-	int rc = 0;
+	int comp = w->comp, fd = w->fd;
+	uint32_t *data_crc = &w->data_crc;
+	int rc = job_build(j, comp, w->comp_name, zctx, why, why_len);
 
-	for (int i = 0; i < 3 && !rc; i++)
-		rc = write_all(fd, job[i].p, job[i].len, why, why_len);
+	if (rc)
+		return rc;
+	const struct mbuf *body = comp == MCAP_NONE ? &j->recs : &j->z;
+	/* the records' CRC is known: only what the caller did not see is read */
+	uint32_t body_crc = comp == MCAP_NONE ? j->recs_crc : sluice_crc32(0, body->p, body->len);
+
+	*data_crc = sluice_crc32(*data_crc, j->head.p, j->head.len);
+	*data_crc = mcap_crc32_combine(*data_crc, body_crc, body->len);
+	*data_crc = sluice_crc32(*data_crc, j->tail.p, j->tail.len);
+	if (!(rc = write_all(fd, j->head.p, j->head.len, why, why_len)) &&
+	    !(rc = write_all(fd, body->p, body->len, why, why_len)))
+		rc = write_all(fd, j->tail.p, j->tail.len, why, why_len);
+	j->written = j->head.len + body->len + j->tail.len;
 	return rc;
 }
 
@@ -112,44 +210,80 @@ static void *io_main(void *arg)
 
 	pthread_mutex_lock(&w->io_mu);
 	for (;;) {
-		while (!w->io_busy && !w->io_stop)
+		while (w->q_done == w->q_sub && !w->io_stop)
 			pthread_cond_wait(&w->io_cv, &w->io_mu);
-		if (!w->io_busy)
+		if (w->q_done == w->q_sub)
 			break;
+		struct chunk_job *j = &w->jobs[w->q_done % NJOBS];
+		int skip = w->io_err; /* after a failed write, the file is cut there */
+
+		if (!j->compressed)
+			w->raw--;
 		pthread_mutex_unlock(&w->io_mu);
 		char why[sizeof(w->io_why)];
+		int rc = 0;
 
-		/* data_crc is ours while busy: the caller waits before using it */
-		job_crc(&w->data_crc, w->io_job, w->comp == MCAP_NONE);
-		int rc = write_job(w->fd, w->io_job, why, sizeof(why));
-
+		/* the job, io_end and data_crc are ours while it is queued: the
+		 * caller waits for the queue to empty before using them */
+		if (!skip) {
+			j->off = w->io_end;
+			rc = job_run(w, j, &w->io_zctx, why, sizeof(why));
+			w->io_end += j->written;
+		}
 		pthread_mutex_lock(&w->io_mu);
 		if (rc && !w->io_err) {
 			w->io_err = rc;
 			memcpy(w->io_why, why, sizeof(why));
 		}
-		w->io_busy = 0;
+		w->q_done++;
 		pthread_cond_broadcast(&w->io_cv);
 	}
 	pthread_mutex_unlock(&w->io_mu);
 	return NULL;
 }
 
-/* Waits for the chunk in flight; its write error, once, becomes w->err. */
-static int io_wait(struct sluice_mcap_writer *w)
+/* Jobs done up to q (read under the mutex): their ChunkIndexes and bytes
+ * become the writer's, in file order; the I/O thread's error becomes
+ * w->err first. */
+static void io_collect(struct sluice_mcap_writer *w, uint64_t q, int err)
 {
+	if (err && !w->err)
+		w->err = sluice__fail(err, "%s", w->io_why);
+	for (; w->q_col < q; w->q_col++) {
+		struct chunk_job *j = &w->jobs[w->q_col % NJOBS];
+
+		w->io_pending -= j->pending;
+		if (w->err)
+			continue;
+		mbuf_put(&w->chunk_idx, j->ci.p, j->ci.len);
+		if (w->chunk_idx.oom)
+			w->err = sluice__fail(-ENOMEM, "out of memory keeping the chunk index");
+		w->off += j->written;
+	}
+}
+
+/* Waits until at most `left` chunks are queued, and takes the done ones. */
+static int io_wait_left(struct sluice_mcap_writer *w, uint64_t left)
+{
+	uint64_t done;
 	int err;
 
 	if (!w->io_started)
 		return w->err;
 	pthread_mutex_lock(&w->io_mu);
-	while (w->io_busy)
+	while (w->q_sub - w->q_done > left)
 		pthread_cond_wait(&w->io_cv, &w->io_mu);
+	done = w->q_done;
 	err = w->io_err;
 	pthread_mutex_unlock(&w->io_mu);
-	if (err && !w->err)
-		w->err = sluice__fail(err, "%s", w->io_why);
+	io_collect(w, done, err);
 	return w->err;
+}
+
+/* Waits for every chunk queued: what is written next follows them. */
+static int io_wait(struct sluice_mcap_writer *w)
+{
+	return io_wait_left(w, 0);
 }
 
 static void swap_mbuf(struct mbuf *a, struct mbuf *b)
@@ -160,28 +294,79 @@ static void swap_mbuf(struct mbuf *a, struct mbuf *b)
 	*b = t;
 }
 
-/* Hands head, body and tail to the I/O thread (the buffers of the last
- * job come back in their place), or writes them here without one. */
-static int io_submit(struct sluice_mcap_writer *w, struct mbuf *body)
+/* Whether the caller compresses the chunk it hands over itself: when the
+ * I/O thread has one queued that it has yet to start compressing, or when
+ * the queue is full and the caller would only wait.  So when chunks come
+ * faster than one thread compresses them, both threads do. */
+static int compress_here(struct sluice_mcap_writer *w)
 {
-	int rc = io_wait(w);
+	int yes;
 
-	if (rc)
+	if (w->comp == MCAP_NONE || !w->io_started || w->err)
+		return 0;
+	pthread_mutex_lock(&w->io_mu);
+	yes = w->raw > 0 || w->q_sub - w->q_done >= NJOBS;
+	pthread_mutex_unlock(&w->io_mu);
+	return yes;
+}
+
+/* Queues the open chunk (w->chunk, w->tail, w->map) for the I/O thread
+ * (the buffers of a job done come back in their place), or writes it here
+ * without one. */
+static int io_submit(struct sluice_mcap_writer *w, uint32_t recs_crc)
+{
+	int rc, pre = 0;
+
+	if (compress_here(w)) {
+		rc = mcap_compress(w->comp, &w->zctx, w->chunk.p, w->chunk.len, &w->z);
+		if (rc)
+			return w->err = rc == -ENOMEM ? sluice__fail(rc, "out of memory compressing a chunk")
+			                              : rc;
+		pre = 1;
+	}
+	/* a free slot: one whose job is done and taken */
+	if ((rc = io_wait_left(w, NJOBS - 1)) != 0)
 		return rc;
+	struct chunk_job *j = &w->jobs[w->q_sub % NJOBS];
+
+	if (pre)
+		swap_mbuf(&j->z, &w->z);
+	j->compressed = pre;
+	swap_mbuf(&j->recs, &w->chunk);
+	swap_mbuf(&j->tail, &w->tail);
+	swap_mbuf(&j->map, &w->map);
+	j->start = w->chunk_start;
+	j->end = w->chunk_end;
+	j->recs_crc = recs_crc;
+	j->pending = j->recs.len + j->tail.len;
+	w->io_pending += j->pending;
 	if (!w->io_started) {
 		char why[sizeof(w->io_why)];
-		struct mbuf job[3] = {w->head, *body, w->tail};
 
-		job_crc(&w->data_crc, job, w->comp == MCAP_NONE);
-		if ((rc = write_job(w->fd, job, why, sizeof(why))) != 0)
+		j->off = w->off;
+		rc = job_run(w, j, &w->io_zctx, why, sizeof(why));
+		if (rc)
 			w->err = sluice__fail(rc, "%s", why);
+		w->q_sub++;
+		io_collect(w, w->q_sub, 0);
 		return w->err;
 	}
-	swap_mbuf(&w->io_job[0], &w->head);
-	swap_mbuf(&w->io_job[1], body);
-	swap_mbuf(&w->io_job[2], &w->tail);
 	pthread_mutex_lock(&w->io_mu);
-	w->io_busy = 1;
+	if (w->q_done == w->q_sub) {
+		/* nothing queued: the I/O thread is idle and every job before is
+		 * done; once they are taken, w->off is where this one goes */
+		uint64_t done = w->q_done;
+		int err = w->io_err;
+
+		pthread_mutex_unlock(&w->io_mu);
+		io_collect(w, done, err);
+		if (w->err)
+			return w->err;
+		w->io_end = w->off;
+		pthread_mutex_lock(&w->io_mu);
+	}
+	w->q_sub++;
+	w->raw += !pre;
 	pthread_cond_broadcast(&w->io_cv);
 	pthread_mutex_unlock(&w->io_mu);
 	return 0;
@@ -383,88 +568,54 @@ int sluice_mcap_add_channel(struct sluice_mcap_writer *w, uint16_t schema_id, co
 	                          strlen(message_encoding), id);
 }
 
-/* Writes the open chunk, then one MessageIndex per channel in it (through
- * the I/O thread), and keeps its ChunkIndex for the summary. */
+/* The records' CRC goes on over what the caller added since: done while
+ * they are still in the cache, in pieces long enough for the fast CRC. */
+#define CRC_STEP (256u << 10)
+
+static void crc_records(struct sluice_mcap_writer *w)
+{
+	w->recs_crc = sluice_crc32(w->recs_crc, w->chunk.p + w->crc_done, w->chunk.len - w->crc_done);
+	w->crc_done = w->chunk.len;
+}
+
+/* Hands the open chunk to the I/O thread with one MessageIndex per channel
+ * in it; the ChunkIndex comes back from it (io_collect). */
 static int flush_chunk(struct sluice_mcap_writer *w)
 {
-	struct mbuf *h = &w->head, *mi = &w->tail, ci = {0};
-	uint64_t chunk_off = w->off, records = w->chunk.len;
-	size_t at;
-	uint32_t nidx = 0;
+	struct mbuf *mi = &w->tail, *map = &w->map;
 
 	if (!w->chunk_msgs)
 		return w->err;
 	if (w->chunk.oom)
 		return sluice__fail(-ENOMEM, "out of memory building a chunk");
-	struct mbuf *body = &w->chunk;
-	size_t nlen = strlen(w->comp_name);
-	uint32_t records_crc = 0; /* uncompressed: the I/O thread's (job_crc) */
-
-	if (w->comp != MCAP_NONE) {
-		records_crc = sluice_crc32(0, w->chunk.p, records);
-		int rc = mcap_compress(w->comp, w->chunk.p, records, &w->zbuf);
-		if (rc)
-			return rc;
-		body = &w->zbuf;
-	}
-	uint64_t plen = body->len;
-
-	h->len = 0;
+	crc_records(w);
 	mi->len = 0;
-	mbuf_u8(h, MCAP_CHUNK);
-	mbuf_u64(h, 8 + 8 + 8 + 4 + 4 + nlen + 8 + plen);
-	mbuf_u64(h, w->chunk_start);
-	mbuf_u64(h, w->chunk_end);
-	mbuf_u64(h, records);
-	mbuf_u32(h, records_crc);
-	mbuf_str(h, w->comp_name, nlen);
-	mbuf_u64(h, plen);
-	uint64_t chunk_len = h->len + plen, mi_start = chunk_off + chunk_len;
-
-	/* ChunkIndex: the map of channel -> MessageIndex offset comes first */
-	for (uint32_t i = 0; i < w->nchannels; i++)
-		nidx += w->chans[i].index.len ? 1 : 0;
-	at = mbuf_rec_begin(&ci, MCAP_CHUNK_INDEX);
-	mbuf_u64(&ci, w->chunk_start);
-	mbuf_u64(&ci, w->chunk_end);
-	mbuf_u64(&ci, chunk_off);
-	mbuf_u64(&ci, chunk_len);
-	mbuf_u32(&ci, nidx * 10);
+	map->len = 0;
 	for (uint32_t i = 0; i < w->nchannels; i++) {
 		struct mbuf *ix = &w->chans[i].index;
 		if (!ix->len)
 			continue;
-		mbuf_u16(&ci, (uint16_t)i);
-		mbuf_u64(&ci, mi_start + mi->len);
+		mbuf_u16(map, (uint16_t)i);
+		mbuf_u64(map, mi->len);
 		size_t mat = mbuf_rec_begin(mi, MCAP_MESSAGE_INDEX);
 		mbuf_u16(mi, (uint16_t)i);
 		mbuf_u32(mi, (uint32_t)ix->len);
 		mbuf_put(mi, ix->p, ix->len);
 		mbuf_rec_end(mi, mat);
-		if (ix->oom) {
-			mbuf_free(&ci);
+		if (ix->oom)
 			return sluice__fail(-ENOMEM, "out of memory indexing a chunk");
-		}
 		ix->len = 0;
 	}
-	mbuf_u64(&ci, mi->len);
-	mbuf_str(&ci, w->comp_name, nlen);
-	mbuf_u64(&ci, plen);
-	mbuf_u64(&ci, records);
-	mbuf_rec_end(&ci, at);
-	mbuf_put(&w->chunk_idx, ci.p, ci.len);
-	mbuf_free(&ci);
-	if (h->oom || mi->oom || w->chunk_idx.oom)
-		return sluice__fail(-ENOMEM, "out of memory keeping the chunk index");
-	/* The data section's CRC: uncompressed, the body's is known. */
-	w->off += chunk_len + mi->len;
+	if (mi->oom || map->oom)
+		return sluice__fail(-ENOMEM, "out of memory indexing a chunk");
 	w->nchunks++;
 	w->chunk_msgs = 0;
-	int rc = io_submit(w, body);
+	int rc = io_submit(w, w->recs_crc);
 
 	/* what comes back is the next chunk's buffer */
 	w->chunk.len = 0;
-	w->zbuf.len = 0;
+	w->crc_done = 0;
+	w->recs_crc = 0;
 	return rc;
 }
 
@@ -480,8 +631,7 @@ int sluice_mcap_write_message(struct sluice_mcap_writer *w, uint16_t channel_id,
 	uint64_t at = w->chunk.len;
 	const size_t head = 1 + 8 + 2 + 4 + 8 + 8;
 
-	if (len > SIZE_MAX - head || mbuf_reserve(&w->chunk, head + len) ||
-	    mbuf_reserve(&c->index, 16))
+	if (len > SIZE_MAX - head || reserve(&w->chunk, head + len) || reserve(&c->index, 16))
 		return sluice__fail(-ENOMEM, "out of memory buffering a chunk");
 	/* One reservation, then the fields in place: this is the hot path. */
 	unsigned char *p = w->chunk.p + at;
@@ -511,6 +661,8 @@ int sluice_mcap_write_message(struct sluice_mcap_writer *w, uint16_t channel_id,
 	c->count++;
 	if (w->chunk.len >= w->chunk_size)
 		return flush_chunk(w);
+	if (w->chunk.len - w->crc_done >= CRC_STEP)
+		crc_records(w);
 	return 0;
 }
 
@@ -519,7 +671,11 @@ int mcap_add_metadata_raw(struct sluice_mcap_writer *w, const char *name, size_t
 {
 	struct mbuf b = {0}, ix = {0};
 	size_t at;
+	int rc;
 
+	/* its offset is known once the chunk in flight is written */
+	if ((rc = io_wait(w)) != 0)
+		return rc;
 	if (map_len > UINT32_MAX)
 		return sluice__fail(-EFBIG, "metadata of %zu bytes", map_len);
 	at = mbuf_rec_begin(&b, MCAP_METADATA);
@@ -538,7 +694,7 @@ int mcap_add_metadata_raw(struct sluice_mcap_writer *w, const char *name, size_t
 		mbuf_free(&b);
 		return sluice__fail(-ENOMEM, "out of memory keeping the metadata index");
 	}
-	int rc = wr_buf(w, &b);
+	rc = wr_buf(w, &b);
 	if (!rc)
 		w->nmeta++;
 	return rc;
@@ -562,7 +718,7 @@ void sluice_mcap_writer_counts(const struct sluice_mcap_writer *w, uint64_t *mes
                                uint64_t *bytes)
 {
 	*messages = w->messages;
-	*bytes = w->off + w->chunk.len;
+	*bytes = w->off + w->io_pending + w->chunk.len;
 }
 
 /* Writes one summary group and its SummaryOffset into offs. */
@@ -659,11 +815,21 @@ int sluice_mcap_writer_close(struct sluice_mcap_writer *w)
 		mbuf_free(&w->chans[i].index);
 	free(w->chans);
 	mbuf_free(&w->chunk);
-	mbuf_free(&w->zbuf);
-	mbuf_free(&w->head);
 	mbuf_free(&w->tail);
-	for (int i = 0; i < 3; i++)
-		mbuf_free(&w->io_job[i]);
+	mbuf_free(&w->map);
+	mbuf_free(&w->z);
+	mcap_compress_free(w->zctx);
+	for (int i = 0; i < NJOBS; i++) {
+		struct chunk_job *j = &w->jobs[i];
+
+		mbuf_free(&j->recs);
+		mbuf_free(&j->tail);
+		mbuf_free(&j->map);
+		mbuf_free(&j->z);
+		mbuf_free(&j->head);
+		mbuf_free(&j->ci);
+	}
+	mcap_compress_free(w->io_zctx);
 	mbuf_free(&w->schemas);
 	mbuf_free(&w->channels);
 	mbuf_free(&w->chunk_idx);

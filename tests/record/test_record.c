@@ -198,6 +198,109 @@ START_TEST(write_then_read)
 }
 END_TEST
 
+static uint64_t le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Every offset the summary gives: each ChunkIndex's chunk and its
+ * MessageIndexes, each MetadataIndex's record, with their lengths. */
+static void check_summary_offsets(const unsigned char *f, size_t len, uint64_t *nmeta)
+{
+	ck_assert_uint_ge(len, 8 + 29 + 8);
+	const unsigned char *foot = f + len - 8 - 29;
+	ck_assert_uint_eq(foot[0], 0x02);
+	uint64_t at = le(foot + 9, 8), end = le(foot + 17, 8);
+	uint64_t nchunks = 0;
+
+	ck_assert_uint_gt(at, 0);
+	*nmeta = 0;
+	while (at < end) {
+		uint8_t op = f[at];
+		uint64_t rlen = le(f + at + 1, 8);
+		const unsigned char *r = f + at + 9;
+
+		ck_assert_uint_le(at + 9 + rlen, len);
+		if (op == 0x08) { /* ChunkIndex */
+			uint64_t off = le(r + 16, 8), clen = le(r + 24, 8);
+			uint32_t maplen = (uint32_t)le(r + 32, 4);
+
+			ck_assert_uint_eq(f[off], 0x06);
+			ck_assert_uint_eq(9 + le(f + off + 1, 8), clen);
+			for (uint32_t i = 0; i < maplen; i += 10) {
+				uint64_t mi = le(r + 36 + i + 2, 8);
+				ck_assert_uint_eq(f[mi], 0x07);
+				ck_assert_uint_eq(le(f + mi + 9, 2), le(r + 36 + i, 2));
+			}
+			nchunks++;
+		} else if (op == 0x0d) { /* MetadataIndex */
+			uint64_t off = le(r, 8), mlen = le(r + 8, 8);
+
+			ck_assert_uint_eq(f[off], 0x0c);
+			ck_assert_uint_eq(9 + le(f + off + 1, 8), mlen);
+			(*nmeta)++;
+		}
+		at += 9 + rlen;
+	}
+	ck_assert_uint_gt(nchunks, 3);
+}
+
+/* Full-size chunks of messages up to 100 KiB, metadata between them: the
+ * chunks' CRCs (computed while they fill), the data section's and every
+ * offset in the summary, read by @mcap/core too. */
+START_TEST(big_messages_full_chunks)
+{
+	char path[128];
+	struct sluice_mcap_writer *w;
+	struct sluice_mcap_writer_opts o = {.compression = compressions[_i]};
+	const char *kv[] = {"k", "v"};
+	size_t len, max = 100000;
+	unsigned char *data = malloc(max);
+	uint64_t nmeta, x = 12345;
+	uint16_t ch[2];
+	int n = 200;
+
+	ck_assert_ptr_nonnull(data);
+	for (size_t i = 0; i < max; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		data[i] = (unsigned char)(x >> 56);
+	}
+	tmpfile_name(path, sizeof(path), "big");
+	ck_assert_int_eq(sluice_mcap_writer_open(path, &o, &w), 0);
+	ck_assert_int_eq(sluice_mcap_add_channel(w, 0, "a", "", &ch[0]), 0);
+	ck_assert_int_eq(sluice_mcap_add_channel(w, 0, "b", "", &ch[1]), 0);
+	for (int i = 0; i < n; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		size_t sz = i % 7 == 0 ? (size_t)(x >> 40) % 64 : (size_t)(x >> 40) % max;
+
+		ck_assert_int_eq(sluice_mcap_write_message(w, ch[i % 2], (uint32_t)(i / 2),
+							   (uint64_t)i, (uint64_t)i,
+							   data + (x >> 20) % (max - sz + 1), sz),
+				 0);
+		if (i % 25 == 24)
+			ck_assert_int_eq(sluice_mcap_add_metadata(w, "m", kv, 1), 0);
+	}
+	ck_assert_int_eq(sluice_mcap_writer_close(w), 0);
+	unsigned char *buf = slurp(path, &len);
+	struct sluice_mcap_result res;
+
+	ck_assert_int_eq(sluice_mcap_scan(buf, len, 0, NULL, NULL, &res), 0);
+	ck_assert_int_eq(res.complete, 1);
+	ck_assert_uint_eq(res.messages, (uint64_t)n);
+	ck_assert_uint_eq(res.metadata, 8);
+	check_summary_offsets(buf, len, &nmeta);
+	ck_assert_uint_eq(nmeta, 8);
+	node_check(path, NULL, (uint64_t)n);
+	free(buf);
+	free(data);
+	unlink(path);
+}
+END_TEST
+
 /* Every message verifies against the schema the file carries, under the
  * schema's name (copied out first: a FlatBuffer wants its alignment). */
 struct verify_all {
@@ -1035,6 +1138,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	/* each: uncompressed, zstd, lz4 */
 	tcase_add_loop_test(tc, write_then_read, 0, 3);
+	tcase_add_loop_test(tc, big_messages_full_chunks, 0, 3);
 	tcase_add_loop_test(tc, record_real_publisher, 0, 3);
 	tcase_add_loop_test(tc, truncated_recovered_to_last_chunk, 0, 3);
 	tcase_add_test(tc, lossy_losses_counted);
