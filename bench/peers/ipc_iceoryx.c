@@ -45,7 +45,7 @@ static int roudi_out = -1;
 static const struct {
 	unsigned size, count;
 } default_pools[] = {
-    {128, 10000}, {1024, 5000}, {16384, 1000}, {131072, 200},
+    {128, 10000}, {1024, 5000},  {16384, 1000}, {131072, 200},
     {524288, 50}, {1048576, 30}, {4194304, 10},
 };
 #define NPOOLS (sizeof(default_pools) / sizeof(default_pools[0]))
@@ -87,7 +87,7 @@ static int write_config(size_t size)
 	fprintf(f, "[general]\nversion = 1\n\n[[segment]]\n");
 	for (size_t i = 0; i < NPOOLS; i++)
 		fprintf(f, "\n[[segment.mempool]]\nsize = %u\ncount = %u\n", default_pools[i].size,
-			default_pools[i].count);
+		        default_pools[i].count);
 	fprintf(f, "\n[[segment.mempool]]\nsize = %u\ncount = %u\n", chunk, LARGE_POOL_COUNT);
 	if (fclose(f) != 0)
 		rc = -EIO;
