@@ -31,7 +31,16 @@ uint64_t sluice__chan_layout_fp(void)
  * larger than the caches). */
 #define CHAN_COPY_MOVSB_MAX (UINT64_C(16) << 20)
 
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+/* gcc says "sanitized" with these macros, clang with __has_feature */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CHAN_COPY_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CHAN_COPY_SANITIZED 1
+#endif
+#endif
+
+#if defined(__x86_64__) && !defined(CHAN_COPY_SANITIZED)
 #include <cpuid.h>
 
 /* 1 if the CPU has enhanced REP MOVSB (CPUID.7.0:EBX bit 9), else 0. */
