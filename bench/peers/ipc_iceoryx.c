@@ -6,7 +6,13 @@
  * iceoryx needs its daemon: setup() starts iox-roudi in the background (its
  * own process group, stopped by pid in teardown) unless one already runs,
  * which is then used and left alone. Children call iox_runtime_init after
- * the fork, each with a name unique to the run. */
+ * the fork, each with a name unique to the run.
+ *
+ * RouDi's built-in mempools end at 4 MiB chunks, and a chunk also holds
+ * iceoryx's header. For a message that does not fit one, the bench starts
+ * RouDi with a configuration file (a temporary one, removed once RouDi has
+ * read it) that has the same pools plus one large enough; every other size
+ * gets the built-in configuration, as before. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +38,68 @@
 /* Driver side: the roudi we started, and the read end of its stdout (kept
  * open: roudi would die of SIGPIPE when it next logs). */
 static int roudi_out = -1;
+
+/* The built-in configuration of iceoryx 2.0.3 (iox-roudi without -c, and
+ * Debian's /usr/share/doc/iceoryx/roudi_config_example.toml): chunk size
+ * and count of each mempool, ascending. */
+static const struct {
+	unsigned size, count;
+} default_pools[] = {
+    {128, 10000}, {1024, 5000},  {16384, 1000}, {131072, 200},
+    {524288, 50}, {1048576, 30}, {4194304, 10},
+};
+#define NPOOLS (sizeof(default_pools) / sizeof(default_pools[0]))
+/* Room left in a chunk for iceoryx's chunk header (40 bytes in 2.0.3) and
+ * the payload's alignment. */
+#define CHUNK_ROOM 4096u
+/* The largest message the bench gives its own pool (sluice-poll's limit). */
+#define IOX_MAX_SIZE (16u << 20)
+/* The added pool holds as many chunks as the built-in 4 MiB one. */
+#define LARGE_POOL_COUNT 10u
+
+/* A configuration written for this run; removed as soon as RouDi has it. */
+static char roudi_cfg[64];
+
+static int needs_own_pool(size_t size)
+{
+	return size + CHUNK_ROOM > default_pools[NPOOLS - 1].size;
+}
+
+/* Writes the built-in pools plus one of chunks that hold size bytes to a
+ * temporary file, whose name goes to roudi_cfg. */
+static int write_config(size_t size)
+{
+	unsigned chunk = (unsigned)((size + CHUNK_ROOM + 4095) & ~(size_t)4095);
+	int rc = 0;
+
+	snprintf(roudi_cfg, sizeof(roudi_cfg), "/tmp/sluice-bench-roudi-XXXXXX.toml");
+	int fd = mkstemps(roudi_cfg, 5);
+	if (fd < 0) {
+		roudi_cfg[0] = 0;
+		return -errno;
+	}
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	fprintf(f, "[general]\nversion = 1\n\n[[segment]]\n");
+	for (size_t i = 0; i < NPOOLS; i++)
+		fprintf(f, "\n[[segment.mempool]]\nsize = %u\ncount = %u\n", default_pools[i].size,
+		        default_pools[i].count);
+	fprintf(f, "\n[[segment.mempool]]\nsize = %u\ncount = %u\n", chunk, LARGE_POOL_COUNT);
+	if (fclose(f) != 0)
+		rc = -EIO;
+	return rc;
+}
+
+static void remove_config(void)
+{
+	if (roudi_cfg[0])
+		unlink(roudi_cfg);
+	roudi_cfg[0] = 0;
+}
 
 static int roudi_running(void)
 {
@@ -82,15 +150,23 @@ static int take_lock(void)
 
 static int iox_setup(struct ipc_link *l)
 {
-	char *argv[] = {"iox-roudi", NULL};
+	char *argv[] = {"iox-roudi", NULL, NULL, NULL};
 	char buf[4096];
 	size_t have = 0;
 	int rc;
 
 	if ((rc = take_lock()) < 0)
 		return rc;
+	/* someone else's RouDi: its pools are what they are (a message that
+	 * fits none fails its loan, and the run says so) */
 	if (roudi_running())
 		return 0;
+	if (needs_own_pool(l->size)) {
+		if ((rc = write_config(l->size)) < 0)
+			return rc;
+		argv[1] = "-c";
+		argv[2] = roudi_cfg;
+	}
 	pid_t pid = ipc_spawn(argv, &roudi_out);
 	if (pid < 0)
 		return (int)pid;
@@ -106,8 +182,10 @@ static int iox_setup(struct ipc_link *l)
 			return -ECHILD; /* it exited: another roudi raced us, or no shm */
 		have += (size_t)n;
 		buf[have] = 0;
-		if (strstr(buf, "RouDi is ready"))
+		if (strstr(buf, "RouDi is ready")) {
+			remove_config(); /* read at start-up, not needed after */
 			return 0;
+		}
 		if (have > sizeof(buf) / 2) {
 			memmove(buf, buf + have / 2, have - have / 2);
 			have -= have / 2;
@@ -144,6 +222,7 @@ static void iox_teardown(struct ipc_link *l)
 			unlink("/tmp/iox-unique-roudi.lock");
 		}
 	}
+	remove_config();
 	if (roudi_out >= 0)
 		close(roudi_out);
 	roudi_out = -1;
@@ -183,8 +262,9 @@ static int iox_open(struct ipc_link *l)
 
 	iox_sub_options_t so;
 	iox_sub_options_init(&so);
-	/* roudi's default pools hold 30 chunks of 1 MiB and 10 of 4 MiB: a
-	 * deep queue of large messages would exhaust them */
+	/* roudi's default pools hold 30 chunks of 1 MiB and 10 of 4 MiB (and
+	 * the bench's own pool for larger ones 10): a deep queue of large
+	 * messages would exhaust them */
 	so.queueCapacity = l->size <= 16384 ? 64 : l->size <= (512u << 10) ? 16 : 4;
 	so.historyRequest = 0;
 	so.queueFullPolicy = QueueFullPolicy_BLOCK_PRODUCER;
@@ -212,6 +292,8 @@ static int iox_send(struct ipc_link *l, const void *msg)
 
 	while ((r = iox_pub_loan_chunk(ip.pub, &chunk, (uint32_t)l->size)) !=
 	       AllocationResult_SUCCESS) {
+		if (r == AllocationResult_NO_MEMPOOLS_AVAILABLE)
+			return -EMSGSIZE; /* no pool of RouDi's has chunks this large */
 		if (r != AllocationResult_RUNNING_OUT_OF_CHUNKS)
 			return -ENOMEM;
 	}
@@ -247,8 +329,8 @@ static const char *iox_unsupported(size_t size)
 {
 	if (!ipc_in_path("iox-roudi") && !roudi_running())
 		return "not installed (no iox-roudi in PATH)";
-	/* roudi's built-in mempools end at 4 MiB chunks */
-	return size > (4u << 20) - 4096 ? "larger than roudi's default mempools (4 MiB)" : NULL;
+	/* larger ones get a pool of their own (setup), up to this */
+	return size > IOX_MAX_SIZE ? "larger than the bench's RouDi pools (16 MiB)" : NULL;
 }
 
 IPC_TRANSPORT(iceoryx, .name = "iceoryx", .flags = IPC_EXIT, .crossings = "0",

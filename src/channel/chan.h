@@ -29,7 +29,9 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "shm/layout.h"
 #include "sluice/channel.h"
@@ -197,6 +199,21 @@ static inline unsigned char *chan_slot_data(struct chan_slot *s)
 }
 
 uint64_t sluice__chan_layout_fp(void);
+
+/* Message bodies from this size up are copied by sluice__chan_copy_large
+ * (publish, take_copy); smaller ones by memcpy. */
+#define CHAN_COPY_LARGE (UINT64_C(256) << 10)
+
+void sluice__chan_copy_large(void *dst, const void *src, size_t len);
+
+/* Copies a message body into or out of a slot. */
+static inline void chan_copy(void *dst, const void *src, size_t len)
+{
+	if (len >= CHAN_COPY_LARGE)
+		sluice__chan_copy_large(dst, src, len);
+	else
+		memcpy(dst, src, len);
+}
 
 /* Creates a topic segment from opts (READY on return); -EEXIST if it exists. */
 int sluice__chan_create(const char *topic, const struct sluice_topic_opts *opts,

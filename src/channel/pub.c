@@ -371,6 +371,6 @@ int sluice_pub_publish(struct sluice_pub *p, const void *data, size_t len, int64
 	 * caller started to wait for room. */
 	if (waited)
 		stamp = sluice__clock_now(&p->clock);
-	memcpy(buf, data, len);
+	chan_copy(buf, data, len);
 	return commit(p, 0, len, stamp);
 }

@@ -583,7 +583,7 @@ int sluice_sub_take_copy(struct sluice_sub *s, void *buf, size_t cap, struct slu
 			return sluice__fail(-SLUICE_ETOOBIG, "%s: message %llu has %zu bytes, %zu fit",
 					    s->name, (unsigned long long)m.seq, m.len, cap);
 		}
-		memcpy(buf, m.data, m.len);
+		chan_copy(buf, m.data, m.len);
 		rc = finish(s, &m, true);
 		if (rc == -SLUICE_ETORN) {
 			lost_before++;

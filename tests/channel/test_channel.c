@@ -683,6 +683,64 @@ START_TEST(dot_topic_is_listed)
 }
 END_TEST
 
+/* Large bodies take their own copy routine (chan_copy): every length near
+ * its threshold and above, from and into unaligned buffers, arrives whole,
+ * and not a byte past the message is written. */
+START_TEST(large_messages_copied_whole)
+{
+	const size_t slot = (2u << 20) + 64;
+	const size_t lens[] = {CHAN_COPY_LARGE - 1, CHAN_COPY_LARGE, CHAN_COPY_LARGE + 1,
+			       (1u << 20) - 8, 1u << 20, (1u << 20) + 13, slot};
+	const size_t n = sizeof(lens) / sizeof(lens[0]);
+	struct sluice_topic_opts o = topic_opts(_i ? SLUICE_LOSSY : SLUICE_LOSSLESS, 2);
+	unsigned char *src = malloc(slot + 64), *dst = malloc(slot + 64);
+	char name[128];
+	struct sluice_pub *p;
+
+	ck_assert_ptr_nonnull(src);
+	ck_assert_ptr_nonnull(dst);
+	o.slot_size = (uint32_t)slot;
+	tu_name(name, sizeof(name), "large");
+	ck_assert_int_eq(sluice_pub_open(name, &o, &p), 0);
+	struct sluice_sub *s = sub_of(name, SLUICE_JOIN_NEXT);
+	for (size_t i = 0; i < n; i++) {
+		struct sluice_msg info;
+		size_t len = lens[i];
+		unsigned char *from = src + 1 + i % 7, *to = dst + 3 + i % 5;
+
+		msg_fill(from, len, i);
+		memset(dst, 0xa5, slot + 64);
+		ck_assert_int_eq(sluice_pub_publish(p, from, len, SECOND), 0);
+		ck_assert_int_eq(sluice_sub_take_copy(s, to, slot, &info, SECOND), (int)len);
+		ck_assert_uint_eq(info.seq, i);
+		ck_assert_msg(msg_ok(to, len, i), "%zu bytes arrived changed", len);
+		for (unsigned char *q = dst; q < to; q++)
+			ck_assert_uint_eq(*q, 0xa5);
+		for (unsigned char *q = to + len; q < dst + slot + 64; q++)
+			ck_assert_msg(*q == 0xa5, "%zu bytes: byte %td past the end written", len,
+				      q - (to + len));
+	}
+	/* above the routine's own upper bound it falls back to memcpy */
+	size_t big = (17u << 20) + 5;
+	unsigned char *a = malloc(big + 8), *b = malloc(big + 8);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	msg_fill(a + 1, big, 99);
+	memset(b, 0x5a, big + 8);
+	sluice__chan_copy_large(b + 2, a + 1, big);
+	ck_assert(msg_ok(b + 2, big, 99));
+	ck_assert_uint_eq(b[1], 0x5a);
+	ck_assert_uint_eq(b[big + 2], 0x5a);
+	free(a);
+	free(b);
+	sluice_sub_close(s);
+	sluice_pub_close(p);
+	sluice_shm_unlink(name);
+	free(src);
+	free(dst);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("channel");
@@ -703,6 +761,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, waitset_wakes_on_any_topic);
 	tcase_add_test(tc, default_spin_adapts);
 	tcase_add_test(tc, introspection_from_another_process);
+	tcase_add_loop_test(tc, large_messages_copied_whole, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
