@@ -397,6 +397,61 @@ class Publisher:
         if rc:
             check(rc, self.topic)
 
+    def publish_many(self, items, timeout=None):
+        """Publishes every item of items (bytes-like objects; a list or
+        tuple is used as it is, any other iterable is listed first) in
+        order, each copied once into its slot: one call for the batch,
+        where publish() costs one per message.  Returns how many were
+        published: len(items), or fewer when timeout seconds (None: wait
+        for ever; 0: do not wait) ran out while a lossless topic was full
+        (the rest can be passed again).  Any other failure raises, with
+        the count before the failing item in the exception's published."""
+        if not self._h:
+            raise ValueError("publisher is closed")
+        if items.__class__ is not list and items.__class__ is not tuple:
+            items = list(items)
+        n = len(items)
+        if _fast is not None:
+            h = self._h
+            call = lambda i, ns: _fast.publish_many(h, items, i, ns)  # noqa: E731
+        else:
+            call = self._publish_many_ctypes(items)
+        i, rc = call(0, 0 if timeout is not None and timeout <= 0 else _SLICE_NS)
+        deadline = None
+        if timeout is not None and timeout > 0:
+            deadline = time.monotonic_ns() + int(timeout * 1e9)
+        while rc in _RETRY and i < n:
+            if timeout is not None:
+                left = 0 if deadline is None else deadline - time.monotonic_ns()
+                if left <= 0:
+                    return i
+                i, rc = call(i, min(left, _SLICE_NS))
+            else:
+                i, rc = call(i, _SLICE_NS)
+        if rc and rc not in _RETRY:
+            e = error(rc, self.topic)
+            e.published = i
+            raise e
+        return i
+
+    def _publish_many_ctypes(self, items):
+        """publish_many's loop through ctypes: call(start, ns) -> (next, rc),
+        as _fast.publish_many."""
+        hc = self._hc
+
+        def call(i, ns):
+            for j in range(i, len(items)):
+                b = items[j]
+                if not isinstance(b, bytes):
+                    b = bytes(b)
+                rc = L.gil_sluice_pub_publish(hc, b, len(b), 0)
+                if rc in _RETRY and ns:
+                    rc = L.sluice_pub_publish(hc, b, len(b), ns)
+                if rc:
+                    return j, rc
+            return len(items), 0
+        return call
+
     def close(self):
         if self._h:
             if self._loan is not None:
@@ -566,6 +621,8 @@ class Subscriber:
         self._unpack = struct.Struct("PNQQQ").unpack_from
         self._views = {}
         self.torn = 0  # views found torn when released
+        self.batch_lost = 0  # take_many(): lost before the last batch's messages
+        self.batch_seq = None  # take_many(): the last batch's last sequence number
         st = topic_stat(self.topic)
         self._slot_size = st["slot_size"]
         self.type = type or st["type"]
@@ -666,6 +723,75 @@ class Subscriber:
     if _fast is not None:
         _take_fast.__doc__ = take.__doc__
         take = _take_fast
+
+    def take_many(self, max=64, timeout=None, meta=False):
+        """Up to max messages in a list, oldest first, each copied into a
+        bytes object and its slot released at once (no view is held, so
+        the batch stays valid: lossy publishers cannot tear it).  Waits up
+        to timeout seconds (None: for ever; 0: not at all) for the first
+        one only, then takes what is already there.  An empty list: none
+        came in time.  meta=True makes each item a tuple (data, seq,
+        stamp_ns, lost_before).  After each call batch_lost is the number
+        of messages lost before the batch's (lost_before summed, plus
+        copies a lossy publisher overwrote while they were made, which are
+        dropped) and batch_seq the last one's sequence number.  Releases a
+        message still held from take().  Raises PublisherGone as take()
+        does, once nothing is left to read."""
+        if not self._h:
+            raise ValueError("subscriber is closed")
+        if max < 1:
+            raise ValueError("max must be at least 1")
+        if self._held is not None:
+            self._drop_held()
+            self._held = None
+        if _fast is not None:
+            h, maddr = self._h, self._maddr
+            call = lambda ns: _fast.take_many(h, maddr, max, ns, meta)  # noqa: E731
+        else:
+            call = lambda ns: self._take_many_ctypes(max, ns, meta)  # noqa: E731
+        if timeout is None:
+            r = call(_SLICE_NS)
+            while r.__class__ is int and r in _RETRY:
+                r = call(_SLICE_NS)
+        else:
+            r = _wait(call, timeout)
+        if r.__class__ is int:
+            self.batch_lost = 0
+            if r in _RETRY:
+                return []
+            check(r, self.topic)
+        items, self.batch_lost, seq = r
+        if items:
+            self.batch_seq = seq
+        return items
+
+    def _take_many_ctypes(self, max, ns, meta):
+        """_fast.take_many through ctypes: (list, lost, last_seq) or a code."""
+        hc, mref, m = self._hc, self._mref, self._msg
+        out, lost, pending, last, rc = [], 0, 0, 0, 0
+        while len(out) < max:
+            rc = L.gil_sluice_sub_take(hc, mref, 0)
+            if rc in _RETRY and ns and not out and not lost:
+                rc = L.sluice_sub_take(hc, mref, ns)
+            if rc:
+                break
+            b = ctypes.string_at(m.data, m.len) if m.len else b""
+            rel = L.gil_sluice_sub_release(hc, mref)
+            pending += m.lost_before
+            if rel == -ETORN:
+                pending += 1
+                lost += 1
+                continue
+            if rel:
+                rc = rel
+                break
+            out.append((b, m.seq, m.stamp_ns, pending) if meta else b)
+            lost += m.lost_before
+            pending = 0
+            last = m.seq
+        if not out and not lost and rc:
+            return rc
+        return out, lost, last
 
     def _slot_view(self, addr, n):
         """A read-only view of the slot at addr, kept for the next messages

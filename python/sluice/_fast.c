@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include <sluice/channel.h>
+#include <sluice/error.h>
 
 typedef int (*take_fn)(struct sluice_sub *, struct sluice_msg *, int64_t);
 typedef int (*release_fn)(struct sluice_sub *, struct sluice_msg *);
@@ -356,6 +357,155 @@ static PyObject *fast_publish(PyObject *self, PyObject *const *args, Py_ssize_t 
 	return PyLong_FromLong(rc);
 }
 
+/* take_many(sub, msg, max, timeout_ns, meta) -> (list, lost, last_seq), or
+ * the negative code as an int when not one message came.  Each message is
+ * copied into a bytes object and its slot released at once (the library
+ * holds one view per subscriber, and a 64 B bytes costs less than a view);
+ * meta makes each item (bytes, seq, stamp_ns, lost_before) instead.  Only
+ * the first take may wait; the rest take what is there, up to max.  A copy
+ * a lossy publisher overwrote meanwhile (-SLUICE_ETORN) is dropped and
+ * counted as lost, as sluice_sub_take_copy() does; lost sums lost_before
+ * over the batch, those included. */
+static PyObject *fast_take_many(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	struct sluice_sub *sub;
+	struct sluice_msg *m;
+	Py_ssize_t max;
+	unsigned long long lost = 0, pending = 0, last = 0;
+	int64_t ns;
+	int bad, rc = 0, meta;
+
+	(void)self;
+	if (!nargs_ok("take_many", n, 5) || !ready())
+		return NULL;
+	if (!(sub = ptr_arg(args[0])) || !(m = ptr_arg(args[1])))
+		return NULL;
+	max = PyLong_AsSsize_t(args[2]);
+	if (max == -1 && PyErr_Occurred())
+		return NULL;
+	ns = ns_arg(args[3], &bad);
+	if (bad || (meta = PyObject_IsTrue(args[4])) < 0)
+		return NULL;
+	PyObject *list = PyList_New(0);
+
+	if (!list)
+		return NULL;
+	while (PyList_GET_SIZE(list) < max) {
+		rc = f_take(sub, m, 0);
+		if ((rc == -EAGAIN || rc == -ETIMEDOUT) && ns != 0 && !PyList_GET_SIZE(list) &&
+		    !lost) {
+			PyThreadState *ts = PyEval_SaveThread();
+
+			rc = f_take(sub, m, ns);
+			PyEval_RestoreThread(ts);
+		}
+		if (rc)
+			break;
+		PyObject *b = PyBytes_FromStringAndSize(m->len ? (const char *)m->data : "",
+		                                        (Py_ssize_t)m->len);
+		int rel = f_release(sub, m); /* the slot goes back before anything can fail */
+
+		pending += m->lost_before;
+		if (!b)
+			goto fail;
+		if (rel == -SLUICE_ETORN) {
+			Py_DECREF(b);
+			pending++;
+			lost++;
+			continue;
+		}
+		if (rel) {
+			Py_DECREF(b);
+			rc = rel;
+			break;
+		}
+		PyObject *item = b;
+
+		if (meta) {
+			item = Py_BuildValue("(NKKK)", b, (unsigned long long)m->seq,
+			                     (unsigned long long)m->stamp_ns, pending);
+			if (!item)
+				goto fail;
+		}
+		if (PyList_Append(list, item) < 0) {
+			Py_DECREF(item);
+			goto fail;
+		}
+		Py_DECREF(item);
+		lost += m->lost_before;
+		pending = 0;
+		last = m->seq;
+	}
+	if (!PyList_GET_SIZE(list) && !lost && rc) {
+		Py_DECREF(list);
+		return PyLong_FromLong(rc);
+	}
+	return Py_BuildValue("(NKK)", list, lost, last);
+fail:
+	Py_DECREF(list);
+	return NULL;
+}
+
+/* publish_many(pub, items, start, timeout_ns) -> (next, rc): publishes
+ * items[start:] (a list or tuple of bytes-like objects) in order, one
+ * copy each, and stops at the first that fails: next is its index (or
+ * len(items)), rc its code (0 when all went).  Each may wait up to
+ * timeout_ns for room, without the GIL. */
+static PyObject *fast_publish_many(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	struct sluice_pub *pub;
+	Py_ssize_t i, count;
+	int64_t ns;
+	int bad, rc = 0;
+
+	(void)self;
+	if (!nargs_ok("publish_many", n, 4) || !ready())
+		return NULL;
+	if (!(pub = ptr_arg(args[0])))
+		return NULL;
+	if (!PyList_Check(args[1]) && !PyTuple_Check(args[1])) {
+		PyErr_SetString(PyExc_TypeError,
+		                "sluice._fast.publish_many: items is no list or tuple");
+		return NULL;
+	}
+	i = PyLong_AsSsize_t(args[2]);
+	if (i == -1 && PyErr_Occurred())
+		return NULL;
+	ns = ns_arg(args[3], &bad);
+	if (bad)
+		return NULL;
+	if (i < 0)
+		i = 0;
+	/* a list may shrink under a buffer's callbacks: its size is read each time */
+	for (; i < (count = PySequence_Fast_GET_SIZE(args[1])); i++) {
+		PyObject *o = PySequence_Fast_GET_ITEM(args[1], i);
+		Py_buffer b;
+
+		if (PyBytes_CheckExact(o)) {
+			/* immutable: no export needed, not even across the wait */
+			b.buf = PyBytes_AS_STRING(o);
+			b.len = PyBytes_GET_SIZE(o);
+			b.obj = NULL;
+		} else if (PyObject_GetBuffer(o, &b, PyBUF_SIMPLE) < 0) {
+			return NULL;
+		}
+		Py_INCREF(o);
+		rc = f_publish(pub, b.buf, (size_t)b.len, 0);
+		if ((rc == -EAGAIN || rc == -ETIMEDOUT) && ns != 0) {
+			PyThreadState *ts = PyEval_SaveThread();
+
+			rc = f_publish(pub, b.buf, (size_t)b.len, ns);
+			PyEval_RestoreThread(ts);
+		}
+		if (b.obj)
+			PyBuffer_Release(&b);
+		Py_DECREF(o);
+		if (rc)
+			break;
+	}
+	return Py_BuildValue("(ni)", i, rc);
+}
+
 #define FASTCALL(name, fn, doc)                                                                    \
 	{                                                                                          \
 		name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, PyDoc_STR(doc)               \
@@ -369,6 +519,10 @@ static PyMethodDef fast_methods[] = {
     FASTCALL("loan", fast_loan, "loan(pub, size, slot_size, timeout_ns) -> (view, address)"),
     FASTCALL("commit", fast_commit, "commit(pub, view, offset, length) -> 0 or negative code"),
     FASTCALL("publish", fast_publish, "publish(pub, data, timeout_ns) -> 0 or negative code"),
+    FASTCALL("take_many", fast_take_many,
+             "take_many(sub, msg, max, timeout_ns, meta) -> (list, lost, last_seq) or code"),
+    FASTCALL("publish_many", fast_publish_many,
+             "publish_many(pub, items, start, timeout_ns) -> (next, rc)"),
     {NULL, NULL, 0, NULL},
 };
 
