@@ -110,3 +110,11 @@ def test_extension_refuses_bad_arguments():
         fast.take(1, 1, 0, int, None, None)  # not a Message class
     with pytest.raises(ValueError):
         fast.publish(0, b"x", 0)
+    with pytest.raises(TypeError):
+        fast.publish_many(1, iter([b"x"]), 0, 0)  # a list or tuple only
+    with pytest.raises(ValueError):
+        fast.publish_many(0, [b"x"], 0, 0)
+    with pytest.raises(ValueError):
+        fast.take_many(0, 0, 1, 0, False)
+    with pytest.raises(TypeError):
+        fast.take_many(1, 1)
