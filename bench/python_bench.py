@@ -7,6 +7,7 @@ which passes its arguments on; runs alone as well:
     python3 bench/python_bench.py [--sizes 64,4096] [--messages N]
         [--latency-messages N] [--interval-us US] [--methods LIST]
         [--runs R] [--batch B] [--json FILE|-]
+    python3 bench/python_bench.py --overhead [--sizes ...] [--json FILE|-]
 
 Per method and size, this process sends and a child process (forked with
 multiprocessing) receives.  Throughput: N messages back to back, counted
@@ -37,7 +38,18 @@ again and again (the throughput run needs no stamps), and their receivers
 count the messages without reading them; in the latency run each paced
 message is a batch of one, and the receiver reads every stamp.  So batch
 rows measure the transport plus one Python call per batch, not Python
-work per message: compare them with each other."""
+work per message: compare them with each other.
+
+--overhead measures instead what Python adds per message above C, in one
+process on one CPU, with no waiting: a 4096-slot lossless topic is
+filled, then drained, round after round, and each call's time per
+message is the median over the rounds.  Subscriber: _fast.drain() (take
+and release in a C loop: the C subscriber) beside take(), take() plus
+reading the stamp as the bench's receiver does, and take_many().
+Publisher: publish_many() (a C loop over a list: the C publisher plus a
+list item fetch) beside publish() and loan() + commit().  Rows: method
+"overhead", call, path (ext: sluice._fast, ctypes: SLUICE_PY_NO_EXT=1,
+run in a child), size, ns_per_msg and above_c_ns."""
 import argparse
 import json
 import multiprocessing as mp
@@ -287,6 +299,112 @@ def run_one(method, size, n, m, interval_ns, batch=64):
             "p50_ns": percentile(lat, 0.50), "p99_ns": percentile(lat, 0.99)}
 
 
+def overhead_rows(size, rounds=30, n=4096):
+    """--overhead: one process, see the module's text."""
+    import sluice
+    from sluice import _lib
+
+    fast = _lib.fast
+    path = "ext" if fast is not None else "ctypes"
+    pin(0)
+    topic = "/sluice-bench-pyov-%d" % os.getpid()
+    pub = sluice.Publisher(topic, type="sluice.bench.Bytes", slot_size=max(size, 64), slots=n)
+    sub = sluice.Subscriber(topic)
+    msgs = [i.to_bytes(8, "little") + bytes(size - 8) for i in range(n)]
+    stamp = bytes(8)
+    take, take_many, publish, loan, commit = (sub.take, sub.take_many, pub.publish, pub.loan,
+                                              pub.commit)
+
+    def fill():
+        assert pub.publish_many(msgs, timeout=0) == n
+
+    def drain():
+        got = 0
+        while got < n:
+            got += len(take_many(n, timeout=0))
+
+    def s_drain():
+        assert fast.drain(sub._h, sub._maddr, n) == n
+
+    def s_take():
+        for _ in range(n):
+            take()
+        take(timeout=0)  # releases the last
+
+    def s_take_read():
+        for _ in range(n):
+            int.from_bytes(take().data[:8], "little")
+        take(timeout=0)
+
+    def p_publish():
+        for b in msgs:
+            publish(b)
+
+    def p_loan():
+        for _ in range(n):
+            loan(size)[:8] = stamp
+            commit(0, size)
+
+    subs = [("drain (C)", s_drain)] if fast is not None else []
+    subs += [("take", s_take), ("take+read", s_take_read), ("take_many", drain)]
+    pubs = [("publish_many", fill), ("publish", p_publish), ("loan+commit", p_loan)]
+    times = {}
+    now = time.perf_counter_ns
+    try:
+        for _ in range(rounds):
+            for name, fn in subs:
+                fill()
+                t = now()
+                fn()
+                times.setdefault(("sub", name), []).append((now() - t) / n)
+            for name, fn in pubs:
+                t = now()
+                fn()
+                times.setdefault(("pub", name), []).append((now() - t) / n)
+                drain()
+    finally:
+        pub.close()
+        sub.close()
+        sluice.remove_topic(topic, force=True)
+    rows = []
+    for (side, name), v in times.items():
+        rows.append({"method": "overhead", "side": side, "call": name, "path": path,
+                     "size": size, "ns_per_msg": round(statistics.median(v), 1)})
+    return rows
+
+
+def overhead_main(a, sizes, out):
+    rows = []
+    for size in sizes:
+        rows += overhead_rows(size)
+    from sluice import _lib
+
+    if _lib.fast is not None:
+        import subprocess
+
+        env = dict(os.environ, SLUICE_PY_NO_EXT="1")
+        r = subprocess.run([sys.executable, os.path.abspath(__file__), "--overhead", "--sizes",
+                            a.sizes, "--json", "-"], env=env, capture_output=True, text=True,
+                           check=True)
+        rows += json.loads(r.stdout)
+    # C's own cost, from this process's rows (the extension's drain; the
+    # publisher's C loop), for the ctypes rows too
+    ref = {}
+    for r in rows:
+        if r["path"] == "ext" and r["call"] in ("drain (C)", "publish_many"):
+            ref[(r["side"], r["size"])] = r["ns_per_msg"]
+    for r in rows:
+        c = ref.get((r["side"], r["size"]))
+        r["above_c_ns"] = None if c is None else round(r["ns_per_msg"] - c, 1)
+    print("%-4s %-13s %-7s %6s %10s %10s" % ("side", "call", "path", "size", "ns/msg",
+                                           "above C"), file=out)
+    for r in rows:
+        print("%-4s %-13s %-7s %6d %10.1f %10s" % (
+            r["side"], r["call"], r["path"], r["size"], r["ns_per_msg"],
+            "-" if r["above_c_ns"] is None else "%.1f" % r["above_c_ns"]), file=out)
+    return rows
+
+
 def available(method):
     try:
         mod = NEEDS.get(method.split("-")[0])
@@ -313,6 +431,8 @@ def main():
     ap.add_argument("--batch", type=int, default=64,
                     help="messages per call in the *-batch rows' throughput runs (64)")
     ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON (- : stdout)")
+    ap.add_argument("--overhead", action="store_true",
+                    help="measure Python's cost per message above C instead (one process)")
     a = ap.parse_args()
     sizes = [int(x) for x in a.sizes.split(",")]
     methods = a.methods.split(",")
@@ -324,6 +444,11 @@ def main():
         ap.error("sizes >= 8, --messages >= 2, --latency-messages >= 10, --runs >= 1, "
                  "--batch >= 1")
     out = sys.stderr if a.json == "-" else sys.stdout
+    if a.overhead:
+        rows = overhead_main(a, sizes, out) if not os.environ.get("SLUICE_PY_NO_EXT") else \
+            [r for size in sizes for r in overhead_rows(size)]
+        write_json(a.json, rows)
+        return 0
     rows = []
     print("sluice-bench python: %d + %d paced messages per row, %d run(s), python %s, "
           "%d CPUs" % (a.messages, a.latency_messages, a.runs, sys.version.split()[0],
@@ -352,14 +477,18 @@ def main():
             print("%-12s %6d %12.0f %10.0f %10.0f" % (mth, size, row["msgs_per_s"],
                                                      row["p50_ns"], row["p99_ns"]),
                   file=out, flush=True)
-    if a.json:
+    write_json(a.json, rows)
+    return 0
+
+
+def write_json(where, rows):
+    if where:
         text = json.dumps(rows, indent=1) + "\n"
-        if a.json == "-":
+        if where == "-":
             sys.stdout.write(text)
         else:
-            with open(a.json, "w") as f:
+            with open(where, "w") as f:
                 f.write(text)
-    return 0
 
 
 if __name__ == "__main__":

@@ -505,13 +505,14 @@ class Message(object if _fast is None else _fast.MessageBase):
         """True until the view is released."""
         return self._m is not None
 
-    @property
-    def data(self):
-        if self._m is None:
-            if self._copy is not None:
-                return memoryview(self._copy)
-            raise ValueError("message %d was released: its view is gone" % self.seq)
-        return self._data
+    if _fast is None:  # else MessageBase's, in C
+        @property
+        def data(self):
+            if self._m is None:
+                if self._copy is not None:
+                    return memoryview(self._copy)
+                raise ValueError("message %d was released: its view is gone" % self.seq)
+            return self._data
 
     def release(self):
         """Ends the view; raises TornError if the slot was overwritten while
@@ -626,6 +627,14 @@ class Subscriber:
         st = topic_stat(self.topic)
         self._slot_size = st["slot_size"]
         self.type = type or st["type"]
+        self._core = None
+        if _fast is not None:
+            # take() in C (sluice._fast.Reader): no Python frame per message
+            self._core = self.take = _fast.Reader(self._h, self._maddr, Message, self,
+                                                  self._mref, self._fail)
+
+    def _fail(self, rc):
+        check(rc, self.topic)
 
     def _handle(self):
         if not self._h:
@@ -642,7 +651,8 @@ class Subscriber:
         return self._schema
 
     def _drop_held(self):
-        held = self._held
+        held = self._held if self._core is None else self._core.held
+        self._held = None
         if held is not None:
             try:
                 held.release()
@@ -741,9 +751,7 @@ class Subscriber:
             raise ValueError("subscriber is closed")
         if max < 1:
             raise ValueError("max must be at least 1")
-        if self._held is not None:
-            self._drop_held()
-            self._held = None
+        self._drop_held()
         if _fast is not None:
             h, maddr = self._h, self._maddr
             call = lambda ns: _fast.take_many(h, maddr, max, ns, meta)  # noqa: E731
@@ -778,6 +786,7 @@ class Subscriber:
             b = ctypes.string_at(m.data, m.len) if m.len else b""
             rel = L.gil_sluice_sub_release(hc, mref)
             pending += m.lost_before
+            lost += m.lost_before
             if rel == -ETORN:
                 pending += 1
                 lost += 1
@@ -786,7 +795,6 @@ class Subscriber:
                 rc = rel
                 break
             out.append((b, m.seq, m.stamp_ns, pending) if meta else b)
-            lost += m.lost_before
             pending = 0
             last = m.seq
         if not out and not lost and rc:
@@ -805,6 +813,11 @@ class Subscriber:
         return v
 
     def __iter__(self):
+        if self._core is not None:
+            return self._core  # an iterator in C, ending when the publisher is gone
+        return self._iter()
+
+    def _iter(self):
         while True:
             try:
                 msg = self.take()
@@ -821,6 +834,8 @@ class Subscriber:
     def close(self):
         if self._h:
             self._drop_held()
+            if self._core is not None:
+                self._core.close()
             for v in self._views.values():
                 try:
                     v.release()

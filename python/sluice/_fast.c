@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <sluice/channel.h>
 #include <sluice/error.h>
@@ -150,6 +151,27 @@ static PyMemberDef msg_members[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
+/* Message.data: the view while the message is held, else a view of the
+ * copy bytes() made, else ValueError (in C: the message path reads it). */
+static PyObject *msg_get_data(PyObject *o, void *closure)
+{
+	msg_object *self = (msg_object *)o;
+
+	(void)closure;
+	if (self->m && self->m != Py_None && self->data)
+		return Py_NewRef(self->data);
+	if (self->copy && self->copy != Py_None)
+		return PyMemoryView_FromObject(self->copy);
+	PyErr_Format(PyExc_ValueError, "message %llu was released: its view is gone", self->seq);
+	return NULL;
+}
+
+static PyGetSetDef msg_getset[] = {
+    {"data", msg_get_data, NULL,
+     PyDoc_STR("a read-only memoryview of the slot (zero copy), valid until released"), NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 /* clang-format off */
 static PyTypeObject msg_type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
@@ -161,9 +183,37 @@ static PyTypeObject msg_type = {
 	.tp_clear = msg_clear,
 	.tp_dealloc = msg_dealloc,
 	.tp_members = msg_members,
+	.tp_getset = msg_getset,
 	.tp_new = PyType_GenericNew,
 };
 /* clang-format on */
+
+/* A cls (a MessageBase subclass) for the message m holds: owner as _sub,
+ * ref as _m and a read-only memoryview of the slot as _data. */
+static PyObject *make_msg(PyTypeObject *cls, const struct sluice_msg *m, PyObject *owner,
+                          PyObject *ref)
+{
+	PyObject *view =
+	    m->len ? PyMemoryView_FromMemory((char *)m->data, (Py_ssize_t)m->len, PyBUF_READ)
+	           : PyMemoryView_FromMemory((char *)"", 0, PyBUF_READ);
+	if (!view)
+		return NULL;
+	msg_object *msg = (msg_object *)cls->tp_alloc(cls, 0);
+
+	if (!msg) {
+		Py_DECREF(view);
+		return NULL;
+	}
+	msg->sub = Py_NewRef(owner);
+	msg->m = Py_NewRef(ref);
+	msg->data = view;
+	msg->address = (Py_ssize_t)(uintptr_t)m->data;
+	msg->len = (Py_ssize_t)m->len;
+	msg->seq = m->seq;
+	msg->stamp_ns = m->stamp_ns;
+	msg->lost_before = m->lost_before;
+	return (PyObject *)msg;
+}
 
 /* take(sub, msg, timeout_ns, cls, owner, ref) -> a cls (a MessageBase
  * subclass) with owner as _sub, ref as _m and a read-only memoryview of
@@ -198,26 +248,7 @@ static PyObject *fast_take(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	}
 	if (rc)
 		return PyLong_FromLong(rc);
-	PyObject *view =
-	    m->len ? PyMemoryView_FromMemory((char *)m->data, (Py_ssize_t)m->len, PyBUF_READ)
-	           : PyMemoryView_FromMemory((char *)"", 0, PyBUF_READ);
-	if (!view)
-		return NULL;
-	msg_object *msg = (msg_object *)cls->tp_alloc(cls, 0);
-
-	if (!msg) {
-		Py_DECREF(view);
-		return NULL;
-	}
-	msg->sub = Py_NewRef(args[4]);
-	msg->m = Py_NewRef(args[5]);
-	msg->data = view;
-	msg->address = (Py_ssize_t)(uintptr_t)m->data;
-	msg->len = (Py_ssize_t)m->len;
-	msg->seq = m->seq;
-	msg->stamp_ns = m->stamp_ns;
-	msg->lost_before = m->lost_before;
-	return (PyObject *)msg;
+	return make_msg(cls, m, args[4], args[5]);
 }
 
 /* Releases a view; a live export (a numpy array over it) leaves it be. */
@@ -406,6 +437,7 @@ static PyObject *fast_take_many(PyObject *self, PyObject *const *args, Py_ssize_
 		int rel = f_release(sub, m); /* the slot goes back before anything can fail */
 
 		pending += m->lost_before;
+		lost += m->lost_before;
 		if (!b)
 			goto fail;
 		if (rel == -SLUICE_ETORN) {
@@ -432,7 +464,6 @@ static PyObject *fast_take_many(PyObject *self, PyObject *const *args, Py_ssize_
 			goto fail;
 		}
 		Py_DECREF(item);
-		lost += m->lost_before;
 		pending = 0;
 		last = m->seq;
 	}
@@ -506,6 +537,330 @@ static PyObject *fast_publish_many(PyObject *self, PyObject *const *args, Py_ssi
 	return Py_BuildValue("(ni)", i, rc);
 }
 
+/* drain(sub, msg, max) -> how many: takes and releases up to max messages
+ * that are already there, in C, keeping none: the C subscriber's own
+ * per-message cost, which `sluice-bench python --overhead` sets Python's
+ * take() and take_many() beside. */
+static PyObject *fast_drain(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+	struct sluice_sub *sub;
+	struct sluice_msg *m;
+	Py_ssize_t max, i;
+
+	(void)self;
+	if (!nargs_ok("drain", n, 3) || !ready())
+		return NULL;
+	if (!(sub = ptr_arg(args[0])) || !(m = ptr_arg(args[1])))
+		return NULL;
+	max = PyLong_AsSsize_t(args[2]);
+	if (max == -1 && PyErr_Occurred())
+		return NULL;
+	for (i = 0; i < max && f_take(sub, m, 0) == 0; i++)
+		(void)f_release(sub, m); /* a torn one is counted all the same */
+	return PyLong_FromSsize_t(i);
+}
+
+/* Reader: a Subscriber's take() in C, so the message path runs no Python
+ * frame: Reader(sub, msg, cls, owner, ref, fail) is called as
+ * reader(timeout=None) and does what Subscriber.take() says: releases the
+ * message it handed out last (if its owner has not), takes the next one
+ * (waiting in slices of SLICE_NS, handling signals between them) and
+ * returns it, None on a timeout; fail(code) raises for any other code.
+ * Iterating yields messages until the publisher is gone.  close() forgets
+ * the handle (the Subscriber closes it). */
+#define SLICE_NS 50000000LL
+
+/* clang-format off */
+typedef struct {
+	PyObject_HEAD
+	struct sluice_sub *sub; /* NULL once closed */
+	struct sluice_msg *m;
+	PyTypeObject *cls;
+	PyObject *owner, *ref, *fail;
+	PyObject *held; /* the last message handed out, or None */
+	vectorcallfunc vectorcall;
+} reader_object;
+/* clang-format on */
+
+static PyObject *s_torn; /* "torn", interned once */
+
+static int reader_traverse(PyObject *o, visitproc visit, void *arg)
+{
+	reader_object *self = (reader_object *)o;
+
+	Py_VISIT(self->cls);
+	Py_VISIT(self->owner);
+	Py_VISIT(self->ref);
+	Py_VISIT(self->fail);
+	Py_VISIT(self->held);
+	return 0;
+}
+
+static int reader_clear(PyObject *o)
+{
+	reader_object *self = (reader_object *)o;
+
+	Py_CLEAR(self->cls);
+	Py_CLEAR(self->owner);
+	Py_CLEAR(self->ref);
+	Py_CLEAR(self->fail);
+	Py_CLEAR(self->held);
+	return 0;
+}
+
+static void reader_dealloc(PyObject *o)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+
+	PyObject_GC_UnTrack(o);
+	reader_clear(o);
+	tp->tp_free(o);
+}
+
+/* fail(code): raises; NULL always. */
+static PyObject *reader_fail(reader_object *self, int rc)
+{
+	PyObject *r = PyObject_CallFunction(self->fail, "i", rc);
+
+	if (r) {
+		Py_DECREF(r);
+		PyErr_Format(PyExc_RuntimeError, "sluice._fast: code %d was not raised", rc);
+	}
+	return NULL;
+}
+
+/* Releases the held message unless its owner did: 0, or -1 with an
+ * exception set.  A torn one counts in owner.torn, as take() does. */
+static int reader_release_held(reader_object *self)
+{
+	PyObject *held = self->held;
+	int rc;
+
+	if (!held || held == Py_None)
+		return 0;
+	self->held = Py_NewRef(Py_None);
+	if (!PyObject_TypeCheck(held, &msg_type) || ((msg_object *)held)->m == Py_None) {
+		Py_DECREF(held);
+		return 0;
+	}
+	msg_object *msg = (msg_object *)held;
+	PyObject *ref = msg->m;
+
+	msg->m = Py_NewRef(Py_None);
+	Py_DECREF(ref);
+	if (release_view(msg->data ? msg->data : Py_None)) {
+		Py_DECREF(held);
+		return -1;
+	}
+	Py_DECREF(held);
+	rc = f_release(self->sub, self->m);
+	if (rc == -SLUICE_ETORN) {
+		PyObject *t = PyObject_GetAttr(self->owner, s_torn), *one, *t1;
+
+		if (!t)
+			return -1;
+		one = PyLong_FromLong(1);
+		t1 = one ? PyNumber_Add(t, one) : NULL;
+		Py_XDECREF(one);
+		Py_DECREF(t);
+		if (!t1 || PyObject_SetAttr(self->owner, s_torn, t1) < 0) {
+			Py_XDECREF(t1);
+			return -1;
+		}
+		Py_DECREF(t1);
+		return 0;
+	}
+	if (rc) {
+		reader_fail(self, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* The next message; NULL with no exception set for a timeout or (gone
+ * set) a publisher that is gone, as far as the caller asked for those. */
+static PyObject *reader_take(reader_object *self, PyObject *timeout, int *code)
+{
+	int64_t deadline = -1, left;
+	struct timespec ts;
+	int rc;
+
+	*code = 0;
+	if (!self->sub) {
+		PyErr_SetString(PyExc_ValueError, "subscriber is closed");
+		return NULL;
+	}
+	if (timeout && timeout != Py_None) {
+		double t = PyFloat_AsDouble(timeout);
+
+		if (t == -1.0 && PyErr_Occurred())
+			return NULL;
+		if (t > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			deadline =
+			    (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (int64_t)(t * 1e9);
+		} else {
+			deadline = 0;
+		}
+	}
+	if (reader_release_held(self))
+		return NULL;
+	rc = f_take(self->sub, self->m, 0);
+	while ((rc == -EAGAIN || rc == -ETIMEDOUT) && deadline != 0) {
+		left = SLICE_NS;
+		if (deadline > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			left = deadline - ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+			if (left <= 0)
+				break;
+			if (left > SLICE_NS)
+				left = SLICE_NS;
+		}
+		PyThreadState *st = PyEval_SaveThread();
+
+		rc = f_take(self->sub, self->m, left);
+		PyEval_RestoreThread(st);
+		if ((rc == -EAGAIN || rc == -ETIMEDOUT) && PyErr_CheckSignals() < 0)
+			return NULL;
+	}
+	if (rc) {
+		*code = rc;
+		return NULL;
+	}
+	PyObject *msg = make_msg(self->cls, self->m, self->owner, self->ref);
+
+	if (!msg)
+		return NULL;
+	Py_SETREF(self->held, Py_NewRef(msg));
+	return msg;
+}
+
+static PyObject *reader_vectorcall(PyObject *o, PyObject *const *args, size_t nargsf,
+                                   PyObject *kwnames)
+{
+	reader_object *self = (reader_object *)o;
+	Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+	PyObject *timeout = n ? args[0] : NULL, *msg;
+	int code;
+
+	if (kwnames) {
+		Py_ssize_t nk = PyTuple_GET_SIZE(kwnames);
+
+		if (nk != 1 || n || !PyUnicode_Check(PyTuple_GET_ITEM(kwnames, 0)) ||
+		    PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "timeout")) {
+			PyErr_SetString(PyExc_TypeError, "take() takes one argument, timeout");
+			return NULL;
+		}
+		timeout = args[0];
+	}
+	if (n > 1) {
+		PyErr_SetString(PyExc_TypeError, "take() takes one argument, timeout");
+		return NULL;
+	}
+	msg = reader_take(self, timeout, &code);
+	if (msg || PyErr_Occurred())
+		return msg;
+	if (code == -EAGAIN || code == -ETIMEDOUT)
+		Py_RETURN_NONE;
+	return reader_fail(self, code);
+}
+
+static PyObject *reader_iternext(PyObject *o)
+{
+	reader_object *self = (reader_object *)o;
+	int code;
+	PyObject *msg = reader_take(self, NULL, &code);
+
+	if (msg || PyErr_Occurred())
+		return msg;
+	if (code == -SLUICE_EOWNERDEAD)
+		return NULL; /* the publisher is gone: the end */
+	return reader_fail(self, code);
+}
+
+static PyObject *reader_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+	PyObject *sub, *m, *cls, *owner, *ref, *fail;
+	reader_object *self;
+
+	if (kw && PyDict_GET_SIZE(kw)) {
+		PyErr_SetString(PyExc_TypeError, "Reader() takes no keyword arguments");
+		return NULL;
+	}
+	if (!ready() ||
+	    !PyArg_UnpackTuple(args, "Reader", 6, 6, &sub, &m, &cls, &owner, &ref, &fail))
+		return NULL;
+	if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &msg_type)) {
+		PyErr_SetString(PyExc_TypeError, "sluice._fast.Reader: cls is no MessageBase");
+		return NULL;
+	}
+	if (!PyCallable_Check(fail)) {
+		PyErr_SetString(PyExc_TypeError, "sluice._fast.Reader: fail is not callable");
+		return NULL;
+	}
+	void *h = ptr_arg(sub), *mp = h ? ptr_arg(m) : NULL;
+
+	if (!mp)
+		return NULL;
+	if (!(self = (reader_object *)type->tp_alloc(type, 0)))
+		return NULL;
+	self->sub = h;
+	self->m = mp;
+	self->cls = (PyTypeObject *)Py_NewRef(cls);
+	self->owner = Py_NewRef(owner);
+	self->ref = Py_NewRef(ref);
+	self->fail = Py_NewRef(fail);
+	self->held = Py_NewRef(Py_None);
+	self->vectorcall = reader_vectorcall;
+	return (PyObject *)self;
+}
+
+static PyObject *reader_call(PyObject *o, PyObject *args, PyObject *kw)
+{
+	return PyVectorcall_Call(o, args, kw);
+}
+
+static PyObject *reader_close(PyObject *o, PyObject *unused)
+{
+	reader_object *self = (reader_object *)o;
+
+	(void)unused;
+	self->sub = NULL;
+	Py_SETREF(self->held, Py_NewRef(Py_None));
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef reader_methods[] = {
+    {"close", reader_close, METH_NOARGS, PyDoc_STR("forgets the handle (the owner closes it)")},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef reader_members[] = {
+    {"held", T_OBJECT, offsetof(reader_object, held), READONLY,
+     PyDoc_STR("the last message handed out, or None")},
+    {NULL, 0, 0, 0, NULL},
+};
+
+/* clang-format off */
+static PyTypeObject reader_type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "sluice._fast.Reader",
+	.tp_basicsize = sizeof(reader_object),
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+	.tp_doc = PyDoc_STR("a Subscriber's take() in C: reader(timeout=None)"),
+	.tp_traverse = reader_traverse,
+	.tp_clear = reader_clear,
+	.tp_dealloc = reader_dealloc,
+	.tp_vectorcall_offset = offsetof(reader_object, vectorcall),
+	.tp_call = reader_call,
+	.tp_iter = PyObject_SelfIter,
+	.tp_iternext = reader_iternext,
+	.tp_methods = reader_methods,
+	.tp_members = reader_members,
+	.tp_new = reader_new,
+};
+/* clang-format on */
+
 #define FASTCALL(name, fn, doc)                                                                    \
 	{                                                                                          \
 		name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, PyDoc_STR(doc)               \
@@ -521,6 +876,7 @@ static PyMethodDef fast_methods[] = {
     FASTCALL("publish", fast_publish, "publish(pub, data, timeout_ns) -> 0 or negative code"),
     FASTCALL("take_many", fast_take_many,
              "take_many(sub, msg, max, timeout_ns, meta) -> (list, lost, last_seq) or code"),
+    FASTCALL("drain", fast_drain, "drain(sub, msg, max) -> messages taken and released in C"),
     FASTCALL("publish_many", fast_publish_many,
              "publish_many(pub, items, start, timeout_ns) -> (next, rc)"),
     {NULL, NULL, 0, NULL},
@@ -546,9 +902,13 @@ PyMODINIT_FUNC PyInit__fast(void)
 
 	if (!s_release && !(s_release = PyUnicode_InternFromString("release")))
 		return NULL;
-	if (PyType_Ready(&msg_type) < 0 || !(mod = PyModule_Create(&fast_module)))
+	if (!s_torn && !(s_torn = PyUnicode_InternFromString("torn")))
 		return NULL;
-	if (PyModule_AddObjectRef(mod, "MessageBase", (PyObject *)&msg_type) < 0) {
+	if (PyType_Ready(&msg_type) < 0 || PyType_Ready(&reader_type) < 0 ||
+	    !(mod = PyModule_Create(&fast_module)))
+		return NULL;
+	if (PyModule_AddObjectRef(mod, "MessageBase", (PyObject *)&msg_type) < 0 ||
+	    PyModule_AddObjectRef(mod, "Reader", (PyObject *)&reader_type) < 0) {
 		Py_DECREF(mod);
 		return NULL;
 	}

@@ -118,3 +118,58 @@ def test_extension_refuses_bad_arguments():
         fast.take_many(0, 0, 1, 0, False)
     with pytest.raises(TypeError):
         fast.take_many(1, 1)
+
+
+def test_take_is_in_c_with_the_extension(topic):
+    """With sluice._fast, Subscriber.take is a _fast.Reader (no Python
+    frame per message) and iteration is the Reader itself."""
+    with sluice.Publisher(topic, type="raw", slot_size=64, slots=4) as pub, \
+            sluice.Subscriber(topic) as sub:
+        if _lib.fast is None:
+            pytest.skip("no sluice._fast in this run")
+        assert isinstance(sub.take, _lib.fast.Reader)
+        assert iter(sub) is sub.take
+        with pytest.raises(TypeError):
+            sub.take(1, 2)
+        with pytest.raises(TypeError):
+            sub.take(wait=1)
+        with pytest.raises(TypeError):
+            sub.take("soon")
+
+
+def test_take_arguments_and_implicit_release(topic):
+    """take(t), take(timeout=t), take(): the same; each take releases the
+    message before, and one a lossy publisher lapped meanwhile counts in
+    torn without raising."""
+    with sluice.Publisher(topic, type="raw", slot_size=64, slots=4, lossy=True) as pub, \
+            sluice.Subscriber(topic) as sub:
+        assert sub.take(0) is None and sub.take(timeout=0.01) is None
+        pub.publish(b"a")
+        m = sub.take(1)
+        assert m.held and bytes(m.data) == b"a" and len(m) == 1
+        pub.publish(b"b")
+        m2 = sub.take(timeout=1)
+        assert not m.held and bytes(m2.data) == b"b"
+        with pytest.raises(ValueError):
+            m.data
+        for i in range(4):  # laps m2's slot
+            pub.publish(b"c%d" % i)
+        m3 = sub.take()
+        assert sub.torn == 1 and not m2.held
+        assert bytes(m3.data) == b"c0" and m3.bytes() == b"c0"
+        assert not m3.held and bytes(m3.data) == b"c0"  # a view of the copy now
+    with pytest.raises(ValueError):
+        sub.take(0)  # closed
+
+
+def test_iteration_ends_when_the_publisher_goes(topic):
+    pub = sluice.Publisher(topic, type="raw", slot_size=64, slots=8)
+    sub = sluice.Subscriber(topic)
+    try:
+        pub.publish_many([b"1", b"2", b"3"])
+        pub.close()
+        got = [bytes(m.data) for m in sub]
+        assert got == [b"1", b"2", b"3"]
+    finally:
+        sub.close()
+        pub.close()
