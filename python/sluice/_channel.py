@@ -249,6 +249,12 @@ class Publisher:
         self._loan = None
         self._loan_addr = 0
         self._schema = None
+        self._writer = None
+        if _fast is not None:
+            # publish() in C for bytes, bytearray and memoryview (the rest
+            # goes to the Python publish()): no Python frame per message
+            self._writer = self.publish = _fast.Writer(
+                self._h, lambda rc: check(rc, self.topic), self._publish)
 
     def _handle(self):
         if not self._h:
@@ -349,6 +355,9 @@ class Publisher:
                                   % self.topic)
             self._schema = _Schema(bfbs, self.type)
         return self._schema
+
+    def _publish(self, msg, timeout=None):
+        return Publisher.publish(self, msg, timeout)
 
     def publish(self, msg, timeout=None):
         """Publishes msg: bytes (or anything with the buffer protocol) as
@@ -463,6 +472,8 @@ class Publisher:
                 except BufferError:
                     pass
             self._views.clear()
+            if self._writer is not None:
+                self._writer.close()
             L.sluice_pub_close(self._h)
             self._h = None
 

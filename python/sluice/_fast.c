@@ -861,6 +861,188 @@ static PyTypeObject reader_type = {
 };
 /* clang-format on */
 
+/* Writer: a Publisher's publish() in C for bytes, bytearray and
+ * memoryview messages: Writer(pub, fail, other) is called as
+ * writer(msg, timeout=None); any other msg (a dict, JSON text, another
+ * buffer) goes to other(msg, timeout), the Python publish().  Waits as
+ * Reader does; fail(code) raises. */
+/* clang-format off */
+typedef struct {
+	PyObject_HEAD
+	struct sluice_pub *pub; /* NULL once closed */
+	PyObject *fail, *other;
+	vectorcallfunc vectorcall;
+} writer_object;
+/* clang-format on */
+
+static int writer_traverse(PyObject *o, visitproc visit, void *arg)
+{
+	writer_object *self = (writer_object *)o;
+
+	Py_VISIT(self->fail);
+	Py_VISIT(self->other);
+	return 0;
+}
+
+static int writer_clear(PyObject *o)
+{
+	writer_object *self = (writer_object *)o;
+
+	Py_CLEAR(self->fail);
+	Py_CLEAR(self->other);
+	return 0;
+}
+
+static void writer_dealloc(PyObject *o)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+
+	PyObject_GC_UnTrack(o);
+	writer_clear(o);
+	tp->tp_free(o);
+}
+
+/* timeout (seconds, None: for ever) as a deadline: -1 for ever, 0 no
+ * wait, else CLOCK_MONOTONIC ns; -2 with an exception set. */
+static int64_t deadline_of(PyObject *timeout)
+{
+	struct timespec ts;
+	double t;
+
+	if (!timeout || timeout == Py_None)
+		return -1;
+	t = PyFloat_AsDouble(timeout);
+	if (t == -1.0 && PyErr_Occurred())
+		return -2;
+	if (t <= 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (int64_t)(t * 1e9);
+}
+
+/* The next wait's length before deadline (at most SLICE_NS); 0: time is up. */
+static int64_t slice_left(int64_t deadline)
+{
+	struct timespec ts;
+	int64_t left;
+
+	if (deadline < 0)
+		return SLICE_NS;
+	if (deadline == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	left = deadline - ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+	return left <= 0 ? 0 : left > SLICE_NS ? SLICE_NS : left;
+}
+
+static PyObject *writer_vectorcall(PyObject *o, PyObject *const *args, size_t nargsf,
+                                   PyObject *kwnames)
+{
+	writer_object *self = (writer_object *)o;
+	Py_ssize_t n = PyVectorcall_NARGS(nargsf), nk = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+	PyObject *msg, *timeout = NULL;
+	int64_t deadline, left;
+	Py_buffer b;
+	int rc;
+
+	if (n < 1 || n + nk > 2 ||
+	    (nk && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "timeout"))) {
+		PyErr_SetString(PyExc_TypeError, "publish() takes msg and timeout");
+		return NULL;
+	}
+	msg = args[0];
+	if (n + nk == 2)
+		timeout = args[1];
+	if (!PyBytes_CheckExact(msg) && !PyByteArray_CheckExact(msg) && !PyMemoryView_Check(msg))
+		return PyObject_CallFunctionObjArgs(self->other, msg, timeout ? timeout : Py_None,
+		                                    NULL);
+	if (!self->pub) {
+		PyErr_SetString(PyExc_ValueError, "publisher is closed");
+		return NULL;
+	}
+	if ((deadline = deadline_of(timeout)) == -2)
+		return NULL;
+	if (PyObject_GetBuffer(msg, &b, PyBUF_SIMPLE) < 0)
+		return NULL;
+	rc = f_publish(self->pub, b.buf, (size_t)b.len, 0);
+	while ((rc == -EAGAIN || rc == -ETIMEDOUT) && (left = slice_left(deadline)) > 0) {
+		/* the buffer stays exported, so it cannot be resized meanwhile */
+		PyThreadState *st = PyEval_SaveThread();
+
+		rc = f_publish(self->pub, b.buf, (size_t)b.len, left);
+		PyEval_RestoreThread(st);
+		if ((rc == -EAGAIN || rc == -ETIMEDOUT) && PyErr_CheckSignals() < 0) {
+			PyBuffer_Release(&b);
+			return NULL;
+		}
+	}
+	PyBuffer_Release(&b);
+	if (!rc)
+		Py_RETURN_NONE;
+	PyObject *r = PyObject_CallFunction(self->fail, "i", rc);
+
+	if (r) {
+		Py_DECREF(r);
+		PyErr_Format(PyExc_RuntimeError, "sluice._fast: code %d was not raised", rc);
+	}
+	return NULL;
+}
+
+static PyObject *writer_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+	PyObject *pub, *fail, *other;
+	writer_object *self;
+	void *h;
+
+	if (kw && PyDict_GET_SIZE(kw)) {
+		PyErr_SetString(PyExc_TypeError, "Writer() takes no keyword arguments");
+		return NULL;
+	}
+	if (!ready() || !PyArg_UnpackTuple(args, "Writer", 3, 3, &pub, &fail, &other))
+		return NULL;
+	if (!PyCallable_Check(fail) || !PyCallable_Check(other)) {
+		PyErr_SetString(PyExc_TypeError,
+		                "sluice._fast.Writer: fail and other are callables");
+		return NULL;
+	}
+	if (!(h = ptr_arg(pub)) || !(self = (writer_object *)type->tp_alloc(type, 0)))
+		return NULL;
+	self->pub = h;
+	self->fail = Py_NewRef(fail);
+	self->other = Py_NewRef(other);
+	self->vectorcall = writer_vectorcall;
+	return (PyObject *)self;
+}
+
+static PyObject *writer_close(PyObject *o, PyObject *unused)
+{
+	(void)unused;
+	((writer_object *)o)->pub = NULL;
+	Py_RETURN_NONE;
+}
+
+static PyMethodDef writer_methods[] = {
+    {"close", writer_close, METH_NOARGS, PyDoc_STR("forgets the handle (the owner closes it)")},
+    {NULL, NULL, 0, NULL},
+};
+
+/* clang-format off */
+static PyTypeObject writer_type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "sluice._fast.Writer",
+	.tp_basicsize = sizeof(writer_object),
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+	.tp_doc = PyDoc_STR("a Publisher's publish() in C: writer(msg, timeout=None)"),
+	.tp_traverse = writer_traverse,
+	.tp_clear = writer_clear,
+	.tp_dealloc = writer_dealloc,
+	.tp_vectorcall_offset = offsetof(writer_object, vectorcall),
+	.tp_call = PyVectorcall_Call,
+	.tp_methods = writer_methods,
+	.tp_new = writer_new,
+};
+/* clang-format on */
+
 #define FASTCALL(name, fn, doc)                                                                    \
 	{                                                                                          \
 		name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, PyDoc_STR(doc)               \
@@ -905,10 +1087,11 @@ PyMODINIT_FUNC PyInit__fast(void)
 	if (!s_torn && !(s_torn = PyUnicode_InternFromString("torn")))
 		return NULL;
 	if (PyType_Ready(&msg_type) < 0 || PyType_Ready(&reader_type) < 0 ||
-	    !(mod = PyModule_Create(&fast_module)))
+	    PyType_Ready(&writer_type) < 0 || !(mod = PyModule_Create(&fast_module)))
 		return NULL;
 	if (PyModule_AddObjectRef(mod, "MessageBase", (PyObject *)&msg_type) < 0 ||
-	    PyModule_AddObjectRef(mod, "Reader", (PyObject *)&reader_type) < 0) {
+	    PyModule_AddObjectRef(mod, "Reader", (PyObject *)&reader_type) < 0 ||
+	    PyModule_AddObjectRef(mod, "Writer", (PyObject *)&writer_type) < 0) {
 		Py_DECREF(mod);
 		return NULL;
 	}

@@ -173,3 +173,31 @@ def test_iteration_ends_when_the_publisher_goes(topic):
     finally:
         sub.close()
         pub.close()
+
+
+def test_publish_in_c_and_its_fallback(topic):
+    """With sluice._fast, Publisher.publish is a _fast.Writer for bytes,
+    bytearray and memoryview; anything else takes the Python publish().
+    A full lossless ring times out with the same error either way."""
+    import array
+
+    with sluice.Publisher(topic, type="raw", slot_size=64, slots=2) as pub, \
+            sluice.Subscriber(topic) as sub:
+        if _lib.fast is not None:
+            assert isinstance(pub.publish, _lib.fast.Writer)
+            with pytest.raises(TypeError):
+                pub.publish()
+            with pytest.raises(TypeError):
+                pub.publish(b"x", wait=1)
+        pub.publish(b"ab", timeout=1)
+        pub.publish(array.array("B", b"cd"), 1)  # another buffer: the Python path
+        with pytest.raises(sluice.SluiceError) as e:
+            pub.publish(memoryview(b"ef"), timeout=0)
+        assert e.value.code in (-11, -110)
+        t0 = __import__("time").monotonic()
+        with pytest.raises(sluice.SluiceError):
+            pub.publish(bytearray(b"ef"), timeout=0.05)
+        assert __import__("time").monotonic() - t0 >= 0.04
+        assert sub.take_many(10, timeout=1) == [b"ab", b"cd"]
+    with pytest.raises(ValueError):
+        pub.publish(b"closed")
