@@ -253,8 +253,9 @@ class Publisher:
         if _fast is not None:
             # publish() in C for bytes, bytearray and memoryview (the rest
             # goes to the Python publish()): no Python frame per message
-            self._writer = self.publish = _fast.Writer(
-                self._h, lambda rc: check(rc, self.topic), self._publish)
+            w = self._writer = self.publish = _fast.Writer(
+                self._h, self.slot_size, lambda rc: check(rc, self.topic), self._publish)
+            self.loan, self.commit = w.loan, w.commit  # the loan's state is in w
 
     def _handle(self):
         if not self._h:
@@ -325,7 +326,17 @@ class Publisher:
     @property
     def loan_address(self):
         """The address of the loaned slot (0 if none): loan()'s view is there."""
-        return self._loan_addr
+        w = self._writer
+        return w.loan_address if w is not None else self._loan_addr
+
+    def _drop_loan(self):
+        """Ends the loan's view without committing."""
+        if self._writer is not None:
+            self._writer.drop_loan()
+        elif self._loan is not None:
+            self._loan.release()
+            self._loan = None
+            self._loan_addr = 0
 
     def commit(self, offset=0, length=None):
         """Publishes bytes [offset, offset + length) of the loaned slot;
@@ -370,11 +381,9 @@ class Publisher:
             view = self.loan(0, timeout)
             del view
             try:
-                off, n = s.encode_into(self._loan_addr, self.slot_size, text)
+                off, n = s.encode_into(self.loan_address, self.slot_size, text)
             except BaseException:
-                self._loan.release()
-                self._loan = None
-                self._loan_addr = 0
+                self._drop_loan()
                 raise
             self.commit(off, n)
             return
@@ -463,9 +472,7 @@ class Publisher:
 
     def close(self):
         if self._h:
-            if self._loan is not None:
-                self._loan.release()
-                self._loan = None
+            self._drop_loan()
             for v in self._views.values():
                 try:
                     v.release()

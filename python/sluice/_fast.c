@@ -872,6 +872,9 @@ typedef struct {
 	struct sluice_pub *pub; /* NULL once closed */
 	PyObject *fail, *other;
 	vectorcallfunc vectorcall;
+	PyObject *loan;       /* the loaned slot's writable view, or None */
+	Py_ssize_t loan_addr; /* its address, 0 if none */
+	Py_ssize_t slot;      /* the slot size */
 } writer_object;
 /* clang-format on */
 
@@ -881,6 +884,7 @@ static int writer_traverse(PyObject *o, visitproc visit, void *arg)
 
 	Py_VISIT(self->fail);
 	Py_VISIT(self->other);
+	Py_VISIT(self->loan);
 	return 0;
 }
 
@@ -890,6 +894,7 @@ static int writer_clear(PyObject *o)
 
 	Py_CLEAR(self->fail);
 	Py_CLEAR(self->other);
+	Py_CLEAR(self->loan);
 	return 0;
 }
 
@@ -990,16 +995,22 @@ static PyObject *writer_vectorcall(PyObject *o, PyObject *const *args, size_t na
 
 static PyObject *writer_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
-	PyObject *pub, *fail, *other;
+	PyObject *pub, *slot, *fail, *other;
 	writer_object *self;
+	Py_ssize_t size;
 	void *h;
 
 	if (kw && PyDict_GET_SIZE(kw)) {
 		PyErr_SetString(PyExc_TypeError, "Writer() takes no keyword arguments");
 		return NULL;
 	}
-	if (!ready() || !PyArg_UnpackTuple(args, "Writer", 3, 3, &pub, &fail, &other))
+	if (!ready() || !PyArg_UnpackTuple(args, "Writer", 4, 4, &pub, &slot, &fail, &other))
 		return NULL;
+	if ((size = PyLong_AsSsize_t(slot)) < 0) {
+		if (!PyErr_Occurred())
+			PyErr_SetString(PyExc_ValueError, "sluice._fast.Writer: slot size");
+		return NULL;
+	}
 	if (!PyCallable_Check(fail) || !PyCallable_Check(other)) {
 		PyErr_SetString(PyExc_TypeError,
 		                "sluice._fast.Writer: fail and other are callables");
@@ -1011,19 +1022,170 @@ static PyObject *writer_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	self->fail = Py_NewRef(fail);
 	self->other = Py_NewRef(other);
 	self->vectorcall = writer_vectorcall;
+	self->loan = Py_NewRef(Py_None);
+	self->slot = size;
 	return (PyObject *)self;
+}
+
+/* Up to two arguments, by position or by these names; 0 or -1. */
+static int two_args(const char *fn, PyObject *const *args, size_t nargsf, PyObject *kwnames,
+                    const char *n0, const char *n1, PyObject **a0, PyObject **a1)
+{
+	Py_ssize_t n = PyVectorcall_NARGS(nargsf), nk = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+
+	*a0 = n > 0 ? args[0] : NULL;
+	*a1 = n > 1 ? args[1] : NULL;
+	if (n > 2)
+		goto bad;
+	for (Py_ssize_t i = 0; i < nk; i++) {
+		PyObject *k = PyTuple_GET_ITEM(kwnames, i);
+
+		if (!PyUnicode_CompareWithASCIIString(k, n0) && !*a0)
+			*a0 = args[n + i];
+		else if (!PyUnicode_CompareWithASCIIString(k, n1) && !*a1)
+			*a1 = args[n + i];
+		else
+			goto bad;
+	}
+	return 0;
+bad:
+	PyErr_Format(PyExc_TypeError, "%s() takes %s and %s", fn, n0, n1);
+	return -1;
+}
+
+static PyObject *writer_fail(writer_object *self, int rc)
+{
+	PyObject *r = PyObject_CallFunction(self->fail, "i", rc);
+
+	if (r) {
+		Py_DECREF(r);
+		PyErr_Format(PyExc_RuntimeError, "sluice._fast: code %d was not raised", rc);
+	}
+	return NULL;
+}
+
+/* Ends the loan's view (a live export, a numpy array over it, is left be). */
+static int writer_end_view(writer_object *self)
+{
+	PyObject *v = self->loan;
+
+	self->loan = Py_NewRef(Py_None);
+	self->loan_addr = 0;
+	int rc = release_view(v);
+
+	Py_DECREF(v);
+	return rc;
+}
+
+/* loan(size=0, timeout=None): Publisher.loan() in C. */
+static PyObject *writer_loan(PyObject *o, PyObject *const *args, size_t nargsf, PyObject *kw)
+{
+	writer_object *self = (writer_object *)o;
+	PyObject *a_size, *a_timeout;
+	size_t size = 0;
+	int64_t deadline, left;
+	void *buf = NULL;
+	int rc;
+
+	if (two_args("loan", args, nargsf, kw, "size", "timeout", &a_size, &a_timeout))
+		return NULL;
+	if (a_size && (size = PyLong_AsSize_t(a_size)) == (size_t)-1 && PyErr_Occurred())
+		return NULL;
+	if (!self->pub) {
+		PyErr_SetString(PyExc_ValueError, "publisher is closed");
+		return NULL;
+	}
+	if ((deadline = deadline_of(a_timeout)) == -2)
+		return NULL;
+	rc = f_loan(self->pub, size, &buf, 0);
+	while ((rc == -EAGAIN || rc == -ETIMEDOUT) && (left = slice_left(deadline)) > 0) {
+		PyThreadState *st = PyEval_SaveThread();
+
+		rc = f_loan(self->pub, size, &buf, left);
+		PyEval_RestoreThread(st);
+		if ((rc == -EAGAIN || rc == -ETIMEDOUT) && PyErr_CheckSignals() < 0)
+			return NULL;
+	}
+	if (rc)
+		return writer_fail(self, rc);
+	if (self->loan != Py_None && self->loan_addr == (Py_ssize_t)(uintptr_t)buf)
+		return Py_NewRef(self->loan); /* loaned again: the same slot */
+	if (writer_end_view(self))
+		return NULL;
+	PyObject *view = PyMemoryView_FromMemory(buf, self->slot, PyBUF_WRITE);
+
+	if (!view)
+		return NULL;
+	Py_SETREF(self->loan, Py_NewRef(view));
+	self->loan_addr = (Py_ssize_t)(uintptr_t)buf;
+	return view;
+}
+
+/* commit(offset=0, length=None): Publisher.commit() in C. */
+static PyObject *writer_commit(PyObject *o, PyObject *const *args, size_t nargsf, PyObject *kw)
+{
+	writer_object *self = (writer_object *)o;
+	PyObject *a_off, *a_len;
+	size_t off = 0, len;
+	int rc;
+
+	if (two_args("commit", args, nargsf, kw, "offset", "length", &a_off, &a_len))
+		return NULL;
+	if (a_off && (off = PyLong_AsSize_t(a_off)) == (size_t)-1 && PyErr_Occurred())
+		return NULL;
+	if (a_len && a_len != Py_None) {
+		if ((len = PyLong_AsSize_t(a_len)) == (size_t)-1 && PyErr_Occurred())
+			return NULL;
+	} else {
+		len = off < (size_t)self->slot ? (size_t)self->slot - off : 0;
+	}
+	if (self->loan == Py_None) {
+		PyErr_SetString(PyExc_ValueError, "commit() without loan()");
+		return NULL;
+	}
+	if (writer_end_view(self))
+		return NULL;
+	rc = f_commit(self->pub, off, len);
+	if (rc)
+		return writer_fail(self, rc);
+	Py_RETURN_NONE;
+}
+
+/* drop_loan(): ends the loan's view without committing (the library
+ * hands the same slot to the next loan). */
+static PyObject *writer_drop_loan(PyObject *o, PyObject *unused)
+{
+	(void)unused;
+	if (writer_end_view((writer_object *)o))
+		return NULL;
+	Py_RETURN_NONE;
 }
 
 static PyObject *writer_close(PyObject *o, PyObject *unused)
 {
 	(void)unused;
+	if (writer_end_view((writer_object *)o))
+		return NULL;
 	((writer_object *)o)->pub = NULL;
 	Py_RETURN_NONE;
 }
 
 static PyMethodDef writer_methods[] = {
+    {"loan", (PyCFunction)(void (*)(void))writer_loan, METH_FASTCALL | METH_KEYWORDS,
+     PyDoc_STR("loan(size=0, timeout=None) -> the slot's writable view")},
+    {"commit", (PyCFunction)(void (*)(void))writer_commit, METH_FASTCALL | METH_KEYWORDS,
+     PyDoc_STR("commit(offset=0, length=None): publishes the loaned slot's bytes")},
+    {"drop_loan", writer_drop_loan, METH_NOARGS, PyDoc_STR("ends the loan's view, no commit")},
     {"close", writer_close, METH_NOARGS, PyDoc_STR("forgets the handle (the owner closes it)")},
     {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef writer_members[] = {
+    {"loan_view", T_OBJECT, offsetof(writer_object, loan), READONLY,
+     PyDoc_STR("the loaned slot's view, or None")},
+    {"loan_address", T_PYSSIZET, offsetof(writer_object, loan_addr), READONLY,
+     PyDoc_STR("the loaned slot's address, 0 if none")},
+    {NULL, 0, 0, 0, NULL},
 };
 
 /* clang-format off */
@@ -1039,6 +1201,7 @@ static PyTypeObject writer_type = {
 	.tp_vectorcall_offset = offsetof(writer_object, vectorcall),
 	.tp_call = PyVectorcall_Call,
 	.tp_methods = writer_methods,
+	.tp_members = writer_members,
 	.tp_new = writer_new,
 };
 /* clang-format on */

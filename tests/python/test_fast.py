@@ -201,3 +201,32 @@ def test_publish_in_c_and_its_fallback(topic):
         assert sub.take_many(10, timeout=1) == [b"ab", b"cd"]
     with pytest.raises(ValueError):
         pub.publish(b"closed")
+
+
+def test_loan_and_commit_arguments(topic):
+    """loan()/commit() (in C with sluice._fast, as Writer methods): by
+    position or name, the same view when loaned twice, the errors of a
+    full ring and of a size over the slot."""
+    with sluice.Publisher(topic, type="raw", slot_size=64, slots=2) as pub, \
+            sluice.Subscriber(topic) as sub:
+        if _lib.fast is not None:
+            assert pub.loan.__self__ is pub.publish  # the Writer's
+            with pytest.raises(TypeError):
+                pub.loan(1, 2, 3)
+            with pytest.raises(TypeError):
+                pub.commit(off=1)
+        with pytest.raises(sluice.SluiceError) as e:
+            pub.loan(65)
+        assert e.value.code == -sluice.ETOOBIG and pub.loan_address == 0
+        v = pub.loan(size=3, timeout=1)
+        assert pub.loan(3) is v and pub.loan_address != 0
+        v[:3] = b"xyz"
+        pub.commit(offset=1, length=2)
+        assert pub.loan_address == 0
+        v = pub.loan(timeout=None)
+        v[:5] = b"hello"
+        pub.commit(0, length=None)  # the whole slot
+        with pytest.raises(sluice.SluiceError):
+            pub.loan(1, timeout=0)  # two slots, both unread
+        got = sub.take_many(5, timeout=1)
+        assert got[0] == b"yz" and len(got[1]) == 64 and got[1][:5] == b"hello"
