@@ -12,6 +12,7 @@ import ctypes
 import json as _json
 import struct
 import time
+import weakref
 
 from . import _lib as L
 from ._errors import SluiceError, TornError, PublisherGone, check, error
@@ -69,6 +70,23 @@ def _wait(call, timeout):
             return rc
         if deadline is not None and time.monotonic_ns() >= deadline:
             return rc
+
+
+def _failer(topic):
+    """fail(rc) for sluice._fast's Reader and Writer: raises rc's error."""
+    return lambda rc: check(rc, topic)
+
+
+def _weak_method(obj, name):
+    """obj.name(*args), holding obj weakly."""
+    ref = weakref.ref(obj)
+
+    def call(*args):
+        o = ref()
+        if o is None:
+            raise ValueError("closed")
+        return getattr(o, name)(*args)
+    return call
 
 
 def _stats_dict(st):
@@ -253,8 +271,9 @@ class Publisher:
         if _fast is not None:
             # publish() in C for bytes, bytearray and memoryview (the rest
             # goes to the Python publish()): no Python frame per message
+            # (nothing in it refers to self: dropping the Publisher closes it)
             w = self._writer = self.publish = _fast.Writer(
-                self._h, self.slot_size, lambda rc: check(rc, self.topic), self._publish)
+                self._h, self.slot_size, _failer(self.topic), _weak_method(self, "_publish"))
             self.loan, self.commit = w.loan, w.commit  # the loan's state is in w
 
     def _handle(self):
@@ -648,11 +667,10 @@ class Subscriber:
         self._core = None
         if _fast is not None:
             # take() in C (sluice._fast.Reader): no Python frame per message
-            self._core = self.take = _fast.Reader(self._h, self._maddr, Message, self,
-                                                  self._mref, self._fail)
-
-    def _fail(self, rc):
-        check(rc, self.topic)
+            # (it holds self weakly: dropping the Subscriber closes it)
+            self._core = self.take = _fast.Reader(self._h, self._maddr, Message,
+                                                  weakref.ref(self), self._mref,
+                                                  _failer(self.topic))
 
     def _handle(self):
         if not self._h:

@@ -561,7 +561,8 @@ static PyObject *fast_drain(PyObject *self, PyObject *const *args, Py_ssize_t n)
 }
 
 /* Reader: a Subscriber's take() in C, so the message path runs no Python
- * frame: Reader(sub, msg, cls, owner, ref, fail) is called as
+ * frame: Reader(sub, msg, cls, owner, ref, fail) (owner: a weakref.ref
+ * to the Subscriber, so that no cycle keeps it open) is called as
  * reader(timeout=None) and does what Subscriber.take() says: releases the
  * message it handed out last (if its owner has not), takes the next one
  * (waiting in slices of SLICE_NS, handling signals between them) and
@@ -576,7 +577,7 @@ typedef struct {
 	struct sluice_sub *sub; /* NULL once closed */
 	struct sluice_msg *m;
 	PyTypeObject *cls;
-	PyObject *owner, *ref, *fail;
+	PyObject *owner, *ref, *fail; /* owner: a weakref.ref to the Subscriber */
 	PyObject *held; /* the last message handed out, or None */
 	vectorcallfunc vectorcall;
 } reader_object;
@@ -617,6 +618,20 @@ static void reader_dealloc(PyObject *o)
 	tp->tp_free(o);
 }
 
+/* The Subscriber (held weakly, so that dropping it closes it at once;
+ * it closes the Reader before it goes): borrowed, or NULL with an
+ * exception set. */
+static PyObject *reader_owner(reader_object *self)
+{
+	PyObject *o = PyWeakref_GetObject(self->owner);
+
+	if (o == Py_None) {
+		PyErr_SetString(PyExc_ValueError, "subscriber is closed");
+		return NULL;
+	}
+	return o;
+}
+
 /* fail(code): raises; NULL always. */
 static PyObject *reader_fail(reader_object *self, int rc)
 {
@@ -655,7 +670,8 @@ static int reader_release_held(reader_object *self)
 	Py_DECREF(held);
 	rc = f_release(self->sub, self->m);
 	if (rc == -SLUICE_ETORN) {
-		PyObject *t = PyObject_GetAttr(self->owner, s_torn), *one, *t1;
+		PyObject *owner = reader_owner(self);
+		PyObject *t = owner ? PyObject_GetAttr(owner, s_torn) : NULL, *one, *t1;
 
 		if (!t)
 			return -1;
@@ -663,7 +679,7 @@ static int reader_release_held(reader_object *self)
 		t1 = one ? PyNumber_Add(t, one) : NULL;
 		Py_XDECREF(one);
 		Py_DECREF(t);
-		if (!t1 || PyObject_SetAttr(self->owner, s_torn, t1) < 0) {
+		if (!t1 || PyObject_SetAttr(owner, s_torn, t1) < 0) {
 			Py_XDECREF(t1);
 			return -1;
 		}
@@ -727,7 +743,11 @@ static PyObject *reader_take(reader_object *self, PyObject *timeout, int *code)
 		*code = rc;
 		return NULL;
 	}
-	PyObject *msg = make_msg(self->cls, self->m, self->owner, self->ref);
+	PyObject *owner = reader_owner(self);
+
+	if (!owner)
+		return NULL;
+	PyObject *msg = make_msg(self->cls, self->m, owner, self->ref);
 
 	if (!msg)
 		return NULL;
@@ -796,6 +816,10 @@ static PyObject *reader_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	}
 	if (!PyCallable_Check(fail)) {
 		PyErr_SetString(PyExc_TypeError, "sluice._fast.Reader: fail is not callable");
+		return NULL;
+	}
+	if (!PyWeakref_CheckRef(owner)) {
+		PyErr_SetString(PyExc_TypeError, "sluice._fast.Reader: owner is no weakref.ref");
 		return NULL;
 	}
 	void *h = ptr_arg(sub), *mp = h ? ptr_arg(m) : NULL;

@@ -230,3 +230,34 @@ def test_loan_and_commit_arguments(topic):
             pub.loan(1, timeout=0)  # two slots, both unread
         got = sub.take_many(5, timeout=1)
         assert got[0] == b"yz" and len(got[1]) == 64 and got[1][:5] == b"hello"
+
+
+def test_dropping_the_last_reference_closes_at_once(topic):
+    """A Publisher or Subscriber nobody refers to any more is closed right
+    away, not at the next garbage collection: on a lossless topic a
+    subscriber left open would hold the publisher up.  (The C calls must
+    hold their owner weakly for this.)"""
+    import gc
+
+    with sluice.Publisher(topic, type="raw", slot_size=64, slots=4) as pub:
+        gc.disable()
+        try:
+            sub = sluice.Subscriber(topic)
+            assert sluice.topic_stat(topic)["subscribers"] == 1
+            del sub
+            assert sluice.topic_stat(topic)["subscribers"] == 0
+            other = topic + "-pub"
+            p2 = sluice.Publisher(other, type="raw", slot_size=64, slots=4)
+            try:
+                assert sluice.topic_stat(other)["publisher_alive"]
+                del p2
+                assert not sluice.topic_stat(other)["publisher_alive"]
+            finally:
+                sluice.remove_topic(other, force=True)
+            if _lib.fast is not None:
+                take = sluice.Subscriber(topic).take  # the Subscriber is gone, its take stays
+                with pytest.raises(ValueError):
+                    take(timeout=0)
+        finally:
+            gc.enable()
+        pub.publish(b"x")
