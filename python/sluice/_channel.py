@@ -4,9 +4,13 @@ Messages are read in place: Message.data is a read-only memoryview of the
 slot the C library handed out (no copy), valid until the message is
 released.  Blocking calls wait in short slices so that Python gets to run
 its signal handlers (Ctrl-C raises KeyboardInterrupt) between them.  The
-message path (loan, commit, publish, take, release) calls the C extension
-sluice._fast where there is one (_lib.fast), else ctypes; both behave the
-same.
+message path calls the C extension sluice._fast where there is one
+(_lib.fast), else ctypes; both behave the same.  With the extension, a
+Subscriber's take (and iteration) is a _fast.Reader and a Publisher's
+publish, loan and commit are a _fast.Writer's: set per instance in
+__init__, they run no Python frame per message; the methods below are
+the ctypes path (and publish() the extension's fallback for dicts and
+JSON text).  publish_many() and take_many() move a batch per call.
 """
 import ctypes
 import json as _json
@@ -317,31 +321,6 @@ class Publisher:
         self._loan = view = base[:]
         return view
 
-    def _loan_fast(self, size=0, timeout=None):
-        if not self._h:
-            raise ValueError("publisher is closed")
-        h, n = self._h, self.slot_size
-        if timeout is None:
-            r = _fast.loan(h, size, n, _SLICE_NS)
-            while r.__class__ is int and r in _RETRY:
-                r = _fast.loan(h, size, n, _SLICE_NS)
-        else:
-            r = _wait(lambda ns: _fast.loan(h, size, n, ns), timeout)
-        if r.__class__ is int:
-            check(r, self.topic)
-        if self._loan is not None:
-            try:
-                self._loan.release()
-            except BufferError:
-                pass
-        self._loan, self._loan_addr = r
-        return self._loan
-
-    if _fast is not None:
-        # the same call through sluice._fast, one frame less per message
-        _loan_fast.__doc__ = loan.__doc__
-        loan = _loan_fast
-
     @property
     def loan_address(self):
         """The address of the loaned slot (0 if none): loan()'s view is there."""
@@ -367,11 +346,6 @@ class Publisher:
             length = self.slot_size - offset
         self._loan = None
         self._loan_addr = 0
-        if _fast is not None:
-            rc = _fast.commit(self._h, view, offset, length)
-            if rc:
-                check(rc, self.topic)
-            return
         view.release()
         rc = _commit(self._hc, offset, length)
         if rc:
@@ -736,39 +710,6 @@ class Subscriber:
         # a view of its own, so that releasing it leaves the slot's cached
         msg = self._held = Message(self, (base[:fields[1]],) + fields)
         return msg
-
-    def _take_fast(self, timeout=None):
-        # take() through sluice._fast: one C call releases, one takes and
-        # makes the view
-        if not self._h:
-            raise ValueError("subscriber is closed")
-        h, maddr = self._h, self._maddr
-        held = self._held
-        if held is not None and held._m is not None:
-            self._held = None
-            held._m = None
-            rc = _fast.release(h, maddr, held._data)
-            if rc == -ETORN:
-                self.torn += 1
-            elif rc:
-                check(rc, self.topic)
-        mref = self._mref
-        if timeout is None:
-            r = _fast.take(h, maddr, _SLICE_NS, Message, self, mref)
-            while r.__class__ is int and r in _RETRY:
-                r = _fast.take(h, maddr, _SLICE_NS, Message, self, mref)
-        else:
-            r = _wait(lambda ns: _fast.take(h, maddr, ns, Message, self, mref), timeout)
-        if r.__class__ is int:
-            if r in _RETRY:
-                return None
-            check(r, self.topic)
-        self._held = r
-        return r
-
-    if _fast is not None:
-        _take_fast.__doc__ = take.__doc__
-        take = _take_fast
 
     def take_many(self, max=64, timeout=None, meta=False):
         """Up to max messages in a list, oldest first, each copied into a
