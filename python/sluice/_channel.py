@@ -4,14 +4,19 @@ Messages are read in place: Message.data is a read-only memoryview of the
 slot the C library handed out (no copy), valid until the message is
 released.  Blocking calls wait in short slices so that Python gets to run
 its signal handlers (Ctrl-C raises KeyboardInterrupt) between them.  The
-message path (loan, commit, publish, take, release) calls the C extension
-sluice._fast where there is one (_lib.fast), else ctypes; both behave the
-same.
+message path calls the C extension sluice._fast where there is one
+(_lib.fast), else ctypes; both behave the same.  With the extension, a
+Subscriber's take (and iteration) is a _fast.Reader and a Publisher's
+publish, loan and commit are a _fast.Writer's: set per instance in
+__init__, they run no Python frame per message; the methods below are
+the ctypes path (and publish() the extension's fallback for dicts and
+JSON text).  publish_many() and take_many() move a batch per call.
 """
 import ctypes
 import json as _json
 import struct
 import time
+import weakref
 
 from . import _lib as L
 from ._errors import SluiceError, TornError, PublisherGone, check, error
@@ -69,6 +74,23 @@ def _wait(call, timeout):
             return rc
         if deadline is not None and time.monotonic_ns() >= deadline:
             return rc
+
+
+def _failer(topic):
+    """fail(rc) for sluice._fast's Reader and Writer: raises rc's error."""
+    return lambda rc: check(rc, topic)
+
+
+def _weak_method(obj, name):
+    """obj.name(*args), holding obj weakly."""
+    ref = weakref.ref(obj)
+
+    def call(*args):
+        o = ref()
+        if o is None:
+            raise ValueError("closed")
+        return getattr(o, name)(*args)
+    return call
 
 
 def _stats_dict(st):
@@ -249,6 +271,14 @@ class Publisher:
         self._loan = None
         self._loan_addr = 0
         self._schema = None
+        self._writer = None
+        if _fast is not None:
+            # publish() in C for bytes, bytearray and memoryview (the rest
+            # goes to the Python publish()): no Python frame per message
+            # (nothing in it refers to self: dropping the Publisher closes it)
+            w = self._writer = self.publish = _fast.Writer(
+                self._h, self.slot_size, _failer(self.topic), _weak_method(self, "_publish"))
+            self.loan, self.commit = w.loan, w.commit  # the loan's state is in w
 
     def _handle(self):
         if not self._h:
@@ -291,35 +321,20 @@ class Publisher:
         self._loan = view = base[:]
         return view
 
-    def _loan_fast(self, size=0, timeout=None):
-        if not self._h:
-            raise ValueError("publisher is closed")
-        h, n = self._h, self.slot_size
-        if timeout is None:
-            r = _fast.loan(h, size, n, _SLICE_NS)
-            while r.__class__ is int and r in _RETRY:
-                r = _fast.loan(h, size, n, _SLICE_NS)
-        else:
-            r = _wait(lambda ns: _fast.loan(h, size, n, ns), timeout)
-        if r.__class__ is int:
-            check(r, self.topic)
-        if self._loan is not None:
-            try:
-                self._loan.release()
-            except BufferError:
-                pass
-        self._loan, self._loan_addr = r
-        return self._loan
-
-    if _fast is not None:
-        # the same call through sluice._fast, one frame less per message
-        _loan_fast.__doc__ = loan.__doc__
-        loan = _loan_fast
-
     @property
     def loan_address(self):
         """The address of the loaned slot (0 if none): loan()'s view is there."""
-        return self._loan_addr
+        w = self._writer
+        return w.loan_address if w is not None else self._loan_addr
+
+    def _drop_loan(self):
+        """Ends the loan's view without committing."""
+        if self._writer is not None:
+            self._writer.drop_loan()
+        elif self._loan is not None:
+            self._loan.release()
+            self._loan = None
+            self._loan_addr = 0
 
     def commit(self, offset=0, length=None):
         """Publishes bytes [offset, offset + length) of the loaned slot;
@@ -331,11 +346,6 @@ class Publisher:
             length = self.slot_size - offset
         self._loan = None
         self._loan_addr = 0
-        if _fast is not None:
-            rc = _fast.commit(self._h, view, offset, length)
-            if rc:
-                check(rc, self.topic)
-            return
         view.release()
         rc = _commit(self._hc, offset, length)
         if rc:
@@ -350,6 +360,9 @@ class Publisher:
             self._schema = _Schema(bfbs, self.type)
         return self._schema
 
+    def _publish(self, msg, timeout=None):
+        return Publisher.publish(self, msg, timeout)
+
     def publish(self, msg, timeout=None):
         """Publishes msg: bytes (or anything with the buffer protocol) as
         they are, or a dict (or JSON text in a str) encoded through the
@@ -361,11 +374,9 @@ class Publisher:
             view = self.loan(0, timeout)
             del view
             try:
-                off, n = s.encode_into(self._loan_addr, self.slot_size, text)
+                off, n = s.encode_into(self.loan_address, self.slot_size, text)
             except BaseException:
-                self._loan.release()
-                self._loan = None
-                self._loan_addr = 0
+                self._drop_loan()
                 raise
             self.commit(off, n)
             return
@@ -397,17 +408,72 @@ class Publisher:
         if rc:
             check(rc, self.topic)
 
+    def publish_many(self, items, timeout=None):
+        """Publishes every item of items (bytes-like objects; a list or
+        tuple is used as it is, any other iterable is listed first) in
+        order, each copied once into its slot: one call for the batch,
+        where publish() costs one per message.  Returns how many were
+        published: len(items), or fewer when timeout seconds (None: wait
+        for ever; 0: do not wait) ran out while a lossless topic was full
+        (the rest can be passed again).  Any other failure raises, with
+        the count before the failing item in the exception's published."""
+        if not self._h:
+            raise ValueError("publisher is closed")
+        if items.__class__ is not list and items.__class__ is not tuple:
+            items = list(items)
+        n = len(items)
+        if _fast is not None:
+            h = self._h
+            call = lambda i, ns: _fast.publish_many(h, items, i, ns)  # noqa: E731
+        else:
+            call = self._publish_many_ctypes(items)
+        i, rc = call(0, 0 if timeout is not None and timeout <= 0 else _SLICE_NS)
+        deadline = None
+        if timeout is not None and timeout > 0:
+            deadline = time.monotonic_ns() + int(timeout * 1e9)
+        while rc in _RETRY and i < n:
+            if timeout is not None:
+                left = 0 if deadline is None else deadline - time.monotonic_ns()
+                if left <= 0:
+                    return i
+                i, rc = call(i, min(left, _SLICE_NS))
+            else:
+                i, rc = call(i, _SLICE_NS)
+        if rc and rc not in _RETRY:
+            e = error(rc, self.topic)
+            e.published = i
+            raise e
+        return i
+
+    def _publish_many_ctypes(self, items):
+        """publish_many's loop through ctypes: call(start, ns) -> (next, rc),
+        as _fast.publish_many."""
+        hc = self._hc
+
+        def call(i, ns):
+            for j in range(i, len(items)):
+                b = items[j]
+                if not isinstance(b, bytes):
+                    b = bytes(b)
+                rc = L.gil_sluice_pub_publish(hc, b, len(b), 0)
+                if rc in _RETRY and ns:
+                    rc = L.sluice_pub_publish(hc, b, len(b), ns)
+                if rc:
+                    return j, rc
+            return len(items), 0
+        return call
+
     def close(self):
         if self._h:
-            if self._loan is not None:
-                self._loan.release()
-                self._loan = None
+            self._drop_loan()
             for v in self._views.values():
                 try:
                     v.release()
                 except BufferError:
                     pass
             self._views.clear()
+            if self._writer is not None:
+                self._writer.close()
             L.sluice_pub_close(self._h)
             self._h = None
 
@@ -450,13 +516,14 @@ class Message(object if _fast is None else _fast.MessageBase):
         """True until the view is released."""
         return self._m is not None
 
-    @property
-    def data(self):
-        if self._m is None:
-            if self._copy is not None:
-                return memoryview(self._copy)
-            raise ValueError("message %d was released: its view is gone" % self.seq)
-        return self._data
+    if _fast is None:  # else MessageBase's, in C
+        @property
+        def data(self):
+            if self._m is None:
+                if self._copy is not None:
+                    return memoryview(self._copy)
+                raise ValueError("message %d was released: its view is gone" % self.seq)
+            return self._data
 
     def release(self):
         """Ends the view; raises TornError if the slot was overwritten while
@@ -566,9 +633,18 @@ class Subscriber:
         self._unpack = struct.Struct("PNQQQ").unpack_from
         self._views = {}
         self.torn = 0  # views found torn when released
+        self.batch_lost = 0  # take_many(): lost before the last batch's messages
+        self.batch_seq = None  # take_many(): the last batch's last sequence number
         st = topic_stat(self.topic)
         self._slot_size = st["slot_size"]
         self.type = type or st["type"]
+        self._core = None
+        if _fast is not None:
+            # take() in C (sluice._fast.Reader): no Python frame per message
+            # (it holds self weakly: dropping the Subscriber closes it)
+            self._core = self.take = _fast.Reader(self._h, self._maddr, Message,
+                                                  weakref.ref(self), self._mref,
+                                                  _failer(self.topic))
 
     def _handle(self):
         if not self._h:
@@ -585,7 +661,8 @@ class Subscriber:
         return self._schema
 
     def _drop_held(self):
-        held = self._held
+        held = self._held if self._core is None else self._core.held
+        self._held = None
         if held is not None:
             try:
                 held.release()
@@ -634,38 +711,72 @@ class Subscriber:
         msg = self._held = Message(self, (base[:fields[1]],) + fields)
         return msg
 
-    def _take_fast(self, timeout=None):
-        # take() through sluice._fast: one C call releases, one takes and
-        # makes the view
+    def take_many(self, max=64, timeout=None, meta=False):
+        """Up to max messages in a list, oldest first, each copied into a
+        bytes object and its slot released at once (no view is held, so
+        the batch stays valid: lossy publishers cannot tear it).  Waits up
+        to timeout seconds (None: for ever; 0: not at all) for the first
+        one only, then takes what is already there.  An empty list: none
+        came in time.  meta=True makes each item a tuple (data, seq,
+        stamp_ns, lost_before).  After each call batch_lost is the number
+        of messages lost before the batch's (lost_before summed, plus
+        copies a lossy publisher overwrote while they were made, which are
+        dropped) and batch_seq the last one's sequence number.  Releases a
+        message still held from take().  Raises PublisherGone as take()
+        does, once nothing is left to read."""
         if not self._h:
             raise ValueError("subscriber is closed")
-        h, maddr = self._h, self._maddr
-        held = self._held
-        if held is not None and held._m is not None:
-            self._held = None
-            held._m = None
-            rc = _fast.release(h, maddr, held._data)
-            if rc == -ETORN:
-                self.torn += 1
-            elif rc:
-                check(rc, self.topic)
-        mref = self._mref
-        if timeout is None:
-            r = _fast.take(h, maddr, _SLICE_NS, Message, self, mref)
-            while r.__class__ is int and r in _RETRY:
-                r = _fast.take(h, maddr, _SLICE_NS, Message, self, mref)
+        if max < 1:
+            raise ValueError("max must be at least 1")
+        self._drop_held()
+        if _fast is not None:
+            h, maddr = self._h, self._maddr
+            call = lambda ns: _fast.take_many(h, maddr, max, ns, meta)  # noqa: E731
         else:
-            r = _wait(lambda ns: _fast.take(h, maddr, ns, Message, self, mref), timeout)
+            call = lambda ns: self._take_many_ctypes(max, ns, meta)  # noqa: E731
+        if timeout is None:
+            r = call(_SLICE_NS)
+            while r.__class__ is int and r in _RETRY:
+                r = call(_SLICE_NS)
+        else:
+            r = _wait(call, timeout)
         if r.__class__ is int:
+            self.batch_lost = 0
             if r in _RETRY:
-                return None
+                return []
             check(r, self.topic)
-        self._held = r
-        return r
+        items, self.batch_lost, seq = r
+        if items:
+            self.batch_seq = seq
+        return items
 
-    if _fast is not None:
-        _take_fast.__doc__ = take.__doc__
-        take = _take_fast
+    def _take_many_ctypes(self, max, ns, meta):
+        """_fast.take_many through ctypes: (list, lost, last_seq) or a code."""
+        hc, mref, m = self._hc, self._mref, self._msg
+        out, lost, pending, last, rc = [], 0, 0, 0, 0
+        while len(out) < max:
+            rc = L.gil_sluice_sub_take(hc, mref, 0)
+            if rc in _RETRY and ns and not out and not lost:
+                rc = L.sluice_sub_take(hc, mref, ns)
+            if rc:
+                break
+            b = ctypes.string_at(m.data, m.len) if m.len else b""
+            rel = L.gil_sluice_sub_release(hc, mref)
+            pending += m.lost_before
+            lost += m.lost_before
+            if rel == -ETORN:
+                pending += 1
+                lost += 1
+                continue
+            if rel:
+                rc = rel
+                break
+            out.append((b, m.seq, m.stamp_ns, pending) if meta else b)
+            pending = 0
+            last = m.seq
+        if not out and not lost and rc:
+            return rc
+        return out, lost, last
 
     def _slot_view(self, addr, n):
         """A read-only view of the slot at addr, kept for the next messages
@@ -679,6 +790,11 @@ class Subscriber:
         return v
 
     def __iter__(self):
+        if self._core is not None:
+            return self._core  # an iterator in C, ending when the publisher is gone
+        return self._iter()
+
+    def _iter(self):
         while True:
             try:
                 msg = self.take()
@@ -695,6 +811,8 @@ class Subscriber:
     def close(self):
         if self._h:
             self._drop_held()
+            if self._core is not None:
+                self._core.close()
             for v in self._views.values():
                 try:
                     v.release()
