@@ -129,12 +129,13 @@ static int msg_clear(PyObject *o)
 	return 0;
 }
 
-static void msg_dealloc(PyObject *o)
+/* Every type here is a GC type whose tp_clear drops all it holds. */
+static void gc_dealloc(PyObject *o)
 {
 	PyTypeObject *tp = Py_TYPE(o);
 
 	PyObject_GC_UnTrack(o);
-	msg_clear(o);
+	tp->tp_clear(o);
 	tp->tp_free(o);
 }
 
@@ -181,7 +182,7 @@ static PyTypeObject msg_type = {
 	.tp_doc = PyDoc_STR("the fields of sluice.Message, held in C"),
 	.tp_traverse = msg_traverse,
 	.tp_clear = msg_clear,
-	.tp_dealloc = msg_dealloc,
+	.tp_dealloc = gc_dealloc,
 	.tp_members = msg_members,
 	.tp_getset = msg_getset,
 	.tp_new = PyType_GenericNew,
@@ -609,15 +610,6 @@ static int reader_clear(PyObject *o)
 	return 0;
 }
 
-static void reader_dealloc(PyObject *o)
-{
-	PyTypeObject *tp = Py_TYPE(o);
-
-	PyObject_GC_UnTrack(o);
-	reader_clear(o);
-	tp->tp_free(o);
-}
-
 /* The Subscriber (held weakly, so that dropping it closes it at once;
  * it closes the Reader before it goes): borrowed, or NULL with an
  * exception set. */
@@ -874,7 +866,7 @@ static PyTypeObject reader_type = {
 	.tp_doc = PyDoc_STR("a Subscriber's take() in C: reader(timeout=None)"),
 	.tp_traverse = reader_traverse,
 	.tp_clear = reader_clear,
-	.tp_dealloc = reader_dealloc,
+	.tp_dealloc = gc_dealloc,
 	.tp_vectorcall_offset = offsetof(reader_object, vectorcall),
 	.tp_call = reader_call,
 	.tp_iter = PyObject_SelfIter,
@@ -920,15 +912,6 @@ static int writer_clear(PyObject *o)
 	Py_CLEAR(self->other);
 	Py_CLEAR(self->loan);
 	return 0;
-}
-
-static void writer_dealloc(PyObject *o)
-{
-	PyTypeObject *tp = Py_TYPE(o);
-
-	PyObject_GC_UnTrack(o);
-	writer_clear(o);
-	tp->tp_free(o);
 }
 
 /* timeout (seconds, None: for ever) as a deadline: -1 for ever, 0 no
@@ -1221,7 +1204,7 @@ static PyTypeObject writer_type = {
 	.tp_doc = PyDoc_STR("a Publisher's publish() in C: writer(msg, timeout=None)"),
 	.tp_traverse = writer_traverse,
 	.tp_clear = writer_clear,
-	.tp_dealloc = writer_dealloc,
+	.tp_dealloc = gc_dealloc,
 	.tp_vectorcall_offset = offsetof(writer_object, vectorcall),
 	.tp_call = PyVectorcall_Call,
 	.tp_methods = writer_methods,
