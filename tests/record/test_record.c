@@ -693,9 +693,44 @@ END_TEST
 
 /* record -> play -> echo: `sluice play` recreates the topic typed from the
  * file's schema and `sluice echo` decodes every message by value. */
+/* `sluice echo TOPIC --wait --oldest -n COUNT` with its output in out. */
+static pid_t start_echo(const char *topic, const char *count, const char *out)
+{
+	pid_t pid = tu_fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		execl(SLUICE_BIN, SLUICE_BIN, "echo", topic, "--wait", "--oldest", "-n", count,
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The lines echo wrote to out, each the sample GPS fix (and also, if
+ * given, holding `also`). */
+static int echo_lines(const char *out, const char *also)
+{
+	char line[1024];
+	int lines = 0;
+	FILE *f = fopen(out, "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		ck_assert_ptr_nonnull(strstr(line, "\"lon_deg\": 2.25"));
+		if (also)
+			ck_assert_ptr_nonnull(strstr(line, also));
+		lines++;
+	}
+	fclose(f);
+	return lines;
+}
+
 START_TEST(play_then_echo)
 {
-	char topic[64], prefix[64], path[128], out[160], line[1024];
+	char topic[64], prefix[64], path[128], out[160];
 	size_t bfbs_len, msg_len;
 	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
 	struct sluice_mcap_writer *w;
@@ -717,26 +752,11 @@ START_TEST(play_then_echo)
 	tu_name(prefix, sizeof(prefix), "play");
 	strcat(prefix, ".");
 	snprintf(topic, sizeof(topic), "%sgps", prefix);
-	pid_t echo = tu_fork();
-	if (echo == 0) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		execl(SLUICE_BIN, SLUICE_BIN, "echo", topic, "--wait", "--oldest", "-n", "50",
-		      (char *)NULL);
-		_exit(127);
-	}
+	pid_t echo = start_echo(topic, "50", out);
 	char *play[] = {SLUICE_BIN, "play", path, "--prefix", prefix + 1, NULL};
 	ck_assert_int_eq(run_prog(play, 20000, NULL), 0);
 	ck_assert_int_eq(tu_wait(echo, 10000), 0);
-	FILE *f = fopen(out, "r");
-	ck_assert_ptr_nonnull(f);
-	int lines = 0;
-	while (fgets(line, sizeof(line), f)) {
-		ck_assert_ptr_nonnull(strstr(line, "\"lon_deg\": 2.25"));
-		ck_assert_ptr_nonnull(strstr(line, "\"frame_id\": \"gps\""));
-		lines++;
-	}
-	fclose(f);
+	int lines = echo_lines(out, "\"frame_id\": \"gps\"");
 	ck_assert_int_eq(lines, n);
 	unlink(out);
 	unlink(path);
@@ -750,7 +770,7 @@ END_TEST
  * is cut off and how to make it whole, and exits 0. */
 START_TEST(play_cut_off_recording)
 {
-	char topic[64], prefix[64], path[128], cut[128], out[160], err[160], line[1024];
+	char topic[64], prefix[64], path[128], cut[128], out[160], err[160];
 	size_t bfbs_len, msg_len, len;
 	void *bfbs = slurp(GPS_BFBS, &bfbs_len), *msg = slurp(GPS_SAMPLE, &msg_len);
 	struct sluice_mcap_writer *w;
@@ -788,14 +808,7 @@ START_TEST(play_cut_off_recording)
 	snprintf(topic, sizeof(topic), "%sgps", prefix);
 	char count[24];
 	snprintf(count, sizeof(count), "%llu", (unsigned long long)want);
-	pid_t echo = tu_fork();
-	if (echo == 0) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		execl(SLUICE_BIN, SLUICE_BIN, "echo", topic, "--wait", "--oldest", "-n", count,
-		      (char *)NULL);
-		_exit(127);
-	}
+	pid_t echo = start_echo(topic, count, out);
 	pid_t play = tu_fork();
 	if (play == 0) {
 		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -805,16 +818,9 @@ START_TEST(play_cut_off_recording)
 	}
 	ck_assert_int_eq(tu_wait(play, 20000), 0);
 	ck_assert_int_eq(tu_wait(echo, 10000), 0);
-	FILE *f = fopen(out, "r");
-	ck_assert_ptr_nonnull(f);
-	uint64_t lines = 0;
-	while (fgets(line, sizeof(line), f)) {
-		ck_assert_ptr_nonnull(strstr(line, "\"lon_deg\": 2.25"));
-		lines++;
-	}
-	fclose(f);
+	uint64_t lines = echo_lines(out, NULL);
 	ck_assert_uint_eq(lines, want);
-	f = fopen(err, "r");
+	FILE *f = fopen(err, "r");
 	ck_assert_ptr_nonnull(f);
 	char note[1024] = "";
 	ck_assert_ptr_nonnull(fgets(note, sizeof(note), f));
@@ -870,7 +876,7 @@ static void expect_in_file(const char *path, const char *want)
 START_TEST(mcap_core_recording_played)
 {
 	char path[128], out[160], err[160], yaml[160], text[1024], prefix[64], topic[96];
-	char line[1024], cmd[1024];
+	char cmd[1024];
 	const int n = 20;
 
 	if (!NODE_BIN[0] || access(MCAP_CORE_PKG, R_OK)) {
@@ -896,25 +902,11 @@ START_TEST(mcap_core_recording_played)
 	tu_name(prefix, sizeof(prefix), "core");
 	strcat(prefix, ".");
 	snprintf(topic, sizeof(topic), "%sgps", prefix);
-	pid_t echo = tu_fork();
-	if (echo == 0) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fd, 1);
-		execl(SLUICE_BIN, SLUICE_BIN, "echo", topic, "--wait", "--oldest", "-n", "20",
-		      (char *)NULL);
-		_exit(127);
-	}
+	pid_t echo = start_echo(topic, "20", out);
 	char *gps[] = {SLUICE_BIN, "play", path, "--topics", "gps", "--prefix", prefix + 1, NULL};
 	ck_assert_int_eq(run_err(gps, 20000, err), 0);
 	ck_assert_int_eq(tu_wait(echo, 10000), 0);
-	FILE *f = fopen(out, "r");
-	ck_assert_ptr_nonnull(f);
-	int lines = 0;
-	while (fgets(line, sizeof(line), f)) {
-		ck_assert_ptr_nonnull(strstr(line, "\"lon_deg\": 2.25"));
-		lines++;
-	}
-	fclose(f);
+	int lines = echo_lines(out, NULL);
 	ck_assert_int_eq(lines, n);
 
 	/* a pipeline's play: section: gps is accepted, ros refused at its line */
