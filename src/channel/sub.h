@@ -59,14 +59,18 @@ static inline uint64_t sluice__sub_next_stamp(struct sluice_sub *s)
  * one whose messages come within the spin keeps it.  Only the default
  * spin adapts: a spin_ns asked for is used as given.  The stamp is the
  * publisher's: a wrong one only changes how long this side spins. */
+static inline uint32_t sluice__spin_after(uint32_t cur, uint32_t full, uint64_t t0,
+					   uint64_t stamp)
+{
+	if (stamp <= t0 || stamp - t0 <= full)
+		return full;
+	return cur > CHAN_MIN_SPIN_NS ? cur / 2 : 0;
+}
+
 static inline void sluice__sub_adapt_spin(struct sluice_sub *s, uint64_t t0, uint64_t stamp)
 {
-	if (!s->spin_adapt)
-		return;
-	if (stamp <= t0 || stamp - t0 <= s->spin_ns)
-		s->spin_cur = s->spin_ns;
-	else
-		s->spin_cur = s->spin_cur > CHAN_MIN_SPIN_NS ? s->spin_cur / 2 : 0;
+	if (s->spin_adapt)
+		s->spin_cur = sluice__spin_after(s->spin_cur, s->spin_ns, t0, stamp);
 }
 
 /* A message is readable now.  Inline: a busy-polling subscriber runs this

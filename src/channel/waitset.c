@@ -91,12 +91,8 @@ static int sleep_all(struct sluice_waitset *ws, const uint32_t *seen, uint64_t d
  * its message was stamped (sluice__sub_adapt_spin's rule). */
 static int waited_for(struct sluice_waitset *ws, int i, uint64_t t0)
 {
-	uint64_t stamp = sluice__sub_next_stamp(ws->subs[i]);
-
-	if (stamp <= t0 || stamp - t0 <= CHAN_DEFAULT_SPIN_NS)
-		ws->spin_cur = CHAN_DEFAULT_SPIN_NS;
-	else
-		ws->spin_cur = ws->spin_cur > CHAN_MIN_SPIN_NS ? ws->spin_cur / 2 : 0;
+	ws->spin_cur = sluice__spin_after(ws->spin_cur, CHAN_DEFAULT_SPIN_NS, t0,
+					  sluice__sub_next_stamp(ws->subs[i]));
 	return i;
 }
 
