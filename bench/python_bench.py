@@ -16,9 +16,10 @@ messages, each carrying time.monotonic_ns() at its send in its first 8
 bytes; the receiver subtracts that from its own clock when the message
 arrives (one way, p50/p99; the first 10% are warm-up and left out).
 Every method's receiver blocks in its library's ordinary wait (sluice:
-take(), zmq: recv(), Queue.get(), Connection.recv_bytes()) and touches
-the stamp; sluice's publisher builds each message in the loaned slot
-(loan + commit), the others send a bytes object.  With two CPUs or more
+take(), zmq: recv(), Queue.get(), Connection.recv_bytes()) and reads
+the stamp with the same struct.Struct.unpack_from(); every sender
+builds a bytes object and sends it (sluice: publish(), which copies it
+into the slot; --overhead measures loan + commit beside it).  With two CPUs or more
 the sender runs on one CPU and the receiver on another.  --runs R repeats
 everything R times and reports each figure's median.
 
@@ -33,6 +34,11 @@ Rows beside those four, each its own method (the four stay as they were):
                 loop; mp-pipe: a poll(0) loop), the sender as in the plain
                 row: its latency has no sleeping wake-up in it, so compare
                 poll rows with poll rows.
+  eventfd       the floor for a receiver that sleeps: the stamp in a
+                shared page and an eventfd (semaphore mode) write per
+                message, a blocking eventfd read to receive it; no message
+                body moves, so only its p50/p99 mean something: compare the
+                sleeping rows' latency with it.
 The batch rows' senders send one prebuilt list of B distinct messages
 again and again (the throughput run needs no stamps), and their receivers
 count the messages without reading them; in the latency run each paced
@@ -53,14 +59,16 @@ list item fetch) beside publish() and loan() + commit() (which writes the
 run in a child), size, ns_per_msg and above_c_ns."""
 import argparse
 import json
+import mmap
 import multiprocessing as mp
 import os
 import statistics
+import struct
 import sys
 import time
 
 METHODS = ["sluice", "pyzmq", "mp-queue", "mp-pipe", "sluice-batch", "pyzmq-batch",
-           "sluice-poll", "pyzmq-poll", "mp-pipe-poll"]
+           "sluice-poll", "pyzmq-poll", "mp-pipe-poll", "eventfd"]
 NEEDS = {"sluice": "sluice", "pyzmq": "zmq"}  # method's first word -> module
 
 
@@ -72,6 +80,12 @@ CPUS = sorted(os.sched_getaffinity(0))
 def pin(which):
     if len(CPUS) >= 2:
         os.sched_setaffinity(0, {CPUS[which]})
+
+
+# Every method reads the stamp the same way, and the cheapest way Python
+# has (a memoryview slice then int.from_bytes costs about 100 ns more).
+STAMP = struct.Struct("<q")
+stamp_of = STAMP.unpack_from
 
 
 def percentile(sorted_vals, q):
@@ -122,7 +136,7 @@ def recv_batch_loop(get_many, n, m, results):
         batch = get_many()
         t = now()
         for b in batch:
-            lat.append(t - int.from_bytes(b[:8], "little"))
+            lat.append(t - stamp_of(b)[0])
     results.put((first, last, lat[:m], counted))
 
 
@@ -140,7 +154,7 @@ def recv_sluice(topic, n, m, ready, results, mode=""):
 
     def get():
         msg = take()
-        return int.from_bytes(msg.data[:8], "little")
+        return stamp_of(msg.data)[0]
 
     recv_loop(get, n, m, results)
     sub.close()
@@ -162,13 +176,13 @@ def recv_zmq(addr, n, m, ready, results, mode=""):
         def get():
             while True:
                 try:
-                    return int.from_bytes(recv(nb)[:8], "little")
+                    return stamp_of(recv(nb))[0]
                 except again:
                     pass
 
         recv_loop(get, n, m, results)
     else:
-        recv_loop(lambda: int.from_bytes(recv()[:8], "little"), n, m, results)
+        recv_loop(lambda: stamp_of(recv())[0], n, m, results)
     s.close(linger=0)
     ctx.term()
 
@@ -176,7 +190,7 @@ def recv_zmq(addr, n, m, ready, results, mode=""):
 def recv_queue(q, n, m, ready, results):
     ready.set()
     get = q.get
-    recv_loop(lambda: int.from_bytes(get()[:8], "little"), n, m, results)
+    recv_loop(lambda: stamp_of(get())[0], n, m, results)
 
 
 def recv_pipe(conn, n, m, ready, results, mode=""):
@@ -188,11 +202,22 @@ def recv_pipe(conn, n, m, ready, results, mode=""):
         def get():
             while not poll(0):
                 pass
-            return int.from_bytes(rb()[:8], "little")
+            return stamp_of(rb())[0]
 
         recv_loop(get, n, m, results)
         return
-    recv_loop(lambda: int.from_bytes(rb()[:8], "little"), n, m, results)
+    recv_loop(lambda: stamp_of(rb())[0], n, m, results)
+
+
+def recv_eventfd(fd, mm, n, m, ready, results):
+    ready.set()
+    wait = os.eventfd_read
+
+    def get():
+        wait(fd)
+        return stamp_of(mm)[0]
+
+    recv_loop(get, n, m, results)
 
 
 # --- senders (this process) ------------------------------------------------
@@ -226,12 +251,10 @@ def run_one(method, size, n, m, interval_ns, batch=64):
                                slots=256)
         cleanup.append(lambda: (pub.close(), sluice.remove_topic(topic, force=True)))
         child = ctx.Process(target=recv_sluice, args=(topic, n, m, ready, results, mode))
-        loan, commit = pub.loan, pub.commit
+        publish = pub.publish
 
         def send(stamp):
-            view = loan(size)
-            view[:8] = stamp.to_bytes(8, "little")
-            commit(0, size)
+            publish(stamp.to_bytes(8, "little") + pad)
 
         if mode == "batch":
             send_many = pub.publish_many
@@ -267,6 +290,17 @@ def run_one(method, size, n, m, interval_ns, batch=64):
 
         def send(stamp):
             sb(stamp.to_bytes(8, "little") + pad)
+    elif method == "eventfd":
+        # one stamp in shared memory, one token per message
+        fd = os.eventfd(0, os.EFD_SEMAPHORE)
+        mm = mmap.mmap(-1, 8)
+        child = ctx.Process(target=recv_eventfd, args=(fd, mm, n, m, ready, results))
+        cleanup.append(lambda: (mm.close(), os.close(fd)))
+        pack_into, post = STAMP.pack_into, os.eventfd_write
+
+        def send(stamp):
+            pack_into(mm, 0, stamp)
+            post(fd, 1)
     else:
         raise ValueError(method)
     try:
@@ -334,7 +368,7 @@ def overhead_rows(size, rounds=30, n=4096):
 
     def s_take_read():
         for _ in range(n):
-            int.from_bytes(take().data[:8], "little")
+            stamp_of(take().data)[0]
         take(timeout=0)
 
     def p_publish():

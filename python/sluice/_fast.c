@@ -190,16 +190,20 @@ static PyTypeObject msg_type = {
 /* clang-format on */
 
 /* A cls (a MessageBase subclass) for the message m holds: owner as _sub,
- * ref as _m and a read-only memoryview of the slot as _data. */
+ * ref as _m and a read-only memoryview of the slot as _data.  spare, when
+ * not NULL, is an emptied cls nobody else holds: it is filled instead of
+ * a new one (the reference passes to the result). */
 static PyObject *make_msg(PyTypeObject *cls, const struct sluice_msg *m, PyObject *owner,
-                          PyObject *ref)
+                          PyObject *ref, PyObject *spare)
 {
 	PyObject *view =
 	    m->len ? PyMemoryView_FromMemory((char *)m->data, (Py_ssize_t)m->len, PyBUF_READ)
 	           : PyMemoryView_FromMemory((char *)"", 0, PyBUF_READ);
-	if (!view)
+	if (!view) {
+		Py_XDECREF(spare);
 		return NULL;
-	msg_object *msg = (msg_object *)cls->tp_alloc(cls, 0);
+	}
+	msg_object *msg = spare ? (msg_object *)spare : (msg_object *)cls->tp_alloc(cls, 0);
 
 	if (!msg) {
 		Py_DECREF(view);
@@ -249,7 +253,7 @@ static PyObject *fast_take(PyObject *self, PyObject *const *args, Py_ssize_t n)
 	}
 	if (rc)
 		return PyLong_FromLong(rc);
-	return make_msg(cls, m, args[4], args[5]);
+	return make_msg(cls, m, args[4], args[5], NULL);
 }
 
 /* Releases a view; a live export (a numpy array over it) leaves it be. */
@@ -580,6 +584,7 @@ typedef struct {
 	PyTypeObject *cls;
 	PyObject *owner, *ref, *fail; /* owner: a weakref.ref to the Subscriber */
 	PyObject *held; /* the last message handed out, or None */
+	PyObject *spare; /* a released, emptied message nobody held, or NULL */
 	vectorcallfunc vectorcall;
 } reader_object;
 /* clang-format on */
@@ -595,6 +600,7 @@ static int reader_traverse(PyObject *o, visitproc visit, void *arg)
 	Py_VISIT(self->ref);
 	Py_VISIT(self->fail);
 	Py_VISIT(self->held);
+	Py_VISIT(self->spare);
 	return 0;
 }
 
@@ -607,6 +613,7 @@ static int reader_clear(PyObject *o)
 	Py_CLEAR(self->ref);
 	Py_CLEAR(self->fail);
 	Py_CLEAR(self->held);
+	Py_CLEAR(self->spare);
 	return 0;
 }
 
@@ -655,11 +662,23 @@ static int reader_release_held(reader_object *self)
 
 	msg->m = Py_NewRef(Py_None);
 	Py_DECREF(ref);
-	if (release_view(msg->data ? msg->data : Py_None)) {
+	/* A view only the message holds ends when dropped: no release()
+	 * call, which is a method call by name (another 15 ns). */
+	if (msg->data && Py_REFCNT(msg->data) == 1) {
+		Py_CLEAR(msg->data);
+	} else if (release_view(msg->data ? msg->data : Py_None)) {
 		Py_DECREF(held);
 		return -1;
 	}
-	Py_DECREF(held);
+	/* Nobody else sees it: the next take refills it instead of
+	 * allocating one (about 15 ns of take()'s 75 here). */
+	if (Py_REFCNT(held) == 1 && !self->spare && Py_TYPE(held) == self->cls &&
+	    !self->cls->tp_dictoffset && !self->cls->tp_weaklistoffset) {
+		msg_clear(held);
+		self->spare = held;
+	} else {
+		Py_DECREF(held);
+	}
 	rc = f_release(self->sub, self->m);
 	if (rc == -SLUICE_ETORN) {
 		PyObject *owner = reader_owner(self);
@@ -739,7 +758,9 @@ static PyObject *reader_take(reader_object *self, PyObject *timeout, int *code)
 
 	if (!owner)
 		return NULL;
-	PyObject *msg = make_msg(self->cls, self->m, owner, self->ref);
+	PyObject *msg = make_msg(self->cls, self->m, owner, self->ref, self->spare);
+
+	self->spare = NULL;
 
 	if (!msg)
 		return NULL;

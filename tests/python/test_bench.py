@@ -17,7 +17,7 @@ def test_bench_python_json(bindir):
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     methods = ("sluice", "pyzmq", "mp-queue", "mp-pipe", "sluice-batch", "pyzmq-batch",
-               "sluice-poll", "pyzmq-poll", "mp-pipe-poll")
+               "sluice-poll", "pyzmq-poll", "mp-pipe-poll", "eventfd")
     assert [(r["method"], r["size"]) for r in rows] == \
         [(m, s) for s in (64, 4096) for m in methods]
     for r in rows:

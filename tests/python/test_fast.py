@@ -162,6 +162,36 @@ def test_take_arguments_and_implicit_release(topic):
         sub.take(0)  # closed
 
 
+def test_take_reuses_only_what_nobody_holds(topic):
+    """take() refills the message before it when nothing else refers to
+    it, and never one the caller still holds; a view the caller kept of a
+    message the next take() released reads nothing, a torn release still
+    counts."""
+    with sluice.Publisher(topic, type="raw", slot_size=64, slots=4, lossy=True) as pub, \
+            sluice.Subscriber(topic) as sub:
+        for i in range(3):
+            pub.publish(b"m%d" % i)
+        kept = sub.take(1)
+        view = kept.data
+        nxt = sub.take(1)  # releases kept, which the caller still holds
+        assert nxt is not kept and kept.seq + 1 == nxt.seq
+        assert not kept.held and bytes(nxt.data) == b"m1"
+        with pytest.raises(ValueError):
+            view[0]  # released with its message
+        with pytest.raises(ValueError):
+            kept.data
+        seq = nxt.seq
+        del nxt
+        last = sub.take(1)
+        assert last.seq == seq + 1 and bytes(last.data) == b"m2" and last.held
+        for i in range(4):  # laps last's slot; last is dropped, not held
+            pub.publish(b"n%d" % i)
+        del last
+        again = sub.take(1)
+        assert sub.torn == 1 and bytes(again.data) == b"n0" and again.held
+        assert again.lost_before >= 0 and len(again) == 2
+
+
 def test_iteration_ends_when_the_publisher_goes(topic):
     pub = sluice.Publisher(topic, type="raw", slot_size=64, slots=8)
     sub = sluice.Subscriber(topic)
