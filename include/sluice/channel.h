@@ -142,7 +142,9 @@ void sluice_sub_close(struct sluice_sub *sub);
  * no commit backs): sluice_errdetail() says what, and the subscriber stays
  * usable (the publisher restores its state within a lap).  A message
  * whose slot header such a write made invalid is counted as lost.  One
- * view at a time per subscriber. */
+ * view at a time per subscriber.  A publisher that died without closing
+ * is noticed within about 50 ms (its liveness is read from /proc no more
+ * often, whether take waits or polls with timeout_ns 0). */
 int sluice_sub_take(struct sluice_sub *sub, struct sluice_msg *msg, int64_t timeout_ns);
 
 /* Ends the view.  0 if the bytes stayed intact while they were read;

@@ -105,6 +105,7 @@ static void remember_publisher(struct sluice_sub *s)
 	    sluice_proc_alive(id)) {
 		s->pub_id = id;
 		s->pub_known = true;
+		s->pub_alive_ns = sluice__now_ns();
 	}
 }
 
@@ -314,9 +315,15 @@ static bool same_proc(struct sluice_proc_id a, struct sluice_proc_id b)
 static enum pub_verdict judge_identity(struct sluice_sub *s, struct sluice_proc_id id, char *why,
 				       size_t cap)
 {
+	uint64_t now = sluice__now_ns();
+
 	if (s->pub_known && same_proc(id, s->pub_id)) {
-		if (sluice_proc_alive(id))
+		if (now - s->pub_alive_ns < CHAN_LIVENESS_NS)
+			return PUB_OK; /* proven alive lately: a poll is no /proc read */
+		if (sluice_proc_alive(id)) {
+			s->pub_alive_ns = now;
 			return PUB_OK;
+		}
 		snprintf(why, cap, "the publisher died");
 		return PUB_GONE;
 	}
@@ -324,6 +331,7 @@ static enum pub_verdict judge_identity(struct sluice_sub *s, struct sluice_proc_
 		/* Another publisher took the topic over. */
 		s->pub_id = id;
 		s->pub_known = true;
+		s->pub_alive_ns = now;
 		return PUB_OK;
 	}
 	/* Only a publisher writes pub_pid, and only after the one before

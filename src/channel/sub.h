@@ -20,6 +20,10 @@ struct sluice_sub {
 	 * else, not left by a death. */
 	struct sluice_proc_id pub_id;
 	bool pub_known;
+	/* When pub_id was last proven alive (a /proc read, microseconds):
+	 * a take(0) that finds nothing reads /proc again only after
+	 * CHAN_LIVENESS_NS, the cadence of a waiting take. */
+	uint64_t pub_alive_ns;
 	/* A head (or our cursor beside it) that no publisher makes, seen and
 	 * not trusted; reported by the next take that finds nothing, unless a
 	 * message came since (the cursor moved on from foreign_at). */

@@ -741,6 +741,93 @@ START_TEST(large_messages_copied_whole)
 }
 END_TEST
 
+/* read-like syscalls this process has made (/proc/self/io syscr), or -1. */
+static long long self_syscr(void)
+{
+	char line[128];
+	long long v = -1;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "syscr: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* take(0) on an empty topic looks for a gone publisher, which costs a
+ * /proc read; a poll loop makes one only every CHAN_LIVENESS_NS, and
+ * still learns of a death. */
+START_TEST(polling_an_empty_topic)
+{
+	char name[128];
+	struct sluice_topic_opts o = topic_opts(SLUICE_LOSSLESS, 4);
+	struct sluice_pub *p;
+	struct sluice_msg m;
+	const int polls = 2000;
+
+	tu_name(name, sizeof(name), "poll0");
+	ck_assert_int_eq(sluice_topic_create(name, &o), 0);
+	ck_assert_int_eq(sluice_pub_open(name, &o, &p), 0);
+	struct sluice_sub *s = sub_of(name, SLUICE_JOIN_NEXT);
+
+	ck_assert_int_eq(sluice_sub_take(s, &m, 0), -EAGAIN);
+	long long a = self_syscr(), b = self_syscr();
+
+	if (a < 0 || b < 0) {
+		fprintf(stderr, "SKIP part: /proc/self/io unreadable\n");
+	} else {
+		for (int i = 0; i < polls; i++)
+			ck_assert_int_eq(sluice_sub_take(s, &m, 0), -EAGAIN);
+		long long c = self_syscr();
+		long long reads = (c - b) - (b - a);
+
+		/* A read per poll before; now one per 50 ms of polling. */
+		ck_assert_msg(reads < polls / 20, "%lld read syscalls for %d polls", reads, polls);
+	}
+	sluice_pub_close(p);
+	sluice_sub_close(s);
+	sluice_shm_unlink(name);
+
+	/* A publisher killed while a subscriber polls: take(0) says so. */
+	tu_name(name, sizeof(name), "poll0dead");
+	ck_assert_int_eq(sluice_topic_create(name, &o), 0);
+	int go[2];
+	ck_assert_int_eq(pipe(go), 0);
+	pid_t pid = tu_fork();
+	if (pid == 0) {
+		struct sluice_pub *cp;
+		char c = 1;
+
+		if (sluice_pub_open(name, &o, &cp) != 0)
+			_exit(1);
+		if (write(go[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	ck_assert_int_eq(read(go[0], &c, 1), 1);
+	s = sub_of(name, SLUICE_JOIN_NEXT);
+	ck_assert_int_eq(sluice_sub_take(s, &m, 0), -EAGAIN);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(tu_wait(pid, 5000), 128 + SIGKILL);
+	int rc = -EAGAIN;
+	for (int i = 0; i < 2000 && rc == -EAGAIN; i++) {
+		rc = sluice_sub_take(s, &m, 0);
+		if (rc == -EAGAIN)
+			usleep(1000);
+	}
+	ck_assert_int_eq(rc, -SLUICE_EOWNERDEAD);
+	close(go[0]);
+	close(go[1]);
+	sluice_sub_close(s);
+	sluice_shm_unlink(name);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("channel");
@@ -760,6 +847,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, lossless_stopped_subscriber_blocks_with_timeout);
 	tcase_add_test(tc, waitset_wakes_on_any_topic);
 	tcase_add_test(tc, default_spin_adapts);
+	tcase_add_test(tc, polling_an_empty_topic);
 	tcase_add_test(tc, introspection_from_another_process);
 	tcase_add_loop_test(tc, large_messages_copied_whole, 0, 2);
 	suite_add_tcase(s, tc);
