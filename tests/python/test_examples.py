@@ -44,7 +44,8 @@ def test_echo_py_matches_sluice_echo(topic, bindir):
 
 
 def test_plot_fusion_png(tmp_path, bindir):
-    """The demo pipeline runs; plot_fusion.py draws its topics into a PNG."""
+    """The demo pipeline runs; plot_fusion.py draws its topics into a PNG,
+    rewritten while they come (live), then once more at the end."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -52,22 +53,35 @@ def test_plot_fusion_png(tmp_path, bindir):
 
         pytest.skip("matplotlib is not installed (Debian: python3-matplotlib)")
     name = "pyplot%d" % os.getpid()
+    png = tmp_path / "fusion.png"
     (tmp_path / "build").mkdir()  # json_sink writes build/pose.jsonl
     run = subprocess.Popen([os.path.join(bindir, "sluice"), "run",
                             os.path.join(SRC, "examples", "sensor_fusion.yaml"), "--duration",
-                            "6", "--quiet", "--name", name], cwd=str(tmp_path),
+                            "8", "--quiet", "--name", name], cwd=str(tmp_path),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        out = subprocess.run([sys.executable, os.path.join(SRC, "examples", "python",
-                                                           "plot_fusion.py"),
-                              "--pipeline", name, "--seconds", "4", "--out",
-                              str(tmp_path / "fusion.png")],
-                             capture_output=True, text=True, timeout=60,
-                             env=dict(os.environ, MPLCONFIGDIR=str(tmp_path)))
+        plot = subprocess.Popen([sys.executable, os.path.join(SRC, "examples", "python",
+                                                              "plot_fusion.py"),
+                                 "--pipeline", name, "--seconds", "5", "--refresh", "0.3",
+                                 "--out", str(png)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, MPLCONFIGDIR=str(tmp_path)))
+        try:
+            # live: the PNG is there, and rewritten, before the plot ends
+            wait_for(lambda: png.exists(), timeout=30, what="the first redraw")
+            first = png.stat().st_mtime_ns
+            wait_for(lambda: png.stat().st_mtime_ns != first, timeout=30,
+                     what="a second redraw")
+            assert plot.poll() is None, "the plot ended before it redrew"
+            out, err = plot.communicate(timeout=60)
+        finally:
+            if plot.poll() is None:
+                plot.kill()
     finally:
         log, _ = run.communicate(timeout=30)
-    assert out.returncode == 0, out.stderr
-    assert (tmp_path / "fusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    counts = [int(w) for w in out.stdout.replace(",", " ").split() if w.isdigit()]
-    assert len(counts) == 3 and counts[1] > 0 and counts[2] > 0, out.stdout  # truths, fixes
+    assert plot.returncode == 0, err
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (tmp_path / "fusion.png.part.png").exists()
+    counts = [int(w) for w in out.replace(",", " ").split() if w.isdigit()]
+    assert len(counts) == 3 and counts[1] > 0 and counts[2] > 0, out  # truths, fixes
     assert run.returncode == 0, log
