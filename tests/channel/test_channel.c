@@ -741,22 +741,6 @@ START_TEST(large_messages_copied_whole)
 }
 END_TEST
 
-/* read-like syscalls this process has made (/proc/self/io syscr), or -1. */
-static long long self_syscr(void)
-{
-	char line[128];
-	long long v = -1;
-	FILE *f = fopen("/proc/self/io", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "syscr: %lld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 /* take(0) on an empty topic looks for a gone publisher, which costs a
  * /proc read; a poll loop makes one only every CHAN_LIVENESS_NS, and
  * still learns of a death. */
@@ -774,14 +758,14 @@ START_TEST(polling_an_empty_topic)
 	struct sluice_sub *s = sub_of(name, SLUICE_JOIN_NEXT);
 
 	ck_assert_int_eq(sluice_sub_take(s, &m, 0), -EAGAIN);
-	long long a = self_syscr(), b = self_syscr();
+	long long a = tu_syscr(getpid()), b = tu_syscr(getpid());
 
 	if (a < 0 || b < 0) {
 		fprintf(stderr, "SKIP part: /proc/self/io unreadable\n");
 	} else {
 		for (int i = 0; i < polls; i++)
 			ck_assert_int_eq(sluice_sub_take(s, &m, 0), -EAGAIN);
-		long long c = self_syscr();
+		long long c = tu_syscr(getpid());
 		long long reads = (c - b) - (b - a);
 
 		/* A read per poll before; now one per 50 ms of polling. */

@@ -747,23 +747,6 @@ static pid_t child_named(pid_t ppid, const char *comm)
 	return found;
 }
 
-/* read-like syscalls the process has made (/proc/PID/io syscr), or -1. */
-static long long syscr(pid_t pid)
-{
-	char path[64], line[128];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "syscr: %lld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 /* Half a second of the spinning sink's life: its read syscalls into out. */
 static int count_sink_reads(const char *out)
 {
@@ -778,9 +761,9 @@ static int count_sink_reads(const char *out)
 	if (!sink)
 		return 2;
 	usleep(300000);
-	a = syscr(sink);
+	a = tu_syscr(sink);
 	usleep(500000);
-	b = syscr(sink);
+	b = tu_syscr(sink);
 	if (a < 0 || b < 0 || !(f = fopen(out, "w")))
 		return 3;
 	fprintf(f, "%lld\n", b - a);

@@ -78,6 +78,22 @@ uint64_t tu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+long long tu_syscr(pid_t pid)
+{
+	char path[64], line[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "syscr: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 int tu_wait(pid_t pid, int timeout_ms)
 {
 	uint64_t deadline = tu_now_ns() + (uint64_t)timeout_ms * 1000000u;

@@ -25,6 +25,11 @@ pid_t tu_fork(void);
  * or -1 if it did not end within timeout_ms (it is then SIGKILLed). */
 int tu_wait(pid_t pid, int timeout_ms);
 
+/* The read-like system calls process pid has made (syscr in
+ * /proc/PID/io), or -1 where that cannot be read.  Counts work that must
+ * not happen (a /proc read per message, say) without timing anything. */
+long long tu_syscr(pid_t pid);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t tu_now_ns(void);
 
