@@ -6,8 +6,9 @@
 // i, then byte k = (7k + 13i) & 255 (bench/record.c makes the same bytes).
 //   node record_mcap_core.mjs FILE SIZE COUNT none|zstd
 // Prints one JSON object: {"messages": N, "bytes": B, "seconds": S}.
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync } from "node:fs";
 import { McapWriter } from "@mcap/core";
+import { FileWritable } from "./mcap_file_writable.mjs";
 
 const [file, sizeArg, countArg, compression] = process.argv.slice(2);
 const size = Number(sizeArg);
@@ -18,22 +19,6 @@ if (compression === "zstd") {
   await zstd.isLoaded;
 } else if (compression !== "none") {
   throw new Error(`compression ${compression}: none or zstd`);
-}
-
-// An IWritable over a file descriptor: each write goes to the file at once.
-class FileWritable {
-  constructor(fd) {
-    this.fd = fd;
-    this.pos = 0n;
-  }
-  async write(buf) {
-    let off = 0;
-    while (off < buf.byteLength) off += writeSync(this.fd, buf, off, buf.byteLength - off);
-    this.pos += BigInt(buf.byteLength);
-  }
-  position() {
-    return this.pos;
-  }
 }
 
 // The messages are made before the clock starts, as in bench/record.c.

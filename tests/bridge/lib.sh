@@ -33,6 +33,30 @@ bridge() {
 	pids="$pids $last"
 }
 
+# spawn LOG CMD...: runs CMD in the background, its output in $tmp/LOG;
+# $last is its pid, killed at the end like every process here
+spawn() {
+	log=$1
+	shift
+	"$@" >"$tmp/$log" 2>&1 &
+	last=$!
+	pids="$pids $last"
+}
+
+# gated_stream N RATE: a checker of /$far$t expecting N messages in order
+# ($check), and a publisher of N on /$t at RATE a second that starts when
+# $tmp/go appears ($pub); returns once the far bridge has made /$far$t
+gated_stream() {
+	spawn check.log "$peer" check "/$far$t" "$1"
+	check=$last
+	spawn pub.log "$peer" pub "/$t" "$1" --rate "$2" --gate-file "$tmp/go"
+	pub=$last
+	for i in $(seq 100); do
+		[ -e "/dev/shm/$far$t" ] && break
+		sleep 0.1
+	done
+}
+
 # stop PID NAME: SIGTERM, wait; its counters line is then in $tmp/NAME.log,
 # and it must exit 0 (a sanitizer's report makes it fail)
 stop() {

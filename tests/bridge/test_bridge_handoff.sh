@@ -27,16 +27,7 @@ switches() {
 	echo $total
 }
 
-"$peer" check "/$far$t" $n >"$tmp/check.log" 2>&1 &
-check=$!
-pids="$pids $check"
-"$peer" pub "/$t" $n --rate 1000 --gate-file "$tmp/go" >"$tmp/pub.log" 2>&1 &
-pub=$!
-pids="$pids $pub"
-for i in $(seq 100); do
-	[ -e "/dev/shm/$far$t" ] && break
-	sleep 0.1
-done
+gated_stream $n 1000
 sleep 0.2
 s0=$(switches)
 : >"$tmp/go"
@@ -48,9 +39,8 @@ echo "far bridge's own threads: $((s1 - s0)) voluntary context switches for $n m
 	no "the far bridge's threads woke $((s1 - s0)) times for $n messages: a hand-off per message"
 
 m=1000
-"$peer" check "/$far$t.b" $m --slow 1000 --timeout 60 >"$tmp/slow.log" 2>&1 &
-slow=$!
-pids="$pids $slow"
+spawn slow.log "$peer" check "/$far$t.b" $m --slow 1000 --timeout 60
+slow=$last
 "$peer" pub "/$t.b" $m --gate "/$far$t.b" >"$tmp/pubb.log" 2>&1 || no "second publisher failed"
 wait $slow || no "the slow subscriber did not get all $m in order: $(cat "$tmp/slow.log")"
 stop "$near" near

@@ -16,17 +16,7 @@ bridge near --out "$t"
 near=$last
 bridge far --prefix "$far" --in "$t"
 farb=$last
-"$peer" check "/$far$t" $n >"$tmp/check.log" 2>&1 &
-check=$!
-pids="$pids $check"
-# one message first, so that both bridges are up and matched when counted
-"$peer" pub "/$t" $n --rate 2000 --gate-file "$tmp/go" >"$tmp/pub.log" 2>&1 &
-pub=$!
-pids="$pids $pub"
-for i in $(seq 100); do
-	[ -e "/dev/shm/$far$t" ] && break
-	sleep 0.1
-done
+gated_stream $n 2000
 strace -f -qq -c -e trace=openat,kill,futex_waitv -p "$near" -o "$tmp/strace.out" 2>"$tmp/strace.log" &
 st=$!
 sleep 0.5

@@ -5,27 +5,13 @@
 // copies of MESSAGE, 10 ms apart) and channel "ros" (a ros2msg schema and
 // cdr messages, which sluice must refuse to play as FlatBuffers).
 //   node write_mcap_core.mjs FILE SCHEMA.bfbs MESSAGE.bin COUNT
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { McapWriter } from "@mcap/core";
+import { FileWritable } from "../../bench/mcap_file_writable.mjs";
 
 const [file, bfbsPath, msgPath, countArg] = process.argv.slice(2);
 const zstd = await import("@foxglove/wasm-zstd");
 await zstd.isLoaded;
-
-class FileWritable {
-  constructor(fd) {
-    this.fd = fd;
-    this.pos = 0n;
-  }
-  async write(buf) {
-    let off = 0;
-    while (off < buf.byteLength) off += writeSync(this.fd, buf, off, buf.byteLength - off);
-    this.pos += BigInt(buf.byteLength);
-  }
-  position() {
-    return this.pos;
-  }
-}
 
 const fd = openSync(file, "w");
 const writer = new McapWriter({
